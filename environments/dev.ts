@@ -1,0 +1,27 @@
+import { defineEnvironment } from './define';
+
+/** Developer cluster: one of everything, small, same security posture as prod. */
+export default defineEnvironment({
+  superset: {
+    web: {
+      minReplicas: 1,
+      maxReplicas: 2,
+      resources: { cpuRequest: '500m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    },
+    workers: {
+      interactive: {
+        minReplicas: 1,
+        maxReplicas: 1,
+        concurrency: 2,
+        resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+      },
+      reports: {
+        minReplicas: 1,
+        maxReplicas: 1,
+        concurrency: 1,
+        resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+      },
+    },
+    migrations: { ttlSecondsAfterFinished: 86400 },
+  },
+});

@@ -1,0 +1,11 @@
+import type { EnvironmentOverrides } from '../lib/config/schema';
+import dev from './dev';
+import prod from './prod';
+import staging from './staging';
+
+/** Every environment `npm run synth` knows, in synthesis order. Add new files here. */
+export const ENVIRONMENTS: Readonly<Record<string, EnvironmentOverrides>> = {
+  dev,
+  staging,
+  prod,
+};

@@ -1,0 +1,33 @@
+import { defineEnvironment } from './define';
+
+/**
+ * Production: 2-CPU / 4-GiB web pods (5 gunicorn workers x 4 threads each) behind an HPA, an
+ * interactive queue that scales with users, reports on their own queue, async queries on.
+ */
+export default defineEnvironment({
+  superset: {
+    asyncQueries: { enabled: true },
+    web: {
+      minReplicas: 3,
+      maxReplicas: 8,
+      resources: { cpuRequest: '2', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+    },
+    workers: {
+      interactive: {
+        minReplicas: 3,
+        maxReplicas: 10,
+        concurrency: 4,
+        resources: { cpuRequest: '2', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+      },
+      reports: {
+        minReplicas: 2,
+        maxReplicas: 4,
+        concurrency: 2,
+        resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '3Gi', memoryLimit: '3Gi' },
+      },
+    },
+    beat: {
+      resources: { cpuRequest: '200m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    },
+  },
+});

@@ -1,0 +1,8 @@
+import { defineEnvironment } from './define';
+
+/** Pre-production: the documented defaults, with prod's feature set so upgrades are tested as run. */
+export default defineEnvironment({
+  superset: {
+    asyncQueries: { enabled: true },
+  },
+});

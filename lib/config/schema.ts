@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+// The typed shape of one environment after defaults are merged in.
+// Every object is strict: an unknown key is an error, never silently ignored.
+// Each field's description is the config reference in the README (scripts/docs.ts).
+
+const cpuQuantity = z
+  .string()
+  .regex(/^([1-9]\d*m|\d+(\.\d{1,3})?)$/, 'must be a Kubernetes CPU quantity such as "500m" or "2"');
+const memoryQuantity = z
+  .string()
+  .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, 'must be a Kubernetes memory quantity with a binary unit, such as "512Mi" or "4Gi"');
+const seconds = z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more seconds');
+const positiveInt = z.number().int('must be a whole number').min(1, 'must be at least 1');
+const percent = z.number().int('must be a whole number').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
+const dnsLabel = z
+  .string()
+  .max(63, 'must be at most 63 characters')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
+
+export const resourcesSchema = z.strictObject({
+  cpuRequest: cpuQuantity.describe('CPU request (Kubernetes quantity); also sizes gunicorn workers for the web tier'),
+  cpuLimit: cpuQuantity.describe('CPU limit (Kubernetes quantity); must be >= cpuRequest'),
+  memoryRequest: memoryQuantity.describe('memory request (binary units)'),
+  memoryLimit: memoryQuantity.describe('memory limit (binary units); must be >= memoryRequest'),
+});
+
+export const imageSchema = z.strictObject({
+  repository: z.string().min(1, 'must not be empty').regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/, 'must be an image repository such as "ghcr.io/acme/superset" (no tag)').describe('image repository, without tag'),
+  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker tag such as "6.1.0-k8s.1"').describe('image tag; pinned, never "latest"'),
+  digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" followed by 64 hex digits').optional().describe('optional content digest; when set the image is pulled by digest'),
+});
+
+const autoscalingSchema = z.strictObject({
+  targetCpuPercent: percent.describe('HPA average CPU utilisation target, percent of the request'),
+  targetMemoryPercent: percent.describe('HPA average memory utilisation target, percent of the request'),
+  scaleUpPeriodSeconds: positiveInt.max(1800, 'must be at most 1800 seconds').describe('scale out at most once per this many seconds (100 % or 4 pods per step, whichever is more)'),
+  scaleDownStabilizationSeconds: seconds.max(3600, 'must be at most 3600 seconds').describe('scale-in waits for this window of lower recommendations (slow scale-in)'),
+});
+
+const gunicornSchema = z.strictObject({
+  workers: positiveInt.max(64, 'must be at most 64').optional().describe('gunicorn worker processes per pod; derived from the CPU request (2 x CPU + 1) when unset'),
+  threads: positiveInt.max(32, 'must be at most 32').describe('threads per gunicorn worker (gthread worker class)'),
+  maxRequests: z.number().int().min(0, 'must be 0 (off) or more').describe('recycle a worker after this many requests (0 = never)'),
+  maxRequestsJitter: z.number().int().min(0, 'must be 0 or more').describe('random jitter added to maxRequests so workers do not recycle together'),
+  keepAliveSeconds: positiveInt.max(300, 'must be at most 300 seconds').describe('seconds gunicorn keeps an idle connection from the ingress open'),
+  gracefulTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('on SIGTERM, in-flight requests get this long to finish'),
+});
+
+const webSchema = z.strictObject({
+  minReplicas: positiveInt.describe('replicas at rest (HPA minimum)'),
+  maxReplicas: positiveInt.describe('HPA maximum; equal to minReplicas disables autoscaling'),
+  resources: resourcesSchema,
+  gunicorn: gunicornSchema,
+  preStopDelaySeconds: seconds.max(120, 'must be at most 120 seconds').describe('delay before SIGTERM so the ingress stops routing to a terminating pod'),
+});
+
+export const workerQueueSchema = z.strictObject({
+  minReplicas: positiveInt.describe('replicas at rest (HPA minimum)'),
+  maxReplicas: positiveInt.describe('HPA maximum; equal to minReplicas disables autoscaling'),
+  concurrency: positiveInt.max(64, 'must be at most 64').describe('Celery prefork processes per pod'),
+  maxTasksPerChild: positiveInt.describe('recycle a Celery process after this many tasks (bounds memory growth)'),
+  prefetchMultiplier: positiveInt.max(16, 'must be at most 16').describe('tasks reserved per process; 1 keeps long tasks from blocking short ones'),
+  taskTimeLimitSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('hard time limit of a task on this queue; the pod grace period is derived from it'),
+  resources: resourcesSchema,
+  routes: z.array(z.string().min(1)).describe('Celery task names (glob patterns allowed) routed to this queue'),
+});
+
+const asyncQueriesSchema = z.strictObject({
+  enabled: z.boolean().describe('GLOBAL_ASYNC_QUERIES: chart queries run on Celery workers (recommended beyond ~50 users)'),
+  pollingDelayMilliseconds: positiveInt.max(60000, 'must be at most 60000 ms').describe('browser polling interval when transport is "polling"'),
+});
+
+const databaseSchema = z.strictObject({
+  name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier').describe('metadata database name'),
+  user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier').describe('database role Superset connects as (its password comes from a Secret)'),
+  poolSize: positiveInt.max(100, 'must be at most 100').describe('SQLAlchemy pool size per process'),
+  maxOverflow: z.number().int().min(0, 'must be 0 or more').max(100, 'must be at most 100').describe('SQLAlchemy connections allowed above poolSize per process'),
+  poolRecycleSeconds: positiveInt.describe('recycle pooled connections older than this'),
+  connectTimeoutSeconds: positiveInt.max(60, 'must be at most 60 seconds').describe('libpq connect_timeout'),
+});
+
+const cacheSchema = z.strictObject({
+  defaultTimeoutSeconds: positiveInt.describe('TTL of the metadata cache (CACHE_CONFIG)'),
+  dataTimeoutSeconds: positiveInt.describe('TTL of chart data (DATA_CACHE_CONFIG)'),
+  filterStateTimeoutSeconds: positiveInt.describe('TTL of dashboard filter state and explore form data (permalinks need days)'),
+  thumbnailTimeoutSeconds: positiveInt.describe('TTL of dashboard/chart thumbnails'),
+});
+
+const migrationsSchema = z.strictObject({
+  backoffLimit: z.number().int().min(0, 'must be 0 or more').max(10, 'must be at most 10').describe('retries of the migration Job before it is failed'),
+  activeDeadlineSeconds: positiveInt.describe('the migration Job is killed after this long'),
+  ttlSecondsAfterFinished: seconds.describe('a finished migration Job is deleted after this long (re-applying then re-runs the idempotent migration)'),
+  waitInPods: z.boolean().describe('web, worker and beat pods wait in an init container until the schema is at the image\'s head revision'),
+  resources: resourcesSchema,
+});
+
+const beatSchema = z.strictObject({
+  resources: resourcesSchema,
+});
+
+export const supersetSchema = z.strictObject({
+  image: imageSchema.describe('Superset image with the Postgres and Redis drivers (see images/superset/Dockerfile)'),
+  featureFlags: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'feature flag names are UPPER_SNAKE_CASE'), z.boolean()).describe('FEATURE_FLAGS merged over Superset\'s own defaults'),
+  asyncQueries: asyncQueriesSchema,
+  webserverTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('gunicorn timeout and SUPERSET_WEBSERVER_TIMEOUT; the ingress proxy timeout must not be shorter'),
+  sqlLabAsyncTimeLimitSeconds: positiveInt.describe('SQLLAB_ASYNC_TIME_LIMIT_SEC: longest async SQL Lab query'),
+  rowLimit: positiveInt.describe('ROW_LIMIT: default row limit of chart queries'),
+  database: databaseSchema,
+  cache: cacheSchema,
+  web: webSchema,
+  workers: z.record(dnsLabel, workerQueueSchema).describe('one Celery worker Deployment per queue, keyed by queue name'),
+  defaultQueue: dnsLabel.describe('queue that receives every task no route matches'),
+  beat: beatSchema,
+  migrations: migrationsSchema,
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).describe('Python log level of web, workers and beat'),
+});
+
+export const platformSchema = z.strictObject({
+  namespace: dnsLabel.optional().describe('namespace of the environment; "superset-<environment>" when unset'),
+  instance: dnsLabel.describe('app.kubernetes.io/instance label value'),
+  imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).describe('pull policy of every container (tags are pinned, so IfNotPresent is safe)'),
+  scheduling: z.strictObject({
+    zoneSpread: z.enum(['ScheduleAnyway', 'DoNotSchedule']).describe('topology spread across topology.kubernetes.io/zone when a zone is short of room'),
+    nodeSpread: z.enum(['ScheduleAnyway', 'DoNotSchedule']).describe('topology spread across kubernetes.io/hostname when a node is short of room'),
+    nodeSelector: z.record(z.string(), z.string()).describe('nodeSelector added to every pod'),
+  }),
+  autoscaling: autoscalingSchema.describe('behaviour shared by every HorizontalPodAutoscaler'),
+  secrets: z.strictObject({
+    app: dnsLabel.describe('Secret with the Superset secret key (and the async-queries JWT secret)'),
+    database: dnsLabel.describe('Secret with the Superset database password'),
+    redisCache: dnsLabel.describe('Secret with the redis-cache password'),
+    redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
+  }).describe('names of the Secrets the platform reads (created out of band; see the Secrets contract)'),
+  superset: supersetSchema,
+});
+
+export type PlatformConfig = z.infer<typeof platformSchema>;
+export type SupersetConfig = PlatformConfig['superset'];
+export type ResourcesConfig = z.infer<typeof resourcesSchema>;
+export type WorkerQueueConfig = z.infer<typeof workerQueueSchema>;
+export type ImageConfig = z.infer<typeof imageSchema>;
+
+/** A partial override, as written in `environments/<name>.ts`. */
+export type DeepPartial<T> = T extends readonly (infer U)[]
+  ? readonly U[]
+  : T extends object
+    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+export type EnvironmentOverrides = DeepPartial<PlatformConfig>;

@@ -1,0 +1,63 @@
+import type { PlatformConfig } from './schema';
+
+/**
+ * The Secrets contract: every Secret key the platform reads, in one place. Workloads take their
+ * secret env vars from here, and the README table is generated from it. Values are never rendered:
+ * operators create these Secrets out of band.
+ */
+export interface SecretRef {
+  /** Name of the Kubernetes Secret (configurable under `secrets`). */
+  readonly secretName: string;
+  /** Key inside the Secret. */
+  readonly key: string;
+  /** Environment variable the key is exposed as. */
+  readonly envVar: string;
+  /** What it is and what reads it. */
+  readonly description: string;
+  /** How to generate a good value. */
+  readonly generate: string;
+}
+
+/** Secret keys read by Superset's web, worker, beat and migration containers. */
+export function supersetSecretRefs(config: PlatformConfig): SecretRef[] {
+  const refs: SecretRef[] = [
+    {
+      secretName: config.secrets.app,
+      key: 'secret-key',
+      envVar: 'SUPERSET_SECRET_KEY',
+      description: 'Flask SECRET_KEY: signs sessions and encrypts stored database passwords (42+ characters; rotating it needs `superset re-encrypt-secrets`)',
+      generate: 'openssl rand -base64 42',
+    },
+    {
+      secretName: config.secrets.database,
+      key: 'password',
+      envVar: 'DATABASE_PASSWORD',
+      description: `password of the "${config.superset.database.user}" role in the metadata database`,
+      generate: 'openssl rand -base64 32',
+    },
+    {
+      secretName: config.secrets.redisCache,
+      key: 'password',
+      envVar: 'REDIS_CACHE_PASSWORD',
+      description: 'password of redis-cache (Redis Cluster: Flask caches and SQL Lab results)',
+      generate: 'openssl rand -hex 32',
+    },
+    {
+      secretName: config.secrets.redisQueue,
+      key: 'password',
+      envVar: 'REDIS_QUEUE_PASSWORD',
+      description: 'password of redis-queue (Celery broker and results, async-query events)',
+      generate: 'openssl rand -hex 32',
+    },
+  ];
+  if (config.superset.asyncQueries.enabled) {
+    refs.push({
+      secretName: config.secrets.app,
+      key: 'async-queries-jwt-secret',
+      envVar: 'GLOBAL_ASYNC_QUERIES_JWT_SECRET',
+      description: 'signs the async-query JWT cookie (32+ characters); only when superset.asyncQueries.enabled',
+      generate: 'openssl rand -base64 32',
+    });
+  }
+  return refs;
+}

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import type { Environment } from '../config/load';
+import { recommendedLabels } from '../workload/labels';
+import { renderSupersetConfig } from './config-py';
+import { CONFIG_FILE } from './superset-pod';
+
+export interface SupersetConfigProps {
+  readonly env: Environment;
+}
+
+/** The ConfigMap holding superset_config.py, and the hash pods carry to roll when it changes. */
+export class SupersetConfig extends Construct {
+  public readonly name = 'superset-config';
+  public readonly hash: string;
+  public readonly content: string;
+
+  constructor(scope: Construct, id: string, props: SupersetConfigProps) {
+    super(scope, id);
+    const { env } = props;
+    this.content = renderSupersetConfig(env.name, env.config);
+    this.hash = createHash('sha256').update(this.content).digest('hex');
+    new k8s.KubeConfigMap(this, 'Resource', {
+      metadata: {
+        name: this.name,
+        namespace: env.namespace,
+        labels: recommendedLabels({ name: 'superset', instance: env.config.instance, component: 'config', version: env.config.superset.image.tag }),
+      },
+      data: { [CONFIG_FILE]: this.content },
+    });
+  }
+}

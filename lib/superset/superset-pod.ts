@@ -1,0 +1,174 @@
+import * as k8s from '../../imports/k8s';
+import { PGBOUNCER, POSTGRES_PRIMARY } from '../config/endpoints';
+import type { Environment } from '../config/load';
+import type { ResourcesConfig } from '../config/schema';
+import { supersetSecretRefs } from '../config/secrets';
+import { ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
+import { resourceRequirements } from '../workload/resources';
+import { topologySpread } from '../workload/topology';
+
+/** The `superset` user of the official image (created by useradd, uid/gid 1000; our Dockerfile asserts it). */
+export const SUPERSET_RUN_AS: RunAs = { uid: 1000, gid: 1000 };
+export const CONFIG_DIR = '/etc/superset';
+export const CONFIG_FILE = 'superset_config.py';
+/** Pod-template annotation that changes when superset_config.py changes, so pods roll. */
+export const CONFIG_HASH_ANNOTATION = 'superset-k8s.io/config-sha256';
+
+/** What every Superset pod of an environment shares. */
+export interface SupersetPodContext {
+  readonly env: Environment;
+  readonly configMapName: string;
+  readonly configHash: string;
+  readonly serviceAccountName: string;
+}
+
+/** Which Postgres endpoint a workload uses: PgBouncer for the app, the primary for migrations. */
+export type DatabaseRoute = 'pgbouncer' | 'primary';
+
+export function supersetImage(ctx: SupersetPodContext): string {
+  const image = ctx.env.config.superset.image;
+  return `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
+}
+
+export function supersetIdentity(ctx: SupersetPodContext, component: string): ComponentIdentity {
+  return {
+    name: 'superset',
+    instance: ctx.env.config.instance,
+    component,
+    version: ctx.env.config.superset.image.tag,
+  };
+}
+
+export function objectMeta(ctx: SupersetPodContext, name: string, id: ComponentIdentity): k8s.ObjectMeta & { readonly name: string } {
+  return { name, namespace: ctx.env.namespace, labels: recommendedLabels(id) };
+}
+
+function supersetEnv(ctx: SupersetPodContext, component: string, database: DatabaseRoute): k8s.EnvVar[] {
+  const endpoint = database === 'pgbouncer' ? PGBOUNCER : POSTGRES_PRIMARY;
+  const db = ctx.env.config.superset.database;
+  return [
+    { name: 'SUPERSET_CONFIG_PATH', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
+    { name: 'SUPERSET_COMPONENT', value: component },
+    { name: 'DATABASE_HOST', value: endpoint.host },
+    { name: 'DATABASE_PORT', value: String(endpoint.port) },
+    { name: 'DATABASE_NAME', value: db.name },
+    { name: 'DATABASE_USER', value: db.user },
+    ...supersetSecretRefs(ctx.env.config).map((ref) => ({
+      name: ref.envVar,
+      valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+    })),
+    // The config directory is read-only: never try to write .pyc files next to it.
+    { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+    { name: 'PYTHONUNBUFFERED', value: '1' },
+  ];
+}
+
+/** Writable paths on an otherwise read-only root filesystem. */
+function supersetVolumes(ctx: SupersetPodContext): k8s.Volume[] {
+  return [
+    { name: 'superset-config', configMap: { name: ctx.configMapName, defaultMode: 0o444 } },
+    { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+    { name: 'superset-home', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
+  ];
+}
+
+const SUPERSET_VOLUME_MOUNTS: k8s.VolumeMount[] = [
+  { name: 'superset-config', mountPath: CONFIG_DIR, readOnly: true },
+  { name: 'tmp', mountPath: '/tmp' },
+  { name: 'superset-home', mountPath: '/app/superset_home' },
+];
+
+/** Exit 0 while a file was touched within `maxAgeSeconds` (python is in every Superset image). */
+export function fileFreshCommand(glob: string, maxAgeSeconds: number): string[] {
+  return [
+    'python',
+    '-c',
+    `import glob, os, sys, time; ages = [time.time() - os.path.getmtime(f) for f in glob.glob(${JSON.stringify(glob)})]; sys.exit(0 if ages and min(ages) < ${maxAgeSeconds} else 1)`,
+  ];
+}
+
+export interface SupersetContainerOptions {
+  readonly name: string;
+  readonly component: string;
+  readonly command: string[];
+  readonly resources: ResourcesConfig;
+  readonly database: DatabaseRoute;
+  readonly extraEnv?: k8s.EnvVar[];
+}
+
+/** A Superset container with its env, mounts, resources and restricted security context. */
+export function supersetContainer(ctx: SupersetPodContext, o: SupersetContainerOptions): k8s.Container {
+  return {
+    name: o.name,
+    image: supersetImage(ctx),
+    imagePullPolicy: ctx.env.config.imagePullPolicy,
+    command: o.command,
+    env: [...supersetEnv(ctx, o.component, o.database), ...(o.extraEnv ?? [])],
+    resources: resourceRequirements(o.resources),
+    securityContext: restrictedContainerSecurityContext(SUPERSET_RUN_AS),
+    volumeMounts: SUPERSET_VOLUME_MOUNTS,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+/**
+ * Holds a pod until `superset db upgrade` of its image has run (alembic reports "(head)"), so new
+ * code never starts on an old schema when everything is applied at once.
+ */
+function waitForMigrations(ctx: SupersetPodContext, component: string): k8s.Container {
+  return supersetContainer(ctx, {
+    name: 'wait-for-migrations',
+    component,
+    command: [
+      '/bin/sh',
+      '-c',
+      'until superset db current 2>/dev/null | grep -q "(head)"; do echo "waiting for the migration Job of this image"; sleep 10; done',
+    ],
+    resources: ctx.env.config.superset.migrations.resources,
+    database: 'pgbouncer',
+  });
+}
+
+export interface SupersetPodOptions {
+  readonly id: ComponentIdentity;
+  readonly containers: k8s.Container[];
+  readonly terminationGracePeriodSeconds: number;
+  /** Spread replicas across zones and nodes (not for single-replica pods). */
+  readonly spread: boolean;
+  /**
+   * The migration Job's pod: it runs the migrations (so it does not wait for them), restarts
+   * never, and must not roll with the config (a Job's template is immutable).
+   */
+  readonly isMigrationJob?: boolean;
+}
+
+/** The pod template shared by web, workers, beat and the migration Job. */
+export function supersetPodTemplate(ctx: SupersetPodContext, o: SupersetPodOptions): k8s.PodTemplateSpec {
+  const config = ctx.env.config;
+  const longRunning = !o.isMigrationJob;
+  const initContainers = longRunning && config.superset.migrations.waitInPods
+    ? [waitForMigrations(ctx, o.id.component)]
+    : undefined;
+  return {
+    metadata: {
+      labels: recommendedLabels(o.id),
+      annotations: longRunning ? { [CONFIG_HASH_ANNOTATION]: ctx.configHash } : undefined,
+    },
+    spec: {
+      serviceAccountName: ctx.serviceAccountName,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: restrictedPodSecurityContext(SUPERSET_RUN_AS),
+      initContainers,
+      containers: o.containers,
+      volumes: supersetVolumes(ctx),
+      terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+      restartPolicy: longRunning ? 'Always' : 'Never',
+      nodeSelector: Object.keys(config.scheduling.nodeSelector).length ? config.scheduling.nodeSelector : undefined,
+      topologySpreadConstraints: o.spread
+        ? topologySpread(selectorLabels(o.id), config.scheduling)
+        : undefined,
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { SUPERSET_WEB } from '../config/endpoints';
+import { gunicornSizing } from '../capacity/gunicorn';
+import { ScaledDeployment } from '../workload/scaled-deployment';
+import { objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
+
+export interface SupersetWebProps {
+  readonly context: SupersetPodContext;
+}
+
+const HEALTH: k8s.HttpGetAction = { path: '/health', port: k8s.IntOrString.fromString('http') };
+
+/**
+ * The web tier: gunicorn (gthread) through the image's run-server.sh, sized from the CPU request.
+ * Shutdown drains: preStop waits until the ingress has dropped the pod, then gunicorn gets
+ * SIGTERM and lets in-flight requests finish within the graceful timeout.
+ */
+export class SupersetWeb extends Construct {
+  public readonly serviceName = SUPERSET_WEB.host;
+
+  constructor(scope: Construct, id: string, props: SupersetWebProps) {
+    super(scope, id);
+    const ctx = props.context;
+    const web = ctx.env.config.superset.web;
+    const g = web.gunicorn;
+    const sizing = gunicornSizing(web.resources.cpuRequest, g.threads, g.workers);
+    const identity = supersetIdentity(ctx, 'web');
+    const metadata = objectMeta(ctx, 'superset-web', identity);
+
+    const container: k8s.Container = {
+      ...supersetContainer(ctx, {
+        name: 'web',
+        component: 'web',
+        command: ['/usr/bin/run-server.sh'],
+        resources: web.resources,
+        database: 'pgbouncer',
+        extraEnv: [
+          { name: 'SERVER_WORKER_AMOUNT', value: String(sizing.workers) },
+          { name: 'SERVER_WORKER_CLASS', value: 'gthread' },
+          { name: 'SERVER_THREADS_AMOUNT', value: String(sizing.threads) },
+          { name: 'GUNICORN_TIMEOUT', value: String(ctx.env.config.superset.webserverTimeoutSeconds) },
+          { name: 'GUNICORN_KEEPALIVE', value: String(g.keepAliveSeconds) },
+          { name: 'WORKER_MAX_REQUESTS', value: String(g.maxRequests) },
+          { name: 'WORKER_MAX_REQUESTS_JITTER', value: String(g.maxRequestsJitter) },
+          // Settings run-server.sh does not expose; gunicorn reads them from this variable.
+          // /dev/shm keeps worker heartbeats off disk (a slow disk would make gunicorn kill workers).
+          { name: 'GUNICORN_CMD_ARGS', value: `--graceful-timeout ${g.gracefulTimeoutSeconds} --worker-tmp-dir /dev/shm` },
+        ],
+      }),
+      ports: [{ name: 'http', containerPort: SUPERSET_WEB.port, protocol: 'TCP' }],
+      startupProbe: { httpGet: HEALTH, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
+      readinessProbe: { httpGet: HEALTH, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
+      livenessProbe: { httpGet: HEALTH, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4, successThreshold: 1 },
+      lifecycle: { preStop: { exec: { command: ['sleep', String(web.preStopDelaySeconds)] } } },
+    };
+
+    const deployment = new ScaledDeployment(this, 'Deployment', {
+      metadata,
+      id: identity,
+      minReplicas: web.minReplicas,
+      maxReplicas: web.maxReplicas,
+      autoscaling: ctx.env.config.autoscaling,
+      template: supersetPodTemplate(ctx, {
+        id: identity,
+        containers: [container],
+        terminationGracePeriodSeconds: web.preStopDelaySeconds + g.gracefulTimeoutSeconds + 10,
+        spread: web.maxReplicas > 1,
+      }),
+    });
+
+    new k8s.KubeService(this, 'Service', {
+      metadata: { ...metadata, name: this.serviceName },
+      spec: {
+        type: 'ClusterIP',
+        selector: deployment.selector,
+        ports: [{ name: 'http', port: SUPERSET_WEB.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+  }
+}

@@ -1,0 +1,30 @@
+import * as k8s from '../../imports/k8s';
+import type { PlatformConfig } from '../config/schema';
+
+/**
+ * Spread a workload's pods across zones and nodes. `pod-template-hash` makes the scheduler
+ * count only the current ReplicaSet, so a rollout does not skew against the old pods.
+ */
+export function topologySpread(
+  selector: Record<string, string>,
+  scheduling: PlatformConfig['scheduling'],
+  options: { readonly perReplicaSet?: boolean } = {},
+): k8s.TopologySpreadConstraint[] {
+  const matchLabelKeys = options.perReplicaSet === false ? undefined : ['pod-template-hash'];
+  return [
+    {
+      topologyKey: 'topology.kubernetes.io/zone',
+      maxSkew: 1,
+      whenUnsatisfiable: scheduling.zoneSpread,
+      labelSelector: { matchLabels: selector },
+      matchLabelKeys,
+    },
+    {
+      topologyKey: 'kubernetes.io/hostname',
+      maxSkew: 1,
+      whenUnsatisfiable: scheduling.nodeSpread,
+      labelSelector: { matchLabels: selector },
+      matchLabelKeys,
+    },
+  ];
+}
