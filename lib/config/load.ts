@@ -89,7 +89,7 @@ function toProblems(issue: Issue, merged: unknown): ConfigProblem[] {
         const closest = known
           .map((k) => ({ k, d: editDistance(key, k) }))
           .sort((a, b) => a.d - b.d)[0];
-        const suggestion = closest && closest.d <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean "${closest.k}"?)` : '';
+        const suggestion = closest && closest.d <= Math.max(2, Math.floor(Math.max(key.length, closest.k.length) / 2.5)) ? ` (did you mean "${closest.k}"?)` : '';
         return {
           field: issue.path.length ? `${field}.${key}` : key,
           value: valueAt(merged, [...issue.path, key]),
@@ -99,6 +99,8 @@ function toProblems(issue: Issue, merged: unknown): ConfigProblem[] {
       });
     }
     case 'invalid_type':
+      // z.number().int() reports a fraction as a type issue; its message is the rule.
+      if (issue.expected === 'int' && typeof value === 'number') return [{ field, value, rule: issue.message, fix: `set ${field} to a whole number` }];
       return [{
         field,
         value,

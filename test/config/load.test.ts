@@ -1,0 +1,132 @@
+import { DEFAULTS, WORKER_QUEUE_TEMPLATE } from '../../lib/config/defaults';
+import { ConfigError, UnknownEnvironmentError } from '../../lib/config/errors';
+import { resolveEnvironment } from '../../lib/config/load';
+import { deepMerge } from '../../lib/config/merge';
+import type { EnvironmentOverrides } from '../../lib/config/schema';
+import { overridesFor } from '../../lib/synthesize';
+import { ENVIRONMENTS } from '../../environments';
+
+function errorOf(overrides: unknown, name = 'prod'): ConfigError {
+  try {
+    resolveEnvironment(name, overrides as EnvironmentOverrides);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('defaults and overrides', () => {
+  test('an empty override gives the documented defaults and a derived namespace', () => {
+    const env = resolveEnvironment('qa', {});
+    expect(env.config).toEqual(DEFAULTS);
+    expect(env.namespace).toBe('superset-qa');
+  });
+
+  test('an override changes only what it names', () => {
+    const env = resolveEnvironment('qa', { namespace: 'analytics', superset: { web: { maxReplicas: 9 } } });
+    expect(env.namespace).toBe('analytics');
+    expect(env.config.superset.web.maxReplicas).toBe(9);
+    expect(env.config.superset.web.minReplicas).toBe(DEFAULTS.superset.web.minReplicas);
+    expect(env.config.superset.workers.reports).toEqual(DEFAULTS.superset.workers.reports);
+  });
+
+  test('a new worker queue starts from the template, and open maps merge key by key', () => {
+    const env = resolveEnvironment('qa', {
+      superset: { workers: { thumbnails: { routes: ['thumbnail.*'] } }, featureFlags: { DASHBOARD_RBAC: true } },
+    });
+    expect(env.config.superset.workers.thumbnails).toEqual({ ...WORKER_QUEUE_TEMPLATE, routes: ['thumbnail.*'] });
+    expect(env.config.superset.featureFlags).toEqual({ ALERT_REPORTS: true, DASHBOARD_RBAC: true });
+  });
+
+  test('arrays replace, undefined keeps the default', () => {
+    expect(deepMerge({ a: [1, 2], b: 1 }, { a: [3], b: undefined })).toEqual({ a: [3], b: 1 });
+  });
+
+  test.each(Object.keys(ENVIRONMENTS))('environment %s is valid', (name) => {
+    expect(() => resolveEnvironment(name, ENVIRONMENTS[name])).not.toThrow();
+  });
+
+  test('the placeholder image repository is a warning, a real one is not', () => {
+    expect(resolveEnvironment('qa', {}).warnings.join('\n')).toMatch(/placeholder .*superset\.image\.repository/);
+    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } } }).warnings).toEqual([]);
+  });
+
+  test('more gunicorn workers than the memory request fits is a warning', () => {
+    const env = resolveEnvironment('qa', {
+      superset: { image: { repository: 'ghcr.io/acme/superset' }, web: { resources: { cpuRequest: '4', cpuLimit: '4', memoryRequest: '2Gi', memoryLimit: '2Gi' } } },
+    });
+    expect(env.warnings.join('\n')).toMatch(/9 gunicorn workers .* fits 5/);
+  });
+});
+
+describe('unknown names', () => {
+  test('an unknown environment name lists the known ones and the fix', () => {
+    expect(() => overridesFor('prdo', ENVIRONMENTS)).toThrow(UnknownEnvironmentError);
+    expect(() => overridesFor('prdo', ENVIRONMENTS)).toThrow(/Unknown environment "prdo".*Known environments: dev, staging, prod.*Fix:/);
+  });
+
+  test('an unknown key names the field and suggests the closest known key', () => {
+    const e = errorOf({ superset: { web: { replcas: 3 } } });
+    expect(e.message).toMatch(/environments\/prod\.ts/);
+    expect(e.message).toMatch(/superset\.web\.replcas = 3/);
+    expect(e.message).toMatch(/is not a known setting of superset\.web/);
+    expect(e.message).toMatch(/did you mean "maxReplicas"|did you mean "minReplicas"/);
+  });
+
+  test('an unknown top-level key is reported too', () => {
+    expect(errorOf({ namspace: 'x' }).message).toMatch(/namspace = "x"[\s\S]*did you mean "namespace"/);
+  });
+
+  test('an unknown key inside a worker queue is reported with its path', () => {
+    expect(errorOf({ superset: { workers: { reports: { concurency: 2 } } } }).message).toMatch(/superset\.workers\.reports\.concurency[\s\S]*did you mean "concurrency"/);
+  });
+
+  test('every problem is reported, not just the first', () => {
+    const e = errorOf({ superset: { web: { minReplicas: 0, maxReplicas: -1 } }, imagePullPolicy: 'Sometimes' });
+    expect(e.problems.map((p) => p.field).sort()).toEqual(['imagePullPolicy', 'superset.web.maxReplicas', 'superset.web.minReplicas']);
+  });
+});
+
+describe('field rules (schema)', () => {
+  // [what, override, expected message]
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['replicas below 1', { superset: { web: { minReplicas: 0 } } }, /superset\.web\.minReplicas = 0\s+rule: must be at least 1/],
+    ['fractional replicas', { superset: { web: { maxReplicas: 2.5 } } }, /superset\.web\.maxReplicas = 2\.5\s+rule: must be a whole number/],
+    ['wrong type', { superset: { web: { maxReplicas: '4' } } }, /superset\.web\.maxReplicas = "4"\s+rule: must be of type number\s+fix: {2}write superset\.web\.maxReplicas as a number/],
+    ['bad CPU quantity', { superset: { web: { resources: { cpuRequest: '2 cores' } } } }, /cpuRequest = "2 cores"\s+rule: must be a Kubernetes CPU quantity/],
+    ['decimal memory unit', { superset: { beat: { resources: { memoryLimit: '1G' } } } }, /superset\.beat\.resources\.memoryLimit = "1G"\s+rule: must be a Kubernetes memory quantity with a binary unit/],
+    ['bad pull policy', { imagePullPolicy: 'Sometimes' }, /imagePullPolicy = "Sometimes"\s+rule: must be one of "IfNotPresent", "Always", "Never"/],
+    ['bad namespace', { namespace: 'Superset_Prod' }, /namespace = "Superset_Prod"\s+rule: must be a DNS label/],
+    ['image with a tag in the repository', { superset: { image: { repository: 'acme/superset:6.1.0 ' } } }, /superset\.image\.repository[\s\S]*rule: must be an image repository/],
+    ['bad digest', { superset: { image: { digest: 'sha256:abc' } } }, /superset\.image\.digest = "sha256:abc"\s+rule: must be "sha256:" followed by 64 hex digits/],
+    ['percent out of range', { autoscaling: { targetCpuPercent: 150 } }, /autoscaling\.targetCpuPercent = 150\s+rule: must be between 1 and 100/],
+    ['negative seconds', { superset: { web: { preStopDelaySeconds: -5 } } }, /superset\.web\.preStopDelaySeconds = -5\s+rule: must be 0 or more seconds/],
+    ['bad queue name', { superset: { workers: { Reports_2: { routes: ['x'] } } } }, /superset\.workers[\s\S]*invalid key[\s\S]*DNS label/],
+    ['bad feature flag name', { superset: { featureFlags: { alertReports: true } } }, /superset\.featureFlags[\s\S]*UPPER_SNAKE_CASE/],
+    ['bad database identifier', { superset: { database: { name: 'Superset-DB' } } }, /superset\.database\.name = "Superset-DB"\s+rule: must be a lower-case PostgreSQL identifier/],
+    ['too many gunicorn threads', { superset: { web: { gunicorn: { threads: 100 } } } }, /superset\.web\.gunicorn\.threads = 100\s+rule: must be at most 32/],
+    ['bad log level', { superset: { logLevel: 'TRACE' } }, /superset\.logLevel = "TRACE"\s+rule: must be one of/],
+  ];
+  test.each(cases)('%s', (_what, override, expected) => {
+    expect(() => resolveEnvironment('prod', override as EnvironmentOverrides)).toThrow(expected);
+  });
+});
+
+describe('cross-field rules', () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['min above max (web)', { superset: { web: { minReplicas: 5, maxReplicas: 3 } } }, /superset\.web\.minReplicas = 5\s+rule: must not exceed superset\.web\.maxReplicas \(3\)\s+fix: {2}lower superset\.web\.minReplicas to 3 or less/],
+    ['min above max (worker)', { superset: { workers: { reports: { minReplicas: 3, maxReplicas: 1 } } } }, /superset\.workers\.reports\.minReplicas = 3\s+rule: must not exceed/],
+    ['cpu limit below request', { superset: { web: { resources: { cpuRequest: '2', cpuLimit: '1' } } } }, /superset\.web\.resources\.cpuLimit = "1"\s+rule: must be at least the CPU request \(2\)/],
+    ['memory limit below request', { superset: { migrations: { resources: { memoryRequest: '2Gi', memoryLimit: '1Gi' } } } }, /superset\.migrations\.resources\.memoryLimit = "1Gi"\s+rule: must be at least the memory request \(2Gi\)/],
+    ['moving image tag', { superset: { image: { tag: 'latest' } } }, /superset\.image\.tag = "latest"\s+rule: must be a pinned version/],
+    ['jitter above max requests', { superset: { web: { gunicorn: { maxRequests: 100, maxRequestsJitter: 500 } } } }, /maxRequestsJitter = 500\s+rule: must not exceed superset\.web\.gunicorn\.maxRequests \(100\)/],
+    ['default queue missing', { superset: { defaultQueue: 'celery' } }, /superset\.defaultQueue = "celery"\s+rule: must name one of the worker queues \(interactive, reports\)/],
+    ['queue without routes', { superset: { workers: { idle: {} } } }, /superset\.workers\.idle\.routes = \[\]\s+rule: a queue that is not the default queue must have at least one route/],
+    ['task routed twice', { superset: { workers: { extra: { routes: ['reports.*'] } } } }, /superset\.workers\.extra\.routes = "reports\.\*"\s+rule: the task pattern is already routed to queue "reports"/],
+    ['async flag set directly', { superset: { featureFlags: { GLOBAL_ASYNC_QUERIES: true } } }, /featureFlags\.GLOBAL_ASYNC_QUERIES = true[\s\S]*fix: {2}remove the flag and set superset\.asyncQueries\.enabled/],
+  ];
+  test.each(cases)('%s', (_what, override, expected) => {
+    expect(() => resolveEnvironment('prod', override as EnvironmentOverrides)).toThrow(expected);
+  });
+});

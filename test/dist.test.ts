@@ -1,0 +1,97 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import * as k8s from '../imports/k8s';
+import { checkPolicies, KubeObject } from '../lib/policy';
+import { synthToRoot } from '../scripts/synth';
+import { ENVIRONMENTS } from '../environments';
+
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
+
+const DIST = path.join(__dirname, '..', 'dist');
+
+function readTree(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const env of fs.readdirSync(root).sort()) {
+    for (const file of fs.readdirSync(path.join(root, env)).sort()) {
+      files.set(`${env}/${file}`, fs.readFileSync(path.join(root, env, file), 'utf8'));
+    }
+  }
+  return files;
+}
+
+function objectsOf(text: string): KubeObject[] {
+  return parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
+}
+
+const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-fresh-'));
+afterAll(() => fs.rmSync(fresh, { recursive: true, force: true }));
+
+describe('dist/', () => {
+  const committed = readTree(DIST);
+
+  test('is up to date: a fresh synth equals what is committed, byte for byte', () => {
+    synthToRoot({ environments: [], outRoot: path.join(fresh, 'a'), warn: () => undefined });
+    expect([...readTree(path.join(fresh, 'a')).entries()]).toEqual([...committed.entries()]);
+  });
+
+  test('is deterministic: two synths are byte-identical', () => {
+    synthToRoot({ environments: [], outRoot: path.join(fresh, 'b'), warn: () => undefined });
+    synthToRoot({ environments: [], outRoot: path.join(fresh, 'c'), warn: () => undefined });
+    expect(readTree(path.join(fresh, 'b'))).toEqual(readTree(path.join(fresh, 'c')));
+  });
+
+  test('has one folder per environment and nothing else', () => {
+    expect(fs.readdirSync(DIST).sort()).toEqual(Object.keys(ENVIRONMENTS).sort());
+    for (const file of committed.keys()) expect(file).toMatch(/^[a-z0-9-]+\/\d{2}-[a-z0-9-]+\.yaml$/);
+  });
+
+  const perEnv = Object.keys(ENVIRONMENTS).map((env) => {
+    const files = [...committed.entries()].filter(([f]) => f.startsWith(`${env}/`));
+    return [env, files.flatMap(([, text]) => objectsOf(text))] as const;
+  });
+
+  test.each(perEnv)('%s: the namespace is applied first and every object lives in it', (_env, objects) => {
+    expect(objects[0].kind).toBe('Namespace');
+    const ns = objects[0].metadata.name;
+    for (const o of objects.slice(1)) expect(o.metadata.namespace).toBe(ns);
+  });
+
+  test.each(perEnv)('%s: object names are unique and carry no hash suffix', (_env, objects) => {
+    const keys = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const o of objects) expect(o.metadata.name).not.toMatch(/-c8[0-9a-f]{6}$/);
+  });
+
+  const served = new Set(Object.values(k8s).filter((c: any) => c?.GVK).map((c: any) => `${c.GVK.apiVersion}/${c.GVK.kind}`));
+
+  test('the served set is Kubernetes 1.28\'s: current versions in, removed ones out', () => {
+    expect(served.has('policy/v1/PodDisruptionBudget')).toBe(true);
+    expect(served.has('autoscaling/v2/HorizontalPodAutoscaler')).toBe(true);
+    expect(served.has('policy/v1beta1/PodDisruptionBudget')).toBe(false);
+    expect(served.has('autoscaling/v2beta2/HorizontalPodAutoscaler')).toBe(false);
+  });
+
+  test.each(perEnv)('%s: uses only API versions served by Kubernetes 1.28', (_env, objects) => {
+    expect(objects.map((o) => `${o.apiVersion}/${o.kind}`).filter((gvk) => !served.has(gvk))).toEqual([]);
+  });
+
+  test.each(perEnv)('%s: every object validates against the Kubernetes schema', (_env, objects) => {
+    for (const o of objects) {
+      const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+      const mod = require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`);
+      const Model = mod[o.kind];
+      expect(() => new Model(o).validate()).not.toThrow();
+    }
+  });
+
+  test.each(perEnv)('%s: passes every policy rule', (_env, objects) => {
+    expect(checkPolicies(objects)).toEqual([]);
+  });
+
+  test('the schema validator does catch a broken object', () => {
+    const { Deployment } = require('kubernetes-models/apps/v1/Deployment');
+    expect(() => new Deployment({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'two', selector: {}, template: {} } }).validate()).toThrow();
+  });
+});

@@ -1,0 +1,32 @@
+import { App } from 'cdk8s';
+import { resolveEnvironment } from '../lib/config/load';
+import type { EnvironmentOverrides } from '../lib/config/schema';
+import { buildPlatform } from '../lib/platform';
+import type { KubeObject } from '../lib/policy';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** Builds an environment in memory (no files) and returns its objects by chart id. */
+export function buildCharts(overrides: EnvironmentOverrides = {}, name = 'test'): Map<string, KubeObject[]> {
+  const app = new App({ outdir: '/nonexistent-never-written' });
+  buildPlatform(app, resolveEnvironment(name, overrides));
+  return new Map(app.charts.map((c) => [c.node.id, c.toJson() as KubeObject[]]));
+}
+
+export function buildObjects(overrides: EnvironmentOverrides = {}, name = 'test'): KubeObject[] {
+  return [...buildCharts(overrides, name).values()].flat();
+}
+
+export function find(objects: readonly KubeObject[], kind: string, name: string): any {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  return found;
+}
+
+export function findAll(objects: readonly KubeObject[], kind: string): any[] {
+  return objects.filter((o) => o.kind === kind);
+}
+
+export function envVar(container: any, name: string): any {
+  return (container.env ?? []).find((e: any) => e.name === name);
+}

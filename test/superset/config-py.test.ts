@@ -1,0 +1,144 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveEnvironment } from '../../lib/config/load';
+import type { EnvironmentOverrides } from '../../lib/config/schema';
+import { renderSupersetConfig } from '../../lib/superset/config-py';
+import { toPython, pyExpr } from '../../lib/superset/python';
+import { ENVIRONMENTS } from '../../environments';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures');
+// Obviously fake values, only ever passed to a child process in this test.
+const FAKE_ENV = {
+  DATABASE_USER: 'superset',
+  DATABASE_PASSWORD: 'p@ss:w/rd%',
+  DATABASE_HOST: 'pgbouncer',
+  DATABASE_PORT: '6432',
+  DATABASE_NAME: 'superset',
+  SUPERSET_SECRET_KEY: 'test-secret-key-not-real',
+  REDIS_CACHE_PASSWORD: 'cache-pw',
+  REDIS_QUEUE_PASSWORD: 'queue/pw',
+  GLOBAL_ASYNC_QUERIES_JWT_SECRET: 'x'.repeat(32),
+  SUPERSET_COMPONENT: 'web',
+};
+
+function run(config: string, env: Record<string, string> = FAKE_ENV): any {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superset-config-'));
+  try {
+    const file = path.join(dir, 'superset_config.py');
+    fs.writeFileSync(file, config);
+    const out = execFileSync('python3', ['-B', path.join(FIXTURES, 'inspect_superset_config.py'), file], {
+      env: { PATH: process.env.PATH, PYTHONPATH: path.join(FIXTURES, 'python-stubs'), ...env },
+      encoding: 'utf8',
+    });
+    return JSON.parse(out);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const render = (overrides: EnvironmentOverrides = {}, name = 'test') => renderSupersetConfig(name, resolveEnvironment(name, overrides).config);
+
+describe('superset_config.py', () => {
+  test.each(Object.keys(ENVIRONMENTS))('environment %s compiles as Python', (name) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superset-config-'));
+    const file = path.join(dir, 'superset_config.py');
+    fs.writeFileSync(file, render(ENVIRONMENTS[name], name));
+    expect(() => execFileSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', file], { stdio: 'pipe' })).not.toThrow();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const defaults = run(render());
+
+  test('database URI from env vars, with the password URL-escaped', () => {
+    expect(defaults.settings.SQLALCHEMY_DATABASE_URI).toBe('postgresql+psycopg2://superset:p%40ss%3Aw%2Frd%25@pgbouncer:6432/superset');
+    expect(defaults.settings.SQLALCHEMY_ENGINE_OPTIONS).toMatchObject({ pool_size: 5, max_overflow: 5, pool_pre_ping: true, connect_args: { application_name: 'web', connect_timeout: 10 } });
+  });
+
+  test('Celery keeps Superset\'s default beat schedule and imports, and routes by queue', () => {
+    expect(defaults.celery_bases[0]).toBe('superset.config.CeleryConfig');
+    expect(Object.keys(defaults.celery.beat_schedule)).toEqual(['reports.scheduler', 'reports.prune_log']);
+    expect(defaults.celery.imports).toContain('superset.tasks.scheduler');
+    expect(defaults.celery.broker_url).toBe('redis://:queue%2Fpw@redis-queue:6379/0');
+    expect(defaults.celery.result_backend).toBe('redis://:queue%2Fpw@redis-queue:6379/1');
+    expect(defaults.celery.task_default_queue).toBe('interactive');
+    expect(defaults.celery.task_routes['sql_lab.get_sql_results']).toEqual({ queue: 'interactive' });
+    expect(defaults.celery.task_routes['reports.*']).toEqual({ queue: 'reports' });
+  });
+
+  test('five Flask caches and the results backend on redis-cache (cluster), one prefix each', () => {
+    const caches = ['CACHE_CONFIG', 'DATA_CACHE_CONFIG', 'FILTER_STATE_CACHE_CONFIG', 'EXPLORE_FORM_DATA_CACHE_CONFIG', 'THUMBNAIL_CACHE_CONFIG'].map((k) => defaults.settings[k]);
+    for (const c of caches) {
+      expect(c).toMatchObject({ CACHE_TYPE: 'RedisClusterCache', CACHE_REDIS_CLUSTER: 'redis-cache:6379', CACHE_REDIS_PASSWORD: 'cache-pw' });
+    }
+    const prefixes = [...caches.map((c) => c.CACHE_KEY_PREFIX), defaults.results_backend.key_prefix];
+    expect(new Set(prefixes).size).toBe(6);
+    expect(defaults.results_backend).toMatchObject({ type: 'RedisClusterCache', cluster: 'redis-cache:6379', password: 'cache-pw' });
+    expect(defaults.settings.DATA_CACHE_CONFIG.CACHE_DEFAULT_TIMEOUT).toBe(3600);
+  });
+
+  test('coordination on redis-queue as a plain RedisCache (Superset rejects a cluster there)', () => {
+    expect(defaults.settings.DISTRIBUTED_COORDINATION_CONFIG).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_PORT: 6379, CACHE_REDIS_DB: 3 });
+  });
+
+  test('security behind the proxy', () => {
+    expect(defaults.settings).toMatchObject({
+      ENABLE_PROXY_FIX: true,
+      SESSION_COOKIE_SECURE: true,
+      SESSION_COOKIE_HTTPONLY: true,
+      SESSION_COOKIE_SAMESITE: 'Lax',
+      WTF_CSRF_ENABLED: true,
+      TALISMAN_ENABLED: true,
+      SECRET_KEY: 'test-secret-key-not-real',
+      SUPERSET_WEBSERVER_TIMEOUT: 300,
+    });
+    expect(defaults.settings.PUBLIC_ROLE_LIKE).toBeUndefined();
+  });
+
+  test('the worker heartbeat bootstep is installed through celeryd_init, held strongly', () => {
+    expect(defaults.celeryd_init_receivers).toEqual([{ weak: false }]);
+    expect(defaults.worker_steps).toEqual([{ name: '_WorkerHeartbeat', requires: ['celery.worker.components:Timer'] }]);
+  });
+
+  test('async queries: off by default, fully wired when enabled', () => {
+    expect(defaults.settings.FEATURE_FLAGS).toEqual({ ALERT_REPORTS: true, GLOBAL_ASYNC_QUERIES: false });
+    expect(defaults.settings.GLOBAL_ASYNC_QUERIES_JWT_SECRET).toBeUndefined();
+    const on = run(render({ superset: { asyncQueries: { enabled: true, pollingDelayMilliseconds: 1000 } } }));
+    expect(on.settings.FEATURE_FLAGS.GLOBAL_ASYNC_QUERIES).toBe(true);
+    expect(on.settings.GLOBAL_ASYNC_QUERIES_POLLING_DELAY).toBe(1000);
+    expect(on.settings.GLOBAL_ASYNC_QUERIES_JWT_SECRET).toBe('x'.repeat(32));
+    expect(on.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_DB: 2 });
+  });
+
+  test('custom values reach the file', () => {
+    const custom = run(render({ superset: { rowLimit: 1234, defaultQueue: 'reports', database: { poolSize: 2, maxOverflow: 0 }, featureFlags: { DASHBOARD_RBAC: true } } }));
+    expect(custom.settings.ROW_LIMIT).toBe(1234);
+    expect(custom.celery.task_default_queue).toBe('reports');
+    expect(custom.settings.SQLALCHEMY_ENGINE_OPTIONS).toMatchObject({ pool_size: 2, max_overflow: 0 });
+    expect(custom.settings.FEATURE_FLAGS.DASHBOARD_RBAC).toBe(true);
+  });
+
+  test('a missing Secret-backed variable fails at start-up and names the variable', () => {
+    const { SUPERSET_SECRET_KEY: _omit, ...rest } = FAKE_ENV;
+    expect(run(render(), rest).error).toMatch(/RuntimeError: SUPERSET_SECRET_KEY is not set: it comes from a Kubernetes Secret/);
+  });
+
+  test('no secret literal is rendered', () => {
+    const text = render({ superset: { asyncQueries: { enabled: true } } });
+    for (const key of ['DATABASE_PASSWORD', 'SUPERSET_SECRET_KEY', 'REDIS_CACHE_PASSWORD', 'REDIS_QUEUE_PASSWORD', 'GLOBAL_ASYNC_QUERIES_JWT_SECRET'] as const) {
+      expect(text).not.toContain(FAKE_ENV[key]);
+    }
+    expect(text).not.toMatch(/(PASSWORD|SECRET)\w*\s*=\s*"/);
+  });
+});
+
+describe('Python literal rendering', () => {
+  test('JSON-like values and verbatim expressions', () => {
+    expect(toPython({ a: true, b: null, c: [1, 'x"y'], d: pyExpr('os.environ["X"]') })).toBe('{\n    "a": True,\n    "b": None,\n    "c": [\n        1,\n        "x\\"y",\n    ],\n    "d": os.environ["X"],\n}');
+    expect(toPython({})).toBe('{}');
+    expect(() => toPython(Number.NaN)).toThrow(/cannot render NaN/);
+  });
+});

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { synthToRoot } from '../scripts/synth';
+import type { EnvironmentOverrides } from '../lib/config/schema';
+
+const ROOT = path.join(__dirname, '..');
+
+/** Every file under a folder with its content, to prove a failed synth changed nothing. */
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else out[path.relative(root, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe('atomic synth', () => {
+  let work: string;
+  let out: string;
+  const good: Record<string, EnvironmentOverrides> = { alpha: {}, beta: { superset: { web: { maxReplicas: 6 } } } };
+
+  beforeEach(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
+    out = path.join(work, 'dist');
+    synthToRoot({ environments: [], outRoot: out, registry: good, warn: () => undefined });
+  });
+  afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test('writes one folder per environment', () => {
+    expect(fs.readdirSync(out).sort()).toEqual(['alpha', 'beta']);
+  });
+
+  // [what, registry, environments, expected error]
+  const failures: Array<[string, Record<string, EnvironmentOverrides>, string[], RegExp]> = [
+    ['an invalid value in one of several environments', { ...good, gamma: { superset: { web: { minReplicas: 0 } } } }, [], /Invalid environment "gamma"[\s\S]*superset\.web\.minReplicas = 0/],
+    ['an unknown key', { ...good, beta: { superset: { webb: {} } } as EnvironmentOverrides }, [], /superset\.webb[\s\S]*did you mean "web"/],
+    ['an unknown environment name', good, ['alpha', 'omega'], /Unknown environment "omega"/],
+    ['a cross-field rule', { ...good, alpha: { superset: { image: { tag: 'latest' } } } }, ['alpha'], /superset\.image\.tag = "latest"/],
+  ];
+  test.each(failures)('%s fails with a clear error and leaves the output untouched', (_what, registry, environments, expected) => {
+    const before = snapshot(out);
+    expect(() => synthToRoot({ environments, outRoot: out, registry, warn: () => undefined })).toThrow(expected);
+    expect(snapshot(out)).toEqual(before);
+    expect(fs.readdirSync(work)).toEqual(['dist']); // no temporary folder left behind
+  });
+
+  test('a single environment replaces only its own folder', () => {
+    const before = snapshot(out);
+    synthToRoot({ environments: ['beta'], outRoot: out, registry: { ...good, beta: {} }, warn: () => undefined });
+    const after = snapshot(out);
+    for (const file of Object.keys(before).filter((f) => f.startsWith('alpha/'))) expect(after[file]).toBe(before[file]);
+    expect(after['beta/50-superset-web.yaml']).not.toBe(before['beta/50-superset-web.yaml']);
+  });
+
+  test('a full synth removes environments that no longer exist', () => {
+    synthToRoot({ environments: [], outRoot: out, registry: { alpha: {} }, warn: () => undefined });
+    expect(fs.readdirSync(out)).toEqual(['alpha']);
+  });
+});
+
+describe('synth command', () => {
+  test('an unknown environment exits non-zero, says why, and leaves dist/ unchanged', () => {
+    const before = snapshot(path.join(ROOT, 'dist'));
+    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/synth.ts', 'nope'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/synth failed; dist\/ is unchanged\.\nUnknown environment "nope"/);
+    expect(snapshot(path.join(ROOT, 'dist'))).toEqual(before);
+  });
+});
