@@ -95,3 +95,11 @@ describe('dist/', () => {
     expect(() => new Deployment({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'two', selector: {}, template: {} } }).validate()).toThrow();
   });
 });
+
+describe('README', () => {
+  test('the generated config reference and Secrets table are up to date', () => {
+    const { renderReadme } = require('../scripts/docs');
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    expect(renderReadme(readme)).toBe(readme);
+  });
+});

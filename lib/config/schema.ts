@@ -19,7 +19,7 @@ const dnsLabel = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
 
 export const resourcesSchema = z.strictObject({
-  cpuRequest: cpuQuantity.describe('CPU request (Kubernetes quantity); also sizes gunicorn workers for the web tier'),
+  cpuRequest: cpuQuantity.describe('CPU request (Kubernetes quantity); for the web tier it also sizes gunicorn'),
   cpuLimit: cpuQuantity.describe('CPU limit (Kubernetes quantity); must be >= cpuRequest'),
   memoryRequest: memoryQuantity.describe('memory request (binary units)'),
   memoryLimit: memoryQuantity.describe('memory limit (binary units); must be >= memoryRequest'),
@@ -68,7 +68,7 @@ export const workerQueueSchema = z.strictObject({
 
 const asyncQueriesSchema = z.strictObject({
   enabled: z.boolean().describe('GLOBAL_ASYNC_QUERIES: chart queries run on Celery workers (recommended beyond ~50 users)'),
-  pollingDelayMilliseconds: positiveInt.max(60000, 'must be at most 60000 ms').describe('browser polling interval when transport is "polling"'),
+  pollingDelayMilliseconds: positiveInt.max(60000, 'must be at most 60000 ms').describe('how often browsers poll for async query results, milliseconds'),
 });
 
 const databaseSchema = z.strictObject({
