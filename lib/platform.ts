@@ -28,7 +28,8 @@ export const CHARTS = {
 export function buildPlatform(app: App, env: Environment): void {
   const chart = (id: string) => new Chart(app, id, { namespace: env.namespace, disableResourceNameHashes: true });
 
-  new PlatformNamespace(chart(CHARTS.namespace), 'Namespace', { env });
+  // Cluster-scoped: this chart must not stamp a namespace on its object.
+  new PlatformNamespace(new Chart(app, CHARTS.namespace, { disableResourceNameHashes: true }), 'Namespace', { env });
 
   const configChart = chart(CHARTS.supersetConfig);
   const serviceAccount = new SupersetServiceAccount(configChart, 'ServiceAccount', { env });

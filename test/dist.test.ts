@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
+import { SYNC_WAVE_ANNOTATION } from '../lib/kustomization';
 import * as k8s from '../imports/k8s';
 import { checkPolicies, KubeObject } from '../lib/policy';
 import { synthToRoot } from '../scripts/synth';
@@ -44,16 +46,17 @@ describe('dist/', () => {
 
   test('has one folder per environment and nothing else', () => {
     expect(fs.readdirSync(DIST).sort()).toEqual(Object.keys(ENVIRONMENTS).sort());
-    for (const file of committed.keys()) expect(file).toMatch(/^[a-z0-9-]+\/\d{2}-[a-z0-9-]+\.yaml$/);
+    for (const file of committed.keys()) expect(file).toMatch(/^[a-z0-9-]+\/(\d{2}-[a-z0-9-]+\.yaml|Kustomization)$/);
   });
 
   const perEnv = Object.keys(ENVIRONMENTS).map((env) => {
-    const files = [...committed.entries()].filter(([f]) => f.startsWith(`${env}/`));
+    const files = [...committed.entries()].filter(([f]) => f.startsWith(`${env}/`) && f.endsWith('.yaml'));
     return [env, files.flatMap(([, text]) => objectsOf(text))] as const;
   });
 
   test.each(perEnv)('%s: the namespace is applied first and every object lives in it', (_env, objects) => {
     expect(objects[0].kind).toBe('Namespace');
+    expect(objects[0].metadata.namespace).toBeUndefined();
     const ns = objects[0].metadata.name;
     for (const o of objects.slice(1)) expect(o.metadata.namespace).toBe(ns);
   });
@@ -88,6 +91,16 @@ describe('dist/', () => {
 
   test.each(perEnv)('%s: passes every policy rule', (_env, objects) => {
     expect(checkPolicies(objects)).toEqual([]);
+  });
+
+  test.each(perEnv)('%s: `kubectl kustomize` renders every object exactly once, in sync-wave order', (env, objects) => {
+    const rendered = objectsOf(execFileSync('kubectl', ['kustomize', path.join(DIST, env)], { encoding: 'utf8' }));
+    const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    expect(rendered.map(key).sort()).toEqual(objects.map(key).sort());
+    const waves = objects.map((o) => Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]));
+    expect(waves.every((w) => Number.isInteger(w))).toBe(true);
+    expect([...waves].sort((a, b) => a - b)).toEqual(waves); // file order agrees with the waves
+    expect(waves[0]).toBe(0);
   });
 
   test('the schema validator does catch a broken object', () => {
