@@ -1,0 +1,92 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { bandOf, CHECKLIST, runAudit } from '../../lib/audit/checklist';
+import { AuditContext } from '../../lib/audit/evidence';
+import type { KubeObject } from '../../lib/policy';
+import { buildObjects } from '../helpers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const platform = buildObjects({ superset: { image: { repository: 'ghcr.io/acme/superset' }, asyncQueries: { enabled: true } } }, 'prod');
+const meta = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}) => ({ name, namespace: 'superset-prod', labels, annotations });
+
+const ingress = (annotations: Record<string, string>, tls = true) => ({
+  apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('superset', {}, annotations),
+  spec: { tls: tls ? [{ hosts: ['bi.example.com'], secretName: 'tls' }] : [] },
+});
+const cron = (name: string, schedule: string, env: Array<Record<string, string>>) => ({
+  apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta(name),
+  spec: { schedule, jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'x:1', env }] } } } } },
+});
+const postgres = (cpu: string, memory: string, env: Array<Record<string, string>>) => ({
+  apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta('postgres', { 'app.kubernetes.io/name': 'postgres' }),
+  spec: { template: { spec: { containers: [{ name: 'postgres', image: 'spilo:3.3', env, resources: { requests: { cpu, memory } } }] } } },
+});
+
+function statusOf(n: number, extra: unknown[] = [], objects: readonly KubeObject[] = platform, root = path.join(__dirname, '..', '..')): string {
+  const point = CHECKLIST.find((p) => p.n === n)!;
+  return point.check(new AuditContext('prod', [...objects, ...(extra as KubeObject[])], root)).status;
+}
+
+describe('production-readiness audit', () => {
+  test('25 points, numbered 1-25, each procedural or checkable', () => {
+    expect(CHECKLIST.map((p) => p.n)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  });
+
+  test.each([[25, 'exemplary'], [24, 'exemplary'], [19, 'solid production'], [11, 'internal use only'], [10, 'proof of concept']])('score %d is %s', (score, band) => {
+    expect(bandOf(score)).toBe(band);
+  });
+
+  // [point, evidence that makes it pass, evidence that makes it fail]
+  const cases: Array<[number, unknown[], unknown[]]> = [
+    [2, [ingress({ 'nginx.org/hsts': 'true', 'nginx.org/hsts-max-age': '31536000', 'nginx.org/hsts-include-subdomains': 'true', 'ingress.kubernetes.io/ssl-redirect': 'true' })],
+      [ingress({ 'nginx.org/hsts-max-age': '86400', 'nginx.org/hsts-include-subdomains': 'true', 'ingress.kubernetes.io/ssl-redirect': 'true' })]],
+    [9, [{ apiVersion: 'v1', kind: 'Service', metadata: meta('redis-cache') }], []],
+    [11, [postgres('2', '4Gi', [{ name: 'PGVERSION', value: '16' }])], [postgres('1', '4Gi', [{ name: 'PGVERSION', value: '16' }])]],
+    [12, [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('pgbouncer', { 'app.kubernetes.io/name': 'pgbouncer' }), spec: { template: { spec: { containers: [] } } } }], []],
+    [14, [cron('pg-backup', '15 2 * * *', [{ name: 'BACKUP_RETENTION_DAYS', value: '30' }]), cron('pg-restore-check', '0 4 * * 0', []), postgres('2', '4Gi', [{ name: 'WALG_S3_PREFIX', value: 's3://b/p' }])],
+      [cron('pg-backup', '15 2 * * *', [{ name: 'BACKUP_RETENTION_DAYS', value: '7' }]), cron('pg-restore-check', '0 4 * * 0', []), postgres('2', '4Gi', [{ name: 'WALG_S3_PREFIX', value: 's3://b/p' }])]],
+    [15, [cron('pg-backup', '15 2 * * *', [{ name: 'S3_BUCKET', value: 'backups' }])], [cron('pg-backup', '15 2 * * *', [])]],
+    [17, [cron('dashboard-export', '0 3 * * *', [])], []],
+    [19, [{ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: meta('superset') }], []],
+    [20, [{ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: meta('r'), spec: { groups: [{ rules: [{ alert: 'SupersetCpuSaturated' }, { alert: 'Superset5xxRate' }, { alert: 'PostgresBackupTooOld' }] }] } }],
+      [{ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: meta('r'), spec: { groups: [{ rules: [{ alert: 'SupersetCpuSaturated' }] }] } }]],
+  ];
+  test.each(cases)('point %d passes with its evidence and fails without', (n, good, bad) => {
+    expect(statusOf(n, good)).toBe('pass');
+    expect(statusOf(n, bad)).toBe('fail');
+  });
+
+  test('points checked on the platform itself: secret key, admin, cookies, workers, async queries, logs', () => {
+    for (const n of [1, 3, 5, 10, 13, 18]) expect([n, statusOf(n)]).toEqual([n, 'pass']);
+  });
+
+  test('a secret literal or an admin password literal fails its point', () => {
+    const leaked = structuredClone(platform) as any[];
+    const web = leaked.find((o) => o.kind === 'Deployment' && o.metadata.name === 'superset-web');
+    web.spec.template.spec.containers[0].env.push({ name: 'ADMIN_PASSWORD', value: 'admin' });
+    expect(statusOf(1, [], leaked)).toBe('fail');
+    expect(statusOf(3, [], leaked)).toBe('fail');
+  });
+
+  test('async queries off fails point 13', () => {
+    expect(statusOf(13, [], buildObjects({ superset: { image: { repository: 'ghcr.io/acme/superset' } } }, 'prod'))).toBe('fail');
+  });
+
+  test('procedural points are covered only by the named section of their document', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-docs-'));
+    fs.mkdirSync(path.join(root, 'docs'));
+    expect(statusOf(7, [], platform, root)).toBe('fail');
+    fs.writeFileSync(path.join(root, 'docs', 'SECURITY.md'), '# Security\n## Row-level security\ntext\n');
+    expect(statusOf(7, [], platform, root)).toBe('procedural');
+    expect(statusOf(23, [], platform, root)).toBe('fail');
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the report scores passes and documented procedures', () => {
+    const report = runAudit(new AuditContext('prod', platform, path.join(__dirname, '..', '..')));
+    expect(report.score).toBe(report.results.filter((r) => r.status !== 'fail').length);
+    expect(report.band).toBe(bandOf(report.score));
+  });
+});
