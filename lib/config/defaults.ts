@@ -65,6 +65,7 @@ export const DEFAULTS: PlatformConfig = {
   },
   superset: {
     image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.1' },
+    auth: { type: 'database', oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', providers: [] } },
     featureFlags: { ALERT_REPORTS: true },
     asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
     webserverTimeoutSeconds: 300,

@@ -106,6 +106,25 @@ export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
     }
   }
 
+  if (s.auth.type === 'oauth' && s.auth.oauth.providers.length === 0) {
+    problems.push({
+      field: 'superset.auth.oauth.providers',
+      value: s.auth.oauth.providers,
+      rule: 'OAuth login needs at least one provider, or nobody can log in',
+      fix: 'add a provider (name, serverMetadataUrl, scope, icon), or set superset.auth.type to "database"',
+    });
+  }
+  const providerNames = s.auth.oauth.providers.map((p) => p.name);
+  const duplicate = providerNames.find((n, i) => providerNames.indexOf(n) !== i);
+  if (duplicate) {
+    problems.push({
+      field: 'superset.auth.oauth.providers',
+      value: duplicate,
+      rule: 'provider names must be unique: they name the Secret keys',
+      fix: `rename one of the "${duplicate}" providers`,
+    });
+  }
+
   if ('GLOBAL_ASYNC_QUERIES' in s.featureFlags) {
     problems.push({
       field: 'superset.featureFlags.GLOBAL_ASYNC_QUERIES',

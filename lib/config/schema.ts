@@ -99,8 +99,25 @@ const beatSchema = z.strictObject({
   resources: resourcesSchema,
 });
 
+const oauthProviderSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9]{0,30}$/, 'must be a short lower-case name such as "keycloak" or "azure"').describe('provider name shown on the login page; also names its Secret keys'),
+  serverMetadataUrl: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL (the OIDC discovery document)').describe('OIDC discovery URL (.../.well-known/openid-configuration)'),
+  scope: z.string().min(1).describe('OAuth scopes requested'),
+  icon: z.string().describe('Font Awesome icon of the login button'),
+});
+
+const authSchema = z.strictObject({
+  type: z.enum(['database', 'oauth']).describe('AUTH_TYPE: "database" (Superset users) or "oauth" (OIDC/OAuth SSO)'),
+  oauth: z.strictObject({
+    secretName: dnsLabel.describe('Secret with "<provider>-client-id" and "<provider>-client-secret" keys'),
+    registrationRole: z.string().min(1).describe('role given to users on their first SSO login'),
+    providers: z.array(oauthProviderSchema).describe('OIDC providers when type is "oauth"'),
+  }),
+});
+
 export const supersetSchema = z.strictObject({
   image: imageSchema.describe('Superset image with the Postgres and Redis drivers (see images/superset/Dockerfile)'),
+  auth: authSchema.describe('how users log in'),
   featureFlags: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'feature flag names are UPPER_SNAKE_CASE'), z.boolean()).describe('FEATURE_FLAGS merged over Superset\'s own defaults'),
   asyncQueries: asyncQueriesSchema,
   webserverTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('gunicorn timeout and SUPERSET_WEBSERVER_TIMEOUT; the ingress proxy timeout must not be shorter'),
@@ -140,6 +157,7 @@ export type SupersetConfig = PlatformConfig['superset'];
 export type ResourcesConfig = z.infer<typeof resourcesSchema>;
 export type WorkerQueueConfig = z.infer<typeof workerQueueSchema>;
 export type ImageConfig = z.infer<typeof imageSchema>;
+export type OAuthProviderConfig = z.infer<typeof oauthProviderSchema>;
 
 /** A partial override, as written in `environments/<name>.ts`. */
 export type DeepPartial<T> = T extends readonly (infer U)[]

@@ -18,6 +18,11 @@ export interface SecretRef {
   readonly generate: string;
 }
 
+/** Env var of an OAuth provider's client id or secret. */
+export function oauthEnvVar(provider: string, part: 'id' | 'secret'): string {
+  return `OAUTH_${provider.toUpperCase()}_CLIENT_${part.toUpperCase()}`;
+}
+
 /** Secret keys read by Superset's web, worker, beat and migration containers. */
 export function supersetSecretRefs(config: PlatformConfig): SecretRef[] {
   const refs: SecretRef[] = [
@@ -50,6 +55,19 @@ export function supersetSecretRefs(config: PlatformConfig): SecretRef[] {
       generate: 'openssl rand -hex 32',
     },
   ];
+  if (config.superset.auth.type === 'oauth') {
+    for (const provider of config.superset.auth.oauth.providers) {
+      for (const part of ['id', 'secret'] as const) {
+        refs.push({
+          secretName: config.superset.auth.oauth.secretName,
+          key: `${provider.name}-client-${part}`,
+          envVar: oauthEnvVar(provider.name, part),
+          description: `OAuth client ${part} of the "${provider.name}" SSO provider; only when superset.auth.type is "oauth"`,
+          generate: 'from the identity provider',
+        });
+      }
+    }
+  }
   if (config.superset.asyncQueries.enabled) {
     refs.push({
       secretName: config.secrets.app,

@@ -1,5 +1,6 @@
 import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB } from '../config/endpoints';
 import type { PlatformConfig } from '../config/schema';
+import { oauthEnvVar } from '../config/secrets';
 import { pyExpr, toPython } from './python';
 
 /** Where workers write their liveness heartbeat, and beat its schedule (both on the /tmp emptyDir). */
@@ -18,6 +19,7 @@ from urllib.parse import quote
 
 from celery import bootsteps
 from celery.signals import celeryd_init
+from flask_appbuilder.security.manager import AUTH_DB, AUTH_OAUTH
 from flask_caching.backends.rediscache import RedisClusterCache
 from superset.config import CeleryConfig as SupersetCeleryConfig
 
@@ -149,6 +151,34 @@ GLOBAL_ASYNC_QUERIES_CACHE_BACKEND = ${toPython(queueCache(REDIS_QUEUE_DB.asyncQ
 `;
 }
 
+function authSection(config: PlatformConfig): string {
+  const auth = config.superset.auth;
+  if (auth.type === 'database') {
+    return `
+# Users log in with Superset's own accounts; set superset.auth.type "oauth" for SSO.
+AUTH_TYPE = AUTH_DB
+`;
+  }
+  const providers = auth.oauth.providers.map((p) => ({
+    name: p.name,
+    icon: p.icon,
+    token_key: 'access_token',
+    remote_app: {
+      client_id: pyExpr(`_required_env(${JSON.stringify(oauthEnvVar(p.name, 'id'))})`),
+      client_secret: pyExpr(`_required_env(${JSON.stringify(oauthEnvVar(p.name, 'secret'))})`),
+      server_metadata_url: p.serverMetadataUrl,
+      client_kwargs: { scope: p.scope },
+    },
+  }));
+  return `
+# Single sign-on through OIDC; client credentials come from the Secret ${JSON.stringify(auth.oauth.secretName)}.
+AUTH_TYPE = AUTH_OAUTH
+AUTH_USER_REGISTRATION = True
+AUTH_USER_REGISTRATION_ROLE = ${toPython(auth.oauth.registrationRole)}
+OAUTH_PROVIDERS = ${toPython(providers)}
+`;
+}
+
 function webSection(config: PlatformConfig): string {
   const s = config.superset;
   const flags = { ...s.featureFlags, GLOBAL_ASYNC_QUERIES: s.asyncQueries.enabled };
@@ -215,6 +245,7 @@ export function renderSupersetConfig(environment: string, config: PlatformConfig
     cacheSection(config),
     celerySection(config),
     asyncQueriesSection(config),
+    authSection(config),
     webSection(config),
     WORKER_HEARTBEAT,
   ].join('');

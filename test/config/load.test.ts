@@ -106,6 +106,7 @@ describe('field rules (schema)', () => {
     ['bad feature flag name', { superset: { featureFlags: { alertReports: true } } }, /superset\.featureFlags[\s\S]*UPPER_SNAKE_CASE/],
     ['bad database identifier', { superset: { database: { name: 'Superset-DB' } } }, /superset\.database\.name = "Superset-DB"\s+rule: must be a lower-case PostgreSQL identifier/],
     ['too many gunicorn threads', { superset: { web: { gunicorn: { threads: 100 } } } }, /superset\.web\.gunicorn\.threads = 100\s+rule: must be at most 32/],
+    ['OAuth provider over http', { superset: { auth: { oauth: { providers: [{ name: 'okta', serverMetadataUrl: 'http://x', scope: 'openid', icon: 'fa-key' }] } } } }, /serverMetadataUrl = "http:\/\/x"\s+rule: must be an https:\/\/ URL/],
     ['bad log level', { superset: { logLevel: 'TRACE' } }, /superset\.logLevel = "TRACE"\s+rule: must be one of/],
   ];
   test.each(cases)('%s', (_what, override, expected) => {
@@ -124,6 +125,8 @@ describe('cross-field rules', () => {
     ['default queue missing', { superset: { defaultQueue: 'celery' } }, /superset\.defaultQueue = "celery"\s+rule: must name one of the worker queues \(interactive, reports\)/],
     ['queue without routes', { superset: { workers: { idle: {} } } }, /superset\.workers\.idle\.routes = \[\]\s+rule: a queue that is not the default queue must have at least one route/],
     ['task routed twice', { superset: { workers: { extra: { routes: ['reports.*'] } } } }, /superset\.workers\.extra\.routes = "reports\.\*"\s+rule: the task pattern is already routed to queue "reports"/],
+    ['OAuth without providers', { superset: { auth: { type: 'oauth' } } }, /superset\.auth\.oauth\.providers = \[\]\s+rule: OAuth login needs at least one provider/],
+    ['duplicate OAuth providers', { superset: { auth: { type: 'oauth', oauth: { providers: [1, 2].map(() => ({ name: 'okta', serverMetadataUrl: 'https://x/.well-known/openid-configuration', scope: 'openid', icon: 'fa-key' })) } } } }, /superset\.auth\.oauth\.providers = "okta"\s+rule: provider names must be unique/],
     ['async flag set directly', { superset: { featureFlags: { GLOBAL_ASYNC_QUERIES: true } } }, /featureFlags\.GLOBAL_ASYNC_QUERIES = true[\s\S]*fix: {2}remove the flag and set superset\.asyncQueries\.enabled/],
   ];
   test.each(cases)('%s', (_what, override, expected) => {

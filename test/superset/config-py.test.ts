@@ -113,6 +113,19 @@ describe('superset_config.py', () => {
     expect(on.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_DB: 2 });
   });
 
+  test('login: database accounts by default, OIDC providers with credentials from the environment', () => {
+    expect(defaults.settings.AUTH_TYPE).toBe(1); // AUTH_DB
+    expect(defaults.settings.OAUTH_PROVIDERS).toBeUndefined();
+    const sso = run(render({ superset: { auth: { type: 'oauth', oauth: { registrationRole: 'Viewer', providers: [{ name: 'keycloak', serverMetadataUrl: 'https://sso.example.com/realms/x/.well-known/openid-configuration', scope: 'openid email profile', icon: 'fa-key' }] } } } }),
+      { ...FAKE_ENV, OAUTH_KEYCLOAK_CLIENT_ID: 'superset', OAUTH_KEYCLOAK_CLIENT_SECRET: 'client-secret-value' });
+    expect(sso.settings.AUTH_TYPE).toBe(4); // AUTH_OAUTH
+    expect(sso.settings.AUTH_USER_REGISTRATION_ROLE).toBe('Viewer');
+    expect(sso.settings.OAUTH_PROVIDERS).toEqual([{
+      name: 'keycloak', icon: 'fa-key', token_key: 'access_token',
+      remote_app: { client_id: 'superset', client_secret: 'client-secret-value', server_metadata_url: 'https://sso.example.com/realms/x/.well-known/openid-configuration', client_kwargs: { scope: 'openid email profile' } },
+    }]);
+  });
+
   test('custom values reach the file', () => {
     const custom = run(render({ superset: { rowLimit: 1234, defaultQueue: 'reports', database: { poolSize: 2, maxOverflow: 0 }, featureFlags: { DASHBOARD_RBAC: true } } }));
     expect(custom.settings.ROW_LIMIT).toBe(1234);

@@ -172,6 +172,13 @@ describe('secrets by reference', () => {
     expect(envVar(c({ asyncQueries: { enabled: true } }), 'GLOBAL_ASYNC_QUERIES_JWT_SECRET').valueFrom.secretKeyRef).toEqual({ name: 'superset-app', key: 'async-queries-jwt-secret' });
   });
 
+  test('OAuth client credentials come from the OAuth Secret', () => {
+    const auth = { type: 'oauth' as const, oauth: { providers: [{ name: 'azure', serverMetadataUrl: 'https://login.example.com/.well-known/openid-configuration', scope: 'openid', icon: 'fa-windows' }] } };
+    const c = find(buildObjects({ superset: { ...REPO, auth } }), 'Deployment', 'superset-web').spec.template.spec.containers[0];
+    expect(envVar(c, 'OAUTH_AZURE_CLIENT_ID').valueFrom.secretKeyRef).toEqual({ name: 'superset-oauth', key: 'azure-client-id' });
+    expect(envVar(c, 'OAUTH_AZURE_CLIENT_SECRET').valueFrom.secretKeyRef).toEqual({ name: 'superset-oauth', key: 'azure-client-secret' });
+  });
+
   test('Secret names are configurable', () => {
     const c = find(buildObjects({ superset: REPO, secrets: { database: 'pg-creds' } }), 'Deployment', 'superset-beat').spec.template.spec.containers[0];
     expect(envVar(c, 'DATABASE_PASSWORD').valueFrom.secretKeyRef.name).toBe('pg-creds');
