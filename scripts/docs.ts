@@ -62,13 +62,23 @@ export function configReference(): string {
 }
 
 export function secretsTable(): string {
-  const config: PlatformConfig = { ...DEFAULTS, superset: { ...DEFAULTS.superset, asyncQueries: { ...DEFAULTS.superset.asyncQueries, enabled: true } } };
+  // Every optional Secret too: async queries on, and one OAuth provider standing for each configured one.
+  const provider = { name: '<provider>', serverMetadataUrl: '', scope: '', icon: '' };
+  const config: PlatformConfig = {
+    ...DEFAULTS,
+    superset: {
+      ...DEFAULTS.superset,
+      asyncQueries: { ...DEFAULTS.superset.asyncQueries, enabled: true },
+      auth: { type: 'oauth', oauth: { ...DEFAULTS.superset.auth.oauth, providers: [provider] } },
+    },
+  };
   return [
     '| Secret (default name; config key) | key | env var | what it is | generate with |',
     '|---|---|---|---|---|',
     ...supersetSecretRefs(config).map((r) => {
       const configKey = Object.entries(config.secrets).find(([, name]) => name === r.secretName)?.[0];
-      return `| \`${r.secretName}\` (\`secrets.${configKey}\`) | \`${r.key}\` | \`${r.envVar}\` | ${r.description} | \`${r.generate}\` |`;
+      const where = configKey ? `secrets.${configKey}` : 'superset.auth.oauth.secretName';
+      return `| \`${r.secretName}\` (\`${where}\`) | \`${r.key}\` | \`${r.envVar}\` | ${r.description} | \`${r.generate}\` |`;
     }),
   ].join('\n');
 }
