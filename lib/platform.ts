@@ -1,5 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import type { Environment } from './config/load';
+import { SupersetGatewayRoute } from './edge/gateway-route';
+import { SupersetIngress } from './edge/ingress';
 import { PlatformNamespace } from './edge/namespace';
 import { SupersetBeat } from './superset/beat';
 import { SupersetMigrateJob } from './superset/migrate-job';
@@ -22,6 +24,7 @@ export const CHARTS = {
   supersetWeb: '50-superset-web',
   supersetWorkers: '51-superset-workers',
   supersetBeat: '52-superset-beat',
+  edge: '60-edge',
 } as const;
 
 /** Composes every chart of one environment into `app`. */
@@ -48,4 +51,8 @@ export function buildPlatform(app: App, env: Environment): void {
     new SupersetWorker(workers, queue, { context, queue, settings });
   }
   new SupersetBeat(chart(CHARTS.supersetBeat), 'Beat', { context });
+
+  const edge = chart(CHARTS.edge);
+  if (env.config.edge.mode === 'ingress') new SupersetIngress(edge, 'Ingress', { env });
+  else new SupersetGatewayRoute(edge, 'GatewayRoute', { env });
 }

@@ -75,13 +75,25 @@ export const CHECKLIST: readonly AuditPoint[] = [
     n: 2, area: 'security', point: 'HTTPS mandatory, HTTP redirects, HSTS max-age >= 1 year, includeSubDomains', kind: 'checkable',
     check: (ctx) => {
       const ingress = ctx.ofKind('Ingress')[0];
-      if (!ingress) return fail('missing: an Ingress for superset-web');
-      const maxAge = Number(annotation(ingress, 'hsts-max-age') ?? 0);
+      if (ingress) {
+        const maxAge = Number(annotation(ingress, 'hsts-max-age') ?? 0);
+        return allOf(
+          [(ingress.spec.tls ?? []).length > 0, `Ingress ${ingress.metadata.name}: spec.tls`],
+          [isTrue(annotation(ingress, 'ssl-redirect') ?? annotation(ingress, 'redirect-to-https') ?? ''), `Ingress ${ingress.metadata.name}: HTTPS redirect annotation`],
+          [maxAge >= 31536000, `Ingress ${ingress.metadata.name}: hsts-max-age ${maxAge} >= 31536000`],
+          [isTrue(annotation(ingress, 'hsts-include-subdomains') ?? ''), `Ingress ${ingress.metadata.name}: hsts-include-subdomains`],
+        );
+      }
+      const routes = ctx.ofKind('HTTPRoute');
+      if (routes.length === 0) return fail('missing: an Ingress or HTTPRoute for superset-web');
+      const filters = routes.flatMap((r) => (r.spec.rules ?? []).flatMap((rule: any) => (rule.filters ?? []).map((f: any) => ({ route: r.metadata.name, f }))));
+      const hsts = filters.flatMap(({ route, f }) => (f.responseHeaderModifier?.set ?? []).filter((h: any) => h.name === 'Strict-Transport-Security').map((h: any) => ({ route, value: h.value as string })))[0];
+      const maxAge = Number(/max-age=(\d+)/.exec(hsts?.value ?? '')?.[1] ?? 0);
+      const redirect = filters.find(({ f }) => f.requestRedirect?.scheme === 'https');
       return allOf(
-        [(ingress.spec.tls ?? []).length > 0, `Ingress ${ingress.metadata.name}: spec.tls`],
-        [isTrue(annotation(ingress, 'ssl-redirect') ?? annotation(ingress, 'redirect-to-https') ?? ''), `Ingress ${ingress.metadata.name}: HTTPS redirect annotation`],
-        [maxAge >= 31536000, `Ingress ${ingress.metadata.name}: hsts-max-age ${maxAge} >= 31536000`],
-        [isTrue(annotation(ingress, 'hsts-include-subdomains') ?? ''), `Ingress ${ingress.metadata.name}: hsts-include-subdomains`],
+        [!!redirect, `HTTPRoute ${redirect?.route ?? '(redirect)'}: RequestRedirect to https (TLS terminates on the Gateway)`],
+        [maxAge >= 31536000, `HTTPRoute ${hsts?.route ?? '(main)'}: Strict-Transport-Security max-age ${maxAge} >= 31536000`],
+        [/includeSubDomains/.test(hsts?.value ?? ''), 'HSTS includeSubDomains'],
       );
     },
   },

@@ -1,3 +1,4 @@
+import { EDGE_DEFAULTS } from './edge-schema';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
 
 /**
@@ -63,6 +64,7 @@ export const DEFAULTS: PlatformConfig = {
     redisCache: 'redis-cache-auth',
     redisQueue: 'redis-queue-auth',
   },
+  edge: EDGE_DEFAULTS,
   superset: {
     image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.1' },
     auth: { type: 'database', oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', providers: [] } },

@@ -1,6 +1,7 @@
 import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
 import { gunicornSizing, gunicornWorkersForMemory } from '../capacity/gunicorn';
 import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
+import { PLACEHOLDER_HOST } from './edge-schema';
 import type { ConfigProblem } from './errors';
 import type { PlatformConfig, ResourcesConfig } from './schema';
 
@@ -145,6 +146,9 @@ export function warnings(config: PlatformConfig): string[] {
       `superset.image.repository is the placeholder "${PLACEHOLDER_IMAGE_REPOSITORY}": build images/superset/Dockerfile, ` +
         'push it to your registry and set superset.image.repository.',
     );
+  }
+  if (config.edge.host === PLACEHOLDER_HOST) {
+    out.push(`edge.host is the placeholder "${PLACEHOLDER_HOST}": set the public host name of Superset.`);
   }
   const sizing = gunicornSizing(s.web.resources.cpuRequest, s.web.gunicorn.threads, s.web.gunicorn.workers);
   const fit = gunicornWorkersForMemory(s.web.resources.memoryRequest);

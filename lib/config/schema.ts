@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { edgeSchema } from './edge-schema';
 
 // The typed shape of one environment after defaults are merged in.
 // Every object is strict: an unknown key is an error, never silently ignored.
@@ -149,6 +150,7 @@ export const platformSchema = z.strictObject({
     redisCache: dnsLabel.describe('Secret with the redis-cache password'),
     redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
   }).describe('names of the Secrets the platform reads (created out of band; see the Secrets contract)'),
+  edge: edgeSchema.describe('how users reach Superset: ingress or Gateway API, TLS, HSTS, limits'),
   superset: supersetSchema,
 });
 

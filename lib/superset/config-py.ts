@@ -179,6 +179,29 @@ OAUTH_PROVIDERS = ${toPython(providers)}
 `;
 }
 
+/** Content-Security-Policy and HSTS, agreeing with the edge (same max-age, same host). */
+function talismanConfig(config: PlatformConfig): Record<string, unknown> {
+  return {
+    content_security_policy: {
+      'base-uri': ["'self'"],
+      'default-src': ["'self'"],
+      'img-src': ["'self'", 'blob:', 'data:'],
+      'worker-src': ["'self'", 'blob:'],
+      'connect-src': ["'self'", ...config.edge.cspConnectSources],
+      'object-src': "'none'",
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'script-src': ["'self'", "'strict-dynamic'"],
+      'frame-ancestors': ["'self'"],
+    },
+    content_security_policy_nonce_in: ['script-src'],
+    force_https: false,
+    session_cookie_secure: true,
+    strict_transport_security: true,
+    strict_transport_security_max_age: config.edge.hstsMaxAgeSeconds,
+    strict_transport_security_include_subdomains: true,
+  };
+}
+
 function webSection(config: PlatformConfig): string {
   const s = config.superset;
   const flags = { ...s.featureFlags, GLOBAL_ASYNC_QUERIES: s.asyncQueries.enabled };
@@ -191,8 +214,17 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 WTF_CSRF_ENABLED = True
+# Talisman sets the CSP and HSTS headers; NGINX does the HTTPS redirect (force_https here would
+# also redirect the kubelet's plain-HTTP probes).
 TALISMAN_ENABLED = True
+TALISMAN_CONFIG = ${toPython(talismanConfig(config))}
+# No third-party telemetry pixel (it would also need a CSP exception).
+SCARF_ANALYTICS = False
+# Per client address (ProxyFix gives the real one); stored in redis-queue so all replicas share it.
 RATELIMIT_ENABLED = True
+RATELIMIT_APPLICATION = ${toPython(config.edge.rateLimits.application)}
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = ${toPython(config.edge.rateLimits.login)}
 
 SECRET_KEY = _required_env("SUPERSET_SECRET_KEY")
 SUPERSET_WEBSERVER_TIMEOUT = ${s.webserverTimeoutSeconds}

@@ -11,10 +11,6 @@ import { buildObjects } from '../helpers';
 const platform = buildObjects({ superset: { image: { repository: 'ghcr.io/acme/superset' }, asyncQueries: { enabled: true } } }, 'prod');
 const meta = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}) => ({ name, namespace: 'superset-prod', labels, annotations });
 
-const ingress = (annotations: Record<string, string>, tls = true) => ({
-  apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('superset', {}, annotations),
-  spec: { tls: tls ? [{ hosts: ['bi.example.com'], secretName: 'tls' }] : [] },
-});
 const cron = (name: string, schedule: string, env: Array<Record<string, string>>) => ({
   apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta(name),
   spec: { schedule, jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'x:1', env }] } } } } },
@@ -40,8 +36,6 @@ describe('production-readiness audit', () => {
 
   // [point, evidence that makes it pass, evidence that makes it fail]
   const cases: Array<[number, unknown[], unknown[]]> = [
-    [2, [ingress({ 'nginx.org/hsts': 'true', 'nginx.org/hsts-max-age': '31536000', 'nginx.org/hsts-include-subdomains': 'true', 'ingress.kubernetes.io/ssl-redirect': 'true' })],
-      [ingress({ 'nginx.org/hsts-max-age': '86400', 'nginx.org/hsts-include-subdomains': 'true', 'ingress.kubernetes.io/ssl-redirect': 'true' })]],
     [9, [{ apiVersion: 'v1', kind: 'Service', metadata: meta('redis-cache') }], []],
     [11, [postgres('2', '4Gi', [{ name: 'PGVERSION', value: '16' }])], [postgres('1', '4Gi', [{ name: 'PGVERSION', value: '16' }])]],
     [12, [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('pgbouncer', { 'app.kubernetes.io/name': 'pgbouncer' }), spec: { template: { spec: { containers: [] } } } }], []],
@@ -56,6 +50,21 @@ describe('production-readiness audit', () => {
   test.each(cases)('point %d passes with its evidence and fails without', (n, good, bad) => {
     expect(statusOf(n, good)).toBe('pass');
     expect(statusOf(n, bad)).toBe('fail');
+  });
+
+  test('point 2: the platform\'s Ingress passes; weaker HSTS or no TLS fails; the Gateway API form passes too', () => {
+    expect(statusOf(2)).toBe('pass');
+    const change = (f: (o: any) => void) => {
+      const copy = structuredClone(platform) as any[];
+      f(copy.find((o) => o.kind === 'Ingress'));
+      return copy;
+    };
+    expect(statusOf(2, [], change((o) => { o.metadata.annotations['nginx.org/hsts-max-age'] = '86400'; }))).toBe('fail');
+    expect(statusOf(2, [], change((o) => { o.spec.tls = []; }))).toBe('fail');
+    expect(statusOf(2, [], change((o) => { delete o.metadata.annotations['nginx.org/hsts-include-subdomains']; }))).toBe('fail');
+    const gateway = buildObjects({ superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { mode: 'gateway' } }, 'prod');
+    expect(statusOf(2, [], gateway)).toBe('pass');
+    expect(statusOf(2, [], gateway.filter((o) => o.metadata.name !== 'superset-https-redirect'))).toBe('fail');
   });
 
   test('points checked on the platform itself: secret key, admin, cookies, workers, async queries, logs', () => {

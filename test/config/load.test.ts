@@ -49,11 +49,13 @@ describe('defaults and overrides', () => {
 
   test('the placeholder image repository is a warning, a real one is not', () => {
     expect(resolveEnvironment('qa', {}).warnings.join('\n')).toMatch(/placeholder .*superset\.image\.repository/);
-    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } } }).warnings).toEqual([]);
+    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { host: 'bi.acme.com' } }).warnings).toEqual([]);
+    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } } }).warnings.join('\n')).toMatch(/edge\.host is the placeholder/);
   });
 
   test('more gunicorn workers than the memory request fits is a warning', () => {
     const env = resolveEnvironment('qa', {
+      edge: { host: 'bi.acme.com' },
       superset: { image: { repository: 'ghcr.io/acme/superset' }, web: { resources: { cpuRequest: '4', cpuLimit: '4', memoryRequest: '2Gi', memoryLimit: '2Gi' } } },
     });
     expect(env.warnings.join('\n')).toMatch(/9 gunicorn workers .* fits 5/);

@@ -98,6 +98,17 @@ describe('superset_config.py', () => {
     expect(defaults.settings.PUBLIC_ROLE_LIKE).toBeUndefined();
   });
 
+  test('CSP and HSTS agree with the edge; rate limits per client address', () => {
+    const csp = defaults.settings.TALISMAN_CONFIG;
+    expect(csp.content_security_policy['connect-src']).toEqual(["'self'", 'https://api.mapbox.com', 'https://events.mapbox.com']);
+    expect(csp.content_security_policy['script-src']).toEqual(["'self'", "'strict-dynamic'"]);
+    expect(csp).toMatchObject({ force_https: false, strict_transport_security: true, strict_transport_security_max_age: 31536000, strict_transport_security_include_subdomains: true, session_cookie_secure: true });
+    expect(defaults.settings).toMatchObject({ RATELIMIT_ENABLED: true, RATELIMIT_APPLICATION: '50 per second', AUTH_RATE_LIMITED: true, AUTH_RATE_LIMIT: '5 per second', SCARF_ANALYTICS: false });
+    const custom = run(render({ edge: { hstsMaxAgeSeconds: 63072000, cspConnectSources: ['wss://bi.acme.com'] } }));
+    expect(custom.settings.TALISMAN_CONFIG.strict_transport_security_max_age).toBe(63072000);
+    expect(custom.settings.TALISMAN_CONFIG.content_security_policy['connect-src']).toEqual(["'self'", 'wss://bi.acme.com']);
+  });
+
   test('the worker heartbeat bootstep is installed through celeryd_init, held strongly', () => {
     expect(defaults.celeryd_init_receivers).toEqual([{ weak: false }]);
     expect(defaults.worker_steps).toEqual([{ name: '_WorkerHeartbeat', requires: ['celery.worker.components:Timer'] }]);

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+const hostname = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a fully qualified lower-case host name such as "bi.example.com"');
+const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes object name (lower-case letters, digits, "-" and ".")');
+
+/** How traffic reaches superset-web: the F5 NGINX Ingress Controller, or the Gateway API. */
+export const edgeSchema = z.strictObject({
+  host: hostname.describe('public host name of Superset'),
+  mode: z.enum(['ingress', 'gateway']).describe('"ingress" (F5 NGINX Ingress Controller) or "gateway" (Gateway API HTTPRoute + NGINX Gateway Fabric policies)'),
+  ingressClassName: name.describe('IngressClass of the F5 NGINX Ingress Controller; explicit, because its default "nginx" clashes with the retired community controller'),
+  tls: z.strictObject({
+    secretName: name.describe('Secret (type kubernetes.io/tls) with the certificate for the host'),
+    certManagerClusterIssuer: name.optional().describe('when set, cert-manager issues the certificate into tls.secretName from this ClusterIssuer'),
+  }),
+  gateway: z.strictObject({
+    name: name.describe('the shared Gateway the HTTPRoutes attach to (TLS terminates there)'),
+    namespace: name.describe('namespace of that Gateway'),
+    httpsListener: name.describe('section name of its HTTPS listener'),
+    httpListener: name.describe('section name of its plain-HTTP listener (redirected to HTTPS)'),
+  }),
+  hstsMaxAgeSeconds: z.number().int().min(31536000, 'must be at least 31536000 (one year)').describe('Strict-Transport-Security max-age; includeSubDomains is always on'),
+  maxBodySize: z.string().regex(/^[1-9]\d*[km]$/, 'must be an nginx size such as "100m"').describe('largest request body (CSV and Excel uploads)'),
+  upstreamKeepaliveConnections: z.number().int().min(0).max(1024).describe('idle keep-alive connections kept open to the web pods per NGINX worker'),
+  maxFails: z.number().int().min(1).max(100).describe('passive health check: failures before a web pod is taken out of rotation'),
+  failTimeoutSeconds: z.number().int().min(1).max(600).describe('passive health check window and how long a failed pod stays out'),
+  rateLimits: z.strictObject({
+    application: z.string().regex(/^\d+ per (second|minute|hour)$/, 'must read like "50 per second"').describe('RATELIMIT_APPLICATION: requests per client address'),
+    login: z.string().regex(/^\d+ per (second|minute|hour)$/, 'must read like "5 per second"').describe('AUTH_RATE_LIMIT: login attempts per client address'),
+  }),
+  cspConnectSources: z.array(z.string().regex(/^(https|wss):\/\/\S+$/, 'must be an https:// or wss:// origin')).describe('extra origins the browser may connect to (CSP connect-src), e.g. map tiles'),
+});
+
+export type EdgeConfig = z.infer<typeof edgeSchema>;
+
+/** Placeholder host of the defaults: synth warns while it is used. */
+export const PLACEHOLDER_HOST = 'superset.example.com';
+
+export const EDGE_DEFAULTS: EdgeConfig = {
+  host: PLACEHOLDER_HOST,
+  mode: 'ingress',
+  ingressClassName: 'nginx-f5',
+  tls: { secretName: 'superset-tls' },
+  gateway: { name: 'shared-gateway', namespace: 'nginx-gateway', httpsListener: 'https', httpListener: 'http' },
+  hstsMaxAgeSeconds: 31536000,
+  maxBodySize: '100m',
+  upstreamKeepaliveConnections: 32,
+  maxFails: 3,
+  failTimeoutSeconds: 30,
+  rateLimits: { application: '50 per second', login: '5 per second' },
+  cspConnectSources: ['https://api.mapbox.com', 'https://events.mapbox.com'],
+};

@@ -1,0 +1,86 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { SUPERSET_WEB } from '../config/endpoints';
+import type { Environment } from '../config/load';
+import { recommendedLabels } from '../workload/labels';
+import { PROXY_TIMEOUT_MARGIN_SECONDS } from './ingress';
+
+export interface SupersetGatewayRouteProps {
+  readonly env: Environment;
+}
+
+/** API versions of the Gateway API and NGINX Gateway Fabric (>= 2.4) kinds we emit. */
+export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+export const NGF_POLICY_API = 'gateway.nginx.org/v1alpha1';
+
+/**
+ * The Gateway API alternative to the Ingress: an HTTPRoute on the shared Gateway's HTTPS listener,
+ * one on its HTTP listener that redirects to HTTPS, and NGINX Gateway Fabric policies for what the
+ * Gateway API cannot express: least_conn with keep-alive (UpstreamSettingsPolicy on the Service)
+ * and the request-body limit (ClientSettingsPolicy on the route). TLS terminates on the Gateway.
+ */
+export class SupersetGatewayRoute extends Construct {
+  constructor(scope: Construct, id: string, props: SupersetGatewayRouteProps) {
+    super(scope, id);
+    const { env } = props;
+    const edge = env.config.edge;
+    const metadata = (name: string) => ({
+      name,
+      namespace: env.namespace,
+      labels: recommendedLabels({ name: 'superset', instance: env.config.instance, component: 'gateway-route', version: env.config.superset.image.tag }),
+    });
+    const parent = (sectionName: string) => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: edge.gateway.name, namespace: edge.gateway.namespace, sectionName });
+    const timeout = `${env.config.superset.webserverTimeoutSeconds + PROXY_TIMEOUT_MARGIN_SECONDS}s`;
+
+    new ApiObject(this, 'Route', {
+      apiVersion: GATEWAY_API,
+      kind: 'HTTPRoute',
+      metadata: metadata('superset'),
+      spec: {
+        parentRefs: [parent(edge.gateway.httpsListener)],
+        hostnames: [edge.host],
+        rules: [{
+          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+          filters: [{
+            type: 'ResponseHeaderModifier',
+            responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: `max-age=${edge.hstsMaxAgeSeconds}; includeSubDomains` }] },
+          }],
+          backendRefs: [{ name: SUPERSET_WEB.host, port: SUPERSET_WEB.port }],
+          timeouts: { request: timeout, backendRequest: timeout },
+        }],
+      },
+    });
+
+    new ApiObject(this, 'Redirect', {
+      apiVersion: GATEWAY_API,
+      kind: 'HTTPRoute',
+      metadata: metadata('superset-https-redirect'),
+      spec: {
+        parentRefs: [parent(edge.gateway.httpListener)],
+        hostnames: [edge.host],
+        rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+      },
+    });
+
+    new ApiObject(this, 'Upstream', {
+      apiVersion: NGF_POLICY_API,
+      kind: 'UpstreamSettingsPolicy',
+      metadata: metadata('superset-web'),
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: SUPERSET_WEB.host }],
+        loadBalancingMethod: 'least_conn',
+        keepAlive: { connections: edge.upstreamKeepaliveConnections },
+      },
+    });
+
+    new ApiObject(this, 'Client', {
+      apiVersion: NGF_POLICY_API,
+      kind: 'ClientSettingsPolicy',
+      metadata: metadata('superset'),
+      spec: {
+        targetRef: { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'superset' },
+        body: { maxSize: edge.maxBodySize, timeout },
+      },
+    });
+  }
+}
