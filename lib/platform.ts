@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import type { Environment } from './config/load';
+import { ExternalSecrets } from './edge/external-secrets';
 import { SupersetGatewayRoute } from './edge/gateway-route';
 import { SupersetIngress } from './edge/ingress';
 import { PlatformNamespace } from './edge/namespace';
@@ -19,6 +20,7 @@ import { SupersetWorker } from './superset/worker';
  */
 export const CHARTS = {
   namespace: '00-namespace',
+  externalSecrets: '05-external-secrets',
   supersetConfig: '10-superset-config',
   supersetMigrate: '40-superset-migrate',
   supersetWeb: '50-superset-web',
@@ -33,6 +35,8 @@ export function buildPlatform(app: App, env: Environment): void {
 
   // Cluster-scoped: this chart must not stamp a namespace on its object.
   new PlatformNamespace(new Chart(app, CHARTS.namespace, { disableResourceNameHashes: true }), 'Namespace', { env });
+
+  if (env.config.secrets.externalSecrets.enabled) new ExternalSecrets(chart(CHARTS.externalSecrets), 'ExternalSecrets', { env });
 
   const configChart = chart(CHARTS.supersetConfig);
   const serviceAccount = new SupersetServiceAccount(configChart, 'ServiceAccount', { env });

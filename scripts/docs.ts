@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULTS } from '../lib/config/defaults';
 import { platformSchema, PlatformConfig } from '../lib/config/schema';
-import { supersetSecretRefs } from '../lib/config/secrets';
+import { allSecretRefs } from '../lib/config/secrets';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -75,7 +75,7 @@ export function secretsTable(): string {
   return [
     '| Secret (default name; config key) | key | env var | what it is | generate with |',
     '|---|---|---|---|---|',
-    ...supersetSecretRefs(config).map((r) => {
+    ...allSecretRefs(config).map((r) => {
       const configKey = Object.entries(config.secrets).find(([, name]) => name === r.secretName)?.[0];
       const where = configKey ? `secrets.${configKey}` : 'superset.auth.oauth.secretName';
       return `| \`${r.secretName}\` (\`${where}\`) | \`${r.key}\` | \`${r.envVar}\` | ${r.description} | \`${r.generate}\` |`;

@@ -72,6 +72,7 @@ describe('dist/', () => {
     'gateway.networking.k8s.io/v1/HTTPRoute',
     'gateway.nginx.org/v1alpha1/UpstreamSettingsPolicy',
     'gateway.nginx.org/v1alpha1/ClientSettingsPolicy',
+    'external-secrets.io/v1/ExternalSecret',
   ]);
   const isCustom = (o: KubeObject) => CUSTOM_KINDS.has(`${o.apiVersion}/${o.kind}`);
   const served = new Set(Object.values(k8s).filter((c: any) => c?.GVK).map((c: any) => `${c.GVK.apiVersion}/${c.GVK.kind}`));

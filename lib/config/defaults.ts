@@ -63,6 +63,7 @@ export const DEFAULTS: PlatformConfig = {
     database: 'superset-database',
     redisCache: 'redis-cache-auth',
     redisQueue: 'redis-queue-auth',
+    externalSecrets: { enabled: false, storeKind: 'ClusterSecretStore', storeName: 'vault', remoteKeyPrefix: 'superset/', refreshInterval: '1h' },
   },
   edge: EDGE_DEFAULTS,
   superset: {

@@ -149,6 +149,13 @@ export const platformSchema = z.strictObject({
     database: dnsLabel.describe('Secret with the Superset database password'),
     redisCache: dnsLabel.describe('Secret with the redis-cache password'),
     redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
+    externalSecrets: z.strictObject({
+      enabled: z.boolean().describe('emit an ExternalSecret (external-secrets.io/v1) per Secret, so the External Secrets Operator creates them from a vault'),
+      storeKind: z.enum(['ClusterSecretStore', 'SecretStore']).describe('kind of the secret store the ExternalSecrets read from'),
+      storeName: dnsLabel.describe('name of that secret store'),
+      remoteKeyPrefix: z.string().regex(/^[A-Za-z0-9_.\/-]*$/, 'must be a path prefix such as "superset/prod/"').describe('remote key of a Secret = prefix + Secret name; each Secret key is a property of it'),
+      refreshInterval: z.string().regex(/^\d+[smh]$/, 'must be a duration such as "1h"').describe('how often the operator re-reads the vault'),
+    }),
   }).describe('names of the Secrets the platform reads (created out of band; see the Secrets contract)'),
   edge: edgeSchema.describe('how users reach Superset: ingress or Gateway API, TLS, HSTS, limits'),
   superset: supersetSchema,

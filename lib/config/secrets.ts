@@ -14,9 +14,14 @@ export interface SecretRef {
   readonly envVar: string;
   /** What it is and what reads it. */
   readonly description: string;
-  /** How to generate a good value. */
+  /** How to generate a good value (shown in the README). */
   readonly generate: string;
+  /** Random bytes and encoding for `npm run secrets`; absent when the value comes from elsewhere (an IdP). */
+  readonly random?: { readonly bytes: number; readonly encoding: 'base64' | 'hex' };
 }
+
+const base64 = (bytes: number) => ({ generate: `openssl rand -base64 ${bytes}`, random: { bytes, encoding: 'base64' as const } });
+const hex = (bytes: number) => ({ generate: `openssl rand -hex ${bytes}`, random: { bytes, encoding: 'hex' as const } });
 
 /** Env var of an OAuth provider's client id or secret. */
 export function oauthEnvVar(provider: string, part: 'id' | 'secret'): string {
@@ -31,28 +36,28 @@ export function supersetSecretRefs(config: PlatformConfig): SecretRef[] {
       key: 'secret-key',
       envVar: 'SUPERSET_SECRET_KEY',
       description: 'Flask SECRET_KEY: signs sessions and encrypts stored database passwords (42+ characters; rotating it needs `superset re-encrypt-secrets`)',
-      generate: 'openssl rand -base64 42',
+      ...base64(42),
     },
     {
       secretName: config.secrets.database,
       key: 'password',
       envVar: 'DATABASE_PASSWORD',
       description: `password of the "${config.superset.database.user}" role in the metadata database`,
-      generate: 'openssl rand -base64 32',
+      ...hex(32),
     },
     {
       secretName: config.secrets.redisCache,
       key: 'password',
       envVar: 'REDIS_CACHE_PASSWORD',
       description: 'password of redis-cache (Redis Cluster: Flask caches and SQL Lab results)',
-      generate: 'openssl rand -hex 32',
+      ...hex(32),
     },
     {
       secretName: config.secrets.redisQueue,
       key: 'password',
       envVar: 'REDIS_QUEUE_PASSWORD',
       description: 'password of redis-queue (Celery broker and results, async-query events)',
-      generate: 'openssl rand -hex 32',
+      ...hex(32),
     },
   ];
   if (config.superset.auth.type === 'oauth') {
@@ -74,8 +79,16 @@ export function supersetSecretRefs(config: PlatformConfig): SecretRef[] {
       key: 'async-queries-jwt-secret',
       envVar: 'GLOBAL_ASYNC_QUERIES_JWT_SECRET',
       description: 'signs the async-query JWT cookie (32+ characters); only when superset.asyncQueries.enabled',
-      generate: 'openssl rand -base64 32',
+      ...base64(32),
     });
   }
   return refs;
+}
+
+/**
+ * Every Secret key the platform reads, whatever component reads it. Components add their own
+ * list here, so the README table, the secrets script and the ExternalSecrets cover everything.
+ */
+export function allSecretRefs(config: PlatformConfig): SecretRef[] {
+  return [...supersetSecretRefs(config)];
 }

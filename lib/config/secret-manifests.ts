@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import type { PlatformConfig } from './schema';
+import { allSecretRefs, SecretRef } from './secrets';
+
+/** The refs grouped by Secret, in a stable order. */
+export function secretsByName(config: PlatformConfig): Map<string, SecretRef[]> {
+  const out = new Map<string, SecretRef[]>();
+  for (const ref of allSecretRefs(config)) out.set(ref.secretName, [...(out.get(ref.secretName) ?? []), ref]);
+  return out;
+}
+
+export interface GeneratedSecrets {
+  /** Secret manifests with fresh random values, for `kubectl create -f -`. Never write them to the repo. */
+  readonly manifests: Array<Record<string, unknown>>;
+  /** Keys that cannot be generated (e.g. OAuth client credentials) and must be added by hand. */
+  readonly manual: SecretRef[];
+}
+
+/**
+ * New Secrets with strong random values for a fresh cluster (the bytes come from `random`, the
+ * system CSPRNG unless a test injects one).
+ */
+export function generateSecrets(config: PlatformConfig, namespace: string, random: (bytes: number) => Buffer = randomBytes): GeneratedSecrets {
+  const manifests: Array<Record<string, unknown>> = [];
+  const manual: SecretRef[] = [];
+  for (const [name, refs] of secretsByName(config)) {
+    const stringData: Record<string, string> = {};
+    for (const ref of refs) {
+      if (ref.random) stringData[ref.key] = random(ref.random.bytes).toString(ref.random.encoding);
+      else manual.push(ref);
+    }
+    if (Object.keys(stringData).length === 0) continue;
+    manifests.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name, namespace, labels: { 'app.kubernetes.io/part-of': 'superset-platform', 'app.kubernetes.io/managed-by': 'superset-k8s-secrets' } },
+      stringData,
+    });
+  }
+  return { manifests, manual };
+}

@@ -1,0 +1,39 @@
+// npm run secrets -- <env> [--apply]
+// Creates the Secrets of the contract for a new cluster, with strong random values. Without
+// --apply it prints the manifests to stdout (pipe them: `npm run -s secrets -- prod | kubectl create -f -`);
+// with --apply it runs `kubectl create -f -` itself, so values never reach a terminal or a file.
+// `create` (not `apply`) never overwrites an existing Secret: rotating a password is a procedure
+// (docs/RUNBOOK.md), not a side effect. Nothing is ever written to the repository.
+import { spawnSync } from 'node:child_process';
+import { stringify } from 'yaml';
+import { generateSecrets } from '../lib/config/secret-manifests';
+import { resolveEnvironment } from '../lib/config/load';
+import { overridesFor } from '../lib/synthesize';
+import { ENVIRONMENTS } from '../environments';
+
+function main(argv: string[]): number {
+  const name = argv.find((a) => !a.startsWith('--'));
+  if (!name) throw new Error('usage: npm run secrets -- <environment> [--apply]');
+  const env = resolveEnvironment(name, overridesFor(name, ENVIRONMENTS));
+  const { manifests, manual } = generateSecrets(env.config, env.namespace);
+  const yaml = manifests.map((m) => stringify(m)).join('---\n');
+  for (const ref of manual) console.error(`add by hand: Secret ${ref.secretName} key ${ref.key} (${ref.description})`);
+  if (!argv.includes('--apply')) {
+    console.error(`# ${manifests.length} Secrets for ${env.namespace} with fresh random values: pipe into kubectl create -f -, never save them.`);
+    process.stdout.write(yaml);
+    return 0;
+  }
+  const run = spawnSync('kubectl', ['create', '-f', '-'], { input: yaml, encoding: 'utf8' });
+  process.stdout.write(run.stdout);
+  process.stderr.write(run.stderr);
+  return run.status ?? 1;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`secrets failed: ${(error as Error).message}`);
+    process.exitCode = 2;
+  }
+}
