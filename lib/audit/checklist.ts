@@ -42,6 +42,12 @@ function documented(ctx: AuditContext, doc: string, heading: string): AuditResul
   return found ? { status: 'procedural', evidence: [`${doc} § ${found}`] } : fail(`missing: a "${heading}" section in ${doc}`);
 }
 
+/** A document section as one condition of a checkable point. */
+function documentedCondition(ctx: AuditContext, doc: string, heading: string, label: string): [boolean, string] {
+  const d = documented(ctx, doc, heading);
+  return d.status === 'fail' ? [false, d.evidence[0].replace(/^missing: /, '')] : [true, `${label}: ${d.evidence[0]}`];
+}
+
 const web = (ctx: AuditContext) => ctx.named('Deployment', 'superset-web');
 const webContainer = (ctx: AuditContext) => web(ctx)?.spec.template.spec.containers[0];
 const isTrue = (v: unknown) => typeof v === 'string' && ['true', 'yes', '1'].includes(v.toLowerCase());
@@ -139,13 +145,10 @@ export const CHECKLIST: readonly AuditPoint[] = [
   },
   {
     n: 8, area: 'security', point: 'default roles audited, public role off', kind: 'checkable',
-    check: (ctx) => {
-      const doc = documented(ctx, 'docs/SECURITY.md', 'roles');
-      return allOf(
-        [ctx.pySetting('PUBLIC_ROLE_LIKE') === undefined, 'ConfigMap superset-config: PUBLIC_ROLE_LIKE unset (public role has no permissions)'],
-        [doc.status !== 'fail', doc.status === 'fail' ? doc.evidence[0].replace(/^missing: /, '') : `role audit: ${doc.evidence[0]}`],
-      );
-    },
+    check: (ctx) => allOf(
+      [ctx.pySetting('PUBLIC_ROLE_LIKE') === undefined, 'ConfigMap superset-config: PUBLIC_ROLE_LIKE unset (public role has no permissions)'],
+      documentedCondition(ctx, 'docs/SECURITY.md', 'roles', 'role audit'),
+    ),
   },
   {
     n: 9, area: 'performance', point: 'Redis cache configured (5-60 min TTL)', kind: 'checkable',
@@ -295,13 +298,10 @@ export const CHECKLIST: readonly AuditPoint[] = [
   },
   {
     n: 25, area: 'operations', point: 'update procedure (cadence, staging test, rollback) + pinned image versions', kind: 'checkable',
-    check: (ctx) => {
-      const doc = documented(ctx, 'docs/UPGRADE.md', 'rollback');
-      return allOf(
-        [pinnedImages.check(ctx.objects).length === 0, 'every image pinned with an explicit pull policy (policy pinned-images)'],
-        [doc.status !== 'fail', doc.status === 'fail' ? doc.evidence[0].replace(/^missing: /, '') : `update procedure: ${doc.evidence[0]}`],
-      );
-    },
+    check: (ctx) => allOf(
+      [pinnedImages.check(ctx.objects).length === 0, 'every image pinned with an explicit pull policy (policy pinned-images)'],
+      documentedCondition(ctx, 'docs/UPGRADE.md', 'rollback', 'update procedure'),
+    ),
   },
 ];
 
