@@ -1,6 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import type { Environment } from './config/load';
 import { ExternalSecrets } from './edge/external-secrets';
+import { platformFlows } from './edge/flows';
+import { NetworkPolicies } from './edge/network-policies';
 import { SupersetGatewayRoute } from './edge/gateway-route';
 import { SupersetIngress } from './edge/ingress';
 import { PlatformNamespace } from './edge/namespace';
@@ -20,6 +22,7 @@ import { SupersetWorker } from './superset/worker';
  */
 export const CHARTS = {
   namespace: '00-namespace',
+  networkPolicies: '02-network-policies',
   externalSecrets: '05-external-secrets',
   supersetConfig: '10-superset-config',
   supersetMigrate: '40-superset-migrate',
@@ -36,6 +39,7 @@ export function buildPlatform(app: App, env: Environment): void {
   // Cluster-scoped: this chart must not stamp a namespace on its object.
   new PlatformNamespace(new Chart(app, CHARTS.namespace, { disableResourceNameHashes: true }), 'Namespace', { env });
 
+  new NetworkPolicies(chart(CHARTS.networkPolicies), 'NetworkPolicies', { env, flows: platformFlows(env) });
   if (env.config.secrets.externalSecrets.enabled) new ExternalSecrets(chart(CHARTS.externalSecrets), 'ExternalSecrets', { env });
 
   const configChart = chart(CHARTS.supersetConfig);

@@ -1,4 +1,4 @@
-import { EDGE_DEFAULTS } from './edge-schema';
+import { EDGE_DEFAULTS, NETWORK_DEFAULTS } from './edge-schema';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
 
 /**
@@ -65,6 +65,7 @@ export const DEFAULTS: PlatformConfig = {
     redisQueue: 'redis-queue-auth',
     externalSecrets: { enabled: false, storeKind: 'ClusterSecretStore', storeName: 'vault', remoteKeyPrefix: 'superset/', refreshInterval: '1h' },
   },
+  network: NETWORK_DEFAULTS,
   edge: EDGE_DEFAULTS,
   superset: {
     image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.1' },

@@ -52,3 +52,35 @@ export const EDGE_DEFAULTS: EdgeConfig = {
   rateLimits: { application: '50 per second', login: '5 per second' },
   cspConnectSources: ['https://api.mapbox.com', 'https://events.mapbox.com'],
 };
+
+const labels = z.record(z.string(), z.string());
+const peerNamespace = z.strictObject({
+  namespace: name.describe('namespace (matched on kubernetes.io/metadata.name)'),
+  podLabels: labels.describe('labels of the pods in that namespace'),
+});
+const cidrPorts = z.strictObject({
+  cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "10.20.0.0/16"').describe('address range'),
+  ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').describe('TCP ports'),
+});
+
+/** NetworkPolicies: default deny, then exactly the flows the platform needs. */
+export const networkSchema = z.strictObject({
+  ingressController: peerNamespace.describe('the ingress controller (or Gateway) pods allowed to reach superset-web'),
+  monitoring: peerNamespace.describe('the Prometheus pods allowed to scrape metrics ports'),
+  dns: peerNamespace.describe('the cluster DNS pods every pod may query on port 53'),
+  kubernetesApi: z.array(cidrPorts).describe('API server addresses, for components that call the API (Patroni)'),
+  dataSources: z.array(cidrPorts).describe('databases Superset queries (web and workers may connect)'),
+  objectStorage: z.array(cidrPorts).describe('S3-compatible storage for backups and WAL archiving'),
+});
+
+export type NetworkConfig = z.infer<typeof networkSchema>;
+
+export const NETWORK_DEFAULTS: NetworkConfig = {
+  ingressController: { namespace: 'nginx-ingress', podLabels: { 'app.kubernetes.io/name': 'nginx-ingress' } },
+  monitoring: { namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+  dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } },
+  // Unknown per cluster: the defaults allow the usual API server ports anywhere; narrow them.
+  kubernetesApi: [{ cidr: '0.0.0.0/0', ports: [443, 6443] }],
+  dataSources: [],
+  objectStorage: [{ cidr: '0.0.0.0/0', ports: [443] }],
+};

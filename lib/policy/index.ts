@@ -1,4 +1,5 @@
 import type { KubeObject, PolicyRule, PolicyViolation } from './rule';
+import { networkPolicyCoverage } from './rules/network-policy-coverage';
 import { noSecretLiterals } from './rules/no-secret-literals';
 import { pdbCoverage } from './rules/pdb-coverage';
 import { pinnedImages } from './rules/pinned-images';
@@ -22,6 +23,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   pdbCoverage,
   recommendedLabels,
   stableSelectors,
+  networkPolicyCoverage,
 ];
 
 export function checkPolicies(objects: readonly KubeObject[], rules: readonly PolicyRule[] = POLICY_RULES): PolicyViolation[] {

@@ -65,6 +65,13 @@ describe('policy rules', () => {
     expect(violationsOf(withChange(kind, name, change), rule).join('\n')).toMatch(expected);
   });
 
+  test('network-policy-coverage catches a missing default deny and a pod no policy names', () => {
+    expect(violationsOf(valid.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny')), 'network-policy-coverage'))
+      .toEqual(['Namespace superset-test: no default-deny NetworkPolicy for ingress and egress']);
+    expect(violationsOf(valid.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'superset-beat')), 'network-policy-coverage'))
+      .toEqual(['Deployment superset-test/superset-beat: its pods are selected by no component NetworkPolicy (all their traffic is denied)']);
+  });
+
   test('a rendered Secret with values is caught', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, stringData: { password: 'x' } };
     expect(violationsOf([...valid, secret], 'no-secret-literals')).toEqual(['Secret n/s: a Secret with values is rendered']);

@@ -1,0 +1,87 @@
+import { allowedGraph, connectionAllowed, Endpoint, inCidr } from '../../lib/policy/network-graph';
+import { podsOf } from '../../lib/policy/pods';
+import type { KubeObject } from '../../lib/policy';
+import type { EnvironmentOverrides } from '../../lib/config/schema';
+import { buildObjects, find } from '../helpers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** One endpoint per workload (its pod template), plus the peers outside the namespace. */
+function endpointsOf(objects: readonly KubeObject[]): Endpoint[] {
+  const pods: Endpoint[] = podsOf(objects).map((p) => ({ name: p.owner.metadata.name.replace(/^superset-migrate-.*/, 'superset-migrate'), labels: p.labels, namespace: p.owner.metadata.namespace }));
+  return [
+    ...pods,
+    { name: 'ingress-controller', namespace: 'nginx-ingress', labels: { 'app.kubernetes.io/name': 'nginx-ingress' } },
+    { name: 'prometheus', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } },
+    { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+    { name: 'other-namespace-pod', namespace: 'default', labels: { 'app.kubernetes.io/name': 'superset', 'app.kubernetes.io/instance': 'superset', 'app.kubernetes.io/component': 'web' } },
+    { name: 'warehouse', ip: '10.20.0.5' },
+    { name: 'internet', ip: '203.0.113.9' },
+  ];
+}
+
+const PODS = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'superset-migrate'];
+const dnsFlows = PODS.flatMap((p) => [`${p} -> kube-dns:53/TCP`, `${p} -> kube-dns:53/UDP`]);
+
+describe('NetworkPolicies: the allowed-flow graph equals the intended graph', () => {
+  test('prod: ingress controller -> web, DNS for everyone, nothing else among the pods that exist', () => {
+    const objects = buildObjects({}, 'prod');
+    expect(allowedGraph(objects, endpointsOf(objects))).toEqual([
+      'ingress-controller -> superset-web:8088/TCP',
+      ...dnsFlows,
+    ].sort());
+  });
+
+  test('with a data source: web and workers (not beat or migrate) may reach it, on its port only', () => {
+    const objects = buildObjects({ network: { dataSources: [{ cidr: '10.20.0.0/16', ports: [5432, 8123] }] } } as EnvironmentOverrides, 'prod');
+    const graph = allowedGraph(objects, endpointsOf(objects));
+    const warehouse = graph.filter((e) => e.includes('warehouse'));
+    expect(warehouse).toEqual(['superset-web', 'superset-worker-interactive', 'superset-worker-reports'].flatMap((p) => [`${p} -> warehouse:5432/TCP`, `${p} -> warehouse:8123/TCP`]).sort());
+    expect(graph.some((e) => e.includes('internet'))).toBe(false);
+  });
+});
+
+describe('NetworkPolicies: objects', () => {
+  const objects = buildObjects({}, 'prod');
+
+  test('default deny for ingress and egress of every pod', () => {
+    const deny = find(objects, 'NetworkPolicy', 'default-deny');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  });
+
+  test('the data tier already has its policies, keyed on the names it will use', () => {
+    const pgbouncer = find(objects, 'NetworkPolicy', 'pgbouncer');
+    expect(pgbouncer.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'pgbouncer', 'app.kubernetes.io/instance': 'superset' });
+    expect(pgbouncer.spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/component'])).toEqual(['web', 'worker-interactive', 'worker-reports', 'beat']);
+    expect(pgbouncer.spec.ingress[0].ports).toEqual([{ port: 6432, protocol: 'TCP' }]);
+  });
+});
+
+describe('NetworkPolicy evaluator', () => {
+  const policy = (spec: any): KubeObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'n' }, spec } as KubeObject);
+  const a: Endpoint = { name: 'a', namespace: 'n', labels: { app: 'a' } };
+  const b: Endpoint = { name: 'b', namespace: 'n', labels: { app: 'b' } };
+
+  test('no policy: everything allowed; a deny-all isolates both directions', () => {
+    expect(connectionAllowed([], a, b, 80)).toBe(true);
+    expect(connectionAllowed([policy({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] })], a, b, 80)).toBe(false);
+  });
+
+  test('both the egress of the source and the ingress of the destination must allow', () => {
+    const egress = policy({ podSelector: { matchLabels: { app: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'b' } } }], ports: [{ port: 80, protocol: 'TCP' }] }] });
+    const denyIngress = policy({ podSelector: { matchLabels: { app: 'b' } }, policyTypes: ['Ingress'] });
+    expect(connectionAllowed([egress], a, b, 80)).toBe(true);
+    expect(connectionAllowed([egress], a, b, 81)).toBe(false);
+    expect(connectionAllowed([egress, denyIngress], a, b, 80)).toBe(false);
+  });
+
+  test('a podSelector alone only matches pods of the policy\'s namespace', () => {
+    const ingress = policy({ podSelector: { matchLabels: { app: 'b' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'a' } } }] }] });
+    expect(connectionAllowed([ingress], a, b, 80)).toBe(true);
+    expect(connectionAllowed([ingress], { ...a, namespace: 'other' }, b, 80)).toBe(false);
+  });
+
+  test.each([['10.20.0.5', '10.20.0.0/16', true], ['10.21.0.5', '10.20.0.0/16', false], ['1.2.3.4', '0.0.0.0/0', true], ['192.168.1.1', '192.168.1.1/32', true]])('%s in %s: %s', (ip, cidr, inside) => {
+    expect(inCidr(ip, cidr)).toBe(inside);
+  });
+});
