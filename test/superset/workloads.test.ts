@@ -121,7 +121,7 @@ describe('beat', () => {
     const beat = find(objects, 'Deployment', 'superset-beat');
     expect(beat.spec.replicas).toBe(1);
     expect(beat.spec.strategy).toEqual({ type: 'Recreate' });
-    expect(objects.filter((o) => o.metadata.name === 'superset-beat').map((o) => o.kind)).toEqual(['Deployment']);
+    expect(objects.filter((o) => o.metadata.name === 'superset-beat').map((o) => o.kind).sort()).toEqual(['Deployment', 'NetworkPolicy']);
     const c = beat.spec.template.spec.containers[0];
     expect(c.command).toEqual(expect.arrayContaining(['beat', '--pidfile=/tmp/celerybeat.pid', '--schedule=/tmp/celerybeat-schedule']));
     expect(c.livenessProbe.exec.command.join(' ')).toMatch(/celerybeat-schedule/);
