@@ -6,6 +6,8 @@ import { NetworkPolicies } from './edge/network-policies';
 import { SupersetGatewayRoute } from './edge/gateway-route';
 import { SupersetIngress } from './edge/ingress';
 import { PlatformNamespace } from './edge/namespace';
+import { opsFlows } from './ops/flows';
+import { Ops } from './ops/ops';
 import { SupersetBeat } from './superset/beat';
 import { SupersetMigrateJob } from './superset/migrate-job';
 import { SupersetServiceAccount } from './superset/service-account';
@@ -30,6 +32,7 @@ export const CHARTS = {
   supersetWorkers: '51-superset-workers',
   supersetBeat: '52-superset-beat',
   edge: '60-edge',
+  ops: '70-ops',
 } as const;
 
 /** Composes every chart of one environment into `app`. */
@@ -39,7 +42,7 @@ export function buildPlatform(app: App, env: Environment): void {
   // Cluster-scoped: this chart must not stamp a namespace on its object.
   new PlatformNamespace(new Chart(app, CHARTS.namespace, { disableResourceNameHashes: true }), 'Namespace', { env });
 
-  new NetworkPolicies(chart(CHARTS.networkPolicies), 'NetworkPolicies', { env, flows: platformFlows(env) });
+  new NetworkPolicies(chart(CHARTS.networkPolicies), 'NetworkPolicies', { env, flows: [...platformFlows(env), ...opsFlows(env)] });
   if (env.config.secrets.externalSecrets.enabled) new ExternalSecrets(chart(CHARTS.externalSecrets), 'ExternalSecrets', { env });
 
   const configChart = chart(CHARTS.supersetConfig);
@@ -63,4 +66,6 @@ export function buildPlatform(app: App, env: Environment): void {
   const edge = chart(CHARTS.edge);
   if (env.config.edge.mode === 'ingress') new SupersetIngress(edge, 'Ingress', { env });
   else new SupersetGatewayRoute(edge, 'GatewayRoute', { env });
+
+  new Ops(chart(CHARTS.ops), 'Ops', { context });
 }

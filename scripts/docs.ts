@@ -77,7 +77,7 @@ export function secretsTable(): string {
     '|---|---|---|---|---|',
     ...allSecretRefs(config).map((r) => {
       const configKey = Object.entries(config.secrets).find(([, name]) => name === r.secretName)?.[0];
-      const where = configKey ? `secrets.${configKey}` : 'superset.auth.oauth.secretName';
+      const where = r.configField ?? (configKey ? `secrets.${configKey}` : 'superset.auth.oauth.secretName');
       return `| \`${r.secretName}\` (\`${where}\`) | \`${r.key}\` | \`${r.envVar}\` | ${r.description} | \`${r.generate}\` |`;
     }),
   ].join('\n');

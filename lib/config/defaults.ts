@@ -1,4 +1,5 @@
 import { EDGE_DEFAULTS, NETWORK_DEFAULTS } from './edge-schema';
+import { OPS_DEFAULTS, POSTGRES_VERSION_DEFAULTS } from './ops-schema';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
 
 /**
@@ -138,4 +139,6 @@ export const DEFAULTS: PlatformConfig = {
     },
     logLevel: 'INFO',
   },
+  postgres: POSTGRES_VERSION_DEFAULTS,
+  ops: OPS_DEFAULTS,
 };

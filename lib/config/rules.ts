@@ -3,6 +3,7 @@ import { gunicornSizing, gunicornWorkersForMemory } from '../capacity/gunicorn';
 import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import { PLACEHOLDER_HOST } from './edge-schema';
 import type { ConfigProblem } from './errors';
+import { opsProblems, opsWarnings } from './ops-rules';
 import type { PlatformConfig, ResourcesConfig } from './schema';
 
 // Rules that span several fields. The schema checks each field alone; these check how they fit.
@@ -134,6 +135,7 @@ export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
       fix: 'remove the flag and set superset.asyncQueries.enabled instead',
     });
   }
+  problems.push(...opsProblems(config));
   return problems;
 }
 
@@ -158,5 +160,6 @@ export function warnings(config: PlatformConfig): string[] {
         `${s.web.resources.memoryRequest} fits ${fit}: raise superset.web.resources.memoryRequest or set superset.web.gunicorn.workers.`,
     );
   }
+  out.push(...opsWarnings(config));
   return out;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { edgeSchema, networkSchema } from './edge-schema';
+import { opsSchema, postgresVersionSchema } from './ops-schema';
 
 // The typed shape of one environment after defaults are merged in.
 // Every object is strict: an unknown key is an error, never silently ignored.
@@ -160,6 +161,8 @@ export const platformSchema = z.strictObject({
   network: networkSchema.describe('NetworkPolicy peers outside the namespace'),
   edge: edgeSchema.describe('how users reach Superset: ingress or Gateway API, TLS, HSTS, limits'),
   superset: supersetSchema,
+  postgres: postgresVersionSchema.describe('PostgreSQL of the metadata database'),
+  ops: opsSchema.describe('backups, restore checks and dashboard exports (CronJobs)'),
 });
 
 export type PlatformConfig = z.infer<typeof platformSchema>;

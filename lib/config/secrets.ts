@@ -1,3 +1,4 @@
+import { opsSecretRefs } from './ops-secrets';
 import type { PlatformConfig } from './schema';
 
 /**
@@ -18,6 +19,8 @@ export interface SecretRef {
   readonly generate: string;
   /** Random bytes and encoding for `npm run secrets`; absent when the value comes from elsewhere (an IdP). */
   readonly random?: { readonly bytes: number; readonly encoding: 'base64' | 'hex' };
+  /** Config field that names the Secret, for the README; `secrets.<key>` when unset. */
+  readonly configField?: string;
 }
 
 const base64 = (bytes: number) => ({ generate: `openssl rand -base64 ${bytes}`, random: { bytes, encoding: 'base64' as const } });
@@ -90,5 +93,5 @@ export function supersetSecretRefs(config: PlatformConfig): SecretRef[] {
  * list here, so the README table, the secrets script and the ExternalSecrets cover everything.
  */
 export function allSecretRefs(config: PlatformConfig): SecretRef[] {
-  return [...supersetSecretRefs(config)];
+  return [...supersetSecretRefs(config), ...opsSecretRefs(config)];
 }

@@ -32,7 +32,7 @@ function supersetComponent(env: Environment, name: string): Component {
 }
 
 /** Components of the data tier, by the labels their manifests give their pods. */
-function dataComponent(env: Environment, name: string): Component {
+export function dataComponent(env: Environment, name: string): Component {
   return { name, selector: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': env.config.instance } };
 }
 

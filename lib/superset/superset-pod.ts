@@ -65,7 +65,7 @@ function supersetEnv(ctx: SupersetPodContext, component: string, database: Datab
 }
 
 /** Writable paths on an otherwise read-only root filesystem. */
-function supersetVolumes(ctx: SupersetPodContext): k8s.Volume[] {
+export function supersetVolumes(ctx: SupersetPodContext): k8s.Volume[] {
   return [
     { name: 'superset-config', configMap: { name: ctx.configMapName, defaultMode: 0o444 } },
     { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
@@ -73,7 +73,7 @@ function supersetVolumes(ctx: SupersetPodContext): k8s.Volume[] {
   ];
 }
 
-const SUPERSET_VOLUME_MOUNTS: k8s.VolumeMount[] = [
+export const SUPERSET_VOLUME_MOUNTS: k8s.VolumeMount[] = [
   { name: 'superset-config', mountPath: CONFIG_DIR, readOnly: true },
   { name: 'tmp', mountPath: '/tmp' },
   { name: 'superset-home', mountPath: '/app/superset_home' },

@@ -9,6 +9,9 @@ import { buildObjects } from '../helpers';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const platform = buildObjects({ superset: { image: { repository: 'ghcr.io/acme/superset' }, asyncQueries: { enabled: true } } }, 'prod');
+// The evidence cases bring their own CronJobs: the platform's must not stand in for them.
+const noOps = { backup: { enabled: false }, restoreCheck: { enabled: false }, dashboardExport: { enabled: false } };
+const platformWithoutOps = buildObjects({ superset: { image: { repository: 'ghcr.io/acme/superset' }, asyncQueries: { enabled: true } }, ops: noOps }, 'prod');
 const meta = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}) => ({ name, namespace: 'superset-prod', labels, annotations });
 
 const cron = (name: string, schedule: string, env: Array<Record<string, string>>) => ({
@@ -48,8 +51,16 @@ describe('production-readiness audit', () => {
       [{ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: meta('r'), spec: { groups: [{ rules: [{ alert: 'SupersetCpuSaturated' }] }] } }]],
   ];
   test.each(cases)('point %d passes with its evidence and fails without', (n, good, bad) => {
-    expect(statusOf(n, good)).toBe('pass');
-    expect(statusOf(n, bad)).toBe('fail');
+    expect(statusOf(n, good, platformWithoutOps)).toBe('pass');
+    expect(statusOf(n, bad, platformWithoutOps)).toBe('fail');
+  });
+
+  test('the platform\'s own CronJobs: off-site backups (15), dashboards in Git (17); point 14 waits only for WAL archiving', () => {
+    expect(statusOf(15)).toBe('pass');
+    expect(statusOf(17)).toBe('pass');
+    const point14 = CHECKLIST.find((p) => p.n === 14)!.check(new AuditContext('prod', platform, path.join(__dirname, '..', '..')));
+    expect(point14.status).toBe('fail');
+    expect(point14.evidence).toEqual(['missing: continuous WAL archiving configured on the Patroni StatefulSet']);
   });
 
   test('point 2: the platform\'s Ingress passes; weaker HSTS or no TLS fails; the Gateway API form passes too', () => {

@@ -6,6 +6,13 @@ import type { EnvironmentOverrides } from '../../lib/config/schema';
 import { overridesFor } from '../../lib/synthesize';
 import { ENVIRONMENTS } from '../../environments';
 
+/** Real (non-placeholder) ops endpoints, so only the warning under test remains. */
+const REAL_OPS = {
+  image: { repository: 'ghcr.io/acme/superset-ops' },
+  objectStorage: { endpoint: 'https://s3.eu-central-1.amazonaws.com' },
+  dashboardExport: { git: { repository: 'git@github.com:acme/superset-dashboards.git' } },
+};
+
 function errorOf(overrides: unknown, name = 'prod'): ConfigError {
   try {
     resolveEnvironment(name, overrides as EnvironmentOverrides);
@@ -49,7 +56,7 @@ describe('defaults and overrides', () => {
 
   test('the placeholder image repository is a warning, a real one is not', () => {
     expect(resolveEnvironment('qa', {}).warnings.join('\n')).toMatch(/placeholder .*superset\.image\.repository/);
-    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { host: 'bi.acme.com' } }).warnings).toEqual([]);
+    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { host: 'bi.acme.com' }, ops: REAL_OPS }).warnings).toEqual([]);
     expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } } }).warnings.join('\n')).toMatch(/edge\.host is the placeholder/);
   });
 

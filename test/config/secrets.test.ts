@@ -23,12 +23,18 @@ describe('Secrets contract', () => {
     const config = resolveEnvironment('prod', { superset: { asyncQueries: { enabled: true }, auth: oauth } }).config;
     const { manifests, manual } = generateSecrets(config, 'superset-prod', (n) => Buffer.alloc(n, 7));
     const byName = Object.fromEntries(manifests.map((m: any) => [m.metadata.name, m]));
-    expect(Object.keys(byName)).toEqual(['superset-app', 'superset-database', 'redis-cache-auth', 'redis-queue-auth']);
+    expect(Object.keys(byName)).toEqual(['superset-app', 'superset-database', 'redis-cache-auth', 'redis-queue-auth', 'postgres-backup']);
     expect(byName['superset-app'].metadata.namespace).toBe('superset-prod');
     expect(byName['superset-app'].stringData['secret-key']).toBe(Buffer.alloc(42, 7).toString('base64'));
     expect(byName['superset-app'].stringData['secret-key']).toHaveLength(56); // 42 bytes
     expect(byName['superset-database'].stringData.password).toMatch(/^[0-9a-f]{64}$/); // hex: safe in URLs and userlists
-    expect(manual.map((r) => r.key)).toEqual(['okta-client-id', 'okta-client-secret']);
+    expect(byName['postgres-backup'].stringData).toEqual({ password: Buffer.alloc(32, 7).toString('hex') });
+    // From the IdP, the object store and the Git host: the operator adds them.
+    expect(manual.map((r) => `${r.secretName}/${r.key}`)).toEqual([
+      'superset-oauth/okta-client-id', 'superset-oauth/okta-client-secret',
+      'backup-object-storage/access-key-id', 'backup-object-storage/secret-access-key',
+      'dashboard-export-git/ssh-privatekey', 'dashboard-export-git/known_hosts',
+    ]);
   });
 
   test('two runs never produce the same values (the system CSPRNG by default)', () => {

@@ -20,24 +20,29 @@ function endpointsOf(objects: readonly KubeObject[]): Endpoint[] {
   ];
 }
 
-const PODS = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'superset-migrate'];
+const PODS = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'superset-migrate', 'pg-backup', 'pg-restore-check', 'dashboard-export'];
+/** The ops CronJobs reach object storage (default: anywhere on 443) and the Git server (anywhere on 22). */
+const opsExternalFlows = ['internet', 'warehouse'].flatMap((host) => [
+  `pg-backup -> ${host}:443/TCP`, `pg-restore-check -> ${host}:443/TCP`, `dashboard-export -> ${host}:22/TCP`,
+]);
 const dnsFlows = PODS.flatMap((p) => [`${p} -> kube-dns:53/TCP`, `${p} -> kube-dns:53/UDP`]);
 
 describe('NetworkPolicies: the allowed-flow graph equals the intended graph', () => {
-  test('prod: ingress controller -> web, DNS for everyone, nothing else among the pods that exist', () => {
+  test('prod: ingress controller -> web, DNS for everyone, ops to object storage and Git, nothing else among the pods that exist', () => {
     const objects = buildObjects({}, 'prod');
     expect(allowedGraph(objects, endpointsOf(objects))).toEqual([
       'ingress-controller -> superset-web:8088/TCP',
       ...dnsFlows,
+      ...opsExternalFlows,
     ].sort());
   });
 
   test('with a data source: web and workers (not beat or migrate) may reach it, on its port only', () => {
     const objects = buildObjects({ network: { dataSources: [{ cidr: '10.20.0.0/16', ports: [5432, 8123] }] } } as EnvironmentOverrides, 'prod');
     const graph = allowedGraph(objects, endpointsOf(objects));
-    const warehouse = graph.filter((e) => e.includes('warehouse'));
+    const warehouse = graph.filter((e) => e.includes('warehouse') && !opsExternalFlows.includes(e));
     expect(warehouse).toEqual(['superset-web', 'superset-worker-interactive', 'superset-worker-reports'].flatMap((p) => [`${p} -> warehouse:5432/TCP`, `${p} -> warehouse:8123/TCP`]).sort());
-    expect(graph.some((e) => e.includes('internet'))).toBe(false);
+    expect(graph.some((e) => e.includes('internet') && !opsExternalFlows.includes(e))).toBe(false);
   });
 });
 
@@ -52,7 +57,7 @@ describe('NetworkPolicies: objects', () => {
   test('the data tier already has its policies, keyed on the names it will use', () => {
     const pgbouncer = find(objects, 'NetworkPolicy', 'pgbouncer');
     expect(pgbouncer.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'pgbouncer', 'app.kubernetes.io/instance': 'superset' });
-    expect(pgbouncer.spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/component'])).toEqual(['web', 'worker-interactive', 'worker-reports', 'beat']);
+    expect(pgbouncer.spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/component'])).toEqual(['web', 'worker-interactive', 'worker-reports', 'beat', 'dashboard-export']);
     expect(pgbouncer.spec.ingress[0].ports).toEqual([{ port: 6432, protocol: 'TCP' }]);
   });
 });

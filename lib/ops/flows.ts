@@ -1,0 +1,45 @@
+import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE, REDIS_QUEUE } from '../config/endpoints';
+import type { Environment } from '../config/load';
+import { Component, component, dataComponent, Flow, Peer } from '../edge/flows';
+
+function opsComponent(env: Environment, name: string): Component {
+  return {
+    name,
+    selector: { 'app.kubernetes.io/name': 'superset-ops', 'app.kubernetes.io/instance': env.config.instance, 'app.kubernetes.io/component': name },
+  };
+}
+
+/** The connections the ops CronJobs need, for the NetworkPolicies (default deny). */
+export function opsFlows(env: Environment): Flow[] {
+  const ops = env.config.ops;
+  const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string): Flow => ({ from, to, ports, protocol: 'TCP', why });
+  const storage = (from: Component, why: string): Flow[] => env.config.network.objectStorage.map((s, i) =>
+    tcp(component(from), { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, why));
+  const flows: Flow[] = [];
+
+  if (ops.backup.enabled) {
+    const backup = opsComponent(env, 'pg-backup');
+    flows.push(
+      tcp(component(backup), component(dataComponent(env, 'postgres')), [POSTGRES_PRIMARY.port], 'pg_dump from the Patroni primary (never through PgBouncer)'),
+      ...storage(backup, 'backups go off-site to object storage'),
+    );
+  }
+  if (ops.restoreCheck.enabled) {
+    flows.push(...storage(opsComponent(env, 'pg-restore-check'), 'the restore check downloads the newest backup'));
+  }
+  if (ops.dashboardExport.enabled) {
+    const exporter = opsComponent(env, 'dashboard-export');
+    flows.push(
+      tcp(component(exporter), component(dataComponent(env, 'pgbouncer')), [PGBOUNCER.port], 'superset export-dashboards reads the metadata database'),
+      tcp(component(exporter), component(dataComponent(env, 'redis-cache')), [REDIS_CACHE.port], 'the Superset app connects its caches at start-up'),
+      tcp(component(exporter), component(dataComponent(env, 'redis-queue')), [REDIS_QUEUE.port], 'the Superset app connects Celery and rate limits at start-up'),
+    );
+    if (ops.dashboardExport.target === 'git') {
+      flows.push(...ops.dashboardExport.git.sshEgress.map((g, i) =>
+        tcp(component(exporter), { kind: 'cidr', name: `git-server-${i + 1}`, cidr: g.cidr }, g.ports, 'the export is pushed to Git over SSH')));
+    } else {
+      flows.push(...storage(exporter, 'the export is uploaded to object storage'));
+    }
+  }
+  return flows;
+}

@@ -1,0 +1,154 @@
+import * as k8s from '../../imports/k8s';
+import type { Environment } from '../config/load';
+import type { ObjectStorageConfig } from '../config/ops-schema';
+import type { SecretRef } from '../config/secrets';
+import { objectStorageRefs } from '../config/ops-secrets';
+import { ComponentIdentity, recommendedLabels } from '../workload/labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
+
+/** The `postgres` user of the official postgres image (uid/gid 999; images/ops/Dockerfile asserts it). */
+export const OPS_RUN_AS: RunAs = { uid: 999, gid: 999 };
+/** Where the scripts ConfigMap is mounted. */
+export const SCRIPTS_DIR = '/opt/superset-ops';
+export const SCRIPTS_CONFIG_MAP = 'superset-ops-scripts';
+export const OPS_SERVICE_ACCOUNT = 'superset-ops';
+/** Exit code of a permanent failure (lib/ops/scripts/ops-lib.sh): the Job fails without retrying. */
+export const EXIT_PERMANENT = 3;
+
+export function opsImage(env: Environment): string {
+  const image = env.config.ops.image;
+  return `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
+}
+
+export function opsIdentity(env: Environment, component: string): ComponentIdentity {
+  return { name: 'superset-ops', instance: env.config.instance, component, version: env.config.ops.image.tag };
+}
+
+export function opsMeta(env: Environment, name: string, id: ComponentIdentity): k8s.ObjectMeta & { readonly name: string } {
+  return { name, namespace: env.namespace, labels: recommendedLabels(id) };
+}
+
+/** Key prefix of an environment in the bucket: the configured one, else the namespace. */
+export function objectStoragePrefix(env: Environment): string {
+  return env.config.ops.objectStorage.prefix ?? env.namespace;
+}
+
+export function secretEnv(refs: readonly SecretRef[]): k8s.EnvVar[] {
+  return refs.map((ref) => ({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } }));
+}
+
+/** Where the scripts find the bucket, and the access key from its Secret. */
+export function objectStorageEnv(env: Environment): k8s.EnvVar[] {
+  const s: ObjectStorageConfig = env.config.ops.objectStorage;
+  return [
+    { name: 'S3_ENDPOINT', value: s.endpoint },
+    { name: 'S3_REGION', value: s.region },
+    { name: 'S3_BUCKET', value: s.bucket },
+    { name: 'S3_PREFIX', value: objectStoragePrefix(env) },
+    { name: 'S3_ADDRESSING_STYLE', value: s.addressingStyle },
+    ...secretEnv(objectStorageRefs(env.config)),
+  ];
+}
+
+/** The scripts ConfigMap, mounted read-only and executable. */
+export const scriptsVolume: k8s.Volume = { name: 'scripts', configMap: { name: SCRIPTS_CONFIG_MAP, defaultMode: 0o555 } };
+export const scriptsMount: k8s.VolumeMount = { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true };
+
+export function emptyDir(name: string, sizeLimit: string): k8s.Volume {
+  return { name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
+}
+
+export interface OpsContainerOptions {
+  readonly name: string;
+  readonly script: string;
+  readonly args?: string[];
+  readonly env: k8s.EnvVar[];
+  readonly resources: k8s.ResourceRequirements;
+  readonly volumeMounts: k8s.VolumeMount[];
+}
+
+/** A container of the ops image running one of the scripts, restricted, read-only root filesystem. */
+export function opsContainer(env: Environment, o: OpsContainerOptions): k8s.Container {
+  return {
+    name: o.name,
+    image: opsImage(env),
+    imagePullPolicy: env.config.imagePullPolicy,
+    command: ['/bin/bash', `${SCRIPTS_DIR}/${o.script}`, ...(o.args ?? [])],
+    env: o.env,
+    resources: o.resources,
+    securityContext: restrictedContainerSecurityContext(OPS_RUN_AS),
+    volumeMounts: [scriptsMount, ...o.volumeMounts],
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+/** The schedule and history settings every ops CronJob shares. */
+export interface CronSettings {
+  readonly schedule: string;
+  readonly timeZone: string;
+  readonly startingDeadlineSeconds: number;
+  readonly activeDeadlineSeconds: number;
+  readonly backoffLimit: number;
+  readonly successfulJobsHistoryLimit: number;
+  readonly failedJobsHistoryLimit: number;
+}
+
+export interface OpsCronJobOptions {
+  readonly env: Environment;
+  readonly name: string;
+  readonly id: ComponentIdentity;
+  readonly settings: CronSettings;
+  readonly pod: k8s.PodSpec;
+  /** Pod-level identity; the ops image's postgres user unless the pod runs another image first. */
+  readonly runAs?: RunAs;
+}
+
+/**
+ * A CronJob that never overlaps itself (Forbid), has an explicit time zone and starting deadline,
+ * a Job deadline and backoff, history limits, and a pod failure policy: exit code 3 (a permanent
+ * failure: corrupt backup, bad configuration) fails the Job at once instead of retrying, and a
+ * pod evicted by a node drain does not count against the backoff limit.
+ */
+export function opsCronJobSpec(o: OpsCronJobOptions): { metadata: k8s.ObjectMeta & { readonly name: string }; spec: k8s.CronJobSpec } {
+  const { env, settings: s } = o;
+  const labels = recommendedLabels(o.id);
+  const nodeSelector = env.config.scheduling.nodeSelector;
+  return {
+    metadata: opsMeta(env, o.name, o.id),
+    spec: {
+      schedule: s.schedule,
+      timeZone: s.timeZone,
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: s.startingDeadlineSeconds,
+      successfulJobsHistoryLimit: s.successfulJobsHistoryLimit,
+      failedJobsHistoryLimit: s.failedJobsHistoryLimit,
+      suspend: false,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          backoffLimit: s.backoffLimit,
+          activeDeadlineSeconds: s.activeDeadlineSeconds,
+          podFailurePolicy: {
+            rules: [
+              { action: 'FailJob', onExitCodes: { operator: 'In', values: [EXIT_PERMANENT] }, onPodConditions: [] },
+              { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+            ],
+          },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: OPS_SERVICE_ACCOUNT,
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              securityContext: restrictedPodSecurityContext(o.runAs ?? OPS_RUN_AS),
+              restartPolicy: 'Never',
+              terminationGracePeriodSeconds: 30,
+              nodeSelector: Object.keys(nodeSelector).length ? nodeSelector : undefined,
+              ...o.pod,
+            },
+          },
+        },
+      },
+    },
+  };
+}

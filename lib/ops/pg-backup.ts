@@ -1,0 +1,58 @@
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { POSTGRES_PRIMARY } from '../config/endpoints';
+import type { Environment } from '../config/load';
+import { backupCredentialRefs } from '../config/ops-secrets';
+import { resourceRequirements } from '../workload/resources';
+import { emptyDir, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume, secretEnv } from './ops-pod';
+
+export interface PgBackupProps {
+  readonly env: Environment;
+}
+
+export const PG_BACKUP_NAME = 'pg-backup';
+
+/**
+ * CronJob `pg-backup`: daily `pg_dump -Fc` of the metadata database from the Patroni primary
+ * (never through PgBouncer), checked with `pg_restore --list`, checksummed, uploaded to
+ * S3-compatible storage and pruned by retention (lib/ops/scripts/pg-backup.sh).
+ */
+export class PgBackup extends Construct {
+  constructor(scope: Construct, id: string, props: PgBackupProps) {
+    super(scope, id);
+    const { env } = props;
+    const config = env.config;
+    const b = config.ops.backup;
+    const container = opsContainer(env, {
+      name: 'pg-backup',
+      script: 'pg-backup.sh',
+      env: [
+        { name: 'PGHOST', value: POSTGRES_PRIMARY.host },
+        { name: 'PGPORT', value: String(POSTGRES_PRIMARY.port) },
+        { name: 'PGDATABASE', value: config.superset.database.name },
+        { name: 'PGUSER', value: b.credentials.user },
+        ...secretEnv(backupCredentialRefs(config)),
+        { name: 'PGCONNECT_TIMEOUT', value: '10' },
+        { name: 'PGAPPNAME', value: 'pg-backup' },
+        { name: 'POSTGRES_MAJOR', value: String(config.postgres.majorVersion) },
+        ...objectStorageEnv(env),
+        { name: 'BACKUP_RETENTION_DAYS', value: String(b.retentionDays) },
+        { name: 'BACKUP_KEEP_LAST', value: String(b.keepLast) },
+        { name: 'BACKUP_LOCK_WAIT_TIMEOUT_SECONDS', value: String(b.lockWaitTimeoutSeconds) },
+        { name: 'SCRATCH_DIR', value: '/scratch' },
+      ],
+      resources: resourceRequirements(b.resources),
+      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }],
+    });
+    new k8s.KubeCronJob(this, 'Resource', opsCronJobSpec({
+      env,
+      name: PG_BACKUP_NAME,
+      id: opsIdentity(env, 'pg-backup'),
+      settings: b,
+      pod: {
+        containers: [container],
+        volumes: [scriptsVolume, emptyDir('scratch', b.scratchSize), emptyDir('tmp', '64Mi')],
+      },
+    }));
+  }
+}
