@@ -109,7 +109,7 @@ for table in "${nonempty[@]}"; do
   ((rows > 0)) || failures+=("table ${table} is empty")
 done
 if [[ "$(sql "SELECT to_regclass('public.alembic_version') IS NOT NULL")" == t ]]; then
-  summary+=("alembic_version=$(sql 'SELECT string_agg(version_num, $$,$$) FROM public.alembic_version')")
+  summary+=("revision=$(sql 'SELECT string_agg(version_num, $$,$$) FROM public.alembic_version')")
 fi
 database_size=$(sql "SELECT pg_size_pretty(pg_database_size('restored'))")
 ((age_hours <= RESTORE_MAX_AGE_HOURS)) ||

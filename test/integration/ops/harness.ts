@@ -1,0 +1,165 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readScripts } from '../../../lib/ops/ops-scripts';
+
+// What the ops integration tests share: an unprivileged user to run PostgreSQL and the scripts
+// as (PostgreSQL refuses root), temp folders that user owns, a PostgreSQL server on 127.0.0.1 with
+// a random port, and the scripts copied out of the ConfigMap exactly as the pods mount them.
+
+export const IS_ROOT = process.getuid?.() === 0;
+/** Created by the Debian postgresql package; used only when the tests run as root. */
+export const RUN_AS = 'postgres';
+
+/** The newest PostgreSQL installed by the Debian packages: its bin folder and major. */
+export function postgresInstall(): { bin: string; major: number } {
+  const root = '/usr/lib/postgresql';
+  const majors = fs.existsSync(root) ? fs.readdirSync(root).map(Number).filter((n) => fs.existsSync(path.join(root, String(n), 'bin', 'postgres'))) : [];
+  if (majors.length === 0) throw new Error('no PostgreSQL under /usr/lib/postgresql: run npm run test:integration (it installs test/integration/packages.txt)');
+  const major = Math.max(...majors);
+  return { bin: path.join(root, String(major), 'bin'), major };
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+export interface RunOptions {
+  readonly env?: Record<string, string>;
+  readonly cwd?: string;
+  readonly input?: string;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Runs a command as the unprivileged user (when root) with exactly the given environment: nothing
+ * leaks in from the test process. Asynchronous, so servers in this process keep answering.
+ */
+export function run(command: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
+  const [cmd, argv] = IS_ROOT
+    ? ['setpriv', ['--reuid', RUN_AS, '--regid', RUN_AS, '--init-groups', '--', command, ...args]]
+    : [command, [...args]];
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { env: o.env ?? { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: o.cwd ?? os.tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 240_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    });
+    child.stdin.end(o.input ?? '');
+  });
+}
+
+/** run() that throws with the output when the command fails. */
+export async function runOk(command: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
+  const r = await run(command, args, o);
+  if (r.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.code}\n${r.stderr}${r.stdout}`);
+  return r;
+}
+
+/** A temp folder the unprivileged user owns. */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  chownToRunner(dir);
+  return dir;
+}
+
+export function chownToRunner(target: string): void {
+  if (!IS_ROOT) return;
+  const { uid, gid } = runnerIds();
+  const walk = (p: string) => {
+    fs.lchownSync(p, uid, gid);
+    if (fs.lstatSync(p).isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+  };
+  walk(target);
+}
+
+let ids: { uid: number; gid: number } | undefined;
+function runnerIds(): { uid: number; gid: number } {
+  if (!ids) {
+    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${RUN_AS}:`));
+    if (!line) throw new Error(`no user ${RUN_AS}: install the postgresql package`);
+    const [, , uid, gid] = line.split(':');
+    ids = { uid: Number(uid), gid: Number(gid) };
+  }
+  return ids;
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The scripts as the pods see them: the ConfigMap's data written to a folder (mode 0555). */
+export function installScripts(dir: string): string {
+  const target = path.join(dir, 'opt', 'superset-ops');
+  fs.mkdirSync(target, { recursive: true });
+  for (const [name, text] of Object.entries(readScripts())) fs.writeFileSync(path.join(target, name), text, { mode: 0o555 });
+  chownToRunner(path.join(dir, 'opt'));
+  return target;
+}
+
+/** A base environment for the scripts: PATH with PostgreSQL's binaries, a private HOME and TMPDIR. */
+export function baseEnv(home: string, extraPath: readonly string[] = []): Record<string, string> {
+  return {
+    PATH: [...extraPath, postgresInstall().bin, '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
+    HOME: home,
+    LANG: 'C.UTF-8',
+    TMPDIR: home,
+  };
+}
+
+/** A PostgreSQL server on 127.0.0.1 (random port) with its socket in its own folder. */
+export class TestPostgres {
+  public readonly socketDir: string;
+  private readonly dataDir: string;
+
+  private constructor(public readonly dir: string, public readonly port: number) {
+    this.socketDir = path.join(dir, 'socket');
+    this.dataDir = path.join(dir, 'data');
+  }
+
+  /** Superuser "ops_admin" over the unix socket (trust); TCP needs a password (scram-sha-256). */
+  static async start(dir: string): Promise<TestPostgres> {
+    const pg = new TestPostgres(dir, await freePort());
+    const bin = postgresInstall().bin;
+    fs.mkdirSync(pg.socketDir, { mode: 0o700 });
+    chownToRunner(pg.socketDir);
+    const env = baseEnv(dir);
+    await runOk(path.join(bin, 'initdb'), ['-D', pg.dataDir, '-U', 'ops_admin', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'], { env });
+    await runOk(path.join(bin, 'pg_ctl'), ['-D', pg.dataDir, '-l', path.join(dir, 'postgres.log'), '-w', '-t', '60', '-o',
+      `-c listen_addresses=127.0.0.1 -c port=${pg.port} -c unix_socket_directories=${pg.socketDir} -c fsync=off -c shared_buffers=128MB`, 'start'], { env });
+    return pg;
+  }
+
+  /** psql as the superuser; returns unaligned, tuples-only output. */
+  async sql(sql: string, database = 'postgres', env: Record<string, string> = {}): Promise<string> {
+    const r = await runOk(path.join(postgresInstall().bin, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', this.socketDir, '-p', String(this.port), '-U', 'ops_admin', '-d', database, '-f', '-'],
+      { env: { ...baseEnv(this.dir), ...env }, input: sql });
+    return r.stdout.trim();
+  }
+
+  async stop(): Promise<void> {
+    await run(path.join(postgresInstall().bin, 'pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', 'stop'], { env: baseEnv(this.dir) });
+  }
+}
+
+export const FIXTURES = path.join(__dirname, 'fixtures');
