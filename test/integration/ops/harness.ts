@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -163,3 +163,39 @@ export class TestPostgres {
 }
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
+
+/** A long-running process (a server) as the unprivileged user; the caller kills it by its handle. */
+export function startDaemon(command: string, args: readonly string[], env: Record<string, string>): ChildProcess {
+  const [cmd, argv] = IS_ROOT
+    ? ['setpriv', ['--reuid', RUN_AS, '--regid', RUN_AS, '--init-groups', '--', command, ...args]]
+    : [command, [...args]];
+  return spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Stops a daemon started by startDaemon and waits until it is gone. */
+export function stopDaemon(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The login name the scripts run as (and that the test sshd accepts). */
+export function runnerName(): string {
+  return IS_ROOT ? RUN_AS : os.userInfo().username;
+}
