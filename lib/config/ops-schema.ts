@@ -16,6 +16,8 @@ const dnsLabel = z
   .max(63, 'must be at most 63 characters')
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
 const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key: letters, digits, "-", "_" and "."');
+/** "a/b/c": no leading or trailing "/", no empty, "." or ".." segment (curl would collapse those). */
+const relativePath = z.string().refine((p) => /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(p) && !p.split('/').some((seg) => seg === '.' || seg === '..'), 'must be a relative path such as "superset/prod" (no leading or trailing "/", no "." or ".." segments)');
 const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier');
 
 const resources = (what: string) => z.strictObject({
@@ -58,7 +60,7 @@ const objectStorageSchema = z.strictObject({
   endpoint: z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a scheme and host such as "https://s3.eu-central-1.amazonaws.com" (no path, no credentials)').describe('S3-compatible endpoint (AWS S3, MinIO, Ceph RGW, ...); outside the cluster for an off-site copy'),
   region: z.string().regex(/^[a-z0-9-]+$/, 'must be a region such as "eu-central-1"').describe('region used in the SigV4 signature ("us-east-1" for most S3-compatible stores)'),
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, "." and "-")').describe('bucket of the backups (and of the dashboard exports when they go to object storage)'),
-  prefix: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a key prefix such as "superset/prod" (no leading or trailing "/")').optional().describe('key prefix inside the bucket; the namespace when unset, so environments sharing a bucket never collide'),
+  prefix: relativePath.optional().describe('key prefix inside the bucket; the namespace when unset, so environments sharing a bucket never collide'),
   addressingStyle: z.enum(['path', 'virtual']).describe('"path" (https://endpoint/bucket/key, what most S3-compatible stores expect) or "virtual" (https://bucket.endpoint/key)'),
   secretName: dnsLabel.describe('Secret with "access-key-id" and "secret-access-key" for the bucket'),
 });
@@ -89,7 +91,7 @@ const restoreCheckSchema = z.strictObject({
 const gitTargetSchema = z.strictObject({
   repository: z.string().regex(/^(ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d{1,5})?\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/\s]\S*)$/, 'must be an SSH URL such as "git@github.com:acme/superset-dashboards.git" or "ssh://git@git.acme.com:2222/bi/dashboards.git"').describe('Git repository the export is pushed to, over SSH'),
   branch: z.string().regex(/^(?!\/)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]+(?<![/.])$/, 'must be a Git branch name such as "main" or "superset/prod"').describe('branch the export is committed to (created when missing)'),
-  path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative path such as "superset/prod" (no leading or trailing "/")').optional().describe('folder in the repository that holds the export; the environment name when unset'),
+  path: relativePath.optional().describe('folder in the repository that holds the export; the environment name when unset'),
   authorName: z.string().min(1).max(100).regex(/^[^<>\n]+$/, 'must not contain "<", ">" or a newline').describe('commit author and committer name'),
   authorEmail: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an e-mail address').describe('commit author and committer e-mail'),
   secretName: dnsLabel.describe('Secret with "ssh-privatekey" (a deploy key with write access) and "known_hosts" (the server\'s host key)'),

@@ -58,8 +58,8 @@ export function gitRefs(config: PlatformConfig): SecretRef[] {
       key: 'known_hosts',
       envVar: 'GIT_SSH_KNOWN_HOSTS',
       configField: 'ops.dashboardExport.git.secretName',
-      description: 'known_hosts line(s) of the Git server: host keys are always checked, never accepted blindly',
-      generate: 'ssh-keyscan -t ed25519 <git host> (compare the fingerprint with the one your Git host publishes)',
+      description: 'known_hosts line(s) of the Git server: host keys are always checked, never accepted blindly (compare the scanned fingerprint with the one your Git host publishes)',
+      generate: 'ssh-keyscan -t ed25519 <git host>',
     },
   ];
 }

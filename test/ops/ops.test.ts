@@ -1,0 +1,271 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { resolveEnvironment } from '../../lib/config/load';
+import { allSecretRefs } from '../../lib/config/secrets';
+import type { EnvironmentOverrides } from '../../lib/config/schema';
+import { SCRIPTS_SOURCE_DIR } from '../../lib/ops/ops-scripts';
+import { CHARTS } from '../../lib/platform';
+import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const base: EnvironmentOverrides = { superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { host: 'bi.acme.com' } };
+const podOf = (cron: any) => cron.spec.jobTemplate.spec.template.spec;
+const containerOf = (cron: any, name: string) => [...(podOf(cron).initContainers ?? []), ...podOf(cron).containers].find((c: any) => c.name === name);
+const secretRef = (c: any, name: string) => envVar(c, name)?.valueFrom?.secretKeyRef;
+const value = (c: any, name: string) => envVar(c, name)?.value;
+
+function withOps(ops: any, extra: EnvironmentOverrides = {}): EnvironmentOverrides {
+  return { ...base, ...extra, ops } as EnvironmentOverrides;
+}
+
+describe('the ops CronJobs share their shape', () => {
+  const objects = buildObjects(base, 'prod');
+  test.each(['pg-backup', 'pg-restore-check', 'dashboard-export'])('%s: Forbid, UTC, deadlines, backoff, history, failure policy, restricted pod, no token', (name) => {
+    const cron = find(objects, 'CronJob', name);
+    expect(cron.spec).toMatchObject({ concurrencyPolicy: 'Forbid', timeZone: 'Etc/UTC', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
+    expect(cron.spec.startingDeadlineSeconds).toBeGreaterThanOrEqual(3600);
+    const job = cron.spec.jobTemplate.spec;
+    expect(job.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(job.podFailurePolicy.rules).toEqual([
+      { action: 'FailJob', onExitCodes: { operator: 'In', values: [3] }, onPodConditions: [] },
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+    ]);
+    const pod = podOf(cron);
+    expect(pod).toMatchObject({ restartPolicy: 'Never', serviceAccountName: 'superset-ops', automountServiceAccountToken: false, enableServiceLinks: false });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(c.volumeMounts).toContainEqual({ name: 'scripts', mountPath: '/opt/superset-ops', readOnly: true });
+    }
+    expect(pod.volumes).toContainEqual({ name: 'scripts', configMap: { name: 'superset-ops-scripts', defaultMode: 0o555 } });
+    expect(cron.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'superset-ops', 'app.kubernetes.io/component': name, 'app.kubernetes.io/version': '18-ops.1' });
+  });
+
+  test('they live in their own chart, applied last', () => {
+    const charts = buildCharts(base);
+    expect(charts.get(CHARTS.ops)!.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ServiceAccount/superset-ops', 'ConfigMap/superset-ops-scripts', 'CronJob/pg-backup', 'CronJob/pg-restore-check', 'CronJob/dashboard-export',
+    ]);
+    expect([...charts.keys()].pop()).toBe(CHARTS.ops);
+  });
+
+  test('the scripts ConfigMap holds every script file, byte for byte', () => {
+    const cm = find(objects, 'ConfigMap', 'superset-ops-scripts');
+    const files = fs.readdirSync(SCRIPTS_SOURCE_DIR).filter((f) => f.endsWith('.sh')).sort();
+    expect(Object.keys(cm.data)).toEqual(files);
+    for (const f of files) expect(cm.data[f]).toBe(fs.readFileSync(path.join(SCRIPTS_SOURCE_DIR, f), 'utf8'));
+  });
+
+  test('everything off: no ops objects at all', () => {
+    const off = buildCharts(withOps({ backup: { enabled: false }, restoreCheck: { enabled: false }, dashboardExport: { enabled: false } }));
+    expect(off.get(CHARTS.ops)).toEqual([]);
+    expect(findAll([...off.values()].flat(), 'NetworkPolicy').map((p) => p.metadata.name)).not.toContain('pg-backup');
+  });
+});
+
+describe('pg-backup', () => {
+  test('defaults: daily from the Patroni primary (never PgBouncer) as the read-only backup role, 30 days / newest 7 to the bucket', () => {
+    const cron = find(buildObjects(base, 'prod'), 'CronJob', 'pg-backup');
+    expect(cron.spec.schedule).toBe('15 2 * * *');
+    expect(cron.spec.startingDeadlineSeconds).toBe(14400);
+    expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 3600 });
+    const c = containerOf(cron, 'pg-backup');
+    expect(c.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.1');
+    expect(c.command).toEqual(['/bin/bash', '/opt/superset-ops/pg-backup.sh']);
+    expect(value(c, 'PGHOST')).toBe('postgres');
+    expect(value(c, 'PGPORT')).toBe('5432');
+    expect(value(c, 'PGDATABASE')).toBe('superset');
+    expect(value(c, 'PGUSER')).toBe('superset_backup');
+    expect(secretRef(c, 'PGPASSWORD')).toEqual({ name: 'postgres-backup', key: 'password' });
+    expect(value(c, 'POSTGRES_MAJOR')).toBe('18');
+    expect(value(c, 'S3_PREFIX')).toBe('superset-prod'); // the namespace: environments never collide
+    expect(value(c, 'S3_ADDRESSING_STYLE')).toBe('path');
+    expect(secretRef(c, 'AWS_ACCESS_KEY_ID')).toEqual({ name: 'backup-object-storage', key: 'access-key-id' });
+    expect(secretRef(c, 'AWS_SECRET_ACCESS_KEY')).toEqual({ name: 'backup-object-storage', key: 'secret-access-key' });
+    expect(value(c, 'BACKUP_RETENTION_DAYS')).toBe('30');
+    expect(value(c, 'BACKUP_KEEP_LAST')).toBe('7');
+    expect(c.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999 });
+    expect(podOf(cron).volumes).toContainEqual({ name: 'scratch', emptyDir: { sizeLimit: '10Gi' } });
+    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+  });
+
+  test('custom: the database tier\'s superuser Secret, a shared bucket prefix, virtual-hosted addressing, other retention', () => {
+    const objects = buildObjects(withOps({
+      image: { repository: 'ghcr.io/acme/superset-ops', tag: '18-ops.3' },
+      objectStorage: { endpoint: 'https://s3.eu-central-1.amazonaws.com', region: 'eu-central-1', bucket: 'acme-bi-backups', prefix: 'bi/prod', addressingStyle: 'virtual', secretName: 'bi-backups-s3' },
+      backup: { schedule: '0 1 * * *', timeZone: 'Europe/Berlin', retentionDays: 14, keepLast: 3, scratchSize: '50Gi', credentials: { user: 'postgres', secretName: 'postgres-credentials', passwordKey: 'superuser-password' } },
+    }), 'prod');
+    const cron = find(objects, 'CronJob', 'pg-backup');
+    expect(cron.spec).toMatchObject({ schedule: '0 1 * * *', timeZone: 'Europe/Berlin' });
+    const c = containerOf(cron, 'pg-backup');
+    expect(c.image).toBe('ghcr.io/acme/superset-ops:18-ops.3');
+    expect(value(c, 'PGUSER')).toBe('postgres');
+    expect(secretRef(c, 'PGPASSWORD')).toEqual({ name: 'postgres-credentials', key: 'superuser-password' });
+    expect(value(c, 'S3_ENDPOINT')).toBe('https://s3.eu-central-1.amazonaws.com');
+    expect(value(c, 'S3_BUCKET')).toBe('acme-bi-backups');
+    expect(value(c, 'S3_PREFIX')).toBe('bi/prod');
+    expect(value(c, 'S3_ADDRESSING_STYLE')).toBe('virtual');
+    expect(secretRef(c, 'AWS_ACCESS_KEY_ID')).toEqual({ name: 'bi-backups-s3', key: 'access-key-id' });
+    expect(value(c, 'BACKUP_RETENTION_DAYS')).toBe('14');
+    expect(value(c, 'BACKUP_KEEP_LAST')).toBe('3');
+    expect(podOf(cron).volumes).toContainEqual({ name: 'scratch', emptyDir: { sizeLimit: '50Gi' } });
+  });
+});
+
+describe('pg-restore-check', () => {
+  test('defaults: weekly, reads the bucket only (no database credentials), Superset\'s core tables', () => {
+    const cron = find(buildObjects(base, 'prod'), 'CronJob', 'pg-restore-check');
+    expect(cron.spec.schedule).toBe('30 4 * * 0');
+    const c = containerOf(cron, 'pg-restore-check');
+    expect(c.command).toEqual(['/bin/bash', '/opt/superset-ops/pg-restore-check.sh']);
+    expect(envVar(c, 'PGPASSWORD')).toBeUndefined();
+    expect(envVar(c, 'PGHOST')).toBeUndefined();
+    expect(value(c, 'RESTORE_REQUIRED_TABLES')).toBe('alembic_version ab_user ab_role ab_permission_view dbs tables slices dashboards');
+    expect(value(c, 'RESTORE_NONEMPTY_TABLES')).toBe('alembic_version ab_user ab_role ab_permission_view');
+    expect(value(c, 'RESTORE_MAX_AGE_HOURS')).toBe('36');
+    expect(podOf(cron).volumes).toContainEqual({ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '256Mi' } });
+    expect(podOf(cron).volumes).toContainEqual({ name: 'scratch', emptyDir: { sizeLimit: '20Gi' } });
+  });
+
+  test('custom: dashboards and charts must have rows, a tighter age', () => {
+    const cron = find(buildObjects(withOps({ restoreCheck: { nonEmptyTables: ['ab_user', 'dashboards', 'slices'], maxBackupAgeHours: 30 } })), 'CronJob', 'pg-restore-check');
+    const c = containerOf(cron, 'pg-restore-check');
+    expect(value(c, 'RESTORE_NONEMPTY_TABLES')).toBe('ab_user dashboards slices');
+    expect(value(c, 'RESTORE_MAX_AGE_HOURS')).toBe('30');
+  });
+});
+
+describe('dashboard-export', () => {
+  test('defaults: Superset exports in an init container, the ops image commits to Git over SSH', () => {
+    const cron = find(buildObjects(base, 'prod'), 'CronJob', 'dashboard-export');
+    const pod = podOf(cron);
+    const exporter = containerOf(cron, 'export');
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['export']);
+    expect(exporter.image).toBe('ghcr.io/acme/superset:6.1.0-k8s.1');
+    expect(exporter.command).toEqual(['/bin/bash', '/opt/superset-ops/dashboard-export.sh', 'export']);
+    expect(value(exporter, 'DATABASE_HOST')).toBe('pgbouncer');
+    expect(value(exporter, 'SUPERSET_CONFIG_PATH')).toBe('/etc/superset/superset_config.py');
+    expect(secretRef(exporter, 'SUPERSET_SECRET_KEY')).toEqual({ name: 'superset-app', key: 'secret-key' });
+    expect(exporter.volumeMounts).toContainEqual({ name: 'export', mountPath: '/export' });
+    expect(pod.securityContext).toMatchObject({ runAsUser: 1000, fsGroup: 1000 });
+
+    const publisher = containerOf(cron, 'publish');
+    expect(publisher.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.1');
+    expect(publisher.command).toEqual(['/bin/bash', '/opt/superset-ops/dashboard-export.sh', 'publish']);
+    expect(publisher.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999 });
+    expect(value(publisher, 'EXPORT_TARGET')).toBe('git');
+    expect(value(publisher, 'GIT_REPOSITORY')).toBe('git@git.example.com:analytics/superset-dashboards.git');
+    expect(value(publisher, 'GIT_BRANCH')).toBe('main');
+    expect(value(publisher, 'GIT_PATH')).toBe('prod');
+    expect(secretRef(publisher, 'GIT_SSH_PRIVATE_KEY')).toEqual({ name: 'dashboard-export-git', key: 'ssh-privatekey' });
+    expect(secretRef(publisher, 'GIT_SSH_KNOWN_HOSTS')).toEqual({ name: 'dashboard-export-git', key: 'known_hosts' });
+    expect(envVar(publisher, 'AWS_ACCESS_KEY_ID')).toBeUndefined();
+    expect(publisher.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/export', '/home/ops', '/opt/superset-ops', '/tmp']);
+  });
+
+  test('custom: to object storage instead of Git (even with backups off)', () => {
+    const config = withOps({ backup: { enabled: false }, restoreCheck: { enabled: false }, dashboardExport: { target: 'objectStorage' } });
+    const publisher = containerOf(find(buildObjects(config), 'CronJob', 'dashboard-export'), 'publish');
+    expect(value(publisher, 'EXPORT_TARGET')).toBe('objectStorage');
+    expect(envVar(publisher, 'GIT_REPOSITORY')).toBeUndefined();
+    expect(secretRef(publisher, 'AWS_SECRET_ACCESS_KEY')).toEqual({ name: 'backup-object-storage', key: 'secret-access-key' });
+    const refs = allSecretRefs(resolveEnvironment('test', config).config).map((r) => `${r.secretName}/${r.key}`);
+    expect(refs).toEqual(expect.arrayContaining(['backup-object-storage/access-key-id', 'backup-object-storage/secret-access-key']));
+    expect(refs.some((r) => r.startsWith('dashboard-export-git/') || r.startsWith('postgres-backup/'))).toBe(false);
+  });
+
+  test('custom: repository, branch and folder', () => {
+    const publisher = containerOf(find(buildObjects(withOps({ dashboardExport: { git: { repository: 'ssh://git@git.acme.com:2222/bi/dashboards.git', branch: 'exports/prod', path: 'superset/prod' } } })), 'CronJob', 'dashboard-export'), 'publish');
+    expect(value(publisher, 'GIT_REPOSITORY')).toBe('ssh://git@git.acme.com:2222/bi/dashboards.git');
+    expect(value(publisher, 'GIT_BRANCH')).toBe('exports/prod');
+    expect(value(publisher, 'GIT_PATH')).toBe('superset/prod');
+  });
+});
+
+describe('NetworkPolicies of the ops CronJobs', () => {
+  const narrow = withOps(
+    { dashboardExport: { git: { sshEgress: [{ cidr: '140.82.112.0/20', ports: [22] }] } } },
+    { network: { objectStorage: [{ cidr: '198.51.100.0/24', ports: [443] }] } } as EnvironmentOverrides,
+  );
+  const objects = buildObjects(narrow);
+  const egress = (name: string) => find(objects, 'NetworkPolicy', name).spec.egress.map((r: any) => ({
+    to: r.to[0].ipBlock?.cidr ?? r.to[0].podSelector.matchLabels['app.kubernetes.io/name'],
+    ports: r.ports.map((p: any) => p.port),
+  }));
+
+  test('pg-backup reaches the Patroni primary and object storage, nothing else', () => {
+    expect(egress('pg-backup')).toEqual([{ to: 'postgres', ports: [5432] }, { to: '198.51.100.0/24', ports: [443] }]);
+    expect(find(objects, 'NetworkPolicy', 'pg-backup').spec.ingress).toBeUndefined();
+  });
+
+  test('pg-restore-check reaches object storage only', () => {
+    expect(egress('pg-restore-check')).toEqual([{ to: '198.51.100.0/24', ports: [443] }]);
+  });
+
+  test('dashboard-export reaches PgBouncer, the Redis services Superset connects at start-up, and the Git server', () => {
+    expect(egress('dashboard-export')).toEqual([
+      { to: 'pgbouncer', ports: [6432] }, { to: 'redis-cache', ports: [6379] }, { to: 'redis-queue', ports: [6379] }, { to: '140.82.112.0/20', ports: [22] },
+    ]);
+  });
+
+  test('postgres admits the backup next to the migration Job', () => {
+    const from = find(objects, 'NetworkPolicy', 'postgres').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/component']);
+    expect(from).toEqual(['migrate', 'pg-backup']);
+  });
+});
+
+describe('ops configuration', () => {
+  const problems = (ops: any, extra: EnvironmentOverrides = {}) => () => resolveEnvironment('prod', withOps(ops, extra));
+
+  test('defaults are valid and documented', () => {
+    expect(() => resolveEnvironment('prod', base)).not.toThrow();
+  });
+
+  test.each([
+    [{ image: { tag: '17-ops.1' } }, /ops\.image\.tag = "17-ops\.1"[\s\S]*must start with the Postgres major of the server \(postgres\.majorVersion = 18\)[\s\S]*--build-arg PG_MAJOR=18/],
+    [{ image: { tag: 'latest' } }, /ops\.image\.tag[\s\S]*must start with the Postgres major/],
+    [{ backup: { schedule: '@daily' } }, /ops\.backup\.schedule[\s\S]*five cron fields/],
+    [{ backup: { schedule: '0 2 * *' } }, /ops\.backup\.schedule[\s\S]*five cron fields/],
+    [{ backup: { timeZone: 'utc+1' } }, /ops\.backup\.timeZone[\s\S]*IANA time zone/],
+    [{ backup: { startingDeadlineSeconds: 5 } }, /ops\.backup\.startingDeadlineSeconds[\s\S]*at least 10 seconds/],
+    [{ backup: { retentionDays: 0 } }, /ops\.backup\.retentionDays[\s\S]*at least 1/],
+    [{ backup: { keepLast: 0 } }, /ops\.backup\.keepLast[\s\S]*at least 1/],
+    [{ backup: { failedJobsHistoryLimit: 0 } }, /ops\.backup\.failedJobsHistoryLimit[\s\S]*the last failure's logs/],
+    [{ backup: { credentials: { user: 'Backup-User' } } }, /ops\.backup\.credentials\.user[\s\S]*PostgreSQL identifier/],
+    [{ backup: { resources: { memoryRequest: '1Gi', memoryLimit: '512Mi' } } }, /ops\.backup\.resources\.memoryLimit[\s\S]*at least the memory request/],
+    [{ objectStorage: { bucket: 'Bad_Bucket' } }, /ops\.objectStorage\.bucket[\s\S]*S3 bucket name/],
+    [{ objectStorage: { prefix: '/superset/' } }, /ops\.objectStorage\.prefix[\s\S]*relative path/],
+    [{ objectStorage: { prefix: 'superset/../prod' } }, /ops\.objectStorage\.prefix[\s\S]*no "\." or "\.\." segments/],
+    [{ objectStorage: { endpoint: 'https://key:secret@s3.example.com/bucket' } }, /ops\.objectStorage\.endpoint[\s\S]*no path, no credentials/],
+    [{ objectStorage: { addressingStyle: 'dns' } }, /ops\.objectStorage\.addressingStyle[\s\S]*"path", "virtual"/],
+    [{ restoreCheck: { maxBackupAgeHours: 12 } }, /ops\.restoreCheck\.maxBackupAgeHours[\s\S]*backups are daily/],
+    [{ restoreCheck: { nonEmptyTables: ['logs'] } }, /ops\.restoreCheck\.nonEmptyTables[\s\S]*must also be listed in ops\.restoreCheck\.requiredTables[\s\S]*add logs/],
+    [{ restoreCheck: { requiredTables: ['ab_user; DROP TABLE x'] } }, /ops\.restoreCheck\.requiredTables\.0[\s\S]*PostgreSQL identifier/],
+    [{ backup: { enabled: false } }, /ops\.restoreCheck\.enabled[\s\S]*needs the backup CronJob/],
+    [{ dashboardExport: { git: { repository: 'https://github.com/acme/dashboards.git' } } }, /ops\.dashboardExport\.git\.repository[\s\S]*SSH URL/],
+    [{ dashboardExport: { git: { branch: 'a..b' } } }, /ops\.dashboardExport\.git\.branch[\s\S]*Git branch name/],
+    [{ dashboardExport: { git: { path: '../elsewhere' } } }, /ops\.dashboardExport\.git\.path[\s\S]*relative path/],
+    [{ dashboardExport: { git: { sshEgress: [] } } }, /ops\.dashboardExport\.git\.sshEgress[\s\S]*can never push/],
+    [{ dashboardExport: { target: 's3' } }, /ops\.dashboardExport\.target[\s\S]*"git", "objectStorage"/],
+    [{ backup: { retentoinDays: 30 } }, /ops\.backup\.retentoinDays[\s\S]*did you mean "retentionDays"/],
+  ])('rejects %j', (ops, message) => {
+    expect(problems(ops)).toThrow(message);
+  });
+
+  test('postgres.majorVersion is checked and drives the image tag rule', () => {
+    expect(problems({}, { postgres: { majorVersion: 13 } } as EnvironmentOverrides)).toThrow(/postgres\.majorVersion[\s\S]*must be 14 or later/);
+    expect(problems({ image: { tag: '18-ops.1' } }, { postgres: { majorVersion: 17 } } as EnvironmentOverrides)).toThrow(/postgres\.majorVersion = 17/);
+    expect(() => resolveEnvironment('prod', withOps({ image: { tag: '17-ops.2' } }, { postgres: { majorVersion: 17 } } as EnvironmentOverrides))).not.toThrow();
+  });
+
+  test('placeholders and plain-HTTP object storage are warnings', () => {
+    const warnings = resolveEnvironment('prod', base).warnings.join('\n');
+    expect(warnings).toMatch(/ops\.image\.repository is the placeholder/);
+    expect(warnings).toMatch(/ops\.objectStorage\.endpoint is the placeholder/);
+    expect(warnings).toMatch(/ops\.dashboardExport\.git\.repository is the placeholder/);
+    const http = resolveEnvironment('prod', withOps({ objectStorage: { endpoint: 'http://minio.storage:9000' } })).warnings.join('\n');
+    expect(http).toMatch(/plain HTTP: requests are signed, but backups of the metadata database travel unencrypted/);
+    const off = resolveEnvironment('prod', withOps({ backup: { enabled: false }, restoreCheck: { enabled: false }, dashboardExport: { enabled: false } })).warnings.join('\n');
+    expect(off).not.toMatch(/ops\./);
+  });
+});
