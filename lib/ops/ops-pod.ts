@@ -130,6 +130,7 @@ export function opsCronJobSpec(o: OpsCronJobOptions): { metadata: k8s.ObjectMeta
           activeDeadlineSeconds: s.activeDeadlineSeconds,
           podFailurePolicy: {
             rules: [
+              // onPodConditions is a required field in the 1.28 API (optional from 1.29): an empty list.
               { action: 'FailJob', onExitCodes: { operator: 'In', values: [EXIT_PERMANENT] }, onPodConditions: [] },
               { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
             ],

@@ -37,6 +37,7 @@ client_major=$(require_client_major pg_dump)
 server_num=$(psql --no-psqlrc --no-align --tuples-only --quiet --set=ON_ERROR_STOP=1 \
   --command='SHOW server_version_num') ||
   die "${EXIT_RETRY}" "cannot query ${PGHOST}:${PGPORT}/${PGDATABASE} as ${PGUSER}; nothing was uploaded or deleted"
+[[ "${server_num}" =~ ^[0-9]+$ ]] || die "${EXIT_RETRY}" "unexpected server_version_num \"${server_num}\""
 server_major=$((server_num / 10000))
 if ((server_major > client_major)); then
   die "${EXIT_PERMANENT}" "the server is PostgreSQL ${server_major}, pg_dump is ${client_major}: set postgres.majorVersion to ${server_major} and use the matching ops image"
