@@ -6,6 +6,8 @@ import { NetworkPolicies } from './edge/network-policies';
 import { SupersetGatewayRoute } from './edge/gateway-route';
 import { SupersetIngress } from './edge/ingress';
 import { PlatformNamespace } from './edge/namespace';
+import { StatsdMapping } from './ops/monitoring/statsd-exporter';
+import { SupersetMonitoring } from './ops/monitoring/superset-monitoring';
 import { SupersetBeat } from './superset/beat';
 import { SupersetMigrateJob } from './superset/migrate-job';
 import { SupersetServiceAccount } from './superset/service-account';
@@ -30,6 +32,7 @@ export const CHARTS = {
   supersetWorkers: '51-superset-workers',
   supersetBeat: '52-superset-beat',
   edge: '60-edge',
+  monitoring: '75-monitoring',
 } as const;
 
 /** Composes every chart of one environment into `app`. */
@@ -45,6 +48,7 @@ export function buildPlatform(app: App, env: Environment): void {
   const configChart = chart(CHARTS.supersetConfig);
   const serviceAccount = new SupersetServiceAccount(configChart, 'ServiceAccount', { env });
   const config = new SupersetConfig(configChart, 'Config', { env });
+  if (env.config.monitoring.enabled) new StatsdMapping(configChart, 'StatsdMapping', { env });
   const context: SupersetPodContext = {
     env,
     configMapName: config.name,
@@ -63,4 +67,8 @@ export function buildPlatform(app: App, env: Environment): void {
   const edge = chart(CHARTS.edge);
   if (env.config.edge.mode === 'ingress') new SupersetIngress(edge, 'Ingress', { env });
   else new SupersetGatewayRoute(edge, 'GatewayRoute', { env });
+
+  if (env.config.monitoring.enabled) {
+    new SupersetMonitoring(chart(CHARTS.monitoring), 'Superset', { env });
+  }
 }

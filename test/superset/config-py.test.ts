@@ -137,6 +137,12 @@ describe('superset_config.py', () => {
     }]);
   });
 
+  test('Superset metrics go to the local statsd_exporter only when monitoring is on', () => {
+    expect(defaults.settings.STATS_LOGGER).toBeUndefined();
+    const on = run(render({ monitoring: { enabled: true } }));
+    expect(on.settings.STATS_LOGGER).toMatch(/StatsdStatsLogger/);
+  });
+
   test('custom values reach the file', () => {
     const custom = run(render({ superset: { rowLimit: 1234, defaultQueue: 'reports', database: { poolSize: 2, maxOverflow: 0 }, featureFlags: { DASHBOARD_RBAC: true } } }));
     expect(custom.settings.ROW_LIMIT).toBe(1234);
