@@ -238,6 +238,8 @@ AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = ${toPython(config.edge.rateLimits.login)}
 
 SECRET_KEY = _required_env("SUPERSET_SECRET_KEY")
+# Only while rotating the key (docs/RUNBOOK.md): \`superset re-encrypt-secrets\` reads the old one here.
+PREVIOUS_SECRET_KEY = os.environ.get("SUPERSET_PREVIOUS_SECRET_KEY") or None
 SUPERSET_WEBSERVER_TIMEOUT = ${s.webserverTimeoutSeconds}
 SQLLAB_ASYNC_TIME_LIMIT_SEC = ${s.sqlLabAsyncTimeLimitSeconds}
 ROW_LIMIT = ${s.rowLimit}

@@ -151,6 +151,11 @@ describe('superset_config.py', () => {
     expect(custom.settings.FEATURE_FLAGS.DASHBOARD_RBAC).toBe(true);
   });
 
+  test('PREVIOUS_SECRET_KEY is read only while rotating the key', () => {
+    expect(defaults.settings.PREVIOUS_SECRET_KEY).toBeNull();
+    expect(run(render(), { ...FAKE_ENV, SUPERSET_PREVIOUS_SECRET_KEY: 'old-key-value' }).settings.PREVIOUS_SECRET_KEY).toBe('old-key-value');
+  });
+
   test('a missing Secret-backed variable fails at start-up and names the variable', () => {
     const { SUPERSET_SECRET_KEY: _omit, ...rest } = FAKE_ENV;
     expect(run(render(), rest).error).toMatch(/RuntimeError: SUPERSET_SECRET_KEY is not set: it comes from a Kubernetes Secret/);
