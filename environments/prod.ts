@@ -5,6 +5,7 @@ import { defineEnvironment } from './define';
  * interactive queue that scales with users, reports on their own queue, async queries on.
  */
 export default defineEnvironment({
+  monitoring: { enabled: true },
   superset: {
     asyncQueries: { enabled: true },
     web: {

@@ -2,6 +2,7 @@ import { defineEnvironment } from './define';
 
 /** Pre-production: the documented defaults, with prod's feature set so upgrades are tested as run. */
 export default defineEnvironment({
+  monitoring: { enabled: true },
   superset: {
     asyncQueries: { enabled: true },
   },

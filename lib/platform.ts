@@ -7,6 +7,8 @@ import { SupersetGatewayRoute } from './edge/gateway-route';
 import { SupersetIngress } from './edge/ingress';
 import { PlatformNamespace } from './edge/namespace';
 import { opsFlows } from './ops/flows';
+import { StatsdMapping } from './ops/monitoring/statsd-exporter';
+import { SupersetMonitoring } from './ops/monitoring/superset-monitoring';
 import { Ops } from './ops/ops';
 import { SupersetBeat } from './superset/beat';
 import { SupersetMigrateJob } from './superset/migrate-job';
@@ -33,6 +35,7 @@ export const CHARTS = {
   supersetBeat: '52-superset-beat',
   edge: '60-edge',
   ops: '70-ops',
+  monitoring: '75-monitoring',
 } as const;
 
 /** Composes every chart of one environment into `app`. */
@@ -48,6 +51,7 @@ export function buildPlatform(app: App, env: Environment): void {
   const configChart = chart(CHARTS.supersetConfig);
   const serviceAccount = new SupersetServiceAccount(configChart, 'ServiceAccount', { env });
   const config = new SupersetConfig(configChart, 'Config', { env });
+  if (env.config.monitoring.enabled) new StatsdMapping(configChart, 'StatsdMapping', { env });
   const context: SupersetPodContext = {
     env,
     configMapName: config.name,
@@ -68,4 +72,8 @@ export function buildPlatform(app: App, env: Environment): void {
   else new SupersetGatewayRoute(edge, 'GatewayRoute', { env });
 
   new Ops(chart(CHARTS.ops), 'Ops', { context });
+
+  if (env.config.monitoring.enabled) {
+    new SupersetMonitoring(chart(CHARTS.monitoring), 'Superset', { env });
+  }
 }

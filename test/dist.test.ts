@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
+import Ajv from 'ajv';
 import { SYNC_WAVE_ANNOTATION } from '../lib/kustomization';
 import * as k8s from '../imports/k8s';
 import { checkPolicies, KubeObject } from '../lib/policy';
@@ -68,11 +69,15 @@ describe('dist/', () => {
   });
 
   // Custom resources we emit (optional per environment): not in Kubernetes 1.28 or kubernetes-models.
+  // Those with a CRD file in crds/ are validated against its schema below.
   const CUSTOM_KINDS = new Set([
     'gateway.networking.k8s.io/v1/HTTPRoute',
     'gateway.nginx.org/v1alpha1/UpstreamSettingsPolicy',
     'gateway.nginx.org/v1alpha1/ClientSettingsPolicy',
     'external-secrets.io/v1/ExternalSecret',
+    'monitoring.coreos.com/v1/ServiceMonitor',
+    'monitoring.coreos.com/v1/PodMonitor',
+    'monitoring.coreos.com/v1/PrometheusRule',
   ]);
   const isCustom = (o: KubeObject) => CUSTOM_KINDS.has(`${o.apiVersion}/${o.kind}`);
   const served = new Set(Object.values(k8s).filter((c: any) => c?.GVK).map((c: any) => `${c.GVK.apiVersion}/${c.GVK.kind}`));
@@ -109,6 +114,23 @@ describe('dist/', () => {
     expect(waves.every((w) => Number.isInteger(w))).toBe(true);
     expect([...waves].sort((a, b) => a - b)).toEqual(waves); // file order agrees with the waves
     expect(waves[0]).toBe(0);
+  });
+
+  const crdSchemas = new Map<string, any>();
+  for (const file of fs.readdirSync(path.join(__dirname, '..', 'crds'))) {
+    for (const crd of objectsOf(fs.readFileSync(path.join(__dirname, '..', 'crds', file), 'utf8')) as any[]) {
+      for (const v of crd.spec.versions) crdSchemas.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
+    }
+  }
+  const ajv = new Ajv({ strict: false, allErrors: true });
+
+  test.each(perEnv)('%s: custom resources validate against the CRD schemas in crds/', (_env, objects) => {
+    for (const o of objects.filter(isCustom)) {
+      const schema = crdSchemas.get(`${o.apiVersion}/${o.kind}`);
+      if (!schema) continue;
+      const validate = ajv.compile(schema);
+      expect([o.kind, o.metadata.name, validate(o) ? 'valid' : ajv.errorsText(validate.errors)]).toEqual([o.kind, o.metadata.name, 'valid']);
+    }
   });
 
   test('the schema validator does catch a broken object', () => {

@@ -1,4 +1,5 @@
 import { EDGE_DEFAULTS, NETWORK_DEFAULTS } from './edge-schema';
+import { MONITORING_DEFAULTS } from './monitoring-schema';
 import { OPS_DEFAULTS, POSTGRES_VERSION_DEFAULTS } from './ops-schema';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
 
@@ -66,6 +67,7 @@ export const DEFAULTS: PlatformConfig = {
     redisQueue: 'redis-queue-auth',
     externalSecrets: { enabled: false, storeKind: 'ClusterSecretStore', storeName: 'vault', remoteKeyPrefix: 'superset/', refreshInterval: '1h' },
   },
+  monitoring: MONITORING_DEFAULTS,
   network: NETWORK_DEFAULTS,
   edge: EDGE_DEFAULTS,
   superset: {

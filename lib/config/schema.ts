@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { edgeSchema, networkSchema } from './edge-schema';
+import { monitoringSchema } from './monitoring-schema';
 import { opsSchema, postgresVersionSchema } from './ops-schema';
 
 // The typed shape of one environment after defaults are merged in.
@@ -158,6 +159,7 @@ export const platformSchema = z.strictObject({
       refreshInterval: z.string().regex(/^\d+[smh]$/, 'must be a duration such as "1h"').describe('how often the operator re-reads the vault'),
     }),
   }).describe('names of the Secrets the platform reads (created out of band; see the Secrets contract)'),
+  monitoring: monitoringSchema.describe('metrics and alerts (Prometheus Operator)'),
   network: networkSchema.describe('NetworkPolicy peers outside the namespace'),
   edge: edgeSchema.describe('how users reach Superset: ingress or Gateway API, TLS, HSTS, limits'),
   superset: supersetSchema,

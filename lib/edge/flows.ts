@@ -1,5 +1,6 @@
 import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE, REDIS_QUEUE, SUPERSET_WEB } from '../config/endpoints';
 import type { Environment } from '../config/load';
+import { STATSD_METRICS_PORT } from '../ops/monitoring/statsd-exporter';
 
 /** A workload of the namespace, by the labels its pods carry. */
 export interface Component {
@@ -64,6 +65,10 @@ export function platformFlows(env: Environment): Flow[] {
       tcp(component(c), component(redisCache), [REDIS_CACHE.port], 'Flask caches and SQL Lab results'),
       tcp(component(c), component(redisQueue), [REDIS_QUEUE.port], 'Celery broker, coordination, async queries, rate limits'),
     );
+  }
+  if (env.config.monitoring.enabled) {
+    const prometheus: Peer = { kind: 'namespace', name: 'monitoring', ...net.monitoring };
+    for (const c of queryRunners) flows.push(tcp(prometheus, component(c), [STATSD_METRICS_PORT], 'Prometheus scrapes the statsd_exporter sidecar'));
   }
   for (const c of queryRunners) {
     for (const [i, ds] of net.dataSources.entries()) {

@@ -1,6 +1,7 @@
 import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB } from '../config/endpoints';
 import type { PlatformConfig } from '../config/schema';
 import { oauthEnvVar } from '../config/secrets';
+import { STATSD_UDP } from '../ops/monitoring/statsd-exporter';
 import { pyExpr, toPython } from './python';
 
 /** Where workers write their liveness heartbeat, and beat its schedule (both on the /tmp emptyDir). */
@@ -202,6 +203,16 @@ function talismanConfig(config: PlatformConfig): Record<string, unknown> {
   };
 }
 
+function statsSection(config: PlatformConfig): string {
+  if (!config.monitoring.enabled) return '';
+  return `
+# Superset's own metrics go to the statsd_exporter sidecar of the pod (see the PodMonitor).
+from superset.stats_logger import StatsdStatsLogger  # noqa: E402
+
+STATS_LOGGER = StatsdStatsLogger(host=${toPython(STATSD_UDP.host)}, port=${STATSD_UDP.port}, prefix="superset")
+`;
+}
+
 function webSection(config: PlatformConfig): string {
   const s = config.superset;
   const flags = { ...s.featureFlags, GLOBAL_ASYNC_QUERIES: s.asyncQueries.enabled };
@@ -227,6 +238,8 @@ AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = ${toPython(config.edge.rateLimits.login)}
 
 SECRET_KEY = _required_env("SUPERSET_SECRET_KEY")
+# Only while rotating the key (docs/RUNBOOK.md): \`superset re-encrypt-secrets\` reads the old one here.
+PREVIOUS_SECRET_KEY = os.environ.get("SUPERSET_PREVIOUS_SECRET_KEY") or None
 SUPERSET_WEBSERVER_TIMEOUT = ${s.webserverTimeoutSeconds}
 SQLLAB_ASYNC_TIME_LIMIT_SEC = ${s.sqlLabAsyncTimeLimitSeconds}
 ROW_LIMIT = ${s.rowLimit}
@@ -278,6 +291,7 @@ export function renderSupersetConfig(environment: string, config: PlatformConfig
     celerySection(config),
     asyncQueriesSection(config),
     authSection(config),
+    statsSection(config),
     webSection(config),
     WORKER_HEARTBEAT,
   ].join('');

@@ -7,6 +7,7 @@ import { ComponentIdentity, recommendedLabels, selectorLabels } from '../workloa
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
 import { topologySpread } from '../workload/topology';
+import { statsdExporterSidecar, statsdExporterVolume } from '../ops/monitoring/statsd-exporter';
 
 /** The `superset` user of the official image (created by useradd, uid/gid 1000; our Dockerfile asserts it). */
 export const SUPERSET_RUN_AS: RunAs = { uid: 1000, gid: 1000 };
@@ -141,12 +142,15 @@ export interface SupersetPodOptions {
    * never, and must not roll with the config (a Job's template is immutable).
    */
   readonly isMigrationJob?: boolean;
+  /** Run the statsd_exporter sidecar when monitoring is enabled (web and workers). */
+  readonly metrics?: boolean;
 }
 
 /** The pod template shared by web, workers, beat and the migration Job. */
 export function supersetPodTemplate(ctx: SupersetPodContext, o: SupersetPodOptions): k8s.PodTemplateSpec {
   const config = ctx.env.config;
   const longRunning = !o.isMigrationJob;
+  const metrics = !!o.metrics && config.monitoring.enabled;
   const initContainers = longRunning && config.superset.migrations.waitInPods
     ? [waitForMigrations(ctx, o.id.component)]
     : undefined;
@@ -161,8 +165,8 @@ export function supersetPodTemplate(ctx: SupersetPodContext, o: SupersetPodOptio
       enableServiceLinks: false,
       securityContext: restrictedPodSecurityContext(SUPERSET_RUN_AS),
       initContainers,
-      containers: o.containers,
-      volumes: supersetVolumes(ctx),
+      containers: metrics ? [...o.containers, statsdExporterSidecar(ctx.env)] : o.containers,
+      volumes: metrics ? [...supersetVolumes(ctx), statsdExporterVolume()] : supersetVolumes(ctx),
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       restartPolicy: longRunning ? 'Always' : 'Never',
       nodeSelector: Object.keys(config.scheduling.nodeSelector).length ? config.scheduling.nodeSelector : undefined,

@@ -3,10 +3,20 @@ import * as k8s from '../../imports/k8s';
 import { SUPERSET_WEB } from '../config/endpoints';
 import { gunicornSizing } from '../capacity/gunicorn';
 import { ScaledDeployment } from '../workload/scaled-deployment';
+import { STATSD_UDP } from '../ops/monitoring/statsd-exporter';
 import { objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
 
 export interface SupersetWebProps {
   readonly context: SupersetPodContext;
+}
+
+/** Settings run-server.sh does not expose; gunicorn reads them from GUNICORN_CMD_ARGS. */
+export function gunicornExtraArgs(gracefulTimeoutSeconds: number, statsd: boolean): string {
+  // /dev/shm keeps worker heartbeats off disk (a slow disk would make gunicorn kill workers).
+  const args = [`--graceful-timeout ${gracefulTimeoutSeconds}`, '--worker-tmp-dir /dev/shm'];
+  // Request durations and status codes, for the p95 latency and 5xx alerts.
+  if (statsd) args.push(`--statsd-host ${STATSD_UDP.host}:${STATSD_UDP.port}`, '--statsd-prefix superset.web');
+  return args.join(' ');
 }
 
 const HEALTH: k8s.HttpGetAction = { path: '/health', port: k8s.IntOrString.fromString('http') };
@@ -43,9 +53,7 @@ export class SupersetWeb extends Construct {
           { name: 'GUNICORN_KEEPALIVE', value: String(g.keepAliveSeconds) },
           { name: 'WORKER_MAX_REQUESTS', value: String(g.maxRequests) },
           { name: 'WORKER_MAX_REQUESTS_JITTER', value: String(g.maxRequestsJitter) },
-          // Settings run-server.sh does not expose; gunicorn reads them from this variable.
-          // /dev/shm keeps worker heartbeats off disk (a slow disk would make gunicorn kill workers).
-          { name: 'GUNICORN_CMD_ARGS', value: `--graceful-timeout ${g.gracefulTimeoutSeconds} --worker-tmp-dir /dev/shm` },
+          { name: 'GUNICORN_CMD_ARGS', value: gunicornExtraArgs(g.gracefulTimeoutSeconds, ctx.env.config.monitoring.enabled) },
         ],
       }),
       ports: [{ name: 'http', containerPort: SUPERSET_WEB.port, protocol: 'TCP' }],
@@ -66,6 +74,7 @@ export class SupersetWeb extends Construct {
         containers: [container],
         terminationGracePeriodSeconds: web.preStopDelaySeconds + g.gracefulTimeoutSeconds + 10,
         spread: web.maxReplicas > 1,
+        metrics: true,
       }),
     });
 

@@ -67,6 +67,7 @@ export class SupersetWorker extends Construct {
         containers: [container],
         terminationGracePeriodSeconds: q.taskTimeLimitSeconds + WORKER_SHUTDOWN_MARGIN_SECONDS,
         spread: q.maxReplicas > 1,
+        metrics: true,
       }),
     });
   }

@@ -137,12 +137,23 @@ describe('superset_config.py', () => {
     }]);
   });
 
+  test('Superset metrics go to the local statsd_exporter only when monitoring is on', () => {
+    expect(defaults.settings.STATS_LOGGER).toBeUndefined();
+    const on = run(render({ monitoring: { enabled: true } }));
+    expect(on.settings.STATS_LOGGER).toMatch(/StatsdStatsLogger/);
+  });
+
   test('custom values reach the file', () => {
     const custom = run(render({ superset: { rowLimit: 1234, defaultQueue: 'reports', database: { poolSize: 2, maxOverflow: 0 }, featureFlags: { DASHBOARD_RBAC: true } } }));
     expect(custom.settings.ROW_LIMIT).toBe(1234);
     expect(custom.celery.task_default_queue).toBe('reports');
     expect(custom.settings.SQLALCHEMY_ENGINE_OPTIONS).toMatchObject({ pool_size: 2, max_overflow: 0 });
     expect(custom.settings.FEATURE_FLAGS.DASHBOARD_RBAC).toBe(true);
+  });
+
+  test('PREVIOUS_SECRET_KEY is read only while rotating the key', () => {
+    expect(defaults.settings.PREVIOUS_SECRET_KEY).toBeNull();
+    expect(run(render(), { ...FAKE_ENV, SUPERSET_PREVIOUS_SECRET_KEY: 'old-key-value' }).settings.PREVIOUS_SECRET_KEY).toBe('old-key-value');
   });
 
   test('a missing Secret-backed variable fails at start-up and names the variable', () => {

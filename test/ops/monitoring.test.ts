@@ -1,0 +1,59 @@
+import { allowedGraph } from '../../lib/policy/network-graph';
+import { podsOf } from '../../lib/policy/pods';
+import { buildObjects, envVar, find, findAll } from '../helpers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const on = { monitoring: { enabled: true, ruleLabels: { release: 'kube-prometheus-stack' } } };
+
+describe('monitoring', () => {
+  test('off by default: no sidecars, no monitoring objects, no statsd flags', () => {
+    const objects = buildObjects({});
+    expect(findAll(objects, 'PodMonitor')).toEqual([]);
+    expect(findAll(objects, 'PrometheusRule')).toEqual([]);
+    const web = find(objects, 'Deployment', 'superset-web');
+    expect(web.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['web']);
+    expect(envVar(web.spec.template.spec.containers[0], 'GUNICORN_CMD_ARGS').value).not.toMatch(/statsd/);
+  });
+
+  test('on: a statsd_exporter sidecar in web and worker pods (not beat or migrate), fed by gunicorn', () => {
+    const objects = buildObjects(on);
+    const withSidecar = podsOf(objects).filter((p) => p.spec.containers.some((c: any) => c.name === 'statsd-exporter')).map((p) => p.owner.metadata.name);
+    expect(withSidecar).toEqual(['superset-web', 'superset-worker-interactive', 'superset-worker-reports']);
+    const web = find(objects, 'Deployment', 'superset-web').spec.template.spec;
+    expect(envVar(web.containers[0], 'GUNICORN_CMD_ARGS').value).toMatch(/--statsd-host 127\.0\.0\.1:9125 --statsd-prefix superset\.web/);
+    const sidecar = web.containers[1];
+    expect(sidecar.args).toContain('--statsd.listen-udp=127.0.0.1:9125');
+    expect(sidecar.ports).toEqual([{ name: 'metrics', containerPort: 9102, protocol: 'TCP' }]);
+    expect(find(objects, 'ConfigMap', 'statsd-mapping').data['mapping.yaml']).toMatch(/name: gunicorn_request_duration_seconds/);
+  });
+
+  test('on: one PodMonitor for the metrics ports, and alert rules with the Prometheus rule labels', () => {
+    const objects = buildObjects(on, 'prod');
+    const pm = find(objects, 'PodMonitor', 'superset');
+    expect(pm.spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+    const rules = find(objects, 'PrometheusRule', 'superset');
+    expect(rules.metadata.labels.release).toBe('kube-prometheus-stack');
+    const alerts = rules.spec.groups[0].rules;
+    expect(alerts.map((r: any) => r.alert)).toEqual(['SupersetHigh5xxRate', 'SupersetSlowResponses', 'SupersetCpuSaturated', 'SupersetWebUnavailable', 'SupersetWorkersUnavailable', 'SupersetWorkersDegraded', 'SupersetBeatDown']);
+    expect(alerts[0].expr).toMatch(/status=~"5\.\."[\s\S]*> 5$/);
+    expect(alerts[1].expr).toMatch(/histogram_quantile\(0\.95,[\s\S]*> 2$/);
+    expect(alerts[2].expr).toMatch(/> 99$/);
+    for (const a of alerts) {
+      expect(a.expr).toContain('namespace="superset-prod"');
+      expect(a.annotations.runbook).toMatch(/^docs\/RUNBOOK\.md#/);
+    }
+  });
+
+  test('on: Prometheus may scrape the sidecars, and nothing else', () => {
+    const objects = buildObjects(on, 'prod');
+    const endpoints = [
+      ...podsOf(objects).map((p) => ({ name: p.owner.metadata.name.replace(/^superset-migrate-.*/, 'superset-migrate'), labels: p.labels, namespace: p.owner.metadata.namespace })),
+      { name: 'prometheus', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } },
+    ];
+    expect(allowedGraph(objects, endpoints).filter((e) => e.startsWith('prometheus'))).toEqual([
+      'prometheus -> superset-web:9102/TCP',
+      'prometheus -> superset-worker-interactive:9102/TCP',
+      'prometheus -> superset-worker-reports:9102/TCP',
+    ]);
+  });
+});
