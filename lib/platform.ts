@@ -1,6 +1,11 @@
 import { App, Chart } from 'cdk8s';
 import type { Environment } from './config/load';
 import { PlatformNamespace } from './edge/namespace';
+import { PatroniRbac } from './postgres/patroni-rbac';
+import { PatroniStatefulSet } from './postgres/patroni-statefulset';
+import { Pgbouncer } from './postgres/pgbouncer';
+import { PostgresConfig } from './postgres/postgres-config';
+import { PostgresServices } from './postgres/postgres-services';
 import { SupersetBeat } from './superset/beat';
 import { SupersetMigrateJob } from './superset/migrate-job';
 import { SupersetServiceAccount } from './superset/service-account';
@@ -18,6 +23,8 @@ import { SupersetWorker } from './superset/worker';
 export const CHARTS = {
   namespace: '00-namespace',
   supersetConfig: '10-superset-config',
+  postgres: '20-postgres',
+  pgbouncer: '25-pgbouncer',
   supersetMigrate: '40-superset-migrate',
   supersetWeb: '50-superset-web',
   supersetWorkers: '51-superset-workers',
@@ -39,6 +46,19 @@ export function buildPlatform(app: App, env: Environment): void {
     configHash: config.hash,
     serviceAccountName: serviceAccount.name,
   };
+
+  const postgres = chart(CHARTS.postgres);
+  const rbac = new PatroniRbac(postgres, 'Rbac', { env });
+  const postgresConfig = new PostgresConfig(postgres, 'Config', { env });
+  const services = new PostgresServices(postgres, 'Services', { env });
+  new PatroniStatefulSet(postgres, 'Patroni', {
+    env,
+    configMapName: postgresConfig.name,
+    configHash: postgresConfig.hash,
+    serviceAccountName: rbac.serviceAccountName,
+    membersService: services.members,
+  });
+  new Pgbouncer(chart(CHARTS.pgbouncer), 'Pgbouncer', { env });
 
   new SupersetMigrateJob(chart(CHARTS.supersetMigrate), 'Migrate', { context });
   new SupersetWeb(chart(CHARTS.supersetWeb), 'Web', { context });

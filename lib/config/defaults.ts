@@ -1,3 +1,4 @@
+import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from './database-defaults';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
 
 /**
@@ -62,6 +63,7 @@ export const DEFAULTS: PlatformConfig = {
     database: 'superset-database',
     redisCache: 'redis-cache-auth',
     redisQueue: 'redis-queue-auth',
+    ...DATABASE_SECRET_DEFAULTS,
   },
   superset: {
     image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.1' },
@@ -133,4 +135,6 @@ export const DEFAULTS: PlatformConfig = {
     },
     logLevel: 'INFO',
   },
+  postgres: POSTGRES_DEFAULTS,
+  pgbouncer: PGBOUNCER_DEFAULTS,
 };

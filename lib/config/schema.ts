@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from './database-schema';
 
 // The typed shape of one environment after defaults are merged in.
 // Every object is strict: an unknown key is an error, never silently ignored.
@@ -131,8 +132,11 @@ export const platformSchema = z.strictObject({
     database: dnsLabel.describe('Secret with the Superset database password'),
     redisCache: dnsLabel.describe('Secret with the redis-cache password'),
     redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
+    ...databaseSecretsSchema.shape,
   }).describe('names of the Secrets the platform reads (created out of band; see the Secrets contract)'),
   superset: supersetSchema,
+  postgres: postgresSchema.describe('PostgreSQL managed by Patroni (the metadata database)'),
+  pgbouncer: pgbouncerSchema.describe('PgBouncer in front of the Patroni primary'),
 });
 
 export type PlatformConfig = z.infer<typeof platformSchema>;
