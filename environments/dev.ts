@@ -24,4 +24,16 @@ export default defineEnvironment({
     },
     migrations: { ttlSecondsAfterFinished: 86400 },
   },
+  // One Patroni member and one PgBouncer: no failover, same configuration files as prod.
+  postgres: {
+    members: 1,
+    resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    storage: { size: '5Gi' },
+  },
+  pgbouncer: {
+    replicas: 1,
+    maxClientConn: 200,
+    defaultPoolSize: 10,
+    reservePoolSize: 2,
+  },
 });

@@ -1,6 +1,7 @@
 import type { EnvironmentOverrides } from '../lib/config/schema';
 import dev from './dev';
 import prod from './prod';
+import scale10k from './scale-10k';
 import staging from './staging';
 
 /** Every environment `npm run synth` knows, in synthesis order. Add new files here. */
@@ -8,4 +9,5 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentOverrides>> = {
   dev,
   staging,
   prod,
+  'scale-10k': scale10k,
 };

@@ -31,4 +31,20 @@ export default defineEnvironment({
       resources: { cpuRequest: '200m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
     },
   },
+  // Checklist: 2 vCPU / 4 GB handles about 200 users; three members across nodes and zones.
+  postgres: {
+    members: 3,
+    resources: { cpuRequest: '2', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+    storage: { size: '50Gi' },
+    // Continuous WAL archiving for point-in-time recovery, next to the daily logical backups.
+    // Replace the placeholder endpoint with your S3-compatible store (synth warns until then).
+    walArchive: { bucket: 'superset-backups', prefix: 'superset-prod/wal', endpoint: 'https://s3.example.com' },
+  },
+  // Three PgBouncer pods, so with one drained the other two still accept every client.
+  pgbouncer: {
+    replicas: 3,
+    maxClientConn: 500,
+    defaultPoolSize: 20,
+    reservePoolSize: 5,
+  },
 });

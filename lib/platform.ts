@@ -10,6 +10,12 @@ import { opsFlows } from './ops/flows';
 import { StatsdMapping } from './ops/monitoring/statsd-exporter';
 import { SupersetMonitoring } from './ops/monitoring/superset-monitoring';
 import { Ops } from './ops/ops';
+import { databaseFlows } from './postgres/flows';
+import { PatroniRbac } from './postgres/patroni-rbac';
+import { PatroniStatefulSet } from './postgres/patroni-statefulset';
+import { Pgbouncer } from './postgres/pgbouncer';
+import { PostgresConfig } from './postgres/postgres-config';
+import { PostgresServices } from './postgres/postgres-services';
 import { SupersetBeat } from './superset/beat';
 import { SupersetMigrateJob } from './superset/migrate-job';
 import { SupersetServiceAccount } from './superset/service-account';
@@ -29,6 +35,8 @@ export const CHARTS = {
   networkPolicies: '02-network-policies',
   externalSecrets: '05-external-secrets',
   supersetConfig: '10-superset-config',
+  postgres: '20-postgres',
+  pgbouncer: '25-pgbouncer',
   supersetMigrate: '40-superset-migrate',
   supersetWeb: '50-superset-web',
   supersetWorkers: '51-superset-workers',
@@ -45,7 +53,7 @@ export function buildPlatform(app: App, env: Environment): void {
   // Cluster-scoped: this chart must not stamp a namespace on its object.
   new PlatformNamespace(new Chart(app, CHARTS.namespace, { disableResourceNameHashes: true }), 'Namespace', { env });
 
-  new NetworkPolicies(chart(CHARTS.networkPolicies), 'NetworkPolicies', { env, flows: [...platformFlows(env), ...opsFlows(env)] });
+  new NetworkPolicies(chart(CHARTS.networkPolicies), 'NetworkPolicies', { env, flows: [...platformFlows(env), ...databaseFlows(env), ...opsFlows(env)] });
   if (env.config.secrets.externalSecrets.enabled) new ExternalSecrets(chart(CHARTS.externalSecrets), 'ExternalSecrets', { env });
 
   const configChart = chart(CHARTS.supersetConfig);
@@ -58,6 +66,19 @@ export function buildPlatform(app: App, env: Environment): void {
     configHash: config.hash,
     serviceAccountName: serviceAccount.name,
   };
+
+  const postgres = chart(CHARTS.postgres);
+  const rbac = new PatroniRbac(postgres, 'Rbac', { env });
+  const postgresConfig = new PostgresConfig(postgres, 'Config', { env });
+  const services = new PostgresServices(postgres, 'Services', { env });
+  new PatroniStatefulSet(postgres, 'Patroni', {
+    env,
+    configMapName: postgresConfig.name,
+    configHash: postgresConfig.hash,
+    serviceAccountName: rbac.serviceAccountName,
+    membersService: services.members,
+  });
+  new Pgbouncer(chart(CHARTS.pgbouncer), 'Pgbouncer', { env });
 
   new SupersetMigrateJob(chart(CHARTS.supersetMigrate), 'Migrate', { context });
   new SupersetWeb(chart(CHARTS.supersetWeb), 'Web', { context });

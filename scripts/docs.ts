@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { DEFAULTS } from '../lib/config/defaults';
 import { platformSchema, PlatformConfig } from '../lib/config/schema';
 import { allSecretRefs } from '../lib/config/secrets';
+import { ENVIRONMENTS } from '../environments';
+import { capacityReport } from './capacity';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -75,7 +77,7 @@ export function secretsTable(): string {
   return [
     '| Secret (default name; config key) | key | env var | what it is | generate with |',
     '|---|---|---|---|---|',
-    ...allSecretRefs(config).map((r) => {
+    ...allSecretRefs(config, { allOptional: true }).map((r) => {
       const configKey = Object.entries(config.secrets).find(([, name]) => name === r.secretName)?.[0];
       const where = r.configField ?? (configKey ? `secrets.${configKey}` : 'superset.auth.oauth.secretName');
       return `| \`${r.secretName}\` (\`${where}\`) | \`${r.key}\` | \`${r.envVar}\` | ${r.description} | \`${r.generate}\` |`;
@@ -93,8 +95,15 @@ export function fillSection(text: string, name: string, body: string): string {
   return `${text.slice(0, start + begin.length)}\n${body}\n${text.slice(stop)}`;
 }
 
+/** The connection budget of every environment at its peak (the same tables `npm run capacity` prints). */
+export function budgetTables(): string {
+  return Object.keys(ENVIRONMENTS).map((name) => capacityReport(name).text.replace(/^## /, '#### ')).join('\n\n');
+}
+
 export function renderReadme(text: string): string {
-  return fillSection(fillSection(text, 'config-reference', configReference()), 'secrets', secretsTable());
+  let out = fillSection(text, 'config-reference', configReference());
+  out = fillSection(out, 'secrets', secretsTable());
+  return fillSection(out, 'connection-budget', budgetTables());
 }
 
 if (require.main === module) {

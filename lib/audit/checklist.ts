@@ -187,7 +187,9 @@ export const CHECKLIST: readonly AuditPoint[] = [
       if (!sts) return fail('missing: a PostgreSQL (Patroni) StatefulSet');
       const c = sts.spec.template.spec.containers[0];
       const req = c.resources?.requests ?? {};
-      const pgVersion = Number(envOf(c, 'PGVERSION')?.value ?? /(?:postgres|pg)[-:]?(\d{2})/.exec(c.image)?.[1] ?? 0);
+      // The binaries Patroni runs (bin_dir in patroni.yml), else the env or the image name.
+      const binDir = ctx.ofKind('ConfigMap').map((cm) => Object.values<string>(cm.data ?? {}).join('\n')).join('\n');
+      const pgVersion = Number(/\/usr\/lib\/postgresql\/(\d+)\/bin/.exec(binDir)?.[1] ?? envOf(c, 'PGVERSION')?.value ?? /(?:postgres|pg|spilo)[-:]?(\d{2})/.exec(c.image)?.[1] ?? 0);
       return allOf(
         [cpuToMillis(String(req.cpu ?? '0')) >= 2000 && memoryToBytes(String(req.memory ?? '0Mi')) >= 4 * 2 ** 30, `StatefulSet ${sts.metadata.name}: requests ${req.cpu} CPU / ${req.memory}`],
         [pgVersion >= 14, `PostgreSQL ${pgVersion || 'version unknown'} (>= 14)`],

@@ -1,6 +1,7 @@
+import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from './database-defaults';
 import { EDGE_DEFAULTS, NETWORK_DEFAULTS } from './edge-schema';
 import { MONITORING_DEFAULTS } from './monitoring-schema';
-import { OPS_DEFAULTS, POSTGRES_VERSION_DEFAULTS } from './ops-schema';
+import { OPS_DEFAULTS } from './ops-schema';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
 
 /**
@@ -66,6 +67,7 @@ export const DEFAULTS: PlatformConfig = {
     redisCache: 'redis-cache-auth',
     redisQueue: 'redis-queue-auth',
     externalSecrets: { enabled: false, storeKind: 'ClusterSecretStore', storeName: 'vault', remoteKeyPrefix: 'superset/', refreshInterval: '1h' },
+    ...DATABASE_SECRET_DEFAULTS,
   },
   monitoring: MONITORING_DEFAULTS,
   network: NETWORK_DEFAULTS,
@@ -141,6 +143,7 @@ export const DEFAULTS: PlatformConfig = {
     },
     logLevel: 'INFO',
   },
-  postgres: POSTGRES_VERSION_DEFAULTS,
+  postgres: POSTGRES_DEFAULTS,
+  pgbouncer: PGBOUNCER_DEFAULTS,
   ops: OPS_DEFAULTS,
 };

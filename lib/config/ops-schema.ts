@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // Operations: the database backup, the restore check and the dashboard export CronJobs.
-// Plugged into platformSchema as `ops` (and `postgres.majorVersion`, see below). Strict like the
+// Plugged into platformSchema as `ops` (the Postgres major comes from `postgres.majorVersion`). Strict like the
 // rest of the schema; every description is a row of the README config reference.
 
 const cpuQuantity = z
@@ -117,21 +117,11 @@ export const opsSchema = z.strictObject({
   dashboardExport: dashboardExportSchema.describe('dashboards exported as YAML and versioned in Git (or object storage)'),
 });
 
-/**
- * The PostgreSQL major of the metadata database. The database tier (issue 3) owns the `postgres`
- * section and its `majorVersion`; this is that one field, so the ops image's client tools follow
- * the server's major. When both are merged the database tier's `postgres` schema replaces this one.
- */
-export const postgresVersionSchema = z.strictObject({
-  majorVersion: z.number().int().min(14, 'must be 14 or later (checklist: 14+)').max(18, 'must be at most 18').describe('PostgreSQL major version of the metadata database; the ops image\'s pg_dump/pg_restore must be the same major'),
-});
-
 export type OpsConfig = z.infer<typeof opsSchema>;
 export type ObjectStorageConfig = OpsConfig['objectStorage'];
 export type BackupConfig = OpsConfig['backup'];
 export type RestoreCheckConfig = OpsConfig['restoreCheck'];
 export type DashboardExportConfig = OpsConfig['dashboardExport'];
-export type PostgresVersionConfig = z.infer<typeof postgresVersionSchema>;
 
 /** Placeholders of the defaults: synth warns while they are used. */
 export const PLACEHOLDER_OPS_IMAGE_REPOSITORY = 'registry.example.com/superset-k8s/superset-ops';
@@ -140,8 +130,6 @@ export const PLACEHOLDER_GIT_REPOSITORY = 'git@git.example.com:analytics/superse
 
 /** Tables every Superset metadata database has once `superset db upgrade` and `superset init` ran. */
 export const SUPERSET_CORE_TABLES = ['alembic_version', 'ab_user', 'ab_role', 'ab_permission_view', 'dbs', 'tables', 'slices', 'dashboards'] as const;
-
-export const POSTGRES_VERSION_DEFAULTS: PostgresVersionConfig = { majorVersion: 18 };
 
 export const OPS_DEFAULTS: OpsConfig = {
   image: { repository: PLACEHOLDER_OPS_IMAGE_REPOSITORY, tag: '18-ops.1' },

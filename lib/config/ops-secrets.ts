@@ -1,3 +1,4 @@
+import { randomHex } from './secret-values';
 import type { PlatformConfig } from './schema';
 import type { SecretRef } from './secrets';
 
@@ -13,7 +14,7 @@ export function backupCredentialRefs(config: PlatformConfig): SecretRef[] {
     envVar: 'PGPASSWORD',
     configField: 'ops.backup.credentials.secretName',
     description: `password of the "${c.user}" role the backup connects to the Patroni primary as (a member of pg_read_all_data; README "Backups")`,
-    generate: 'openssl rand -hex 32',
+    ...randomHex(32),
     random: { bytes: 32, encoding: 'hex' },
   }];
 }

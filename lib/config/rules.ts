@@ -1,7 +1,9 @@
 import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
 import { gunicornSizing, gunicornWorkersForMemory } from '../capacity/gunicorn';
+import { databaseProblems, databaseWarnings } from './database-rules';
 import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import { PLACEHOLDER_HOST } from './edge-schema';
+import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from './ops-schema';
 import type { ConfigProblem } from './errors';
 import { opsProblems, opsWarnings } from './ops-rules';
 import type { PlatformConfig, ResourcesConfig } from './schema';
@@ -135,6 +137,7 @@ export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
       fix: 'remove the flag and set superset.asyncQueries.enabled instead',
     });
   }
+  problems.push(...databaseProblems(config));
   problems.push(...opsProblems(config));
   return problems;
 }
@@ -149,6 +152,9 @@ export function warnings(config: PlatformConfig): string[] {
         'push it to your registry and set superset.image.repository.',
     );
   }
+  if (config.postgres.walArchive.endpoint === PLACEHOLDER_OBJECT_STORAGE_ENDPOINT) {
+    out.push(`postgres.walArchive.endpoint is the placeholder "${PLACEHOLDER_OBJECT_STORAGE_ENDPOINT}": set the S3-compatible store WAL-G archives to.`);
+  }
   if (config.edge.host === PLACEHOLDER_HOST) {
     out.push(`edge.host is the placeholder "${PLACEHOLDER_HOST}": set the public host name of Superset.`);
   }
@@ -160,6 +166,7 @@ export function warnings(config: PlatformConfig): string[] {
         `${s.web.resources.memoryRequest} fits ${fit}: raise superset.web.resources.memoryRequest or set superset.web.gunicorn.workers.`,
     );
   }
+  out.push(...databaseWarnings(config));
   out.push(...opsWarnings(config));
   return out;
 }

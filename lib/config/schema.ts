@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from './database-schema';
 import { edgeSchema, networkSchema } from './edge-schema';
 import { monitoringSchema } from './monitoring-schema';
-import { opsSchema, postgresVersionSchema } from './ops-schema';
+import { opsSchema } from './ops-schema';
 
 // The typed shape of one environment after defaults are merged in.
 // Every object is strict: an unknown key is an error, never silently ignored.
@@ -151,6 +152,7 @@ export const platformSchema = z.strictObject({
     database: dnsLabel.describe('Secret with the Superset database password'),
     redisCache: dnsLabel.describe('Secret with the redis-cache password'),
     redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
+    ...databaseSecretsSchema.shape,
     externalSecrets: z.strictObject({
       enabled: z.boolean().describe('emit an ExternalSecret (external-secrets.io/v1) per Secret, so the External Secrets Operator creates them from a vault'),
       storeKind: z.enum(['ClusterSecretStore', 'SecretStore']).describe('kind of the secret store the ExternalSecrets read from'),
@@ -163,7 +165,8 @@ export const platformSchema = z.strictObject({
   network: networkSchema.describe('NetworkPolicy peers outside the namespace'),
   edge: edgeSchema.describe('how users reach Superset: ingress or Gateway API, TLS, HSTS, limits'),
   superset: supersetSchema,
-  postgres: postgresVersionSchema.describe('PostgreSQL of the metadata database'),
+  postgres: postgresSchema.describe('PostgreSQL managed by Patroni (the metadata database)'),
+  pgbouncer: pgbouncerSchema.describe('PgBouncer in front of the Patroni primary'),
   ops: opsSchema.describe('backups, restore checks and dashboard exports (CronJobs)'),
 });
 

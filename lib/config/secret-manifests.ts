@@ -2,10 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { PlatformConfig } from './schema';
 import { allSecretRefs, SecretRef } from './secrets';
 
-/** The refs grouped by Secret, in a stable order. */
+/**
+ * The keys of each Secret, in a stable order. A key read by several containers appears in the
+ * contract once per env var; here it appears once, as first listed (the entry that says how to
+ * generate it).
+ */
 export function secretsByName(config: PlatformConfig): Map<string, SecretRef[]> {
   const out = new Map<string, SecretRef[]>();
-  for (const ref of allSecretRefs(config)) out.set(ref.secretName, [...(out.get(ref.secretName) ?? []), ref]);
+  for (const ref of allSecretRefs(config)) {
+    const keys = out.get(ref.secretName) ?? [];
+    if (!keys.some((k) => k.key === ref.key)) out.set(ref.secretName, [...keys, ref]);
+  }
   return out;
 }
 

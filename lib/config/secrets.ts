@@ -1,5 +1,7 @@
 import { opsSecretRefs } from './ops-secrets';
+import { databaseSecretRefs } from './database-secrets';
 import type { PlatformConfig } from './schema';
+import { randomBase64, randomHex } from './secret-values';
 
 /**
  * The Secrets contract: every Secret key the platform reads, in one place. Workloads take their
@@ -23,8 +25,8 @@ export interface SecretRef {
   readonly configField?: string;
 }
 
-const base64 = (bytes: number) => ({ generate: `openssl rand -base64 ${bytes}`, random: { bytes, encoding: 'base64' as const } });
-const hex = (bytes: number) => ({ generate: `openssl rand -hex ${bytes}`, random: { bytes, encoding: 'hex' as const } });
+const base64 = randomBase64;
+const hex = randomHex;
 
 /** Env var of an OAuth provider's client id or secret. */
 export function oauthEnvVar(provider: string, part: 'id' | 'secret'): string {
@@ -92,6 +94,6 @@ export function supersetSecretRefs(config: PlatformConfig): SecretRef[] {
  * Every Secret key the platform reads, whatever component reads it. Components add their own
  * list here, so the README table, the secrets script and the ExternalSecrets cover everything.
  */
-export function allSecretRefs(config: PlatformConfig): SecretRef[] {
-  return [...supersetSecretRefs(config), ...opsSecretRefs(config)];
+export function allSecretRefs(config: PlatformConfig, options: { readonly allOptional?: boolean } = {}): SecretRef[] {
+  return [...supersetSecretRefs(config), ...databaseSecretRefs(config, options), ...opsSecretRefs(config)];
 }

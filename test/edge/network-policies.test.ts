@@ -20,29 +20,44 @@ function endpointsOf(objects: readonly KubeObject[]): Endpoint[] {
   ];
 }
 
-const PODS = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'superset-migrate', 'pg-backup', 'pg-restore-check', 'dashboard-export'];
+const PODS = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'superset-migrate', 'pgbouncer', 'postgres', 'pg-backup', 'pg-restore-check', 'dashboard-export'];
 /** The ops CronJobs reach object storage (default: anywhere on 443) and the Git server (anywhere on 22). */
 const opsExternalFlows = ['internet', 'warehouse'].flatMap((host) => [
   `pg-backup -> ${host}:443/TCP`, `pg-restore-check -> ${host}:443/TCP`, `dashboard-export -> ${host}:22/TCP`,
 ]);
 const dnsFlows = PODS.flatMap((p) => [`${p} -> kube-dns:53/TCP`, `${p} -> kube-dns:53/UDP`]);
+/** Patroni reaches the API server; unknown per cluster, the default is anywhere on 443 and 6443. */
+const kubernetesApiFlows = ['internet', 'warehouse'].flatMap((host) => [`postgres -> ${host}:443/TCP`, `postgres -> ${host}:6443/TCP`]);
+/** The metadata database: Superset through PgBouncer, migrations and backups straight to Postgres. */
+const databaseFlows = [
+  'superset-web -> pgbouncer:6432/TCP',
+  'superset-worker-interactive -> pgbouncer:6432/TCP',
+  'superset-worker-reports -> pgbouncer:6432/TCP',
+  'superset-beat -> pgbouncer:6432/TCP',
+  'dashboard-export -> pgbouncer:6432/TCP',
+  'pgbouncer -> postgres:5432/TCP',
+  'superset-migrate -> postgres:5432/TCP',
+  'pg-backup -> postgres:5432/TCP',
+];
 
 describe('NetworkPolicies: the allowed-flow graph equals the intended graph', () => {
   test('prod: ingress controller -> web, DNS for everyone, ops to object storage and Git, nothing else among the pods that exist', () => {
     const objects = buildObjects({}, 'prod');
     expect(allowedGraph(objects, endpointsOf(objects))).toEqual([
       'ingress-controller -> superset-web:8088/TCP',
+      ...databaseFlows,
       ...dnsFlows,
       ...opsExternalFlows,
+      ...kubernetesApiFlows,
     ].sort());
   });
 
   test('with a data source: web and workers (not beat or migrate) may reach it, on its port only', () => {
     const objects = buildObjects({ network: { dataSources: [{ cidr: '10.20.0.0/16', ports: [5432, 8123] }] } } as EnvironmentOverrides, 'prod');
     const graph = allowedGraph(objects, endpointsOf(objects));
-    const warehouse = graph.filter((e) => e.includes('warehouse') && !opsExternalFlows.includes(e));
+    const warehouse = graph.filter((e) => e.includes('warehouse') && !opsExternalFlows.includes(e) && !kubernetesApiFlows.includes(e));
     expect(warehouse).toEqual(['superset-web', 'superset-worker-interactive', 'superset-worker-reports'].flatMap((p) => [`${p} -> warehouse:5432/TCP`, `${p} -> warehouse:8123/TCP`]).sort());
-    expect(graph.some((e) => e.includes('internet') && !opsExternalFlows.includes(e))).toBe(false);
+    expect(graph.some((e) => e.includes('internet') && !opsExternalFlows.includes(e) && !kubernetesApiFlows.includes(e))).toBe(false);
   });
 });
 

@@ -44,13 +44,15 @@ describe('monitoring', () => {
     }
   });
 
-  test('on: Prometheus may scrape the sidecars, and nothing else', () => {
+  test('on: Prometheus may scrape the metrics ports, and nothing else', () => {
     const objects = buildObjects(on, 'prod');
     const endpoints = [
       ...podsOf(objects).map((p) => ({ name: p.owner.metadata.name.replace(/^superset-migrate-.*/, 'superset-migrate'), labels: p.labels, namespace: p.owner.metadata.namespace })),
       { name: 'prometheus', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } },
     ];
     expect(allowedGraph(objects, endpoints).filter((e) => e.startsWith('prometheus'))).toEqual([
+      'prometheus -> pgbouncer:9127/TCP',
+      'prometheus -> postgres:8008/TCP',
       'prometheus -> superset-web:9102/TCP',
       'prometheus -> superset-worker-interactive:9102/TCP',
       'prometheus -> superset-worker-reports:9102/TCP',

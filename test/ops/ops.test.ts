@@ -208,9 +208,12 @@ describe('NetworkPolicies of the ops CronJobs', () => {
     ]);
   });
 
-  test('postgres admits the backup next to the migration Job', () => {
-    const from = find(objects, 'NetworkPolicy', 'postgres').spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/component']);
-    expect(from).toEqual(['migrate', 'pg-backup']);
+  test('postgres admits the backup next to the migration Job, PgBouncer and its own members', () => {
+    const from = find(objects, 'NetworkPolicy', 'postgres').spec.ingress.map((r: any) => {
+      const l = r.from[0].podSelector.matchLabels;
+      return l['app.kubernetes.io/component'] ?? l['app.kubernetes.io/name'];
+    });
+    expect(from).toEqual(['migrate', 'pgbouncer', 'postgres', 'pg-backup']);
   });
 });
 

@@ -9,6 +9,8 @@ const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENT
 /** Lines of a config file that assign a literal to a secret-looking name, or embed credentials in a URL. */
 const SECRET_ASSIGNMENT = /(password|passwd|secret|token|api_?key|private_?key)\w*["']?\s*[:=]\s*["'][^"'{}\s]{4,}["']/i;
 const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@{}"']*:[^@\s{}"']{3,}@/i;
+/** Settings whose name says "password" but whose value is a method, never a secret. */
+const NOT_A_SECRET_SETTING = /^\s*["']?(password_encryption)["']?\s*[:=]\s*["']?(md5|scram-sha-256)["']?\s*$/i;
 
 export const noSecretLiterals: PolicyRule = {
   id: 'no-secret-literals',
@@ -24,7 +26,7 @@ export const noSecretLiterals: PolicyRule = {
       if (o.kind === 'ConfigMap') {
         for (const [key, text] of Object.entries<string>(x.data ?? {})) {
           text.split('\n').forEach((line, i) => {
-            if (SECRET_ASSIGNMENT.test(line) || URL_CREDENTIALS.test(line)) {
+            if ((SECRET_ASSIGNMENT.test(line) && !NOT_A_SECRET_SETTING.test(line)) || URL_CREDENTIALS.test(line)) {
               out.push({ rule: this.id, object: describeObject(o), message: `data "${key}" line ${i + 1} looks like a secret literal: ${line.trim().slice(0, 80)}` });
             }
           });

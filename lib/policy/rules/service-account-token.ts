@@ -1,16 +1,33 @@
 import { podsOf } from '../pods';
-import { describeObject, PolicyRule } from '../rule';
+import { describeObject, KubeObject, PolicyRule } from '../rule';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** ServiceAccounts a RoleBinding in the same objects grants API access to: only they may mount a token. */
+function boundServiceAccounts(objects: readonly KubeObject[]): Set<string> {
+  const bound = new Set<string>();
+  for (const o of objects.filter((x) => x.kind === 'RoleBinding')) {
+    for (const s of (o as any).subjects ?? []) {
+      if (s.kind === 'ServiceAccount') bound.add(`${s.namespace ?? o.metadata.namespace}/${s.name}`);
+    }
+  }
+  return bound;
+}
 
 export const serviceAccountToken: PolicyRule = {
   id: 'service-account-token',
-  statement: 'Every pod states whether it mounts a Kubernetes API token, runs under a named ServiceAccount, and mounts none unless it calls the API.',
+  statement: 'Every pod states whether it mounts a Kubernetes API token, runs under a named ServiceAccount, and mounts one only when a RoleBinding gives that ServiceAccount API access (it calls the API).',
   fix: 'set automountServiceAccountToken: false and serviceAccountName on the pod (true only for components that call the API, e.g. Patroni)',
   check(objects) {
+    const bound = boundServiceAccounts(objects);
     return podsOf(objects).flatMap((pod) => {
       const at = describeObject(pod.owner);
       const problems: string[] = [];
       if (typeof pod.spec.automountServiceAccountToken !== 'boolean') problems.push('automountServiceAccountToken is not set explicitly');
       if (!pod.spec.serviceAccountName || pod.spec.serviceAccountName === 'default') problems.push('runs under the default ServiceAccount');
+      else if (pod.spec.automountServiceAccountToken === true && !bound.has(`${pod.owner.metadata.namespace}/${pod.spec.serviceAccountName}`)) {
+        problems.push(`mounts an API token but no RoleBinding grants ServiceAccount "${pod.spec.serviceAccountName}" anything: set automountServiceAccountToken: false`);
+      }
       return problems.map((message) => ({ rule: this.id, object: at, message }));
     });
   },

@@ -1,0 +1,28 @@
+import { PATRONI_API_PORT, PGBOUNCER_METRICS_PORT } from './database-pod';
+import { POSTGRES_PRIMARY } from '../config/endpoints';
+import type { Environment } from '../config/load';
+import { component, dataComponent, Flow, Peer } from '../edge/flows';
+
+/** The connections the database tier needs, for the NetworkPolicies (default deny). */
+export function databaseFlows(env: Environment): Flow[] {
+  const net = env.config.network;
+  const postgres = component(dataComponent(env, 'postgres'));
+  const pgbouncer = component(dataComponent(env, 'pgbouncer'));
+  const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string): Flow => ({ from, to, ports, protocol: 'TCP', why });
+  const flows: Flow[] = [
+    tcp(pgbouncer, postgres, [POSTGRES_PRIMARY.port], 'PgBouncer pools connections to the primary'),
+    tcp(postgres, postgres, [POSTGRES_PRIMARY.port, PATRONI_API_PORT], 'streaming replication, and members checking each other\'s Patroni API during a failover'),
+    ...net.kubernetesApi.map((api, i) => tcp(postgres, { kind: 'cidr', name: `kubernetes-api-${i + 1}`, cidr: api.cidr }, api.ports, 'Patroni keeps the leader lock in ConfigMaps (Kubernetes DCS)')),
+  ];
+  if (env.config.postgres.walArchive.bucket) {
+    flows.push(...net.objectStorage.map((s, i) => tcp(postgres, { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, 'WAL-G archives WAL to object storage')));
+  }
+  if (env.config.monitoring.enabled) {
+    const prometheus: Peer = { kind: 'namespace', name: 'monitoring', ...net.monitoring };
+    flows.push(
+      tcp(prometheus, pgbouncer, [PGBOUNCER_METRICS_PORT], 'Prometheus scrapes the PgBouncer exporter'),
+      tcp(prometheus, postgres, [PATRONI_API_PORT], 'Prometheus scrapes Patroni\'s /metrics'),
+    );
+  }
+  return flows;
+}

@@ -1,0 +1,171 @@
+import { stringify } from 'yaml';
+import { deriveMemoryParameters } from '../capacity/postgres-parameters';
+import type { Environment } from '../config/load';
+import {
+  PATRONI_API_PORT, PATRONI_PATHS, PATRONI_ROLE, PATRONI_ROLE_LABEL, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, postgresIdentity,
+} from './database-pod';
+import { POSTGRES_PRIMARY } from '../config/endpoints';
+import { selectorLabels } from '../workload/labels';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** Role names Patroni creates at bootstrap (passwords come from the environment, i.e. Secrets). */
+export const SUPERUSER = 'postgres';
+export const REPLICATION_USER = 'standby';
+export const RESTAPI_USER = 'patroni';
+
+/**
+ * Parameters Patroni takes only from the DCS (they must match on every member); they are seeded
+ * into the DCS at bootstrap. Changing them on a running cluster needs `patronictl edit-config`.
+ */
+export const CLUSTER_WIDE_PARAMETERS = new Set([
+  'max_connections', 'max_locks_per_transaction', 'max_worker_processes', 'max_prepared_transactions',
+  'wal_level', 'wal_log_hints', 'track_commit_timestamp', 'max_wal_senders', 'max_replication_slots', 'wal_keep_size',
+]);
+
+export type ParameterValue = string | number;
+
+/** Every postgresql.conf parameter we set, in a stable order: derived, fixed, archiving, overrides. */
+export function postgresParameters(env: Environment): Record<string, ParameterValue> {
+  const pg = env.config.postgres;
+  const archive = pg.walArchive;
+  const params: Record<string, ParameterValue> = {
+    ...deriveMemoryParameters(pg.resources.memoryRequest),
+    superuser_reserved_connections: pg.superuserReservedConnections,
+    // Replication and failover.
+    wal_level: 'replica',
+    hot_standby: 'on',
+    wal_log_hints: 'on', // pg_rewind can reattach a failed primary as a replica
+    max_wal_senders: 10,
+    max_replication_slots: 10,
+    wal_keep_size: '1GB',
+    // Volumes are network SSDs.
+    random_page_cost: 1.1,
+    effective_io_concurrency: 200,
+    checkpoint_completion_target: 0.9,
+    max_wal_size: '2GB',
+    min_wal_size: '256MB',
+    password_encryption: 'scram-sha-256',
+    unix_socket_directories: PATRONI_PATHS.socketDir,
+    // Logs go to stderr, collected by the cluster's log pipeline (checklist: centralized logs).
+    logging_collector: 'off',
+    log_destination: 'stderr',
+    log_line_prefix: '%m [%p] %q%u@%d/%a ',
+    log_min_duration_statement: 1000,
+    log_checkpoints: 'on',
+    log_lock_waits: 'on',
+    log_temp_files: 0,
+    log_autovacuum_min_duration: '10s',
+    // A Superset process that dies mid-transaction must not hold locks forever.
+    idle_in_transaction_session_timeout: '10min',
+    tcp_keepalives_idle: 60,
+    tcp_keepalives_interval: 10,
+    tcp_keepalives_count: 6,
+  };
+  if (archive.bucket) {
+    params.archive_mode = 'on';
+    params.archive_command = 'wal-g wal-push "%p"';
+    params.archive_timeout = archive.archiveTimeoutSeconds;
+  } else {
+    params.archive_mode = 'off';
+  }
+  return { ...params, ...pg.parameters };
+}
+
+/** The WAL-G object-storage prefix: the bucket and a per-namespace path. */
+export function walArchivePrefix(env: Environment): string | undefined {
+  const a = env.config.postgres.walArchive;
+  if (!a.bucket) return undefined;
+  return `s3://${a.bucket}/${(a.prefix ?? `${env.namespace}/postgres`).replace(/^\/+|\/+$/g, '')}`;
+}
+
+/**
+ * patroni.yml as the pods read it. Pod-specific values (PATRONI_NAME, the pod IP, the namespace)
+ * and every password come from environment variables, so one file serves every member.
+ */
+export function patroniConfig(env: Environment): Record<string, any> {
+  const pg = env.config.postgres;
+  const p = pg.patroni;
+  const all = postgresParameters(env);
+  const clusterWide: Record<string, ParameterValue> = {};
+  const local: Record<string, ParameterValue> = {};
+  for (const [k, v] of Object.entries(all)) (CLUSTER_WIDE_PARAMETERS.has(k) ? clusterWide : local)[k] = v;
+  const archiving = Boolean(pg.walArchive.bucket);
+
+  return {
+    scope: PATRONI_SCOPE,
+    log: { level: 'INFO', format: '%(asctime)s %(levelname)s: %(message)s' },
+    restapi: {
+      listen: `0.0.0.0:${PATRONI_API_PORT}`,
+      // connect_address and the API password come from PATRONI_RESTAPI_* variables.
+    },
+    kubernetes: {
+      labels: selectorLabels(postgresIdentity(env)),
+      scope_label: PATRONI_SCOPE_LABEL,
+      role_label: PATRONI_ROLE_LABEL,
+      leader_label_value: PATRONI_ROLE.primary,
+      follower_label_value: PATRONI_ROLE.replica,
+      standby_leader_label_value: PATRONI_ROLE.primary,
+      // ConfigMaps, not Endpoints (v1 Endpoints are deprecated since Kubernetes 1.33).
+      use_endpoints: false,
+      // Reaching the API through its Service needs no cluster-wide read of the default namespace.
+      bypass_api_service: false,
+    },
+    bootstrap: {
+      dcs: {
+        ttl: p.ttlSeconds,
+        loop_wait: p.loopWaitSeconds,
+        retry_timeout: p.retryTimeoutSeconds,
+        maximum_lag_on_failover: p.maximumLagOnFailoverBytes,
+        primary_start_timeout: p.primaryStartTimeoutSeconds,
+        failsafe_mode: p.failsafeMode,
+        synchronous_mode: false,
+        postgresql: {
+          use_pg_rewind: true,
+          use_slots: true,
+          parameters: clusterWide,
+        },
+      },
+      initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums', { 'auth-local': 'trust' }, { 'auth-host': 'scram-sha-256' }],
+      post_bootstrap: `${PATRONI_PATHS.scriptsDir}/post-bootstrap.sh`,
+    },
+    postgresql: {
+      listen: `0.0.0.0:${POSTGRES_PRIMARY.port}`,
+      // connect_address comes from PATRONI_POSTGRESQL_CONNECT_ADDRESS (the pod IP).
+      data_dir: PATRONI_PATHS.dataDir,
+      bin_dir: `/usr/lib/postgresql/${pg.majorVersion}/bin`,
+      pgpass: PATRONI_PATHS.pgpass,
+      use_unix_socket: true,
+      authentication: {
+        superuser: { username: SUPERUSER },
+        replication: { username: REPLICATION_USER },
+      },
+      // The socket lives in a pod-private emptyDir: only Patroni and its scripts in this
+      // container reach it. Everything over TCP authenticates with SCRAM.
+      pg_hba: [
+        'local all all trust',
+        `host replication ${REPLICATION_USER} all scram-sha-256`,
+        'host all all all scram-sha-256',
+      ],
+      parameters: local,
+      create_replica_methods: ['basebackup'],
+      basebackup: [{ checkpoint: 'fast' }],
+      ...(archiving ? { recovery_conf: { restore_command: 'wal-g wal-fetch "%f" "%p"' } } : {}),
+    },
+    // No /dev/watchdog in a pod; a hung Patroni is bounded by ttl and the liveness probe.
+    watchdog: { mode: 'off' },
+    tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
+  };
+}
+
+/** YAML as Patroni (PyYAML, YAML 1.1) must read it: strings double-quoted, so "on"/"off" stay strings. */
+export function toPatroniYaml(config: Record<string, any>): string {
+  return stringify(config, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
+}
+
+export function renderPatroniConfig(env: Environment): string {
+  const header = `# patroni.yml for environment "${env.name}", generated by superset-k8s (npm run synth).\n` +
+    '# No password is written here: Patroni reads them from PATRONI_*_PASSWORD variables (Secrets).\n' +
+    '# bootstrap.dcs is seeded into the DCS once; change it on a running cluster with patronictl edit-config.\n';
+  return header + toPatroniYaml(patroniConfig(env));
+}

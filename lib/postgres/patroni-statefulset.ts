@@ -1,0 +1,159 @@
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { memoryToBytes, MIB } from '../capacity/quantity';
+import { POSTGRES_PRIMARY } from '../config/endpoints';
+import type { Environment } from '../config/load';
+import { databaseSecretRefs } from '../config/database-secrets';
+import { DisruptionBudget } from '../workload/disruption-budget';
+import { recommendedLabels, selectorLabels } from '../workload/labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
+import { resourceRequirements } from '../workload/resources';
+import { topologySpread } from '../workload/topology';
+import {
+  imageRef, meta, PATRONI_API_PORT, PATRONI_PATHS, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, POSTGRES_NAMES, postgresIdentity, SPILO_RUN_AS,
+} from './database-pod';
+import { walArchivePrefix } from './patroni-config';
+import { PATRONI_SCRIPTS } from './postgres-config';
+
+/** Pod-template annotation carrying the hash of patroni.yml and the scripts, so members roll on change. */
+export const POSTGRES_CONFIG_HASH_ANNOTATION = 'superset-k8s.io/patroni-config-sha256';
+
+export interface PatroniStatefulSetProps {
+  readonly env: Environment;
+  readonly configMapName: string;
+  readonly configHash: string;
+  readonly serviceAccountName: string;
+  /** Headless Service that gives each member a stable DNS name. */
+  readonly membersService: string;
+}
+
+/** /dev/shm for Postgres' dynamic shared memory (parallel queries): 1/8 of the memory request, 64 MiB-1 GiB. */
+export function sharedMemorySize(memoryRequest: string): string {
+  const mib = Math.floor(memoryToBytes(memoryRequest) / MIB / 8);
+  return `${Math.min(1024, Math.max(64, mib))}Mi`;
+}
+
+function patroniEnv(env: Environment): k8s.EnvVar[] {
+  const fieldRef = (fieldPath: string): k8s.EnvVarSource => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
+  const archive = env.config.postgres.walArchive;
+  const vars: k8s.EnvVar[] = [
+    // Patroni's member name must be the pod name: it labels "its" pod through the API.
+    { name: 'PATRONI_NAME', valueFrom: fieldRef('metadata.name') },
+    { name: 'PATRONI_KUBERNETES_NAMESPACE', valueFrom: fieldRef('metadata.namespace') },
+    { name: 'PATRONI_KUBERNETES_POD_IP', valueFrom: fieldRef('status.podIP') },
+    { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${POSTGRES_PRIMARY.port}` },
+    { name: 'PATRONI_RESTAPI_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${PATRONI_API_PORT}` },
+    { name: 'PATRONI_RESTAPI_USERNAME', value: 'patroni' },
+    { name: 'SUPERSET_DATABASE_NAME', value: env.config.superset.database.name },
+    { name: 'SUPERSET_DATABASE_USER', value: env.config.superset.database.user },
+  ];
+  if (archive.bucket) {
+    vars.push({ name: 'WALG_S3_PREFIX', value: walArchivePrefix(env) });
+    vars.push({ name: 'AWS_REGION', value: archive.region });
+    if (archive.endpoint) vars.push({ name: 'AWS_ENDPOINT', value: archive.endpoint });
+    vars.push({ name: 'AWS_S3_FORCE_PATH_STYLE', value: String(archive.forcePathStyle) });
+    vars.push({ name: 'WALG_COMPRESSION_METHOD', value: 'lz4' });
+  }
+  for (const ref of databaseSecretRefs(env.config).filter((r) => r.consumers.includes('patroni'))) {
+    vars.push({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
+  }
+  // An operator's `kubectl exec ... psql` uses the local socket.
+  vars.push({ name: 'PGHOST', value: PATRONI_PATHS.socketDir });
+  return vars;
+}
+
+/**
+ * The Patroni members: Spilo's `patroni` run against our patroni.yml (not Spilo's generated one),
+ * one PVC each, spread over nodes (anti-affinity) and zones, at most one down at a time (PDB).
+ * SIGTERM makes Patroni stop Postgres cleanly and hand the leader lock over (a graceful
+ * switchover); the grace period leaves room for the shutdown checkpoint.
+ */
+export class PatroniStatefulSet extends Construct {
+  constructor(scope: Construct, id: string, props: PatroniStatefulSetProps) {
+    super(scope, id);
+    const { env } = props;
+    const pg = env.config.postgres;
+    const identity = postgresIdentity(env);
+    const selector = selectorLabels(identity);
+    const scriptItems = PATRONI_SCRIPTS.map((s) => ({ key: s, path: `scripts/${s}`, mode: 0o555 }));
+
+    const container: k8s.Container = {
+      name: 'patroni',
+      image: imageRef(pg.image),
+      imagePullPolicy: env.config.imagePullPolicy,
+      command: ['patroni', PATRONI_PATHS.configFile],
+      env: patroniEnv(env),
+      ports: [
+        { name: 'postgresql', containerPort: POSTGRES_PRIMARY.port, protocol: 'TCP' },
+        { name: 'patroni', containerPort: PATRONI_API_PORT, protocol: 'TCP' },
+      ],
+      // /readiness: 200 on the running leader and on replicas whose Postgres is up.
+      readinessProbe: { httpGet: { path: '/readiness', port: k8s.IntOrString.fromString('patroni') }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 },
+      // /liveness: Patroni's HA loop is alive (not Postgres: a Postgres restart is Patroni's job).
+      livenessProbe: { httpGet: { path: '/liveness', port: k8s.IntOrString.fromString('patroni') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1 },
+      resources: resourceRequirements(pg.resources),
+      securityContext: restrictedContainerSecurityContext(SPILO_RUN_AS),
+      volumeMounts: [
+        { name: 'pgdata', mountPath: PATRONI_PATHS.volume },
+        { name: 'patroni-config', mountPath: PATRONI_PATHS.configDir, readOnly: true },
+        { name: 'run-postgresql', mountPath: PATRONI_PATHS.socketDir },
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'dshm', mountPath: '/dev/shm' },
+      ],
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+    };
+
+    const podLabels = { ...recommendedLabels(identity), [PATRONI_SCOPE_LABEL]: PATRONI_SCOPE };
+    const antiAffinityTerm: k8s.PodAffinityTerm = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } };
+    new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: meta(env, POSTGRES_NAMES.statefulSet, identity),
+      spec: {
+        replicas: pg.members,
+        serviceName: props.membersService,
+        selector: { matchLabels: selector },
+        // Patroni coordinates the members itself; ordered start would only slow recovery.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        revisionHistoryLimit: 5,
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        template: {
+          metadata: { labels: podLabels, annotations: { [POSTGRES_CONFIG_HASH_ANNOTATION]: props.configHash } },
+          spec: {
+            serviceAccountName: props.serviceAccountName,
+            // Patroni calls the Kubernetes API (leader lock in ConfigMaps, role labels on pods).
+            automountServiceAccountToken: true,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(SPILO_RUN_AS),
+            containers: [container],
+            volumes: [
+              { name: 'patroni-config', configMap: { name: props.configMapName, defaultMode: 0o444, items: [{ key: 'patroni.yml', path: 'patroni.yml' }, ...scriptItems] } },
+              { name: 'run-postgresql', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+              { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(sharedMemorySize(pg.resources.memoryRequest)) } },
+            ],
+            terminationGracePeriodSeconds: pg.patroni.terminationGracePeriodSeconds,
+            nodeSelector: Object.keys(env.config.scheduling.nodeSelector).length ? env.config.scheduling.nodeSelector : undefined,
+            affinity: {
+              podAntiAffinity: pg.nodeAntiAffinity === 'required'
+                ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
+                : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] },
+            },
+            topologySpreadConstraints: pg.members > 1 ? topologySpread(selector, env.config.scheduling, { perReplicaSet: false }) : undefined,
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'pgdata', labels: recommendedLabels(identity) },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: pg.storage.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(pg.storage.size) } },
+          },
+        }],
+      },
+    });
+
+    if (pg.members > 1) {
+      new DisruptionBudget(this, 'DisruptionBudget', { metadata: meta(env, POSTGRES_NAMES.statefulSet, identity), selector });
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { PGBOUNCER_SURGE } from '../capacity/connections';
+import { PGBOUNCER } from '../config/endpoints';
+import type { Environment } from '../config/load';
+import { databaseSecretRefs, DatabaseConsumer } from '../config/database-secrets';
+import { DisruptionBudget } from '../workload/disruption-budget';
+import { recommendedLabels, selectorLabels } from '../workload/labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
+import { resourceRequirements } from '../workload/resources';
+import { topologySpread } from '../workload/topology';
+import {
+  EXPORTER_RUN_AS, imageRef, meta, PGBOUNCER_METRICS_PORT, PGBOUNCER_NAMES, PGBOUNCER_PATHS, PGBOUNCER_RUN_AS, PGBOUNCER_STATS_USER,
+  pgbouncerIdentity, readScript,
+} from './database-pod';
+import { renderPgbouncerIni } from './pgbouncer-ini';
+
+export interface PgbouncerProps {
+  readonly env: Environment;
+}
+
+export const PGBOUNCER_SCRIPTS = ['pgbouncer-start.sh', 'pgbouncer-prestop.sh'] as const;
+export const PGBOUNCER_CONFIG_HASH_ANNOTATION = 'superset-k8s.io/pgbouncer-config-sha256';
+
+function secretEnv(env: Environment, consumer: DatabaseConsumer): k8s.EnvVar[] {
+  return databaseSecretRefs(env.config)
+    .filter((r) => r.consumers.includes(consumer))
+    .map((r) => ({ name: r.envVar, valueFrom: { secretKeyRef: { name: r.secretName, key: r.key } } }));
+}
+
+/**
+ * PgBouncer in front of the Patroni primary: a fixed number of pods (each holds its own server
+ * pool, which the connection budget counts), rolled one extra pod at a time, with a Service
+ * `pgbouncer:6432`, a PDB and a metrics exporter sidecar.
+ * - readiness and liveness only check that PgBouncer accepts TCP: a database failover must not
+ *   take the pooler out of the Service (clients wait in PgBouncer instead of failing to connect);
+ * - shutdown: preStop waits for the Service to drop the pod, then SIGINT (finish transactions).
+ */
+export class Pgbouncer extends Construct {
+  public readonly serviceName = PGBOUNCER.host;
+  public readonly ini: string;
+
+  constructor(scope: Construct, id: string, props: PgbouncerProps) {
+    super(scope, id);
+    const { env } = props;
+    const b = env.config.pgbouncer;
+    const identity = pgbouncerIdentity(env);
+    const selector = selectorLabels(identity);
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: meta(env, PGBOUNCER_NAMES.serviceAccount, identity),
+      automountServiceAccountToken: false,
+    });
+
+    this.ini = renderPgbouncerIni(env);
+    const data: Record<string, string> = { 'pgbouncer.ini': this.ini };
+    for (const s of PGBOUNCER_SCRIPTS) data[s] = readScript(s);
+    const hash = createHash('sha256').update(JSON.stringify(data)).digest('hex');
+    new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: meta(env, PGBOUNCER_NAMES.configMap, identity), data });
+
+    const tcp = (port: string): k8s.TcpSocketAction => ({ port: k8s.IntOrString.fromString(port) });
+    const pgbouncer: k8s.Container = {
+      name: 'pgbouncer',
+      image: imageRef(b.image),
+      imagePullPolicy: env.config.imagePullPolicy,
+      command: ['/bin/sh', `${PGBOUNCER_PATHS.scriptsDir}/pgbouncer-start.sh`, PGBOUNCER_PATHS.ini],
+      env: [
+        { name: 'PGBOUNCER_AUTH_FILE', value: PGBOUNCER_PATHS.authFile },
+        { name: 'SUPERSET_DATABASE_USER', value: env.config.superset.database.user },
+        { name: 'PGBOUNCER_STATS_USER', value: PGBOUNCER_STATS_USER },
+        ...secretEnv(env, 'pgbouncer'),
+      ],
+      ports: [{ name: 'postgresql', containerPort: PGBOUNCER.port, protocol: 'TCP' }],
+      readinessProbe: { tcpSocket: tcp('postgresql'), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2, successThreshold: 1 },
+      livenessProbe: { tcpSocket: tcp('postgresql'), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6, successThreshold: 1 },
+      lifecycle: { preStop: { exec: { command: ['/bin/sh', `${PGBOUNCER_PATHS.scriptsDir}/pgbouncer-prestop.sh`, String(b.preStopDelaySeconds)] } } },
+      resources: resourceRequirements(b.resources),
+      securityContext: restrictedContainerSecurityContext(PGBOUNCER_RUN_AS),
+      volumeMounts: [
+        { name: 'pgbouncer-config', mountPath: PGBOUNCER_PATHS.configDir, readOnly: true },
+        { name: 'run', mountPath: PGBOUNCER_PATHS.runDir },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+    };
+
+    const exporter: k8s.Container = {
+      name: 'exporter',
+      image: imageRef(b.exporterImage),
+      imagePullPolicy: env.config.imagePullPolicy,
+      args: [
+        // The password comes from PGPASSWORD (a Secret), never from the connection string.
+        `--pgBouncer.connectionString=postgres://${PGBOUNCER_STATS_USER}@127.0.0.1:${PGBOUNCER.port}/pgbouncer?sslmode=disable`,
+        `--web.listen-address=:${PGBOUNCER_METRICS_PORT}`,
+      ],
+      env: secretEnv(env, 'pgbouncer-exporter'),
+      ports: [{ name: 'metrics', containerPort: PGBOUNCER_METRICS_PORT, protocol: 'TCP' }],
+      // The exporter's own port, so a PgBouncer hiccup never makes the pod unready twice over.
+      readinessProbe: { tcpSocket: tcp('metrics'), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, successThreshold: 1 },
+      livenessProbe: { tcpSocket: tcp('metrics'), periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 },
+      resources: resourceRequirements(b.exporterResources),
+      securityContext: restrictedContainerSecurityContext(EXPORTER_RUN_AS),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+    };
+
+    const metadata = meta(env, PGBOUNCER_NAMES.deployment, identity);
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata,
+      spec: {
+        replicas: b.replicas,
+        revisionHistoryLimit: 5,
+        progressDeadlineSeconds: 600,
+        selector: { matchLabels: selector },
+        // One extra pod at a time: the connection budget counts replicas + 1 server pools.
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(PGBOUNCER_SURGE), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+        },
+        template: {
+          metadata: { labels: recommendedLabels(identity), annotations: { [PGBOUNCER_CONFIG_HASH_ANNOTATION]: hash } },
+          spec: {
+            serviceAccountName: PGBOUNCER_NAMES.serviceAccount,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            // The containers run as different users; the pod-level user is PgBouncer's.
+            securityContext: restrictedPodSecurityContext(PGBOUNCER_RUN_AS),
+            containers: [pgbouncer, exporter],
+            volumes: [
+              {
+                name: 'pgbouncer-config',
+                configMap: {
+                  name: PGBOUNCER_NAMES.configMap,
+                  defaultMode: 0o444,
+                  items: [{ key: 'pgbouncer.ini', path: 'pgbouncer.ini' }, ...PGBOUNCER_SCRIPTS.map((s) => ({ key: s, path: `scripts/${s}`, mode: 0o555 }))],
+                },
+              },
+              { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+            terminationGracePeriodSeconds: b.preStopDelaySeconds + b.shutdownTimeoutSeconds + 5,
+            nodeSelector: Object.keys(env.config.scheduling.nodeSelector).length ? env.config.scheduling.nodeSelector : undefined,
+            topologySpreadConstraints: b.replicas > 1 ? topologySpread(selector, env.config.scheduling) : undefined,
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'Service', {
+      metadata: { ...metadata, name: this.serviceName },
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [
+          { name: 'postgresql', port: PGBOUNCER.port, targetPort: k8s.IntOrString.fromString('postgresql'), protocol: 'TCP' },
+          { name: 'metrics', port: PGBOUNCER_METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' },
+        ],
+      },
+    });
+
+    if (b.replicas > 1) new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector });
+  }
+}

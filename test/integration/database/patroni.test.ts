@@ -1,0 +1,249 @@
+// A 3-member Patroni cluster from the patroni.yml we generate (dist/staging), with only the DCS
+// swapped to a local etcd (there is no Kubernetes API here) and hosts, ports and paths made local.
+// Measures: hard kill of the primary (a node or pod crash) -> a replica is a writable primary;
+// a graceful switchover through the REST API; a graceful stop of the primary (pod deletion).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { resolveEnvironment } from '../../../lib/config/load';
+import { toPatroniYaml } from '../../../lib/postgres/patroni-config';
+import { ENVIRONMENTS } from '../../../environments';
+import {
+  configMapData, freePort, killPid, PG_BIN, psql, PsqlTarget, Server, signalGroup, sleep, startServer, stopAll, table, tempDir,
+  throwawayPassword, waitFor, waitForExit, writeOwned,
+} from './servers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const ENV = 'staging';
+const MEMBERS = 3;
+/**
+ * Opt-in comparison for the README's trade-off table, e.g. PATRONI_IT_TIMING=30/10/10: replaces
+ * ttl/loop_wait/retry_timeout. Unset (CI), the generated values are used unchanged.
+ */
+const TIMING_OVERRIDE = process.env.PATRONI_IT_TIMING?.split('/').map(Number);
+
+interface Member {
+  readonly name: string;
+  readonly dir: string;
+  readonly pgPort: number;
+  readonly apiPort: number;
+  readonly configFile: string;
+  server?: Server;
+}
+
+async function api(member: Member, route: string, init?: RequestInit): Promise<Response> {
+  return fetch(`http://127.0.0.1:${member.apiPort}${route}`, { ...init, signal: AbortSignal.timeout(2000) });
+}
+
+async function status(member: Member, route: string): Promise<number> {
+  try {
+    return (await api(member, route)).status;
+  } catch {
+    return 0;
+  }
+}
+
+describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () => {
+  const env = resolveEnvironment(ENV, ENVIRONMENTS[ENV]);
+  const p = TIMING_OVERRIDE
+    ? { ...env.config.postgres.patroni, ttlSeconds: TIMING_OVERRIDE[0], loopWaitSeconds: TIMING_OVERRIDE[1], retryTimeoutSeconds: TIMING_OVERRIDE[2] }
+    : env.config.postgres.patroni;
+  const db = env.config.superset.database;
+  const data = configMapData(ENV, '20-postgres.yaml', 'postgres-patroni');
+  const generated = parse(data['patroni.yml']);
+  const passwords = { superuser: throwawayPassword(), replication: throwawayPassword(), restapi: throwawayPassword(), superset: throwawayPassword() };
+  const timings: Array<Record<string, string | number>> = [];
+  const members: Member[] = [];
+  let root: string;
+  let etcdPort: number;
+
+  const target = (m: Member): PsqlTarget => ({ host: '127.0.0.1', port: m.pgPort, user: db.user, database: db.name, password: passwords.superset });
+
+  /** The member whose Postgres accepts a write now, if any (what the `postgres` Service would route to). */
+  function writable(candidates: Member[]): Member | undefined {
+    for (const m of candidates) {
+      try {
+        psql(target(m), 'insert into failover_probe default values', 1);
+        return m;
+      } catch {
+        // not writable (down, read-only replica, or shutting down)
+      }
+    }
+    return undefined;
+  }
+
+  async function leader(): Promise<Member> {
+    return waitFor('a leader', async () => {
+      for (const m of members) if (m.server && !m.server.exited && (await status(m, '/primary')) === 200) return m;
+      return undefined;
+    }, 90000, 250);
+  }
+
+  /**
+   * Every member answers on its own REST API: exactly one primary, the others running replicas,
+   * and every Postgres accepts connections. (The DCS member list alone can hold a crashed member's
+   * stale entry until its key expires.)
+   */
+  async function healthy(): Promise<void> {
+    await waitFor('one primary and streaming replicas on every member', async () => {
+      const primaries: Member[] = [];
+      for (const m of members) {
+        if (!m.server || m.server.exited) return false;
+        const [primary, replica] = [await status(m, '/primary'), await status(m, '/replica')];
+        if (primary === 200) primaries.push(m);
+        else if (replica !== 200) return false;
+        psql(target(m), 'select 1', 2);
+      }
+      if (primaries.length !== 1) return false;
+      const superuser = { ...target(primaries[0]), user: 'postgres', database: 'postgres', password: passwords.superuser };
+      return Number(psql(superuser, "select count(*) from pg_stat_replication where state = 'streaming'", 2)) === MEMBERS - 1;
+    }, 120000, 500);
+  }
+
+  function startMember(m: Member): void {
+    m.server = startServer(m.name, '/usr/bin/patroni', [m.configFile], {
+      log: path.join(m.dir, 'patroni.log'),
+      env: {
+        // What the StatefulSet's env provides in a pod.
+        PATRONI_NAME: m.name,
+        PATRONI_POSTGRESQL_CONNECT_ADDRESS: `127.0.0.1:${m.pgPort}`,
+        PATRONI_RESTAPI_CONNECT_ADDRESS: `127.0.0.1:${m.apiPort}`,
+        PATRONI_RESTAPI_USERNAME: 'patroni',
+        PATRONI_RESTAPI_PASSWORD: passwords.restapi,
+        PATRONI_SUPERUSER_PASSWORD: passwords.superuser,
+        PATRONI_REPLICATION_PASSWORD: passwords.replication,
+        SUPERSET_DATABASE_NAME: db.name,
+        SUPERSET_DATABASE_USER: db.user,
+        SUPERSET_DATABASE_PASSWORD: passwords.superset,
+      },
+    });
+  }
+
+  /** A pod crash: Patroni and its Postgres die at once, without any cleanup. */
+  function hardKill(m: Member): void {
+    const pidFile = path.join(m.dir, 'data', 'postmaster.pid');
+    const postmaster = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
+    signalGroup(m.server!, 'SIGKILL');
+    if (postmaster > 0) killPid(postmaster, 'SIGKILL');
+  }
+
+  beforeAll(async () => {
+    root = tempDir('patroni-it-');
+    etcdPort = await freePort();
+    const peerPort = await freePort();
+    startServer('etcd', '/usr/bin/etcd', [
+      '--name', 'it', '--data-dir', path.join(root, 'etcd'),
+      '--listen-client-urls', `http://127.0.0.1:${etcdPort}`, '--advertise-client-urls', `http://127.0.0.1:${etcdPort}`,
+      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--initial-cluster', `it=http://127.0.0.1:${peerPort}`, '--log-level', 'warn',
+    ], { log: path.join(root, 'etcd.log') });
+    await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`).catch(() => undefined))?.ok, 20000, 200);
+
+    const script = path.join(root, 'post-bootstrap.sh');
+    writeOwned(script, data['post-bootstrap.sh'], 0o755);
+    for (let i = 0; i < MEMBERS; i++) {
+      const dir = path.join(root, `postgres-${i}`);
+      fs.mkdirSync(dir, { mode: 0o700 });
+      spawnSync('chown', ['--reference', root, dir]);
+      const m: Member = { name: `postgres-${i}`, dir, pgPort: await freePort(), apiPort: await freePort(), configFile: path.join(dir, 'patroni.yml') };
+      // Only the DCS, hosts, ports and paths change; everything else is the generated file.
+      const config = structuredClone(generated);
+      delete config.kubernetes;
+      config.etcd3 = { hosts: [`127.0.0.1:${etcdPort}`] };
+      config.restapi.listen = `127.0.0.1:${m.apiPort}`;
+      config.postgresql.listen = `127.0.0.1:${m.pgPort}`;
+      config.postgresql.data_dir = path.join(dir, 'data');
+      config.postgresql.bin_dir = PG_BIN;
+      config.postgresql.pgpass = path.join(dir, 'pgpass');
+      config.postgresql.parameters.unix_socket_directories = dir;
+      config.bootstrap.post_bootstrap = script;
+      Object.assign(config.bootstrap.dcs, { ttl: p.ttlSeconds, loop_wait: p.loopWaitSeconds, retry_timeout: p.retryTimeoutSeconds });
+      writeOwned(m.configFile, toPatroniYaml(config));
+      members.push(m);
+    }
+    for (const m of members) startMember(m);
+    const first = await leader();
+    psql({ ...target(first) }, 'create table if not exists failover_probe (id bigserial primary key, at timestamptz default now())', 5);
+    await healthy();
+  });
+
+  afterAll(async () => {
+    if (timings.length) console.log(`Patroni ${spawnSync('/usr/bin/patroni', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ttl ${p.ttlSeconds} / loop_wait ${p.loopWaitSeconds} / retry_timeout ${p.retryTimeoutSeconds}, failsafe_mode ${p.failsafeMode}:\n${table(timings)}`);
+    await stopAll();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('bootstraps one primary and two streaming replicas; post-bootstrap created Superset\'s role; probes answer', async () => {
+    const primary = await leader();
+    expect(psql(target(primary), 'select current_user')).toBe(db.user);
+    expect(psql(target(primary), 'select pg_is_in_recovery()')).toBe('f');
+    expect(Number(psql({ ...target(primary), user: 'postgres', database: 'postgres', password: passwords.superuser }, "select count(*) from pg_stat_replication where state = 'streaming'"))).toBe(MEMBERS - 1);
+    for (const m of members) {
+      expect(await status(m, '/readiness')).toBe(200);
+      expect(await status(m, '/liveness')).toBe(200);
+    }
+    const config = (await (await api(primary, '/config')).json()) as any;
+    expect([config.ttl, config.loop_wait, config.retry_timeout, config.failsafe_mode]).toEqual([p.ttlSeconds, p.loopWaitSeconds, p.retryTimeoutSeconds, p.failsafeMode]);
+    expect(config.postgresql.parameters.max_connections).toBe(100);
+    // Unsafe endpoints need the REST API password.
+    expect((await api(primary, '/restart', { method: 'POST', body: '{}' })).status).toBe(401);
+  });
+
+  test('hard kill of the primary: a replica becomes a writable primary', async () => {
+    const old = await leader();
+    psql(target(old), 'insert into failover_probe default values');
+    const before = Number(psql(target(old), 'select count(*) from failover_probe'));
+    await sleep(1500); // let the replicas replay the last write
+    const started = Date.now();
+    hardKill(old);
+    const others = members.filter((m) => m !== old);
+    const promoted = await waitFor('a writable replica', () => writable(others), 120000, 100);
+    const elapsed = (Date.now() - started) / 1000;
+    timings.push({ event: 'hard kill of the primary (SIGKILL Patroni + Postgres)', 'writable again after (s)': elapsed.toFixed(1), 'new primary': promoted.name });
+    expect(Number(psql(target(promoted), 'select count(*) from failover_probe'))).toBeGreaterThanOrEqual(before);
+    expect(elapsed).toBeLessThan(p.ttlSeconds + 3 * p.loopWaitSeconds + 10);
+
+    // The crashed member comes back and rejoins as a replica (pg_rewind if needed).
+    const restarted = Date.now();
+    startMember(old);
+    await healthy();
+    timings.push({ event: 'crashed member restarted, rejoined as replica', 'writable again after (s)': '-', 'new primary': `(rejoined in ${((Date.now() - restarted) / 1000).toFixed(1)} s)` });
+    expect(psql(target(old), 'select pg_is_in_recovery()')).toBe('t');
+  });
+
+  test('graceful switchover through the REST API', async () => {
+    await healthy();
+    const current = await leader();
+    const candidate = members.find((m) => m !== current)!;
+    const auth = `Basic ${Buffer.from(`patroni:${passwords.restapi}`).toString('base64')}`;
+    const started = Date.now();
+    const r = await fetch(`http://127.0.0.1:${current.apiPort}/switchover`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ leader: current.name, candidate: candidate.name }),
+      signal: AbortSignal.timeout(60000),
+    });
+    expect(r.status).toBe(200);
+    await waitFor('the candidate to accept writes', () => writable([candidate]), 60000, 100);
+    const elapsed = (Date.now() - started) / 1000;
+    timings.push({ event: 'switchover (POST /switchover)', 'writable again after (s)': elapsed.toFixed(1), 'new primary': candidate.name });
+    await healthy();
+    expect(psql(target(current), 'select pg_is_in_recovery()')).toBe('t');
+  });
+
+  test('graceful stop of the primary (pod deletion, SIGTERM) hands over within the grace period', async () => {
+    await healthy();
+    const old = await leader();
+    const others = members.filter((m) => m !== old);
+    const started = Date.now();
+    signalGroup(old.server!, 'SIGTERM');
+    const promoted = await waitFor('a writable replica', () => writable(others), 60000, 100);
+    const elapsed = (Date.now() - started) / 1000;
+    expect(await waitForExit(old.server!, env.config.postgres.patroni.terminationGracePeriodSeconds * 1000)).toBe(true);
+    const stopped = (Date.now() - started) / 1000;
+    timings.push({ event: 'graceful stop of the primary (SIGTERM)', 'writable again after (s)': elapsed.toFixed(1), 'new primary': `${promoted.name} (old Patroni exited after ${stopped.toFixed(1)} s)` });
+    expect(stopped).toBeLessThan(env.config.postgres.patroni.terminationGracePeriodSeconds);
+  });
+});

@@ -1,0 +1,219 @@
+// PgBouncer from our generated pgbouncer.ini and start script, against a real local Postgres, with
+// pgbench driving more clients than the pool: zero client errors, and SHOW POOLS never shows more
+// server connections than the connection budget allows one PgBouncer pod.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { connectionBudget } from '../../../lib/capacity/connections';
+import { resolveEnvironment } from '../../../lib/config/load';
+import { ENVIRONMENTS } from '../../../environments';
+import {
+  configMapData, freePort, PG_BIN, RUN_AS, psql, psqlRows, PsqlTarget, Server, signalGroup, sleep, startPostgres, startServer, stopAll, table,
+  tempDir, throwawayPassword, waitFor, waitForExit, writeOwned,
+} from './servers';
+
+const ENV = 'prod';
+const CLIENTS = 100;
+const SECONDS = 10;
+/** Runs per path, interleaved (direct, PgBouncer, direct, PgBouncer) so cache warm-up and a busy machine hit both. */
+const ROUNDS = 2;
+
+interface PgbenchResult {
+  readonly tps: number;
+  readonly processed: number;
+  readonly failed: number;
+  readonly latencyMs: number;
+  readonly status: number;
+  readonly stderr: string;
+}
+
+function pgbench(t: PsqlTarget, args: string[]): Promise<PgbenchResult> {
+  return new Promise((resolve) => {
+    const child = spawn(`${PG_BIN}/pgbench`, args, {
+      env: { PATH: process.env.PATH, PGHOST: t.host, PGPORT: String(t.port), PGUSER: t.user, PGDATABASE: t.database, PGPASSWORD: t.password, PGSSLMODE: 'disable' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => {
+      const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+      resolve({
+        tps: num(/tps = ([\d.]+) \(without initial connection time\)/),
+        processed: num(/number of transactions actually processed: (\d+)/),
+        failed: num(/number of failed transactions: (\d+)/),
+        latencyMs: num(/latency average = ([\d.]+) ms/),
+        status: code ?? -1,
+        stderr: err.split('\n').filter((l) => !/^pgbench \(/.test(l)).slice(0, 5).join('\n'),
+      });
+    });
+  });
+}
+
+describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
+  const env = resolveEnvironment(ENV, ENVIRONMENTS[ENV]);
+  const budget = connectionBudget(env.config);
+  const data = configMapData(ENV, '25-pgbouncer.yaml', 'pgbouncer');
+  const db = env.config.superset.database;
+  const passwords = { superuser: throwawayPassword(), superset: throwawayPassword(), stats: throwawayPassword() };
+  let dir: string;
+  let pgPort: number;
+  let bouncerPort: number;
+  let bouncer: Server;
+  let viaBouncer: PsqlTarget;
+  let direct: PsqlTarget;
+  let stats: PsqlTarget;
+
+  beforeAll(async () => {
+    dir = tempDir('pgbouncer-it-');
+    pgPort = await freePort();
+    bouncerPort = await freePort();
+    // Postgres sized like prod's members: the max_connections the budget is checked against.
+    await startPostgres(dir, pgPort, passwords.superuser, { max_connections: budget.maxConnections, shared_buffers: '256MB' });
+
+    // The same post-bootstrap script Patroni runs creates Superset's role and database.
+    const script = path.join(dir, 'post-bootstrap.sh');
+    writeOwned(script, configMapData(ENV, '20-postgres.yaml', 'postgres-patroni')['post-bootstrap.sh'], 0o755);
+    const boot = spawnSync('/bin/sh', [script, `host=${dir} port=${pgPort} user=postgres dbname=postgres`], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, SUPERSET_DATABASE_NAME: db.name, SUPERSET_DATABASE_USER: db.user, SUPERSET_DATABASE_PASSWORD: passwords.superset },
+    });
+    if (boot.status !== 0) throw new Error(`post-bootstrap.sh failed: ${boot.stderr}`);
+
+    // pgbouncer.ini exactly as rendered, with only the hosts, ports and paths made local.
+    const ini = data['pgbouncer.ini']
+      .replace(/host=postgres port=5432/, `host=127.0.0.1 port=${pgPort}`)
+      .replace(/^listen_addr = .*$/m, 'listen_addr = 127.0.0.1')
+      .replace(/^listen_port = .*$/m, `listen_port = ${bouncerPort}`)
+      .replace(/^auth_file = .*$/m, `auth_file = ${dir}/userlist.txt`);
+    writeOwned(path.join(dir, 'pgbouncer.ini'), ini);
+    writeOwned(path.join(dir, 'pgbouncer-start.sh'), data['pgbouncer-start.sh'], 0o755);
+    bouncer = startServer('pgbouncer', '/bin/sh', [path.join(dir, 'pgbouncer-start.sh'), path.join(dir, 'pgbouncer.ini')], {
+      log: path.join(dir, 'pgbouncer.log'),
+      env: {
+        PGBOUNCER_BIN: '/usr/sbin/pgbouncer',
+        PGBOUNCER_AUTH_FILE: `${dir}/userlist.txt`,
+        SUPERSET_DATABASE_USER: db.user,
+        SUPERSET_DATABASE_PASSWORD: passwords.superset,
+        PGBOUNCER_STATS_USER: 'pgbouncer_exporter',
+        PGBOUNCER_STATS_PASSWORD: passwords.stats,
+      },
+    });
+    viaBouncer = { host: '127.0.0.1', port: bouncerPort, user: db.user, database: db.name, password: passwords.superset };
+    direct = { ...viaBouncer, port: pgPort };
+    stats = { host: '127.0.0.1', port: bouncerPort, user: 'pgbouncer_exporter', database: 'pgbouncer', password: passwords.stats };
+    await waitFor('PgBouncer to serve queries', () => psql(viaBouncer, 'select 1') === '1', 20000, 200);
+  });
+
+  afterAll(async () => {
+    await stopAll();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the rendered ini loads in PgBouncer without warnings about unknown settings', () => {
+    const log = fs.readFileSync(bouncer.log, 'utf8');
+    expect(log).not.toMatch(/unknown parameter|syntax error|invalid value/i);
+    expect(fs.statSync(`${dir}/userlist.txt`).mode & 0o077).toBe(0); // auth file private to the user
+  });
+
+  test('SCRAM authentication with the Secret-sourced passwords; a wrong password is refused', () => {
+    expect(psql(viaBouncer, 'select current_user')).toBe(db.user);
+    expect(() => psql({ ...viaBouncer, password: 'wrong' }, 'select 1')).toThrow(/authentication failed/);
+    const superuser = { ...direct, user: 'postgres', database: 'postgres', password: passwords.superuser };
+    expect(psql(superuser, `select rolpassword like 'SCRAM-SHA-256$%' from pg_authid where rolname = '${db.user}'`)).toBe('t');
+  });
+
+  test('the startup parameters Superset sends pass through transaction pooling', () => {
+    expect(psql({ ...viaBouncer, appName: 'superset-web' }, 'show application_name')).toBe('superset-web');
+    expect(psql(viaBouncer, "select current_setting('server_version_num')::int >= 150000")).toBe('t');
+  });
+
+  test(`pgbench: ${CLIENTS} clients through PgBouncer (pool ${budget.serverPerPgbouncer}) vs direct, zero errors, server connections within budget`, async () => {
+    const init = spawnSync(`${PG_BIN}/pgbench`, ['-i', '-s', '10', '-q'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(pgPort), PGUSER: db.user, PGDATABASE: db.name, PGPASSWORD: passwords.superset },
+    });
+    expect(init.status).toBe(0);
+
+    const args = ['-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-M', 'simple', '-n'];
+    // Sample SHOW POOLS while pgbench runs through PgBouncer.
+    let maxServers = 0;
+    let maxWaiting = 0;
+    let samples = 0;
+    const sampled = async <T>(run: Promise<T>): Promise<T> => {
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          for (const row of psqlRows(stats, 'SHOW POOLS').filter((r) => r.database === db.name)) {
+            const servers = ['sv_active', 'sv_idle', 'sv_used', 'sv_tested', 'sv_login'].reduce((sum, k) => sum + Number(row[k] ?? 0), 0);
+            maxServers = Math.max(maxServers, servers);
+            maxWaiting = Math.max(maxWaiting, Number(row.cl_waiting ?? 0));
+            samples++;
+          }
+          await sleep(200);
+        }
+      })();
+      const result = await run;
+      sampling = false;
+      await sampler;
+      return result;
+    };
+    const directRuns: PgbenchResult[] = [];
+    const bouncerRuns: PgbenchResult[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      directRuns.push(await pgbench(direct, args));
+      bouncerRuns.push(await sampled(pgbench(viaBouncer, args)));
+    }
+    const row = (path: string, r: PgbenchResult, i: number, servers: number | string, waiting: number | string) => ({
+      path, run: i + 1, tps: r.tps.toFixed(0), 'avg latency ms': r.latencyMs.toFixed(1), transactions: r.processed, failed: r.failed, 'max server conns': servers, 'max clients waiting': waiting,
+    });
+    console.log([
+      `pgbench (TPC-B-like, scale 10, ${CLIENTS} clients, ${SECONDS} s, 2 threads, simple protocol), interleaved, on this 2-core machine (load average ${os.loadavg()[0].toFixed(1)}):`,
+      table([
+        ...directRuns.map((r, i) => row('direct to Postgres', r, i, CLIENTS, '-')),
+        ...bouncerRuns.map((r, i) => row(`through PgBouncer (pool ${env.config.pgbouncer.defaultPoolSize} + reserve ${env.config.pgbouncer.reservePoolSize})`, r, i, maxServers, maxWaiting)),
+      ]),
+      `SHOW POOLS sampled ${samples} times; budget per PgBouncer pod (max_db_connections) = ${budget.serverPerPgbouncer}`,
+    ].join('\n'));
+
+    for (const through of bouncerRuns) {
+      expect(through.status).toBe(0);
+      expect(through.stderr).toBe('');
+      expect(through.failed).toBe(0);
+      expect(through.processed).toBeGreaterThan(0);
+    }
+    for (const straight of directRuns) expect(straight.status).toBe(0);
+    expect(samples).toBeGreaterThan(10);
+    expect(maxServers).toBeGreaterThan(0);
+    expect(maxServers).toBeLessThanOrEqual(budget.serverPerPgbouncer);
+    expect(maxWaiting).toBeGreaterThan(0); // more clients than the pool: they queued, none failed
+  });
+
+  test('preStop: SIGINT lets an in-flight transaction finish, then PgBouncer exits', async () => {
+    // As root the group leader is runuser and PgBouncer its child; otherwise the start script exec'd into PgBouncer.
+    const children = fs.readFileSync(`/proc/${bouncer.process.pid}/task/${bouncer.process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const pgbouncerPid = RUN_AS ? Number(children[0]) : bouncer.process.pid!;
+    expect(pgbouncerPid).toBeGreaterThan(0);
+    const prestop = path.join(dir, 'pgbouncer-prestop.sh');
+    writeOwned(prestop, data['pgbouncer-prestop.sh'], 0o755);
+    const started = Date.now();
+    const tx = new Promise<string>((resolve) => {
+      const c = spawn(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-c', 'select pg_sleep(2), 42'], {
+        env: { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(bouncerPort), PGUSER: db.user, PGDATABASE: db.name, PGPASSWORD: passwords.superset },
+      });
+      let out = '';
+      c.stdout.on('data', (d) => { out += d; });
+      c.on('exit', () => resolve(out.trim()));
+    });
+    await sleep(300);
+    // The hook as the kubelet runs it (delay 0 here: there is no Service to drain).
+    const hook = spawnSync('/bin/sh', [prestop, '0', String(pgbouncerPid)], { timeout: 30000 });
+    const exitedAfter = Date.now() - started;
+    expect(hook.status).toBe(0);
+    expect(await tx).toBe('|42');
+    expect(await waitForExit(bouncer, 5000)).toBe(true);
+    console.log(`preStop SIGINT: the 2 s transaction finished, PgBouncer exited ${exitedAfter} ms after it started`);
+    signalGroup(bouncer, 'SIGKILL');
+  });
+});

@@ -1,0 +1,175 @@
+import { parse } from 'yaml';
+import { CHARTS } from '../../lib/platform';
+import { POSTGRES_CONFIG_HASH_ANNOTATION } from '../../lib/postgres/patroni-statefulset';
+import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const REPO = { superset: { image: { repository: 'ghcr.io/acme/superset' } } };
+
+const patroniYaml = (objects: any[]) => parse(find(objects, 'ConfigMap', 'postgres-patroni').data['patroni.yml']);
+const container = (objects: any[]) => find(objects, 'StatefulSet', 'postgres').spec.template.spec.containers[0];
+
+describe('Patroni StatefulSet', () => {
+  test('defaults: 3 members of the pinned Spilo image running our patroni.yml, non-root, PVC per member, PDB', () => {
+    const objects = buildObjects(REPO);
+    const sts = find(objects, 'StatefulSet', 'postgres');
+    const spec = sts.spec.template.spec;
+    const c = container(objects);
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.serviceName).toBe('postgres-members');
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
+    expect(c.image).toBe('ghcr.io/zalando/spilo-18:4.1-p2');
+    expect(c.command).toEqual(['patroni', '/etc/patroni/patroni.yml']);
+    expect(spec.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 103, fsGroup: 103, runAsNonRoot: true });
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } });
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(find(objects, 'PodDisruptionBudget', 'postgres').spec.maxUnavailable).toBe(1);
+    expect(spec.terminationGracePeriodSeconds).toBe(120);
+    expect(c.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } });
+  });
+
+  test('custom: one member (dev) has no PDB; storage class, size and preferred anti-affinity are honoured', () => {
+    const objects = buildObjects({ ...REPO, postgres: { members: 1, nodeAntiAffinity: 'preferred', storage: { size: '5Gi', storageClassName: 'fast-ssd' } } });
+    const sts = find(objects, 'StatefulSet', 'postgres');
+    expect(sts.spec.replicas).toBe(1);
+    expect(objects.some((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'postgres')).toBe(false);
+    expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('fast-ssd');
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('5Gi');
+    expect(sts.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight).toBe(100);
+    expect(sts.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  test('members never share a node (required anti-affinity) and spread across zones', () => {
+    const spec = find(buildObjects(REPO), 'StatefulSet', 'postgres').spec.template.spec;
+    const term = spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+    expect(term.topologyKey).toBe('kubernetes.io/hostname');
+    expect(term.labelSelector.matchLabels['app.kubernetes.io/name']).toBe('postgres');
+    expect(spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
+    expect(spec.topologySpreadConstraints[0].matchLabelKeys).toBeUndefined(); // no pod-template-hash on StatefulSets
+  });
+
+  test('PATRONI_NAME is the pod name, addresses are the pod IP, passwords come from Secrets', () => {
+    const c = container(buildObjects(REPO));
+    expect(envVar(c, 'PATRONI_NAME').valueFrom.fieldRef.fieldPath).toBe('metadata.name');
+    expect(envVar(c, 'PATRONI_KUBERNETES_NAMESPACE').valueFrom.fieldRef.fieldPath).toBe('metadata.namespace');
+    expect(envVar(c, 'PATRONI_KUBERNETES_POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
+    expect(envVar(c, 'PATRONI_POSTGRESQL_CONNECT_ADDRESS').value).toBe('$(PATRONI_KUBERNETES_POD_IP):5432');
+    expect(envVar(c, 'PATRONI_RESTAPI_CONNECT_ADDRESS').value).toBe('$(PATRONI_KUBERNETES_POD_IP):8008');
+    expect(envVar(c, 'PATRONI_SUPERUSER_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'postgres-credentials', key: 'superuser-password' });
+    expect(envVar(c, 'PATRONI_REPLICATION_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'postgres-credentials', key: 'replication-password' });
+    expect(envVar(c, 'PATRONI_RESTAPI_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'postgres-credentials', key: 'restapi-password' });
+    expect(envVar(c, 'SUPERSET_DATABASE_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'superset-database', key: 'password' });
+    expect(envVar(c, 'AWS_ACCESS_KEY_ID')).toBeUndefined();
+  });
+
+  test('probes on the Patroni REST API; the pod carries the labels Patroni selects on; it mounts an API token', () => {
+    const sts = find(buildObjects(REPO), 'StatefulSet', 'postgres');
+    const c = sts.spec.template.spec.containers[0];
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 'patroni' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/liveness', port: 'patroni' });
+    expect(sts.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'database', 'cluster-name': 'postgres' });
+    expect(sts.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'superset', 'app.kubernetes.io/component': 'database' });
+    expect(sts.spec.template.spec.automountServiceAccountToken).toBe(true);
+    expect(sts.spec.template.spec.serviceAccountName).toBe('postgres');
+  });
+
+  test('the pod template carries the config hash, so a config change rolls the members', () => {
+    const hash = (o: any) => find(o, 'StatefulSet', 'postgres').spec.template.metadata.annotations[POSTGRES_CONFIG_HASH_ANNOTATION];
+    const a = hash(buildObjects(REPO));
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash(buildObjects(REPO))).toBe(a);
+    expect(hash(buildObjects({ ...REPO, postgres: { parameters: { work_mem: '16MB' } } }))).not.toBe(a);
+  });
+});
+
+describe('patroni.yml', () => {
+  test('defaults: Kubernetes DCS on ConfigMaps, Patroni 4 role labels, fast failover with failsafe mode', () => {
+    const y = patroniYaml(buildObjects(REPO));
+    expect(y.scope).toBe('postgres');
+    expect(y.kubernetes).toEqual({
+      labels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'superset', 'app.kubernetes.io/component': 'database' },
+      scope_label: 'cluster-name', role_label: 'role', leader_label_value: 'primary', follower_label_value: 'replica',
+      standby_leader_label_value: 'primary', use_endpoints: false, bypass_api_service: false,
+    });
+    expect(y.bootstrap.dcs).toMatchObject({ ttl: 20, loop_wait: 5, retry_timeout: 5, failsafe_mode: true, maximum_lag_on_failover: 1048576 });
+    expect(y.bootstrap.post_bootstrap).toBe('/etc/patroni/scripts/post-bootstrap.sh');
+    expect(y.postgresql.bin_dir).toBe('/usr/lib/postgresql/18/bin');
+    expect(y.postgresql.authentication).toEqual({ superuser: { username: 'postgres' }, replication: { username: 'standby' } });
+    expect(y.watchdog.mode).toBe('off');
+  });
+
+  test('parameters are derived from the memory request; cluster-wide ones are seeded into the DCS', () => {
+    const y = patroniYaml(buildObjects(REPO)); // 2Gi
+    expect(y.bootstrap.dcs.postgresql.parameters).toMatchObject({ max_connections: 100, wal_level: 'replica', wal_log_hints: 'on', max_wal_senders: 10 });
+    expect(y.postgresql.parameters).toMatchObject({ shared_buffers: '512MB', effective_cache_size: '1536MB', work_mem: '5MB', maintenance_work_mem: '128MB', password_encryption: 'scram-sha-256', archive_mode: 'off' });
+    expect(y.postgresql.parameters.max_connections).toBeUndefined();
+  });
+
+  test('custom: overrides win over derived values, and land where Patroni reads them', () => {
+    const y = patroniYaml(buildObjects({ ...REPO, postgres: { resources: { cpuRequest: '2', cpuLimit: '2', memoryRequest: '8Gi', memoryLimit: '8Gi' }, parameters: { max_connections: 300, work_mem: '32MB' } } }));
+    expect(y.bootstrap.dcs.postgresql.parameters.max_connections).toBe(300);
+    expect(y.postgresql.parameters).toMatchObject({ shared_buffers: '2048MB', work_mem: '32MB' });
+  });
+
+  test('custom: ttl, loop_wait, retry_timeout, failsafe mode and the Postgres major are configurable', () => {
+    const y = patroniYaml(buildObjects({ ...REPO, ops: { image: { tag: '17-ops.1' } }, postgres: { majorVersion: 17, patroni: { ttlSeconds: 30, loopWaitSeconds: 10, retryTimeoutSeconds: 10, failsafeMode: false } } }));
+    expect(y.bootstrap.dcs).toMatchObject({ ttl: 30, loop_wait: 10, retry_timeout: 10, failsafe_mode: false });
+    expect(y.postgresql.bin_dir).toBe('/usr/lib/postgresql/17/bin');
+  });
+
+  test('on/off values are quoted, so Patroni\'s YAML 1.1 parser reads strings, not booleans', () => {
+    const text = find(buildObjects(REPO), 'ConfigMap', 'postgres-patroni').data['patroni.yml'];
+    expect(text).toMatch(/wal_log_hints: "on"/);
+    expect(text).toMatch(/mode: "off"/);
+    expect(text).not.toMatch(/password:/);
+  });
+
+  test('WAL archiving: off by default; with a bucket, WAL-G pushes every segment with credentials from a Secret', () => {
+    const objects = buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'acme-superset-wal', endpoint: 'https://minio.storage:9000' } } });
+    const y = patroniYaml(objects);
+    expect(y.postgresql.parameters).toMatchObject({ archive_mode: 'on', archive_command: 'wal-g wal-push "%p"', archive_timeout: 60 });
+    expect(y.postgresql.recovery_conf.restore_command).toBe('wal-g wal-fetch "%f" "%p"');
+    const c = container(objects);
+    expect(envVar(c, 'WALG_S3_PREFIX').value).toBe('s3://acme-superset-wal/superset-test/postgres');
+    expect(envVar(c, 'AWS_ENDPOINT').value).toBe('https://minio.storage:9000');
+    expect(envVar(c, 'AWS_S3_FORCE_PATH_STYLE').value).toBe('true');
+    expect(envVar(c, 'AWS_ACCESS_KEY_ID').valueFrom.secretKeyRef).toEqual({ name: 'postgres-wal-archive', key: 'access-key-id' });
+    expect(envVar(c, 'AWS_SECRET_ACCESS_KEY').valueFrom.secretKeyRef).toEqual({ name: 'postgres-wal-archive', key: 'secret-access-key' });
+    expect(envVar(container(buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'b-wal', prefix: '/x/y/' } } })), 'WALG_S3_PREFIX').value).toBe('s3://b-wal/x/y');
+  });
+});
+
+describe('Postgres Services and RBAC', () => {
+  test('the primary Service selects the role label Patroni writes; replicas and headless members too', () => {
+    const objects = buildObjects(REPO);
+    const stable = { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'superset', 'app.kubernetes.io/component': 'database' };
+    expect(find(objects, 'Service', 'postgres').spec.selector).toEqual({ ...stable, role: 'primary' });
+    expect(find(objects, 'Service', 'postgres').spec.ports).toEqual([{ name: 'postgresql', port: 5432, protocol: 'TCP', targetPort: 'postgresql' }]);
+    expect(find(objects, 'Service', 'postgres-replicas').spec.selector).toEqual({ ...stable, role: 'replica' });
+    const members = find(objects, 'Service', 'postgres-members').spec;
+    expect([members.clusterIP, members.publishNotReadyAddresses, members.selector]).toEqual(['None', true, stable]);
+  });
+
+  test('a namespaced Role with only what Patroni needs, bound to its ServiceAccount', () => {
+    const objects = buildObjects(REPO);
+    const role = find(objects, 'Role', 'postgres-patroni');
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'patch', 'update', 'watch', 'delete', 'deletecollection'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+    ]);
+    expect(findAll(objects, 'ClusterRole')).toEqual([]);
+    const binding = find(objects, 'RoleBinding', 'postgres-patroni');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'postgres-patroni' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'postgres', namespace: 'superset-test' }]);
+  });
+
+  test('the database tier lives in 20-postgres and 25-pgbouncer, applied before the Superset tier', () => {
+    const charts = buildCharts(REPO);
+    expect(charts.get(CHARTS.postgres)!.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ServiceAccount/postgres', 'Role/postgres-patroni', 'RoleBinding/postgres-patroni', 'ConfigMap/postgres-patroni',
+      'Service/postgres', 'Service/postgres-replicas', 'Service/postgres-members', 'StatefulSet/postgres', 'PodDisruptionBudget/postgres',
+    ]);
+    expect(CHARTS.postgres < CHARTS.pgbouncer && CHARTS.pgbouncer < CHARTS.supersetMigrate).toBe(true);
+  });
+});
