@@ -7,6 +7,7 @@ import { SupersetGatewayRoute } from './edge/gateway-route';
 import { SupersetIngress } from './edge/ingress';
 import { PlatformNamespace } from './edge/namespace';
 import { opsFlows } from './ops/flows';
+import { DatabaseMonitoring } from './ops/monitoring/database-monitoring';
 import { StatsdMapping } from './ops/monitoring/statsd-exporter';
 import { SupersetMonitoring } from './ops/monitoring/superset-monitoring';
 import { Ops } from './ops/ops';
@@ -95,6 +96,8 @@ export function buildPlatform(app: App, env: Environment): void {
   new Ops(chart(CHARTS.ops), 'Ops', { context });
 
   if (env.config.monitoring.enabled) {
-    new SupersetMonitoring(chart(CHARTS.monitoring), 'Superset', { env });
+    const monitoring = chart(CHARTS.monitoring);
+    new SupersetMonitoring(monitoring, 'Superset', { env });
+    new DatabaseMonitoring(monitoring, 'Database', { env });
   }
 }

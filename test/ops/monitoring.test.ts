@@ -59,3 +59,36 @@ describe('monitoring', () => {
     ]);
   });
 });
+
+describe('database and operations monitoring', () => {
+  const objects = buildObjects(on, 'prod');
+
+  test('Patroni /metrics by PodMonitor, the PgBouncer exporter by ServiceMonitor', () => {
+    expect(find(objects, 'PodMonitor', 'postgres').spec.podMetricsEndpoints).toEqual([{ port: 'patroni', path: '/metrics', interval: '30s' }]);
+    const sm = find(objects, 'ServiceMonitor', 'pgbouncer');
+    const svc = find(objects, 'Service', 'pgbouncer');
+    for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) expect(svc.metadata.labels[k]).toBe(v);
+    expect(svc.spec.ports.map((p: any) => p.name)).toContain(sm.spec.endpoints[0].port);
+  });
+
+  test('alerts: no leader, pool near its limit, waiting clients, backups that stopped', () => {
+    const rules = find(objects, 'PrometheusRule', 'database').spec.groups[0].rules;
+    expect(rules.map((r: any) => r.alert)).toEqual(['PatroniNoLeader', 'PatroniMemberDown', 'PgbouncerPoolNearLimit', 'PgbouncerClientsWaiting', 'PgBackupTooOld', 'PgBackupFailed', 'PgRestoreCheckTooOld', 'DashboardExportTooOld']);
+    const backup = rules.find((r: any) => r.alert === 'PgBackupTooOld');
+    expect(backup.expr).toMatch(/kube_cronjob_status_last_successful_time\{namespace="superset-prod",cronjob="pg-backup"\}\) > 93600 or absent/);
+    expect(backup.labels.severity).toBe('critical');
+  });
+
+  test('backups off: no backup alerts', () => {
+    const rules = find(buildObjects({ ...on, ops: { backup: { enabled: false }, restoreCheck: { enabled: false } } }, 'prod'), 'PrometheusRule', 'database').spec.groups[0].rules;
+    expect(rules.some((r: any) => /PgBackup/.test(r.alert))).toBe(false);
+  });
+
+  test('every alert links to a section that exists in docs/RUNBOOK.md', () => {
+    const runbook = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '..', 'docs', 'RUNBOOK.md'), 'utf8') as string;
+    const anchors = new Set(runbook.split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3).toLowerCase().replace(/[^a-z0-9 -]/g, '').trim().replace(/ /g, '-')));
+    const links = findAll(objects, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.annotations.runbook)));
+    expect(links.length).toBeGreaterThan(10);
+    for (const link of links) expect(anchors).toContain(link.split('#')[1]);
+  });
+});
