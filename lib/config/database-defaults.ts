@@ -37,6 +37,8 @@ export const POSTGRES_DEFAULTS: PostgresConfig = {
     region: 'us-east-1',
     forcePathStyle: true,
     archiveTimeoutSeconds: 60,
+    baseBackupIntervalHours: 24,
+    baseBackupRetainFull: 7,
   },
 };
 

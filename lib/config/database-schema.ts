@@ -49,6 +49,8 @@ const walArchiveSchema = z.strictObject({
   region: z.string().min(1).describe('S3 region'),
   forcePathStyle: z.boolean().describe('path-style bucket addressing (needed by most S3-compatible stores)'),
   archiveTimeoutSeconds: positiveInt.max(3600).describe('archive_timeout: a WAL segment is shipped at least this often, bounding the data a lost volume can cost'),
+  baseBackupIntervalHours: positiveInt.max(168, 'must be at most 168 (a week)').describe('the primary takes a WAL-G base backup this often (restores replay WAL from the newest one)'),
+  baseBackupRetainFull: positiveInt.max(60).describe('full base backups kept (with the WAL they need); older ones are deleted'),
 });
 
 export const postgresSchema = z.strictObject({

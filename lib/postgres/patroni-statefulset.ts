@@ -12,7 +12,7 @@ import { topologySpread } from '../workload/topology';
 import {
   imageRef, meta, PATRONI_API_PORT, PATRONI_PATHS, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, POSTGRES_NAMES, postgresIdentity, SPILO_RUN_AS,
 } from './database-pod';
-import { walArchivePrefix } from './patroni-config';
+import { SUPERUSER, walArchivePrefix } from './patroni-config';
 import { PATRONI_SCRIPTS } from './postgres-config';
 
 /** Pod-template annotation carrying the hash of patroni.yml and the scripts, so members roll on change. */
@@ -60,6 +60,50 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
   // An operator's `kubectl exec ... psql` uses the local socket.
   vars.push({ name: 'PGHOST', value: PATRONI_PATHS.socketDir });
   return vars;
+}
+
+/** Where the base-backup sidecar notes its last success: on the member's volume, outside PGDATA. */
+export const BASEBACKUP_MARKER = `${PATRONI_PATHS.volume}/walg-last-basebackup`;
+const BASEBACKUP_HEARTBEAT = '/tmp/walg-basebackup-alive';
+
+/**
+ * The sidecar that takes WAL-G base backups on the primary (lib/postgres/scripts/walg-basebackup.sh),
+ * without which archived WAL cannot be restored. Same image (WAL-G ships in Spilo), same volume.
+ */
+function walgBaseBackupSidecar(env: Environment, patroniVars: k8s.EnvVar[]): k8s.Container {
+  const archive = env.config.postgres.walArchive;
+  // Alive while its loop runs (a round takes the backup in the foreground: allow a long one).
+  const alive = ['python3', '-c', `import os, sys, time; sys.exit(0 if time.time() - os.path.getmtime(${JSON.stringify(BASEBACKUP_HEARTBEAT)}) < 7200 else 1)`];
+  return {
+    name: 'walg-basebackup',
+    image: imageRef(env.config.postgres.image),
+    imagePullPolicy: env.config.imagePullPolicy,
+    command: [`${PATRONI_PATHS.scriptsDir}/walg-basebackup.sh`],
+    env: [
+      ...patroniVars.filter((v) => /^(WALG_|AWS_)/.test(v.name)),
+      { name: 'PGDATA', value: PATRONI_PATHS.dataDir },
+      { name: 'PGHOST', value: PATRONI_PATHS.socketDir },
+      { name: 'PGUSER', value: SUPERUSER },
+      { name: 'PATRONI_API', value: `http://127.0.0.1:${PATRONI_API_PORT}` },
+      { name: 'BASEBACKUP_INTERVAL_SECONDS', value: String(archive.baseBackupIntervalHours * 3600) },
+      { name: 'BASEBACKUP_RETAIN_FULL', value: String(archive.baseBackupRetainFull) },
+      { name: 'BASEBACKUP_MARKER', value: BASEBACKUP_MARKER },
+      { name: 'HEARTBEAT_FILE', value: BASEBACKUP_HEARTBEAT },
+    ],
+    // Compression runs here while Postgres serves: a small request, a CPU limit so it cannot starve it.
+    resources: resourceRequirements({ cpuRequest: '50m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
+    securityContext: restrictedContainerSecurityContext(SPILO_RUN_AS),
+    startupProbe: { exec: { command: alive }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
+    livenessProbe: { exec: { command: alive }, periodSeconds: 60, timeoutSeconds: 5, failureThreshold: 3 },
+    readinessProbe: { exec: { command: alive }, periodSeconds: 60, timeoutSeconds: 5, failureThreshold: 3 },
+    volumeMounts: [
+      { name: 'pgdata', mountPath: PATRONI_PATHS.volume },
+      { name: 'patroni-config', mountPath: PATRONI_PATHS.configDir, readOnly: true },
+      { name: 'run-postgresql', mountPath: PATRONI_PATHS.socketDir },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
 }
 
 /**
@@ -124,7 +168,7 @@ export class PatroniStatefulSet extends Construct {
             automountServiceAccountToken: true,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(SPILO_RUN_AS),
-            containers: [container],
+            containers: pg.walArchive.bucket ? [container, walgBaseBackupSidecar(env, container.env ?? [])] : [container],
             volumes: [
               { name: 'patroni-config', configMap: { name: props.configMapName, defaultMode: 0o444, items: [{ key: 'patroni.yml', path: 'patroni.yml' }, ...scriptItems] } },
               { name: 'run-postgresql', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },

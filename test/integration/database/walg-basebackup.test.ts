@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildObjects } from '../../helpers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+// The base-backup sidecar's script, taken from the synthesized ConfigMap, run against a stand-in
+// `wal-g` (records its arguments) and a stand-in Patroni REST API on 127.0.0.1 (no wal-g package
+// or object store is available here: the script's decisions are what is tested).
+const objects = buildObjects({ postgres: { walArchive: { bucket: 'wal-bucket', baseBackupIntervalHours: 24, baseBackupRetainFull: 5 } } }, 'prod');
+const configMap = objects.find((o: any) => o.kind === 'ConfigMap' && o.data?.['walg-basebackup.sh']) as any;
+const sidecar = (objects.find((o) => o.kind === 'StatefulSet') as any).spec.template.spec.containers.find((c: any) => c.name === 'walg-basebackup');
+
+let dir: string;
+let server: http.Server;
+let primary = false;
+let api: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    res.statusCode = req.url === '/primary' && primary ? 200 : 503;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'walg-'));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.writeFileSync(path.join(dir, 'script.sh'), configMap.data['walg-basebackup.sh'], { mode: 0o755 });
+  // Stand-in wal-g: logs its arguments; fails backup-push when STUB_FAIL is set.
+  fs.writeFileSync(path.join(dir, 'bin', 'wal-g'), `#!/bin/sh\necho "$*" >> "${dir}/calls"\n[ "$1" = backup-push ] && [ -n "$STUB_FAIL" ] && exit 1\nexit 0\n`, { mode: 0o755 });
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** One round of the script; async, so the stand-in API in this process can answer it. */
+async function round(extraEnv: Record<string, string> = {}) {
+  const env: Record<string, string> = { PATH: `${dir}/bin:${process.env.PATH}` };
+  for (const e of sidecar.env) if (e.value !== undefined) env[e.name] = e.value;
+  Object.assign(env, { PATRONI_API: api, PGDATA: `${dir}/pgdata`, BASEBACKUP_MARKER: `${dir}/marker`, HEARTBEAT_FILE: `${dir}/alive` }, extraEnv);
+  const run = await new Promise<{ status: number; output: string }>((resolve) => {
+    execFile('bash', [path.join(dir, 'script.sh'), '--once'], { env, encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ status: error ? Number((error as any).code) : 0, output: stdout + stderr }));
+  });
+  const calls = fs.existsSync(`${dir}/calls`) ? fs.readFileSync(`${dir}/calls`, 'utf8').trim().split('\n') : [];
+  return { ...run, calls };
+}
+
+describe('walg-basebackup.sh (the base-backup sidecar)', () => {
+  test('the sidecar passes the configured interval and retention', () => {
+    expect(sidecar.env).toEqual(expect.arrayContaining([{ name: 'BASEBACKUP_INTERVAL_SECONDS', value: '86400' }, { name: 'BASEBACKUP_RETAIN_FULL', value: '5' }, { name: 'WALG_S3_PREFIX', value: expect.stringMatching(/^s3:\/\/wal-bucket\//) }]));
+  });
+
+  test('a replica takes no backup, but stays alive', async () => {
+    primary = false;
+    const r = await round();
+    expect([r.status, r.calls]).toEqual([0, []]);
+    expect(fs.existsSync(`${dir}/alive`)).toBe(true);
+  });
+
+  test('the primary without a recent backup takes one, then prunes to the retention', async () => {
+    primary = true;
+    const r = await round();
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([`backup-push ${dir}/pgdata`, 'delete retain FULL 5 --confirm']);
+    expect(fs.existsSync(`${dir}/marker`)).toBe(true);
+  });
+
+  test('the primary with a backup younger than the interval waits; an older one is redone', async () => {
+    primary = true;
+    fs.writeFileSync(`${dir}/marker`, '');
+    expect((await round()).calls).toEqual([]);
+    const twoDaysAgo = new Date(Date.now() - 2 * 86400 * 1000);
+    fs.utimesSync(`${dir}/marker`, twoDaysAgo, twoDaysAgo);
+    expect((await round()).calls[0]).toBe(`backup-push ${dir}/pgdata`);
+  });
+
+  test('a failed backup exits non-zero, keeps the old marker and deletes nothing', async () => {
+    primary = true;
+    const r = await round({ STUB_FAIL: '1' });
+    expect(r.status).toBe(1);
+    expect(r.calls).toEqual([`backup-push ${dir}/pgdata`]);
+    expect(fs.existsSync(`${dir}/marker`)).toBe(false);
+    expect(r.output).toMatch(/base backup failed/);
+  });
+
+  test('a missing setting is refused', async () => {
+    const r = await round({ BASEBACKUP_RETAIN_FULL: '' });
+    expect(r.status).toBe(2);
+    expect(r.output).toMatch(/BASEBACKUP_RETAIN_FULL is not set/);
+  });
+});
