@@ -139,6 +139,14 @@ describe('dist/', () => {
   });
 });
 
+describe('repository text', () => {
+  test('no merge-conflict markers were committed', () => {
+    const files = execFileSync('git', ['ls-files', '--', '*.md', '*.ts', '*.sh', '*.yaml', '*.json', '*.py', '.ci/run'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }).split('\n').filter(Boolean);
+    const marked = files.filter((f) => /^(<{7}|>{7}) |^={7}$/m.test(fs.readFileSync(path.join(__dirname, '..', f), 'utf8')));
+    expect(marked).toEqual([]);
+  });
+});
+
 describe('README', () => {
   test('the generated config reference and Secrets table are up to date', () => {
     const { renderReadme } = require('../scripts/docs');
