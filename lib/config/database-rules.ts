@@ -1,8 +1,9 @@
 import { budgetProblems, connectionBudget } from '../capacity/connections';
-import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
+import { memoryToBytes } from '../capacity/quantity';
 import { postgresSizeToBytes } from '../capacity/postgres-parameters';
 import type { ConfigProblem } from './errors';
-import type { PlatformConfig, ResourcesConfig } from './schema';
+import { resourceLimits } from './resource-rules';
+import type { PlatformConfig } from './schema';
 
 // Cross-field rules of the database tier (PostgreSQL/Patroni and PgBouncer), including the
 // connection budget. Called from crossFieldProblems; warnings from warnings().
@@ -18,16 +19,6 @@ export const MANAGED_PARAMETERS = new Set([
   'archive_mode', 'archive_command', 'restore_command', 'wal_level', 'hot_standby', 'logging_collector',
 ]);
 
-function limits(field: string, r: ResourcesConfig): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
-  if (cpuToMillis(r.cpuLimit) < cpuToMillis(r.cpuRequest)) {
-    out.push({ field: `${field}.cpuLimit`, value: r.cpuLimit, rule: `must be at least the CPU request (${r.cpuRequest})`, fix: `raise ${field}.cpuLimit to ${r.cpuRequest} or more, or lower ${field}.cpuRequest` });
-  }
-  if (memoryToBytes(r.memoryLimit) < memoryToBytes(r.memoryRequest)) {
-    out.push({ field: `${field}.memoryLimit`, value: r.memoryLimit, rule: `must be at least the memory request (${r.memoryRequest})`, fix: `raise ${field}.memoryLimit to ${r.memoryRequest} or more, or lower ${field}.memoryRequest` });
-  }
-  return out;
-}
 
 function pinned(field: string, tag: string): ConfigProblem[] {
   if (!MUTABLE_TAGS.has(tag.toLowerCase())) return [];
@@ -61,9 +52,9 @@ export function databaseProblems(config: PlatformConfig): ConfigProblem[] {
     problems.push({ field: 'pgbouncer.image.tag', value: pb.image.tag, rule: `must be PgBouncer ${min} or later (older releases have published CVEs)`, fix: `use ${min} or a later release` });
   }
 
-  problems.push(...limits('postgres.resources', pg.resources));
-  problems.push(...limits('pgbouncer.resources', pb.resources));
-  problems.push(...limits('pgbouncer.exporterResources', pb.exporterResources));
+  problems.push(...resourceLimits('postgres.resources', pg.resources));
+  problems.push(...resourceLimits('pgbouncer.resources', pb.resources));
+  problems.push(...resourceLimits('pgbouncer.exporterResources', pb.exporterResources));
 
   const p = pg.patroni;
   if (p.loopWaitSeconds + 2 * p.retryTimeoutSeconds > p.ttlSeconds) {

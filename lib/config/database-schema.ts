@@ -1,27 +1,10 @@
 import { z } from 'zod';
+import { dnsLabel, memoryQuantity, positiveInt, resourcesOf, seconds } from './primitives';
 
 // The metadata database tier: PostgreSQL managed by Patroni, and PgBouncer in front of it.
 // Plugged into platformSchema as `postgres` and `pgbouncer`. Strict like the rest of the schema.
 
-const cpuQuantity = z
-  .string()
-  .regex(/^([1-9]\d*m|\d+(\.\d{1,3})?)$/, 'must be a Kubernetes CPU quantity such as "500m" or "2"');
-const memoryQuantity = z
-  .string()
-  .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, 'must be a Kubernetes memory quantity with a binary unit, such as "512Mi" or "4Gi"');
-const positiveInt = z.number().int('must be a whole number').min(1, 'must be at least 1');
-const seconds = z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more seconds');
-const dnsLabel = z
-  .string()
-  .max(63, 'must be at most 63 characters')
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
 
-const resources = (what: string) => z.strictObject({
-  cpuRequest: cpuQuantity.describe(`CPU request of ${what} (Kubernetes quantity)`),
-  cpuLimit: cpuQuantity.describe(`CPU limit of ${what}; must be >= cpuRequest`),
-  memoryRequest: memoryQuantity.describe(`memory request of ${what} (binary units)`),
-  memoryLimit: memoryQuantity.describe(`memory limit of ${what} (binary units); must be >= memoryRequest`),
-});
 
 const image = (what: string) => z.strictObject({
   repository: z.string().min(1, 'must not be empty').regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/, 'must be an image repository (no tag)').describe(`${what} image repository, without tag`),
@@ -57,7 +40,7 @@ export const postgresSchema = z.strictObject({
   image: image('Patroni (Spilo)'),
   majorVersion: z.number().int().min(14, 'must be 14 or later (checklist: 14+)').max(18, 'must be at most 18 (the newest major the pinned Spilo image ships)').describe('PostgreSQL major version; selects the binaries inside the image'),
   members: positiveInt.max(7, 'must be at most 7').describe('Patroni members (StatefulSet replicas): 1 for dev, 3 for high availability'),
-  resources: resources('each Postgres member'),
+  resources: resourcesOf('each Postgres member'),
   storage: z.strictObject({
     size: memoryQuantity.describe('PersistentVolumeClaim size of each member (binary units)'),
     storageClassName: z.string().min(1).optional().describe('StorageClass of the data volumes; the cluster default when unset'),
@@ -74,8 +57,8 @@ export const pgbouncerSchema = z.strictObject({
   image: image('PgBouncer'),
   exporterImage: image('pgbouncer-exporter'),
   replicas: positiveInt.max(20, 'must be at most 20').describe('PgBouncer pods (fixed: each holds its own server pool, so the budget counts them); 2+ for availability'),
-  resources: resources('PgBouncer'),
-  exporterResources: resources('the metrics exporter sidecar'),
+  resources: resourcesOf('PgBouncer'),
+  exporterResources: resourcesOf('the metrics exporter sidecar'),
   maxClientConn: positiveInt.max(100000).describe('max_client_conn: client connections one PgBouncer accepts'),
   defaultPoolSize: positiveInt.max(1000).describe('default_pool_size: server connections per database/user pair in one PgBouncer'),
   reservePoolSize: z.number().int().min(0).max(1000).describe('reserve_pool_size: extra server connections once clients waited reservePoolTimeoutSeconds'),

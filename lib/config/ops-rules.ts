@@ -1,5 +1,5 @@
-import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
 import type { ConfigProblem } from './errors';
+import { resourceLimits } from './resource-rules';
 import {
   PLACEHOLDER_GIT_REPOSITORY,
   PLACEHOLDER_OBJECT_STORAGE_ENDPOINT,
@@ -15,16 +15,6 @@ export function opsImagePostgresMajor(tag: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-function limitsAtLeastRequests(field: string, r: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string }): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
-  if (cpuToMillis(r.cpuLimit) < cpuToMillis(r.cpuRequest)) {
-    out.push({ field: `${field}.cpuLimit`, value: r.cpuLimit, rule: `must be at least the CPU request (${r.cpuRequest})`, fix: `raise ${field}.cpuLimit to ${r.cpuRequest} or more, or lower ${field}.cpuRequest` });
-  }
-  if (memoryToBytes(r.memoryLimit) < memoryToBytes(r.memoryRequest)) {
-    out.push({ field: `${field}.memoryLimit`, value: r.memoryLimit, rule: `must be at least the memory request (${r.memoryRequest})`, fix: `raise ${field}.memoryLimit to ${r.memoryRequest} or more, or lower ${field}.memoryRequest` });
-  }
-  return out;
-}
 
 /** Every cross-field problem of `ops`; empty when the section is consistent. */
 export function opsProblems(config: PlatformConfig): ConfigProblem[] {
@@ -43,10 +33,10 @@ export function opsProblems(config: PlatformConfig): ConfigProblem[] {
   }
 
   problems.push(
-    ...limitsAtLeastRequests('ops.backup.resources', ops.backup.resources),
-    ...limitsAtLeastRequests('ops.restoreCheck.resources', ops.restoreCheck.resources),
-    ...limitsAtLeastRequests('ops.dashboardExport.resources', ops.dashboardExport.resources),
-    ...limitsAtLeastRequests('ops.dashboardExport.exportResources', ops.dashboardExport.exportResources),
+    ...resourceLimits('ops.backup.resources', ops.backup.resources),
+    ...resourceLimits('ops.restoreCheck.resources', ops.restoreCheck.resources),
+    ...resourceLimits('ops.dashboardExport.resources', ops.dashboardExport.resources),
+    ...resourceLimits('ops.dashboardExport.exportResources', ops.dashboardExport.exportResources),
   );
 
   // A table that must have rows must exist too; listing it once is enough, but listing it in

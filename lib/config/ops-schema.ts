@@ -1,31 +1,15 @@
 import { z } from 'zod';
+import { dnsLabel, memoryQuantity, positiveInt, resourcesOf } from './primitives';
 
 // Operations: the database backup, the restore check and the dashboard export CronJobs.
 // Plugged into platformSchema as `ops` (the Postgres major comes from `postgres.majorVersion`). Strict like the
 // rest of the schema; every description is a row of the README config reference.
 
-const cpuQuantity = z
-  .string()
-  .regex(/^([1-9]\d*m|\d+(\.\d{1,3})?)$/, 'must be a Kubernetes CPU quantity such as "500m" or "2"');
-const memoryQuantity = z
-  .string()
-  .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, 'must be a Kubernetes memory quantity with a binary unit, such as "512Mi" or "4Gi"');
-const positiveInt = z.number().int('must be a whole number').min(1, 'must be at least 1');
-const dnsLabel = z
-  .string()
-  .max(63, 'must be at most 63 characters')
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
 const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key: letters, digits, "-", "_" and "."');
 /** "a/b/c": no leading or trailing "/", no empty, "." or ".." segment (curl would collapse those). */
 const relativePath = z.string().refine((p) => /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(p) && !p.split('/').some((seg) => seg === '.' || seg === '..'), 'must be a relative path such as "superset/prod" (no leading or trailing "/", no "." or ".." segments)');
 const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier');
 
-const resources = (what: string) => z.strictObject({
-  cpuRequest: cpuQuantity.describe(`CPU request of ${what} (Kubernetes quantity)`),
-  cpuLimit: cpuQuantity.describe(`CPU limit of ${what}; must be >= cpuRequest`),
-  memoryRequest: memoryQuantity.describe(`memory request of ${what} (binary units)`),
-  memoryLimit: memoryQuantity.describe(`memory limit of ${what} (binary units); must be >= memoryRequest`),
-});
 
 /**
  * Five cron fields (minute hour day-of-month month day-of-week) as the CronJob controller reads
@@ -76,7 +60,7 @@ const backupSchema = z.strictObject({
     secretName: dnsLabel.describe('Secret with that role\'s password'),
     passwordKey: secretKey.describe('key of the password in that Secret'),
   }).describe('how the backup logs in to the Patroni primary'),
-  resources: resources('the backup container'),
+  resources: resourcesOf('the backup container'),
 });
 
 const restoreCheckSchema = z.strictObject({
@@ -85,7 +69,7 @@ const restoreCheckSchema = z.strictObject({
   requiredTables: z.array(pgIdentifier).min(1, 'must list at least one table').describe('tables (schema public) that must exist in the restored database'),
   nonEmptyTables: z.array(pgIdentifier).describe('tables that must also have at least one row'),
   scratchSize: memoryQuantity.describe('emptyDir size limit for the downloaded dump plus the restored database (about 5x the dump)'),
-  resources: resources('the restore-check container (the throwaway Postgres runs in it)'),
+  resources: resourcesOf('the restore-check container (the throwaway Postgres runs in it)'),
 });
 
 const gitTargetSchema = z.strictObject({
@@ -105,8 +89,8 @@ const dashboardExportSchema = z.strictObject({
   ...cronJob('dashboard export'),
   target: z.enum(['git', 'objectStorage']).describe('"git": commit the YAML tree to git.repository over SSH; "objectStorage": upload the ZIP to the ops.objectStorage bucket'),
   git: gitTargetSchema,
-  resources: resources('the publishing container (unzip, git, upload)'),
-  exportResources: resources('the `superset export-dashboards` init container'),
+  resources: resourcesOf('the publishing container (unzip, git, upload)'),
+  exportResources: resourcesOf('the `superset export-dashboards` init container'),
 });
 
 export const opsSchema = z.strictObject({

@@ -1,12 +1,12 @@
-import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
 import { gunicornSizing, gunicornWorkersForMemory } from '../capacity/gunicorn';
 import { databaseProblems, databaseWarnings } from './database-rules';
 import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import { PLACEHOLDER_HOST } from './edge-schema';
 import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from './ops-schema';
 import type { ConfigProblem } from './errors';
+import { resourceLimits } from './resource-rules';
 import { opsProblems, opsWarnings } from './ops-rules';
-import type { PlatformConfig, ResourcesConfig } from './schema';
+import type { PlatformConfig } from './schema';
 
 // Rules that span several fields. The schema checks each field alone; these check how they fit.
 
@@ -22,26 +22,6 @@ function replicaRange(field: string, min: number, max: number): ConfigProblem[] 
   }];
 }
 
-function resourceLimits(field: string, r: ResourcesConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  if (cpuToMillis(r.cpuLimit) < cpuToMillis(r.cpuRequest)) {
-    problems.push({
-      field: `${field}.cpuLimit`,
-      value: r.cpuLimit,
-      rule: `must be at least the CPU request (${r.cpuRequest})`,
-      fix: `raise ${field}.cpuLimit to ${r.cpuRequest} or more, or lower ${field}.cpuRequest`,
-    });
-  }
-  if (memoryToBytes(r.memoryLimit) < memoryToBytes(r.memoryRequest)) {
-    problems.push({
-      field: `${field}.memoryLimit`,
-      value: r.memoryLimit,
-      rule: `must be at least the memory request (${r.memoryRequest})`,
-      fix: `raise ${field}.memoryLimit to ${r.memoryRequest} or more, or lower ${field}.memoryRequest`,
-    });
-  }
-  return problems;
-}
 
 /** Every cross-field rule; an empty list means the environment is valid. */
 export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {

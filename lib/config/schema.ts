@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cpuQuantity, dnsLabel, memoryQuantity, percent, positiveInt, seconds } from './primitives';
 import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from './database-schema';
 import { edgeSchema, networkSchema } from './edge-schema';
 import { monitoringSchema } from './monitoring-schema';
@@ -8,19 +9,6 @@ import { opsSchema } from './ops-schema';
 // Every object is strict: an unknown key is an error, never silently ignored.
 // Each field's description is the config reference in the README (scripts/docs.ts).
 
-const cpuQuantity = z
-  .string()
-  .regex(/^([1-9]\d*m|\d+(\.\d{1,3})?)$/, 'must be a Kubernetes CPU quantity such as "500m" or "2"');
-const memoryQuantity = z
-  .string()
-  .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, 'must be a Kubernetes memory quantity with a binary unit, such as "512Mi" or "4Gi"');
-const seconds = z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more seconds');
-const positiveInt = z.number().int('must be a whole number').min(1, 'must be at least 1');
-const percent = z.number().int('must be a whole number').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
-const dnsLabel = z
-  .string()
-  .max(63, 'must be at most 63 characters')
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
 
 export const resourcesSchema = z.strictObject({
   cpuRequest: cpuQuantity.describe('CPU request (Kubernetes quantity); for the web tier it also sizes gunicorn'),

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+// Field types shared by every section of the schema, each with the rule its error message states.
+
+export const cpuQuantity = z
+  .string()
+  .regex(/^([1-9]\d*m|\d+(\.\d{1,3})?)$/, 'must be a Kubernetes CPU quantity such as "500m" or "2"');
+export const memoryQuantity = z
+  .string()
+  .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, 'must be a Kubernetes memory quantity with a binary unit, such as "512Mi" or "4Gi"');
+export const seconds = z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more seconds');
+export const positiveInt = z.number().int('must be a whole number').min(1, 'must be at least 1');
+export const percent = z.number().int('must be a whole number').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
+export const dnsLabel = z
+  .string()
+  .max(63, 'must be at most 63 characters')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
+
+/** Requests and limits of one container; `what` names it in the config reference. */
+export function resourcesOf(what: string) {
+  return z.strictObject({
+    cpuRequest: cpuQuantity.describe(`CPU request of ${what} (Kubernetes quantity)`),
+    cpuLimit: cpuQuantity.describe(`CPU limit of ${what}; must be >= cpuRequest`),
+    memoryRequest: memoryQuantity.describe(`memory request of ${what} (binary units)`),
+    memoryLimit: memoryQuantity.describe(`memory limit of ${what} (binary units); must be >= memoryRequest`),
+  });
+}
