@@ -1,6 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import type { Environment } from './config/load';
 import { PlatformNamespace } from './edge/namespace';
+import { RedisCache } from './redis/redis-cache';
+import { RedisQueue } from './redis/redis-queue';
 import { SupersetBeat } from './superset/beat';
 import { SupersetMigrateJob } from './superset/migrate-job';
 import { SupersetServiceAccount } from './superset/service-account';
@@ -18,6 +20,8 @@ import { SupersetWorker } from './superset/worker';
 export const CHARTS = {
   namespace: '00-namespace',
   supersetConfig: '10-superset-config',
+  redisCache: '30-redis-cache',
+  redisQueue: '35-redis-queue',
   supersetMigrate: '40-superset-migrate',
   supersetWeb: '50-superset-web',
   supersetWorkers: '51-superset-workers',
@@ -39,6 +43,9 @@ export function buildPlatform(app: App, env: Environment): void {
     configHash: config.hash,
     serviceAccountName: serviceAccount.name,
   };
+
+  new RedisCache(chart(CHARTS.redisCache), 'RedisCache', { env });
+  new RedisQueue(chart(CHARTS.redisQueue), 'RedisQueue', { env });
 
   new SupersetMigrateJob(chart(CHARTS.supersetMigrate), 'Migrate', { context });
   new SupersetWeb(chart(CHARTS.supersetWeb), 'Web', { context });

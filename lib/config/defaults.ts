@@ -1,3 +1,4 @@
+import { REDIS_DEFAULTS } from './redis-defaults';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
 
 /**
@@ -133,4 +134,5 @@ export const DEFAULTS: PlatformConfig = {
     },
     logLevel: 'INFO',
   },
+  redis: REDIS_DEFAULTS,
 };

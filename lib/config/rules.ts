@@ -1,6 +1,7 @@
 import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
 import { gunicornSizing, gunicornWorkersForMemory } from '../capacity/gunicorn';
 import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
+import { redisProblems, redisWarnings } from './redis-rules';
 import type { ConfigProblem } from './errors';
 import type { PlatformConfig, ResourcesConfig } from './schema';
 
@@ -114,6 +115,7 @@ export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
       fix: 'remove the flag and set superset.asyncQueries.enabled instead',
     });
   }
+  problems.push(...redisProblems(config));
   return problems;
 }
 
@@ -135,5 +137,6 @@ export function warnings(config: PlatformConfig): string[] {
         `${s.web.resources.memoryRequest} fits ${fit}: raise superset.web.resources.memoryRequest or set superset.web.gunicorn.workers.`,
     );
   }
+  out.push(...redisWarnings(config));
   return out;
 }

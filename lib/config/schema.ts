@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisSchema } from './redis-schema';
 
 // The typed shape of one environment after defaults are merged in.
 // Every object is strict: an unknown key is an error, never silently ignored.
@@ -133,6 +134,7 @@ export const platformSchema = z.strictObject({
     redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
   }).describe('names of the Secrets the platform reads (created out of band; see the Secrets contract)'),
   superset: supersetSchema,
+  redis: redisSchema.describe('redis-cache (Redis Cluster) and redis-queue (Sentinel or standalone)'),
 });
 
 export type PlatformConfig = z.infer<typeof platformSchema>;
