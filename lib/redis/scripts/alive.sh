@@ -3,6 +3,7 @@
 # at start) and MASTERDOWN (a replica whose primary is away) are alive: restarting would not help.
 # A wrong password (NOAUTH/WRONGPASS after a Secret rotation) fails, so the restart picks it up.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 port=${1:-$REDIS_PORT}

@@ -6,6 +6,7 @@
 # finish in time, FORCE promotes the replica without the primary's agreement (a cache can afford
 # the last few writes). A replica, or a primary without a live replica, just stops.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 : "${PRESTOP_TIMEOUT_SECONDS:=20}"

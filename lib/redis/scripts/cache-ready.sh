@@ -3,6 +3,7 @@
 # view (every slot covered by a reachable primary), and a replica's link to its primary is up
 # (so it has the data, and a failover to it loses nothing).
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 load_password

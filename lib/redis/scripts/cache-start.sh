@@ -7,6 +7,7 @@
 # node announces to the cluster. The server is started with that file's path only, so `ps`
 # shows no secret. Redis may rewrite this file (CONFIG REWRITE); it is regenerated at each start.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 : "${REDIS_CONF:=$SCRIPT_DIR/redis.conf}"
@@ -26,4 +27,6 @@ mkdir -p -- "$RUN_DIR"
 } | write_file "$RUN_DIR/redis.conf"
 
 log "starting $REDIS_SERVER as $POD_IP${ANNOUNCE_HOSTNAME:+ ($ANNOUNCE_HOSTNAME)}"
+# The server reads the password from the file above; it need not inherit it.
+unset REDISCLI_AUTH VALKEYCLI_AUTH
 exec "$REDIS_SERVER" "$RUN_DIR/redis.conf"

@@ -6,6 +6,7 @@
 # It touches HEARTBEAT_FILE after each round: the liveness probe restarts a stuck agent.
 # The Redis server never depends on the agent: a dead agent only delays healing.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 : "${CLUSTER_NODES:?CLUSTER_NODES must list every node as HOST:PORT}"

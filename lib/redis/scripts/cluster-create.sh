@@ -10,6 +10,7 @@
 #     attached, as a replica of the primary with the fewest replicas. Nothing else is touched.
 # Exit status: 0 done or nothing to do, 75 waiting for nodes (try again), 1 error.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 [ $# -ge 4 ] || die "usage: $0 REPLICAS_PER_SHARD HOST:PORT HOST:PORT HOST:PORT..."

@@ -9,6 +9,7 @@
 # update that node's address (same node id: slots, roles and data stay as they were).
 # Only a node that is already part of a cluster reaches out: creating it is cluster-create.sh's job.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 [ $# -ge 2 ] || die "usage: $0 SELF_HOST:PORT PEER_HOST:PORT..."

@@ -25,8 +25,9 @@ die() {
   exit 1
 }
 
-# Exports REDISCLI_AUTH from the mounted Secret. Refuses characters that would need escaping
-# in redis.conf, so the password can be written there verbatim between double quotes.
+# Exports the password from the mounted Secret as REDISCLI_AUTH (redis-cli) and VALKEYCLI_AUTH
+# (valkey-cli). Refuses characters that would need escaping in redis.conf, so the password can
+# be written there verbatim between double quotes.
 load_password() {
   [ -r "$REDIS_AUTH_FILE" ] || die "cannot read $REDIS_AUTH_FILE: is the password Secret mounted?"
   REDISCLI_AUTH=$(cat -- "$REDIS_AUTH_FILE")
@@ -34,7 +35,8 @@ load_password() {
   case "$REDISCLI_AUTH" in
     *[!A-Za-z0-9._~+/=:@%^,-]*) die "the password in $REDIS_AUTH_FILE has characters other than letters, digits and ._~+/=:@%^,- (generate it with: openssl rand -hex 32)" ;;
   esac
-  export REDISCLI_AUTH
+  VALKEYCLI_AUTH=$REDISCLI_AUTH
+  export REDISCLI_AUTH VALKEYCLI_AUTH
 }
 
 # rcli HOST PORT COMMAND... : one redis-cli call with a deadline. redis-cli exits 0 on error

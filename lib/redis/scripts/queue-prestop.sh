@@ -9,6 +9,7 @@
 #      reconnect to the new master, then retry.
 # A replica, or a primary without an online replica, just stops.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 : "${PRESTOP_TIMEOUT_SECONDS:=20}"

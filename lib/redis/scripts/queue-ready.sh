@@ -2,6 +2,7 @@
 # Readiness of a redis-queue node: a primary answers (its data is loaded); a replica's link to
 # its primary is up, so it holds the data and can be promoted without loss.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 load_password

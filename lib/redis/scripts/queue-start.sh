@@ -10,6 +10,7 @@
 #   3. else the first node (a brand-new deployment).
 # Sentinel corrects a wrong choice within seconds by sending REPLICAOF.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 : "${REDIS_CONF:=$SCRIPT_DIR/redis.conf}"
@@ -55,4 +56,6 @@ fi
   if [ -n "$replicaof" ]; then printf 'replicaof %s\n' "$replicaof"; fi
 } | write_file "$RUN_DIR/redis.conf"
 
+# The server reads the password from the file above; it need not inherit it.
+unset REDISCLI_AUTH VALKEYCLI_AUTH
 exec "$REDIS_SERVER" "$RUN_DIR/redis.conf"

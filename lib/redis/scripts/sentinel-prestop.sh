@@ -2,6 +2,7 @@
 # preStop of a Sentinel: stay up while the Redis node of this pod is still the primary (its own
 # preStop is handing over, and this Sentinel may be the one running the failover), bounded.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 : "${PRESTOP_TIMEOUT_SECONDS:=20}"

@@ -2,6 +2,7 @@
 # Readiness of a Sentinel: it answers and names the current master of MASTER_NAME. It does not
 # depend on the other Sentinels, so one lost pod never makes the others unready.
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 : "${SENTINEL_PORT:=26379}"

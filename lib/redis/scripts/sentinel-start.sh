@@ -9,6 +9,7 @@
 # The master to monitor: what the other Sentinels say, else the persisted state, else the
 # first node (a brand-new deployment).
 set -eu
+# shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"
 
 : "${SENTINEL_CONF:=$SCRIPT_DIR/sentinel.conf}"
@@ -62,4 +63,5 @@ if [ "$(persisted_master "$SENTINEL_STATE_FILE" "$MASTER_NAME" || true)" = "$mas
   fi
 } | write_file "$SENTINEL_STATE_FILE"
 
+unset REDISCLI_AUTH VALKEYCLI_AUTH
 exec "$REDIS_SERVER" "$SENTINEL_STATE_FILE" --sentinel
