@@ -29,4 +29,6 @@ mkdir -p -- "$RUN_DIR"
 log "starting $REDIS_SERVER as $POD_IP${ANNOUNCE_HOSTNAME:+ ($ANNOUNCE_HOSTNAME)}"
 # The server reads the password from the file above; it need not inherit it.
 unset REDISCLI_AUTH VALKEYCLI_AUTH
+# Files the server writes (snapshots, AOF, a rewritten config) are readable by this user only.
+umask 077
 exec "$REDIS_SERVER" "$RUN_DIR/redis.conf"

@@ -58,4 +58,6 @@ fi
 
 # The server reads the password from the file above; it need not inherit it.
 unset REDISCLI_AUTH VALKEYCLI_AUTH
+# Files the server writes (snapshots, AOF, a rewritten config) are readable by this user only.
+umask 077
 exec "$REDIS_SERVER" "$RUN_DIR/redis.conf"

@@ -64,4 +64,6 @@ if [ "$(persisted_master "$SENTINEL_STATE_FILE" "$MASTER_NAME" || true)" = "$mas
 } | write_file "$SENTINEL_STATE_FILE"
 
 unset REDISCLI_AUTH VALKEYCLI_AUTH
+# Files the server writes (snapshots, AOF, a rewritten config) are readable by this user only.
+umask 077
 exec "$REDIS_SERVER" "$SENTINEL_STATE_FILE" --sentinel

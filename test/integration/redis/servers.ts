@@ -140,7 +140,8 @@ export class Servers {
       if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     }
     await Promise.all(this.processes.map((p) => exited(p, 5000)));
-    fs.rmSync(this.root, { recursive: true, force: true });
+    // REDIS_IT_KEEP=1 keeps the folders (server logs) for a post-mortem.
+    if (!process.env.REDIS_IT_KEEP) fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
 
