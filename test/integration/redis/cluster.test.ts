@@ -1,10 +1,10 @@
-import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS } from '../../../environments';
 import { resolveEnvironment } from '../../../lib/config/load';
 import { buildObjects, find } from '../../helpers';
-import { exited, rewriteConf, seconds, Servers, sleep, Timings, waitFor } from './servers';
+import { CacheCluster } from './cache-cluster';
+import { exited, seconds, Servers, sleep, Timings, waitFor } from './servers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -17,60 +17,15 @@ const config = resolveEnvironment(ENV, ENVIRONMENTS[ENV]).config.redis.cache;
 const data: Record<string, string> = find(buildObjects(ENVIRONMENTS[ENV], ENV), 'ConfigMap', 'redis-cache-config').data;
 const NODES = config.shards * (config.replicasPerShard + 1);
 
-interface Node {
-  readonly index: number;
-  readonly dir: string;
-  port: number;
-  server?: ChildProcess;
-}
-
-interface ClusterNode {
-  id: string;
-  address: string;
-  port: number;
-  flags: string;
-  master: string;
-  epoch: string;
-  slots: string[];
-}
-
 describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf and scripts`, () => {
   const servers = new Servers();
   const timings = new Timings();
-  const scripts = servers.materialize('scripts', data);
-  const nodes: Node[] = Array.from({ length: NODES }, (_, index) => ({ index, dir: path.join(servers.root, `node-${index}`), port: 0 }));
-  const addresses = () => nodes.map((n) => `127.0.0.1:${n.port}`);
-  const script = (name: string) => path.join(scripts, name);
-
-  async function startNode(n: Node): Promise<void> {
-    fs.mkdirSync(n.dir, { recursive: true });
-    // Only addresses, ports and paths change; every other line is the ConfigMap's.
-    fs.writeFileSync(path.join(n.dir, 'redis.conf'), rewriteConf(data['redis.conf'], { bind: '127.0.0.1', port: String(n.port), dir: n.dir }));
-    n.server = servers.start(script('cache-start.sh'), {
-      REDIS_CONF: path.join(n.dir, 'redis.conf'),
-      RUN_DIR: path.join(n.dir, 'run'),
-      POD_IP: '127.0.0.1',
-      ANNOUNCE_HOSTNAME: `redis-cache-${n.index}.test`,
-    }, path.join(n.dir, 'server.log'));
-    await waitFor(`node ${n.index} to answer`, async () => (await servers.cli(n.port, 'PING')) === 'PONG', 20000);
-  }
-
-  async function clusterNodes(port: number): Promise<ClusterNode[]> {
-    return (await servers.cli(port, 'CLUSTER', 'NODES')).split('\n').filter(Boolean).map((line) => {
-      const f = line.split(' ');
-      const address = f[1].split('@')[0];
-      return { id: f[0], address, port: Number(address.split(':')[1]), flags: f[2], master: f[3], epoch: f[6], slots: f.slice(8) };
-    });
-  }
-
-  const primaries = async (port: number) => (await clusterNodes(port)).filter((n) => n.flags.includes('master') && n.slots.length > 0 && !n.flags.includes('fail'));
-  const ready = async (n: Node) => (await servers.script(script('cache-ready.sh'), [], { REDIS_PORT: String(n.port) })).code === 0;
-  const allReady = async () => (await Promise.all(nodes.map(ready))).every(Boolean);
-  const shardArgs = async (port: number) => (await primaries(port)).flatMap((p) => ['--shard', `${p.port}=${p.slots.join(',')}`]);
+  const cluster = new CacheCluster(servers, data, NODES);
+  const { nodes } = cluster;
 
   beforeAll(async () => {
-    for (const n of nodes) n.port = await servers.freePort(true);
-    await Promise.all(nodes.map(startNode));
+    await cluster.assignPorts();
+    await cluster.startAll();
   });
 
   afterAll(async () => {
@@ -98,10 +53,10 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
 
   test('cluster-create.sh: cluster_state ok, 16384 slots, 3 primaries each with its replica; a second run changes nothing', async () => {
     const started = Date.now();
-    const first = await servers.script(script('cluster-create.sh'), [String(config.replicasPerShard), ...addresses()]);
+    const first = await cluster.create(config.replicasPerShard);
     expect(first.code).toBe(0);
     expect(first.output).toContain('cluster created: 3 primaries, 1 replica(s) each');
-    await waitFor('every node ready (cluster ok, replicas linked)', allReady, 60000, 250);
+    await waitFor('every node ready (cluster ok, replicas linked)', () => cluster.allReady(), 60000, 250);
     timings.add('create the cluster (script) until every node is ready', seconds(Date.now() - started));
 
     for (const n of nodes) {
@@ -112,7 +67,7 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
       expect(info).toContain(`cluster_known_nodes:${NODES}`);
       expect(info).toContain(`cluster_size:${config.shards}`);
     }
-    const view = await clusterNodes(nodes[0].port);
+    const view = await cluster.view();
     const masters = view.filter((v) => v.flags.includes('master'));
     const replicas = view.filter((v) => v.flags.includes('slave'));
     expect(masters.map((m) => m.port).sort()).toEqual(nodes.slice(0, config.shards).map((n) => n.port).sort());
@@ -123,9 +78,9 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
       expect(masters.find((m) => m.id === r.master)!.port).toBe(nodes[k].port);
     }
 
-    const snapshot = async () => (await clusterNodes(nodes[0].port)).map((v) => `${v.id} ${v.address} ${v.flags} ${v.master} ${v.epoch} ${v.slots.join(',')}`).sort();
+    const snapshot = async () => (await cluster.view()).map((v) => `${v.id} ${v.address} ${v.flags} ${v.master} ${v.epoch} ${v.slots.join(',')}`).sort();
     const before = await snapshot();
-    const second = await servers.script(script('cluster-create.sh'), [String(config.replicasPerShard), ...addresses()]);
+    const second = await cluster.create(config.replicasPerShard);
     expect(second.code).toBe(0);
     expect(second.output).toBe('');
     expect(await snapshot()).toEqual(before);
@@ -135,13 +90,12 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
     const victim = nodes[1];
     const replica = nodes[config.shards + 1];
     const trigger = path.join(servers.root, 'kill-trigger');
-    const load = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...await shardArgs(nodes[0].port), '--trigger', trigger, '--settle', '3', '--max', '90']);
+    const load = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...await cluster.shardArgs(), '--trigger', trigger, '--settle', '3', '--max', '90']);
     await load.ready;
     await sleep(1000);
-    const killed = Date.now();
     victim.server!.kill('SIGKILL');
     fs.writeFileSync(trigger, '');
-    const promoted = await waitFor('the replica to be promoted', async () => (await servers.cli(replica.port, 'ROLE')).startsWith('master'), 60000, 50);
+    const promoted = await waitFor('the replica to be promoted', async () => (await cluster.role(replica.port)) === 'master', 60000, 50);
     const result = await load.result;
     const shard = result.shards[String(victim.port)];
     const others = Object.entries<any>(result.shards).filter(([name]) => name !== String(victim.port));
@@ -152,24 +106,23 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
     expect(shard.max_gap).toBeGreaterThan(1); // the outage was seen (its length is printed, not asserted)
     expect(shard.stuck).toBe(false);
     for (const [, s] of others) expect(s.errors).toBe(0);
-    await waitFor('every node to see the new primary', async () => (await primaries(nodes[0].port)).some((p) => p.port === replica.port), 10000);
-    void killed;
+    await waitFor('every node to see the new primary', async () => (await cluster.primaries()).some((p) => p.port === replica.port), 10000);
 
     // The killed node comes back (same address: no healing needed) as a replica of its successor.
-    await startNode(victim);
-    await waitFor('the old primary to rejoin as a replica', () => ready(victim), 60000, 250);
-    expect((await servers.cli(victim.port, 'ROLE')).split('\n')[0]).toBe('slave');
+    await cluster.startNode(victim);
+    await waitFor('the old primary to rejoin as a replica', () => cluster.ready(victim), 60000, 250);
+    expect(await cluster.role(victim.port)).toBe('slave');
   });
 
   test('preStop on a primary hands its slots to its replica first: no write fails', async () => {
-    const primary = (await primaries(nodes[0].port)).find((p) => p.port === nodes[2].port)!;
+    const primary = (await cluster.primaries()).find((p) => p.port === nodes[2].port)!;
     expect(primary).toBeDefined();
     const trigger = path.join(servers.root, 'prestop-trigger');
-    const load = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...await shardArgs(nodes[0].port), '--trigger', trigger, '--settle', '3', '--max', '60']);
+    const load = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...await cluster.shardArgs(), '--trigger', trigger, '--settle', '3', '--max', '60']);
     await load.ready;
     await sleep(1000);
     const started = Date.now();
-    const prestop = await servers.script(script('cache-prestop.sh'), ['127.0.0.1', String(primary.port)]);
+    const prestop = await servers.script(cluster.script('cache-prestop.sh'), ['127.0.0.1', String(primary.port)]);
     const took = Date.now() - started;
     fs.writeFileSync(trigger, '');
     const result = await load.result;
@@ -179,10 +132,23 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
 
     expect(prestop.code).toBe(0);
     expect(prestop.output).toMatch(/failover done: now a replica/);
-    expect((await servers.cli(primary.port, 'ROLE')).split('\n')[0]).toBe('slave');
+    expect(await cluster.role(primary.port)).toBe('slave');
     for (const s of Object.values<any>(result.shards)) expect(s.errors).toBe(0);
     // A replica's preStop does nothing.
-    expect((await servers.script(script('cache-prestop.sh'), ['127.0.0.1', String(primary.port)])).output).toMatch(/nothing to hand over/);
+    expect((await servers.script(cluster.script('cache-prestop.sh'), ['127.0.0.1', String(primary.port)])).output).toMatch(/nothing to hand over/);
+  });
+
+  test('a primary frozen for less than cluster-node-timeout is not failed over (no false failover)', async () => {
+    const primary = (await cluster.primaries())[0];
+    const pid = cluster.node(primary.port).server!.pid!;
+    const frozen = Math.round(0.7 * config.clusterNodeTimeoutMilliseconds);
+    process.kill(pid, 'SIGSTOP');
+    await sleep(frozen);
+    process.kill(pid, 'SIGCONT');
+    await sleep(2 * config.clusterNodeTimeoutMilliseconds);
+    timings.add('primary frozen (SIGSTOP) for 0.7 x the node timeout', `${seconds(frozen)}: ${(await cluster.role(primary.port)) === 'master' ? 'no failover' : 'FAILED OVER'}`);
+    expect(await cluster.role(primary.port)).toBe('master');
+    await waitFor('every node ready', () => cluster.allReady(), 30000, 250);
   });
 
   test('every node restarted at a new address: the cluster agents heal it, with the data intact', async () => {
@@ -193,14 +159,14 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
     const stopping = nodes.map((n) => exited(n.server!, 30000));
     for (const n of nodes) n.server!.kill('SIGTERM');
     await Promise.all(stopping);
-    for (const n of nodes) n.port = await servers.freePort(true);
+    await cluster.assignPorts();
     const started = Date.now();
-    await Promise.all(nodes.map(startNode));
+    await cluster.startAll();
 
     // The sidecar of every pod, as in the StatefulSet (pod 0's also runs cluster-create.sh).
     for (const n of nodes) {
-      servers.start(script('cluster-agent.sh'), {
-        CLUSTER_NODES: addresses().join(' '),
+      servers.start(cluster.script('cluster-agent.sh'), {
+        CLUSTER_NODES: cluster.addresses().join(' '),
         REPLICAS_PER_SHARD: String(config.replicasPerShard),
         POD_NAME: `redis-cache-${n.index}`,
         POD_IP: '127.0.0.1',
@@ -209,11 +175,10 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
         HEARTBEAT_FILE: path.join(n.dir, 'agent-heartbeat'),
       }, path.join(n.dir, 'agent.log'));
     }
-    const healed = await waitFor('every node ready again', allReady, 120000, 250);
+    await waitFor('every node ready again', () => cluster.allReady(), 120000, 250);
     timings.add('all nodes restarted at new addresses -> all ready (agents every 1 s)', seconds(Date.now() - started));
-    void healed;
 
-    const view = await clusterNodes(nodes[0].port);
+    const view = await cluster.view();
     expect(view.map((v) => v.port).sort()).toEqual(nodes.map((n) => n.port).sort());
     expect(view.filter((v) => v.flags.includes('slave'))).toHaveLength(config.shards * config.replicasPerShard);
     expect(await servers.cli(nodes[0].port, 'CLUSTER', 'INFO')).toContain('cluster_slots_ok:16384');
@@ -224,6 +189,6 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
     expect(agentLogs).toMatch(/cluster-heal: meet 127\.0\.0\.1:\d+ at 127\.0\.0\.1:\d+: OK/);
     expect(agentLogs).not.toContain(servers.password);
     // The agents' liveness check sees their heartbeats.
-    expect((await servers.script(script('agent-alive.sh'), ['10'], { HEARTBEAT_FILE: path.join(nodes[3].dir, 'agent-heartbeat') })).code).toBe(0);
+    expect((await servers.script(cluster.script('agent-alive.sh'), ['10'], { HEARTBEAT_FILE: path.join(nodes[3].dir, 'agent-heartbeat') })).code).toBe(0);
   });
 });

@@ -203,6 +203,19 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     expect((await servers.script(script('queue-prestop.sh'), ['127.0.0.1', String(primary.redisPort)], podEnv(primary))).output).toMatch(/not the primary/);
   });
 
+  test('a primary frozen for less than down-after-milliseconds is not failed over (no false failover)', async () => {
+    const before = await settled();
+    const pid = podOf(before).redis!.pid!;
+    const frozen = Math.round(0.6 * queue.downAfterMilliseconds);
+    process.kill(pid, 'SIGSTOP');
+    await sleep(frozen);
+    process.kill(pid, 'SIGCONT');
+    await sleep(queue.downAfterMilliseconds + 3000);
+    timings.add('primary frozen (SIGSTOP) for 0.6 x down-after', `${seconds(frozen)}: ${(await settled()) === before ? 'no failover' : 'FAILED OVER'}`);
+    expect(await waitFor('settled', async () => (await settled()) !== '', 30000, 250)).toBeGreaterThanOrEqual(0);
+    expect(await settled()).toBe(before);
+  });
+
   test('every pod restarted at once: the last primary (not pod 0) stays the primary, with its data', async () => {
     // Pod 0 is what a brand-new deployment picks: make sure the primary is elsewhere first.
     if ((await settled()) === `127.0.0.1:${pods[0].redisPort}`) {
