@@ -90,6 +90,13 @@ describe('superset_config.py', () => {
       expect(defaults.celery.result_backend_transport_options).toEqual(sentinelOptions);
     });
 
+    test('publishing a task retries through a failover (down-after 5 s + 5 s), not Celery\'s 0.6 s', () => {
+      // 12 rounds (0 + 0.5 + 10 x 1 s of waiting), each trying the 3 Sentinel URLs
+      expect(defaults.celery.task_publish_retry_policy).toEqual({ max_retries: 36, interval_start: 0, interval_step: 0.5, interval_max: 1 });
+      const slow = run(render({ redis: { queue: { downAfterMilliseconds: 15000, failoverTimeoutMilliseconds: 60000, replicas: 5 } } }));
+      expect(slow.celery.task_publish_retry_policy.max_retries).toBe(22 * 5);
+    });
+
     test('coordination as a RedisSentinelCache (Superset accepts only RedisCache or RedisSentinelCache there)', () => {
       expect(defaults.settings.DISTRIBUTED_COORDINATION_CONFIG).toEqual({
         CACHE_TYPE: 'RedisSentinelCache',
@@ -121,6 +128,7 @@ describe('superset_config.py', () => {
       expect(standalone.celery.broker_url).toBe('redis://:queue%2Fpw@redis-queue:6379/0');
       expect(standalone.celery.result_backend).toBe('redis://:queue%2Fpw@redis-queue:6379/1');
       expect(standalone.celery.broker_transport_options).toEqual({ visibility_timeout: 3600 });
+      expect(standalone.celery.task_publish_retry_policy).toEqual({ max_retries: 12, interval_start: 0, interval_step: 0.5, interval_max: 1 });
       expect(standalone.celery.result_backend_transport_options).toBeUndefined();
       expect(standalone.settings.DISTRIBUTED_COORDINATION_CONFIG).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_PORT: 6379, CACHE_REDIS_DB: 3 });
       expect(standalone.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_DB: 2 });

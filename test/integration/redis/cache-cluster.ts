@@ -32,7 +32,7 @@ export class CacheCluster {
    * @param count how many nodes
    * @param settings redis.conf lines to change besides bind/port/dir (only the timeout sweep does)
    */
-  constructor(private readonly servers: Servers, private readonly data: Record<string, string>, count: number, private readonly name = 'cache', private readonly settings: Record<string, string> = {}) {
+  constructor(private readonly servers: Servers, private readonly data: Record<string, string>, count: number, name = 'cache', private readonly settings: Record<string, string> = {}) {
     this.scripts = servers.materialize(`${name}-scripts`, data);
     this.nodes = Array.from({ length: count }, (_, index) => ({ index, dir: path.join(servers.root, `${name}-node-${index}`), port: 0 }));
   }

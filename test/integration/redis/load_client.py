@@ -5,6 +5,9 @@ kombu and limits use). The password comes from the REDIS_PASSWORD environment va
   cluster-verify --port P --count N              print {"missing": .., "wrong": ..}
   cluster-writes --port P --shard NAME=RANGES... a writer per shard (keys hashing into RANGES)
   sentinel-writes --sentinels H:P,.. --master M  RPUSH a sequence through the Sentinel client
+  celery-roundtrip --config superset_config.py --map NAME=ADDR,..
+                                                 publish and consume Celery-style messages with
+                                                 kombu, configured from the rendered CeleryConfig
 
 The *-writes modes write every INTERVAL seconds until the trigger file exists and SETTLE seconds
 passed without an error or a slow write (or MAX seconds), then print JSON statistics: successful
@@ -35,6 +38,8 @@ class Writer:
         self.ok = 0
         self.errors = 0
         self.error_kinds = {}
+        self.error_times = []
+        self.started = time.time()
         self.last_ok = None
         self.max_gap = 0.0
         self.last_trouble = 0.0
@@ -55,6 +60,8 @@ class Writer:
                 self.errors += 1
                 kind = type(error).__name__
                 self.error_kinds.setdefault(kind, str(error)[:120])
+                if len(self.error_times) < 20:
+                    self.error_times.append(round(time.time() - self.started, 2))
                 self.last_trouble = time.time()
             else:
                 self.in_flight_since = None
@@ -80,7 +87,7 @@ class Writer:
             self.max_gap = max(self.max_gap, time.time() - self.last_ok)
 
     def stats(self):
-        return {"ok": self.ok, "errors": self.errors, "error_kinds": self.error_kinds, "max_gap": round(self.max_gap, 3), "stuck": self.stuck}
+        return {"ok": self.ok, "errors": self.errors, "error_kinds": self.error_kinds, "max_gap": round(self.max_gap, 3), "stuck": self.stuck, "error_times": self.error_times}
 
 
 def drive(writers, args):
@@ -188,9 +195,80 @@ def sentinel_writes(args):
     print(json.dumps(result))
 
 
+def load_superset_config(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("superset_config", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def celery_roundtrip(args):
+    """Messages through kombu's Sentinel transport, exactly as CeleryConfig configures it (broker
+    URL, transport options, publish retry policy); only the Sentinel addresses are mapped."""
+    import socket
+
+    from kombu import Connection, Exchange, Queue
+
+    celery = load_superset_config(args.config).CeleryConfig
+    url = celery.broker_url
+    for pair in args.map.split(","):
+        name, address = pair.split("=")
+        url = url.replace("@%s/" % name, "@%s/" % address)
+    options = dict(celery.broker_transport_options)
+    policy = dict(getattr(celery, "task_publish_retry_policy", {"max_retries": 3}))
+    queue = Queue("it-roundtrip", Exchange("it-roundtrip", type="direct"), routing_key="it-roundtrip")
+    consumed = set()
+    stop = threading.Event()
+
+    def on_message(body, message):
+        consumed.add(body["seq"])
+        message.ack()
+
+    def consume():
+        # What a Celery worker does: reconnect (through the Sentinels) whenever the link breaks.
+        while not stop.is_set():
+            try:
+                with Connection(url, transport_options=options) as conn:
+                    with conn.Consumer(queue, callbacks=[on_message], accept=["json"]):
+                        while not stop.is_set():
+                            try:
+                                conn.drain_events(timeout=0.5)
+                            except socket.timeout:
+                                pass
+            except Exception:  # connection errors during the failover: reconnect
+                time.sleep(0.2)
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    connection = Connection(url, transport_options=options)
+    producer = connection.Producer()
+    published = []
+
+    def publish(seq):
+        producer.publish({"seq": seq}, exchange=queue.exchange, routing_key="it-roundtrip", declare=[queue], serializer="json", retry=True, retry_policy=policy)
+        published.append(seq)
+
+    writer = Writer("celery", publish, args.interval, args.slow)
+    result = drive([writer], args)
+    deadline = time.time() + 15
+    while time.time() < deadline and not set(published) <= consumed:
+        time.sleep(0.1)
+    stop.set()
+    consumer.join(timeout=5)
+    result.update(writer.stats())
+    result["published"] = len(published)
+    result["consumed"] = len(consumed & set(published))
+    result["retry_policy"] = policy
+    print(json.dumps(result))
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["cluster-fill", "cluster-verify", "cluster-writes", "sentinel-writes"])
+    parser.add_argument("mode", choices=["cluster-fill", "cluster-verify", "cluster-writes", "sentinel-writes", "celery-roundtrip"])
+    parser.add_argument("--config")
+    parser.add_argument("--map")
     parser.add_argument("--port", type=int)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--shard", action="append", default=[])
@@ -210,6 +288,7 @@ def main():
         "cluster-verify": cluster_verify,
         "cluster-writes": cluster_writes,
         "sentinel-writes": sentinel_writes,
+        "celery-roundtrip": celery_roundtrip,
     }[args.mode](args)
 
 

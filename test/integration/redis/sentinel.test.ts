@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ENVIRONMENTS } from '../../../environments';
 import { REDIS_QUEUE_SENTINEL } from '../../../lib/config/endpoints';
 import { resolveEnvironment } from '../../../lib/config/load';
+import { renderSupersetConfig } from '../../../lib/superset/config-py';
 import { buildObjects, find } from '../../helpers';
 import { exited, rewriteConf, seconds, Servers, sleep, Timings, waitFor } from './servers';
 
@@ -14,7 +15,9 @@ import { exited, rewriteConf, seconds, Servers, sleep, Timings, waitFor } from '
 // only knows the Sentinels, a planned handover (preStop), and a restart of every pod.
 
 const ENV = 'prod';
-const queue = resolveEnvironment(ENV, ENVIRONMENTS[ENV]).config.redis.queue;
+const platform = resolveEnvironment(ENV, ENVIRONMENTS[ENV]).config;
+const queue = platform.redis.queue;
+const STUBS = path.join(__dirname, '..', '..', 'fixtures', 'python-stubs');
 const data: Record<string, string> = find(buildObjects(ENVIRONMENTS[ENV], ENV), 'ConfigMap', 'redis-queue-config').data;
 const MASTER = REDIS_QUEUE_SENTINEL.masterName;
 
@@ -201,6 +204,47 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     await waitFor('everything settled again', async () => (await settled()) === result.master_after, 60000, 250);
     // A replica's preStop does nothing.
     expect((await servers.script(script('queue-prestop.sh'), ['127.0.0.1', String(primary.redisPort)], podEnv(primary))).output).toMatch(/not the primary/);
+  });
+
+  test('Celery on the Sentinel transport, configured by the rendered superset_config.py: no task lost through a hard kill', async () => {
+    const before = await settled();
+    const victim = podOf(before);
+    const configFile = path.join(servers.root, 'superset_config.py');
+    fs.writeFileSync(configFile, renderSupersetConfig(ENV, platform));
+    // The rendered Sentinel names, mapped to this test's addresses (the only change).
+    const map = pods.map((p) => `redis-queue-${p.index}.redis-queue-headless:26379=127.0.0.1:${p.sentinelPort}`).join(',');
+    const trigger = path.join(servers.root, 'celery-trigger');
+    const fake = 'not-a-secret-only-a-test-value-0123456789';
+    const load = servers.writes(['celery-roundtrip', '--config', configFile, '--map', map, '--trigger', trigger, '--settle', '3', '--max', '120'], {
+      PYTHONPATH: STUBS,
+      REDIS_QUEUE_PASSWORD: servers.password,
+      REDIS_CACHE_PASSWORD: fake,
+      SUPERSET_SECRET_KEY: fake,
+      GLOBAL_ASYNC_QUERIES_JWT_SECRET: fake,
+      DATABASE_USER: 'superset',
+      DATABASE_PASSWORD: fake,
+      DATABASE_HOST: 'localhost',
+      DATABASE_PORT: '5432',
+      DATABASE_NAME: 'superset',
+    });
+    await load.ready;
+    await sleep(1000);
+    victim.redis!.kill('SIGKILL');
+    fs.writeFileSync(trigger, '');
+    const result = await load.result;
+    timings.add('Celery publish through kill -9 (kombu, publish retry policy)', `longest wait ${result.max_gap.toFixed(2)} s, ${result.errors} failed publishes`);
+    timings.add('Celery messages published / consumed', `${result.published} / ${result.consumed}`);
+    if (result.errors) process.stdout.write(`publish errors: ${JSON.stringify(result)}\n`);
+
+    expect(result.stuck).toBe(false);
+    expect(result.errors).toBe(0); // the retry policy rides through the failover
+    expect(result.consumed).toBe(result.published);
+    expect(result.max_gap).toBeGreaterThan(1);
+
+    const after = await settledMaster(pods.filter((p) => p !== victim));
+    expect(after).not.toBe(before);
+    startRedis(victim);
+    await waitFor('everything settled again', async () => (await settled()) === after, 60000, 250);
   });
 
   test('a primary frozen for less than down-after-milliseconds is not failed over (no false failover)', async () => {

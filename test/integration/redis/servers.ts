@@ -108,9 +108,9 @@ export class Servers {
    * Starts a load_client.py *-writes run: `ready` resolves once its writers are running,
    * `result` with its JSON statistics when it ends (after the trigger file and the settle time).
    */
-  writes(args: string[]): { ready: Promise<void>; result: Promise<any> } { // eslint-disable-line @typescript-eslint/no-explicit-any
+  writes(args: string[], env: Record<string, string> = {}): { ready: Promise<void>; result: Promise<any> } { // eslint-disable-line @typescript-eslint/no-explicit-any
     const child = spawn(PYTHON, ['-u', LOAD_CLIENT, ...args], {
-      env: { PATH: process.env.PATH, REDIS_PASSWORD: this.password },
+      env: { PATH: process.env.PATH, REDIS_PASSWORD: this.password, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.processes.push(child);
