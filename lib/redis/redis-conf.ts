@@ -146,7 +146,7 @@ export function renderSentinelMasterConf(env: Environment): string {
     `sentinel monitor ${name} @MASTER_HOST@ @MASTER_PORT@ ${sentinelQuorum(q.replicas)}`,
     `sentinel down-after-milliseconds ${name} ${q.downAfterMilliseconds}`,
     `sentinel failover-timeout ${name} ${q.failoverTimeoutMilliseconds}`,
-    '# Replicas resync from the new primary one at a time, so one keeps serving throughout.',
+    '# After a failover the other replicas resync from the new primary one at a time (bounded load).',
     `sentinel parallel-syncs ${name} 1`,
     '',
   ].join('\n');
