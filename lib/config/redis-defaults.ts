@@ -32,7 +32,8 @@ export const REDIS_DEFAULTS: RedisConfig = {
     persistence: 'snapshot-on-shutdown',
     storage: { size: '2Gi' },
     antiAffinity: 'preferred',
-    agentResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '32Mi', memoryLimit: '32Mi' },
+    // sh, awk and valkey-cli (with --cluster while creating), plus the probes' processes.
+    agentResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
   },
   queue: {
     mode: 'sentinel',
@@ -44,6 +45,7 @@ export const REDIS_DEFAULTS: RedisConfig = {
     failoverTimeoutMilliseconds: 30000,
     storage: { size: '4Gi' },
     antiAffinity: 'preferred',
-    sentinelResources: { cpuRequest: '25m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '32Mi' },
+    // Sentinel itself needs ~10 MiB; the probes' valkey-cli processes count against the limit too.
+    sentinelResources: { cpuRequest: '25m', cpuLimit: '200m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
   },
 };
