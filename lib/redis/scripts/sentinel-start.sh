@@ -39,6 +39,19 @@ else
 fi
 log "monitoring $MASTER_NAME at $master (per $source)"
 
+# Sentinel refuses to start when the master's name does not resolve (resolve-hostnames). After a
+# restart of every pod, the master's pod may not have its IP (and DNS record) yet: wait a while
+# rather than crash-loop with a growing back-off.
+: "${MASTER_RESOLVE_SECONDS:=120}"
+deadline=$(($(date +%s) + MASTER_RESOLVE_SECONDS))
+until resolve "$(host_of "$master")" > /dev/null; do
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    log "$(host_of "$master") still does not resolve after ${MASTER_RESOLVE_SECONDS}s; starting anyway"
+    break
+  fi
+  sleep 2
+done
+
 # Learned state worth keeping: our identity and epochs always; what we knew about the master's
 # replicas and peers only if it is still the same master (else Sentinel rediscovers them).
 # state_lines "WORD..." [MASTER]: persisted lines "sentinel WORD ..." (for MASTER only, if given).
