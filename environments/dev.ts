@@ -36,4 +36,20 @@ export default defineEnvironment({
     defaultPoolSize: 10,
     reservePoolSize: 2,
   },
+  redis: {
+    // Still a real Redis Cluster (3 primaries, the minimum), so dev runs the same client and
+    // scripts as prod; no replicas: a lost pod empties a third of the cache, which dev can afford.
+    cache: {
+      replicasPerShard: 0,
+      resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '256Mi' },
+      storage: { size: '1Gi' },
+    },
+    // One primary with its volume: no failover in dev.
+    queue: {
+      mode: 'standalone',
+      replicas: 1,
+      resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '256Mi' },
+      storage: { size: '1Gi' },
+    },
+  },
 });

@@ -2,7 +2,8 @@ import { defineEnvironment } from './define';
 
 /**
  * Production: 2-CPU / 4-GiB web pods (5 gunicorn workers x 4 threads each) behind an HPA, an
- * interactive queue that scales with users, reports on their own queue, async queries on.
+ * interactive queue that scales with users, reports on their own queue, async queries on;
+ * a 6-pod Redis Cluster for the caches and a Sentinel-managed redis-queue.
  */
 export default defineEnvironment({
   monitoring: { enabled: true },
@@ -46,5 +47,21 @@ export default defineEnvironment({
     maxClientConn: 500,
     defaultPoolSize: 20,
     reservePoolSize: 5,
+  },
+  redis: {
+    // 3 primaries x 1 replica, 2.8 GiB of cache each (70 % of 4 GiB): 8.4 GiB in total.
+    // "required" anti-affinity: a lost node never takes a primary and its replica together
+    // (needs 6 schedulable nodes; a pod that does not fit stays Pending and says so).
+    cache: {
+      resources: { cpuRequest: '500m', cpuLimit: '1', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+      storage: { size: '8Gi' },
+      antiAffinity: 'required',
+    },
+    // 1 primary + 2 replicas + 3 Sentinels, one of each per node.
+    queue: {
+      resources: { cpuRequest: '500m', cpuLimit: '1', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+      storage: { size: '8Gi' },
+      antiAffinity: 'required',
+    },
   },
 });

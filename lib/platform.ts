@@ -17,6 +17,9 @@ import { PatroniStatefulSet } from './postgres/patroni-statefulset';
 import { Pgbouncer } from './postgres/pgbouncer';
 import { PostgresConfig } from './postgres/postgres-config';
 import { PostgresServices } from './postgres/postgres-services';
+import { redisFlows } from './redis/flows';
+import { RedisCache } from './redis/redis-cache';
+import { RedisQueue } from './redis/redis-queue';
 import { SupersetBeat } from './superset/beat';
 import { SupersetMigrateJob } from './superset/migrate-job';
 import { SupersetServiceAccount } from './superset/service-account';
@@ -38,6 +41,8 @@ export const CHARTS = {
   supersetConfig: '10-superset-config',
   postgres: '20-postgres',
   pgbouncer: '25-pgbouncer',
+  redisCache: '30-redis-cache',
+  redisQueue: '35-redis-queue',
   supersetMigrate: '40-superset-migrate',
   supersetWeb: '50-superset-web',
   supersetWorkers: '51-superset-workers',
@@ -54,7 +59,7 @@ export function buildPlatform(app: App, env: Environment): void {
   // Cluster-scoped: this chart must not stamp a namespace on its object.
   new PlatformNamespace(new Chart(app, CHARTS.namespace, { disableResourceNameHashes: true }), 'Namespace', { env });
 
-  new NetworkPolicies(chart(CHARTS.networkPolicies), 'NetworkPolicies', { env, flows: [...platformFlows(env), ...databaseFlows(env), ...opsFlows(env)] });
+  new NetworkPolicies(chart(CHARTS.networkPolicies), 'NetworkPolicies', { env, flows: [...platformFlows(env), ...databaseFlows(env), ...redisFlows(env), ...opsFlows(env)] });
   if (env.config.secrets.externalSecrets.enabled) new ExternalSecrets(chart(CHARTS.externalSecrets), 'ExternalSecrets', { env });
 
   const configChart = chart(CHARTS.supersetConfig);
@@ -80,6 +85,8 @@ export function buildPlatform(app: App, env: Environment): void {
     membersService: services.members,
   });
   new Pgbouncer(chart(CHARTS.pgbouncer), 'Pgbouncer', { env });
+  new RedisCache(chart(CHARTS.redisCache), 'RedisCache', { env });
+  new RedisQueue(chart(CHARTS.redisQueue), 'RedisQueue', { env });
 
   new SupersetMigrateJob(chart(CHARTS.supersetMigrate), 'Migrate', { context });
   new SupersetWeb(chart(CHARTS.supersetWeb), 'Web', { context });

@@ -2,6 +2,7 @@ import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from 
 import { EDGE_DEFAULTS, NETWORK_DEFAULTS } from './edge-schema';
 import { MONITORING_DEFAULTS } from './monitoring-schema';
 import { OPS_DEFAULTS } from './ops-schema';
+import { REDIS_DEFAULTS } from './redis-defaults';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
 
 /**
@@ -146,4 +147,5 @@ export const DEFAULTS: PlatformConfig = {
   postgres: POSTGRES_DEFAULTS,
   pgbouncer: PGBOUNCER_DEFAULTS,
   ops: OPS_DEFAULTS,
+  redis: REDIS_DEFAULTS,
 };

@@ -3,6 +3,7 @@ import { databaseProblems, databaseWarnings } from './database-rules';
 import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import { PLACEHOLDER_HOST } from './edge-schema';
 import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from './ops-schema';
+import { redisProblems, redisWarnings } from './redis-rules';
 import type { ConfigProblem } from './errors';
 import { resourceLimits } from './resource-rules';
 import { opsProblems, opsWarnings } from './ops-rules';
@@ -119,6 +120,7 @@ export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
   }
   problems.push(...databaseProblems(config));
   problems.push(...opsProblems(config));
+  problems.push(...redisProblems(config));
   return problems;
 }
 
@@ -148,5 +150,6 @@ export function warnings(config: PlatformConfig): string[] {
   }
   out.push(...databaseWarnings(config));
   out.push(...opsWarnings(config));
+  out.push(...redisWarnings(config));
   return out;
 }

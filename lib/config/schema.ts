@@ -4,6 +4,7 @@ import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from './databa
 import { edgeSchema, networkSchema } from './edge-schema';
 import { monitoringSchema } from './monitoring-schema';
 import { opsSchema } from './ops-schema';
+import { redisSchema } from './redis-schema';
 
 // The typed shape of one environment after defaults are merged in.
 // Every object is strict: an unknown key is an error, never silently ignored.
@@ -156,6 +157,7 @@ export const platformSchema = z.strictObject({
   postgres: postgresSchema.describe('PostgreSQL managed by Patroni (the metadata database)'),
   pgbouncer: pgbouncerSchema.describe('PgBouncer in front of the Patroni primary'),
   ops: opsSchema.describe('backups, restore checks and dashboard exports (CronJobs)'),
+  redis: redisSchema.describe('redis-cache (Redis Cluster) and redis-queue (Sentinel or standalone)'),
 });
 
 export type PlatformConfig = z.infer<typeof platformSchema>;

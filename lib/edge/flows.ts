@@ -1,4 +1,5 @@
-import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE, REDIS_QUEUE, SUPERSET_WEB } from '../config/endpoints';
+import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE, SUPERSET_WEB } from '../config/endpoints';
+import { redisQueueClientPorts } from '../redis/flows';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../ops/monitoring/statsd-exporter';
 
@@ -63,7 +64,7 @@ export function platformFlows(env: Environment): Flow[] {
     flows.push(
       tcp(component(c), component(pgbouncer), [PGBOUNCER.port], 'metadata database through PgBouncer'),
       tcp(component(c), component(redisCache), [REDIS_CACHE.port], 'Flask caches and SQL Lab results'),
-      tcp(component(c), component(redisQueue), [REDIS_QUEUE.port], 'Celery broker, coordination, async queries, rate limits'),
+      tcp(component(c), component(redisQueue), redisQueueClientPorts(env), 'Celery broker, coordination, async queries, rate limits (through Sentinel in sentinel mode)'),
     );
   }
   if (env.config.monitoring.enabled) {

@@ -1,4 +1,5 @@
-import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE, REDIS_QUEUE } from '../config/endpoints';
+import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE } from '../config/endpoints';
+import { redisQueueClientPorts } from '../redis/flows';
 import type { Environment } from '../config/load';
 import { Component, component, dataComponent, Flow, Peer } from '../edge/flows';
 
@@ -32,7 +33,7 @@ export function opsFlows(env: Environment): Flow[] {
     flows.push(
       tcp(component(exporter), component(dataComponent(env, 'pgbouncer')), [PGBOUNCER.port], 'superset export-dashboards reads the metadata database'),
       tcp(component(exporter), component(dataComponent(env, 'redis-cache')), [REDIS_CACHE.port], 'the Superset app connects its caches at start-up'),
-      tcp(component(exporter), component(dataComponent(env, 'redis-queue')), [REDIS_QUEUE.port], 'the Superset app connects Celery and rate limits at start-up'),
+      tcp(component(exporter), component(dataComponent(env, 'redis-queue')), redisQueueClientPorts(env), 'the Superset app connects Celery and rate limits at start-up'),
     );
     if (ops.dashboardExport.target === 'git') {
       flows.push(...ops.dashboardExport.git.sshEgress.map((g, i) =>

@@ -1,4 +1,4 @@
-import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB } from '../config/endpoints';
+import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels } from '../config/endpoints';
 import type { PlatformConfig } from '../config/schema';
 import { oauthEnvVar } from '../config/secrets';
 import { STATSD_UDP } from '../ops/monitoring/statsd-exporter';
@@ -63,6 +63,14 @@ SQLALCHEMY_ENGINE_OPTIONS = ${toPython(engineOptions)}
 `;
 }
 
+/**
+ * Client timeouts of the cache connections, seconds. redis-py waits forever by default, and a
+ * connection to the IP of a pod that just died can hang for minutes (no RST): with these a
+ * request that touches a failed shard fails fast and the caches fall back to the database.
+ * Every healthy node answers in milliseconds, and large values stream well within 3 s per read.
+ */
+export const CACHE_CLIENT_TIMEOUTS = { socket_connect_timeout: 2, socket_timeout: 3 } as const;
+
 function cacheSection(config: PlatformConfig): string {
   const c = config.superset.cache;
   const cluster = `${REDIS_CACHE.host}:${REDIS_CACHE.port}`;
@@ -72,6 +80,7 @@ function cacheSection(config: PlatformConfig): string {
     CACHE_REDIS_PASSWORD: pyExpr('_REDIS_CACHE_PASSWORD'),
     CACHE_KEY_PREFIX: prefix,
     CACHE_DEFAULT_TIMEOUT: timeout,
+    CACHE_OPTIONS: { ...CACHE_CLIENT_TIMEOUTS },
     ...extra,
   });
   return `
@@ -87,24 +96,108 @@ RESULTS_BACKEND = RedisClusterCache(
     password=_REDIS_CACHE_PASSWORD,
     key_prefix="superset_results_",
     default_timeout=${c.dataTimeoutSeconds},
+    socket_connect_timeout=${CACHE_CLIENT_TIMEOUTS.socket_connect_timeout},
+    socket_timeout=${CACHE_CLIENT_TIMEOUTS.socket_timeout},
 )
 `;
 }
 
-function redisQueueUrl(db: number): string {
-  return `"redis://:{password}@${REDIS_QUEUE.host}:${REDIS_QUEUE.port}/${db}".format(password=quote(_REDIS_QUEUE_PASSWORD, safe=""))`;
+const sentinelMode = (config: PlatformConfig) => config.redis.queue.mode === 'sentinel';
+
+/**
+ * How Celery, Superset's backends and the rate limiter reach redis-queue: one address, or (under
+ * Sentinel) the Sentinel of every pod, asked for the current primary of the master name.
+ */
+function redisQueuePrelude(config: PlatformConfig): string {
+  if (!sentinelMode(config)) {
+    return `
+# redis-queue is a single server behind the ${REDIS_QUEUE.host} Service.
+def _redis_queue_url(db):
+    return "redis://:{password}@${REDIS_QUEUE.host}:${REDIS_QUEUE.port}/{db}".format(password=quote(_REDIS_QUEUE_PASSWORD, safe=""), db=db)
+`;
+  }
+  const sentinels = redisQueueSentinels(config.redis.queue.replicas);
+  return `
+# redis-queue runs under Sentinel: clients ask the Sentinels (one per pod) for the current primary
+# of ${JSON.stringify(REDIS_QUEUE_SENTINEL.masterName)} and follow a failover by themselves. Sentinels and servers share the password.
+_REDIS_QUEUE_SENTINELS = [
+${sentinels.map((s) => `    (${JSON.stringify(s.host)}, ${s.port}),`).join('\n')}
+]
+_REDIS_QUEUE_MASTER = ${JSON.stringify(REDIS_QUEUE_SENTINEL.masterName)}
+
+
+def _redis_queue_url(db):
+    # Celery and kombu take one sentinel:// URL per Sentinel, separated by ";".
+    return ";".join(
+        "sentinel://:{password}@{host}:{port}/{db}".format(password=quote(_REDIS_QUEUE_PASSWORD, safe=""), host=host, port=port, db=db)
+        for host, port in _REDIS_QUEUE_SENTINELS
+    )
+
+
+# For kombu (broker) and Celery (results): which master to ask for, and the Sentinels' password.
+_REDIS_QUEUE_SENTINEL_OPTIONS = {"master_name": _REDIS_QUEUE_MASTER, "sentinel_kwargs": {"password": _REDIS_QUEUE_PASSWORD}}
+`;
 }
 
-/** Redis settings for Superset's own backends, which accept RedisCache but not a cluster. */
-function queueCache(db: number, prefix: string): Record<string, unknown> {
+/**
+ * Redis settings for Superset's own backends (coordination, async queries), which accept
+ * RedisCache or RedisSentinelCache but not a cluster.
+ */
+function queueCache(config: PlatformConfig, db: number, prefix: string): Record<string, unknown> {
+  if (!sentinelMode(config)) {
+    return {
+      CACHE_TYPE: 'RedisCache',
+      CACHE_REDIS_HOST: REDIS_QUEUE.host,
+      CACHE_REDIS_PORT: REDIS_QUEUE.port,
+      CACHE_REDIS_DB: db,
+      CACHE_REDIS_PASSWORD: pyExpr('_REDIS_QUEUE_PASSWORD'),
+      CACHE_KEY_PREFIX: prefix,
+    };
+  }
   return {
-    CACHE_TYPE: 'RedisCache',
-    CACHE_REDIS_HOST: REDIS_QUEUE.host,
-    CACHE_REDIS_PORT: REDIS_QUEUE.port,
-    CACHE_REDIS_DB: db,
+    CACHE_TYPE: 'RedisSentinelCache',
+    CACHE_REDIS_SENTINELS: pyExpr('_REDIS_QUEUE_SENTINELS'),
+    CACHE_REDIS_SENTINEL_MASTER: pyExpr('_REDIS_QUEUE_MASTER'),
+    CACHE_REDIS_SENTINEL_PASSWORD: pyExpr('_REDIS_QUEUE_PASSWORD'),
     CACHE_REDIS_PASSWORD: pyExpr('_REDIS_QUEUE_PASSWORD'),
+    // Superset 6.1's Sentinel backend does not pass this on to its own client (its keys land in
+    // db 0, see the README); flask-caching's part of the backend honours it.
+    CACHE_REDIS_DB: db,
     CACHE_KEY_PREFIX: prefix,
   };
+}
+
+/** Flask-Limiter storage: limits' redis+sentinel scheme; secrets go in the options, not the URI. */
+function rateLimitStorage(config: PlatformConfig): string {
+  if (!sentinelMode(config)) return `RATELIMIT_STORAGE_URI = _redis_queue_url(${REDIS_QUEUE_DB.rateLimits})\n`;
+  const hosts = redisQueueSentinels(config.redis.queue.replicas).map((s) => `${s.host}:${s.port}`).join(',');
+  const options = {
+    password: pyExpr('_REDIS_QUEUE_PASSWORD'),
+    db: REDIS_QUEUE_DB.rateLimits,
+    sentinel_kwargs: { password: pyExpr('_REDIS_QUEUE_PASSWORD') },
+    // Counters are read from the primary: a replica can lag behind the increments.
+    use_replicas: false,
+  };
+  return `RATELIMIT_STORAGE_URI = ${toPython(`redis+sentinel://${hosts}/${REDIS_QUEUE_SENTINEL.masterName}`)}
+RATELIMIT_STORAGE_OPTIONS = ${toPython(options)}
+`;
+}
+
+/**
+ * Celery's publish retry policy: sending a task keeps retrying through a redis-queue failover
+ * instead of failing the web request. Celery's default (3 retries within 0.6 s) gives up long
+ * before Sentinel has promoted a replica (measured: ~6 s at down-after 5 s); this covers
+ * down-after plus 5 s (a single server: 10 s, a container restart).
+ */
+export function publishRetryPolicy(config: PlatformConfig): Record<string, number> {
+  const q = config.redis.queue;
+  const windowSeconds = (q.mode === 'sentinel' ? q.downAfterMilliseconds + 5000 : 10000) / 1000;
+  // kombu waits 0, 0.5, then 1 s between rounds: n rounds cover 0.5 + (n - 2) seconds. With one
+  // sentinel:// URL per Sentinel, kombu sleeps only after trying every URL (measured: 12 retries
+  // over 3 URLs gave up after 2.5 s), so a round costs one retry per Sentinel.
+  const rounds = Math.ceil(windowSeconds - 0.5) + 2;
+  const perRound = q.mode === 'sentinel' ? q.replicas : 1;
+  return { max_retries: rounds * perRound, interval_start: 0, interval_step: 0.5, interval_max: 1 };
 }
 
 function celerySection(config: PlatformConfig): string {
@@ -113,19 +206,25 @@ function celerySection(config: PlatformConfig): string {
   for (const [queue, q] of Object.entries(s.workers)) {
     for (const pattern of q.routes) routes[pattern] = { queue };
   }
+  const visibility = Math.max(3600, ...Object.values(s.workers).map((q) => q.taskTimeLimitSeconds * 2));
+  const transport = sentinelMode(config)
+    ? `    broker_transport_options = {**_REDIS_QUEUE_SENTINEL_OPTIONS, "visibility_timeout": ${visibility}}
+    result_backend_transport_options = dict(_REDIS_QUEUE_SENTINEL_OPTIONS)`
+    : `    broker_transport_options = {"visibility_timeout": ${visibility}}`;
   return `
 # Celery, the coordination backend and async-query events use redis-queue: Celery and these
 # backends cannot use Redis Cluster.
 _REDIS_QUEUE_PASSWORD = _required_env("REDIS_QUEUE_PASSWORD")
-
+${redisQueuePrelude(config)}
 
 class CeleryConfig(SupersetCeleryConfig):
     # Inherits Superset's imports, task annotations and beat_schedule (reports.scheduler every
     # minute, reports.prune_log daily): dropping them silently stops alerts and reports.
-    broker_url = ${redisQueueUrl(REDIS_QUEUE_DB.celeryBroker)}
-    result_backend = ${redisQueueUrl(REDIS_QUEUE_DB.celeryResults)}
+    broker_url = _redis_queue_url(${REDIS_QUEUE_DB.celeryBroker})
+    result_backend = _redis_queue_url(${REDIS_QUEUE_DB.celeryResults})
     broker_connection_retry_on_startup = True
-    broker_transport_options = {"visibility_timeout": ${Math.max(3600, ...Object.values(s.workers).map((q) => q.taskTimeLimitSeconds * 2))}}
+${transport}
+    task_publish_retry_policy = ${toPython(publishRetryPolicy(config), 1)}
     result_expires = 86400
     task_default_queue = ${toPython(s.defaultQueue)}
     task_routes = ${toPython(routes, 1)}
@@ -133,9 +232,8 @@ class CeleryConfig(SupersetCeleryConfig):
 
 
 CELERY_CONFIG = CeleryConfig
-DISTRIBUTED_COORDINATION_CONFIG = ${toPython(queueCache(REDIS_QUEUE_DB.coordination, 'superset_coordination_'))}
-RATELIMIT_STORAGE_URI = ${redisQueueUrl(REDIS_QUEUE_DB.rateLimits)}
-`;
+DISTRIBUTED_COORDINATION_CONFIG = ${toPython(queueCache(config, REDIS_QUEUE_DB.coordination, 'superset_coordination_'))}
+${rateLimitStorage(config)}`;
 }
 
 function asyncQueriesSection(config: PlatformConfig): string {
@@ -148,7 +246,7 @@ GLOBAL_ASYNC_QUERIES_POLLING_DELAY = ${a.pollingDelayMilliseconds}
 GLOBAL_ASYNC_QUERIES_JWT_SECRET = _required_env("GLOBAL_ASYNC_QUERIES_JWT_SECRET")
 GLOBAL_ASYNC_QUERIES_JWT_COOKIE_SECURE = True
 GLOBAL_ASYNC_QUERIES_JWT_COOKIE_SAMESITE = "Lax"
-GLOBAL_ASYNC_QUERIES_CACHE_BACKEND = ${toPython(queueCache(REDIS_QUEUE_DB.asyncQueries, 'superset_async_'))}
+GLOBAL_ASYNC_QUERIES_CACHE_BACKEND = ${toPython(queueCache(config, REDIS_QUEUE_DB.asyncQueries, 'superset_async_'))}
 `;
 }
 

@@ -20,7 +20,7 @@ function endpointsOf(objects: readonly KubeObject[]): Endpoint[] {
   ];
 }
 
-const PODS = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'superset-migrate', 'pgbouncer', 'postgres', 'pg-backup', 'pg-restore-check', 'dashboard-export'];
+const PODS = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'superset-migrate', 'pgbouncer', 'postgres', 'redis-cache', 'redis-queue', 'pg-backup', 'pg-restore-check', 'dashboard-export'];
 /** The ops CronJobs reach object storage (default: anywhere on 443) and the Git server (anywhere on 22). */
 const opsExternalFlows = ['internet', 'warehouse'].flatMap((host) => [
   `pg-backup -> ${host}:443/TCP`, `pg-restore-check -> ${host}:443/TCP`, `dashboard-export -> ${host}:22/TCP`,
@@ -39,6 +39,10 @@ const databaseFlows = [
   'superset-migrate -> postgres:5432/TCP',
   'pg-backup -> postgres:5432/TCP',
 ];
+/** Caches on redis-cache; Celery and the rest on redis-queue, whose clients first ask a Sentinel (26379). */
+const redisFlows = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'dashboard-export'].flatMap((p) => [
+  `${p} -> redis-cache:6379/TCP`, `${p} -> redis-queue:6379/TCP`, `${p} -> redis-queue:26379/TCP`,
+]);
 
 describe('NetworkPolicies: the allowed-flow graph equals the intended graph', () => {
   test('prod: ingress controller -> web, DNS for everyone, ops to object storage and Git, nothing else among the pods that exist', () => {
@@ -46,6 +50,7 @@ describe('NetworkPolicies: the allowed-flow graph equals the intended graph', ()
     expect(allowedGraph(objects, endpointsOf(objects))).toEqual([
       'ingress-controller -> superset-web:8088/TCP',
       ...databaseFlows,
+      ...redisFlows,
       ...dnsFlows,
       ...opsExternalFlows,
       ...kubernetesApiFlows,

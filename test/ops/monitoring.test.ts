@@ -53,6 +53,8 @@ describe('monitoring', () => {
     expect(allowedGraph(objects, endpoints).filter((e) => e.startsWith('prometheus'))).toEqual([
       'prometheus -> pgbouncer:9127/TCP',
       'prometheus -> postgres:8008/TCP',
+      'prometheus -> redis-cache:9121/TCP',
+      'prometheus -> redis-queue:9121/TCP',
       'prometheus -> superset-web:9102/TCP',
       'prometheus -> superset-worker-interactive:9102/TCP',
       'prometheus -> superset-worker-reports:9102/TCP',

@@ -204,7 +204,7 @@ describe('NetworkPolicies of the ops CronJobs', () => {
 
   test('dashboard-export reaches PgBouncer, the Redis services Superset connects at start-up, and the Git server', () => {
     expect(egress('dashboard-export')).toEqual([
-      { to: 'pgbouncer', ports: [6432] }, { to: 'redis-cache', ports: [6379] }, { to: 'redis-queue', ports: [6379] }, { to: '140.82.112.0/20', ports: [22] },
+      { to: 'pgbouncer', ports: [6432] }, { to: 'redis-cache', ports: [6379] }, { to: 'redis-queue', ports: [6379, 26379] }, { to: '140.82.112.0/20', ports: [22] },
     ]);
   });
 

@@ -49,6 +49,9 @@ describe('policy rules', () => {
     ['resources-set', 'Deployment', 'superset-web', (o) => { delete web(o).initContainers[0].resources.limits.memory; }, /init container "wait-for-migrations": no memory limit/],
     ['probes', 'Deployment', 'superset-worker-interactive', (o) => { delete webContainer(o).livenessProbe; }, /container "worker": no livenessProbe/],
     ['probes', 'Deployment', 'superset-web', (o) => { delete webContainer(o).readinessProbe; }, /behind a Service but no readinessProbe/],
+    ['probes', 'StatefulSet', 'redis-cache', (o) => { delete web(o).containers.find((c: any) => c.name === 'metrics').readinessProbe; }, /StatefulSet superset-test\/redis-cache: container "metrics": behind a Service but no readinessProbe/],
+    ['probes', 'Service', 'redis-cache', (o) => { o.spec.ports[0].targetPort = 7000; }, /StatefulSet superset-test\/redis-cache: container "cluster-agent": behind a Service but no readinessProbe/],
+    ['probes', 'StatefulSet', 'redis-queue', (o) => { delete web(o).containers.find((c: any) => c.name === 'sentinel').livenessProbe; }, /container "sentinel": no livenessProbe/],
     ['pinned-images', 'Deployment', 'superset-beat', (o) => { webContainer(o).image = 'apache/superset:latest'; }, /image "apache\/superset:latest" is not pinned/],
     ['pinned-images', 'Deployment', 'superset-beat', (o) => { webContainer(o).image = 'registry:5000/superset'; }, /image "registry:5000\/superset" is not pinned/],
     ['pinned-images', 'Deployment', 'superset-beat', (o) => { delete webContainer(o).imagePullPolicy; }, /imagePullPolicy is not set/],
@@ -70,6 +73,16 @@ describe('policy rules', () => {
       .toEqual(['Namespace superset-test: no default-deny NetworkPolicy for ingress and egress']);
     expect(violationsOf(valid.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'superset-beat')), 'network-policy-coverage'))
       .toEqual(['Deployment superset-test/superset-beat: its pods are selected by no component NetworkPolicy (all their traffic is denied)']);
+  });
+
+  test('readiness is required of the containers a Service sends traffic to, not of sidecars that serve nothing', () => {
+    const agent = (objects: KubeObject[]) => (objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'redis-cache') as any).spec.template.spec.containers.find((c: any) => c.name === 'cluster-agent');
+    expect(agent(valid).readinessProbe).toBeUndefined();
+    expect(violationsOf(valid, 'probes')).toEqual([]);
+    // Give the agent a port the headless Service targets: now it serves, and must say when it is ready.
+    const served = withChange('Service', 'redis-cache-headless', (o) => { o.spec.ports.push({ name: 'agent', port: 7001, targetPort: 'agent' }); });
+    agent(served).ports = [{ name: 'agent', containerPort: 7001 }];
+    expect(violationsOf(served, 'probes')).toEqual(['StatefulSet superset-test/redis-cache: container "cluster-agent": behind a Service but no readinessProbe']);
   });
 
   test('a rendered Secret with values is caught', () => {

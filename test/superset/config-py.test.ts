@@ -62,8 +62,6 @@ describe('superset_config.py', () => {
     expect(defaults.celery_bases[0]).toBe('superset.config.CeleryConfig');
     expect(Object.keys(defaults.celery.beat_schedule)).toEqual(['reports.scheduler', 'reports.prune_log']);
     expect(defaults.celery.imports).toContain('superset.tasks.scheduler');
-    expect(defaults.celery.broker_url).toBe('redis://:queue%2Fpw@redis-queue:6379/0');
-    expect(defaults.celery.result_backend).toBe('redis://:queue%2Fpw@redis-queue:6379/1');
     expect(defaults.celery.task_default_queue).toBe('interactive');
     expect(defaults.celery.task_routes['sql_lab.get_sql_results']).toEqual({ queue: 'interactive' });
     expect(defaults.celery.task_routes['reports.*']).toEqual({ queue: 'reports' });
@@ -73,15 +71,70 @@ describe('superset_config.py', () => {
     const caches = ['CACHE_CONFIG', 'DATA_CACHE_CONFIG', 'FILTER_STATE_CACHE_CONFIG', 'EXPLORE_FORM_DATA_CACHE_CONFIG', 'THUMBNAIL_CACHE_CONFIG'].map((k) => defaults.settings[k]);
     for (const c of caches) {
       expect(c).toMatchObject({ CACHE_TYPE: 'RedisClusterCache', CACHE_REDIS_CLUSTER: 'redis-cache:6379', CACHE_REDIS_PASSWORD: 'cache-pw' });
+      expect(c.CACHE_OPTIONS).toEqual({ socket_connect_timeout: 2, socket_timeout: 3 });
     }
     const prefixes = [...caches.map((c) => c.CACHE_KEY_PREFIX), defaults.results_backend.key_prefix];
     expect(new Set(prefixes).size).toBe(6);
-    expect(defaults.results_backend).toMatchObject({ type: 'RedisClusterCache', cluster: 'redis-cache:6379', password: 'cache-pw' });
+    expect(defaults.results_backend).toMatchObject({ type: 'RedisClusterCache', cluster: 'redis-cache:6379', password: 'cache-pw', socket_connect_timeout: 2, socket_timeout: 3 });
     expect(defaults.settings.DATA_CACHE_CONFIG.CACHE_DEFAULT_TIMEOUT).toBe(3600);
   });
 
-  test('coordination on redis-queue as a plain RedisCache (Superset rejects a cluster there)', () => {
-    expect(defaults.settings.DISTRIBUTED_COORDINATION_CONFIG).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_PORT: 6379, CACHE_REDIS_DB: 3 });
+  describe('redis-queue under Sentinel (the default)', () => {
+    const sentinels = [0, 1, 2].map((i) => `redis-queue-${i}.redis-queue-headless:26379`);
+
+    test('Celery broker and results on the Sentinel transport: one sentinel:// URL per Sentinel, password escaped', () => {
+      expect(defaults.celery.broker_url).toBe(sentinels.map((s) => `sentinel://:queue%2Fpw@${s}/0`).join(';'));
+      expect(defaults.celery.result_backend).toBe(sentinels.map((s) => `sentinel://:queue%2Fpw@${s}/1`).join(';'));
+      const sentinelOptions = { master_name: 'redis-queue', sentinel_kwargs: { password: 'queue/pw' } };
+      expect(defaults.celery.broker_transport_options).toEqual({ ...sentinelOptions, visibility_timeout: 3600 });
+      expect(defaults.celery.result_backend_transport_options).toEqual(sentinelOptions);
+    });
+
+    test('publishing a task retries through a failover (down-after 5 s + 5 s), not Celery\'s 0.6 s', () => {
+      // 12 rounds (0 + 0.5 + 10 x 1 s of waiting), each trying the 3 Sentinel URLs
+      expect(defaults.celery.task_publish_retry_policy).toEqual({ max_retries: 36, interval_start: 0, interval_step: 0.5, interval_max: 1 });
+      const slow = run(render({ redis: { queue: { downAfterMilliseconds: 15000, failoverTimeoutMilliseconds: 60000, replicas: 5 } } }));
+      expect(slow.celery.task_publish_retry_policy.max_retries).toBe(22 * 5);
+    });
+
+    test('coordination as a RedisSentinelCache (Superset accepts only RedisCache or RedisSentinelCache there)', () => {
+      expect(defaults.settings.DISTRIBUTED_COORDINATION_CONFIG).toEqual({
+        CACHE_TYPE: 'RedisSentinelCache',
+        CACHE_REDIS_SENTINELS: sentinels.map((s) => [s.split(':')[0], 26379]),
+        CACHE_REDIS_SENTINEL_MASTER: 'redis-queue',
+        CACHE_REDIS_SENTINEL_PASSWORD: 'queue/pw',
+        CACHE_REDIS_PASSWORD: 'queue/pw',
+        CACHE_REDIS_DB: 3,
+        CACHE_KEY_PREFIX: 'superset_coordination_',
+      });
+    });
+
+    test('rate limits through limits\' redis+sentinel scheme, secrets in the options (never in the URI), reads on the primary', () => {
+      expect(defaults.settings.RATELIMIT_STORAGE_URI).toBe(`redis+sentinel://${sentinels.join(',')}/redis-queue`);
+      expect(defaults.settings.RATELIMIT_STORAGE_OPTIONS).toEqual({ password: 'queue/pw', db: 4, sentinel_kwargs: { password: 'queue/pw' }, use_replicas: false });
+    });
+
+    test('the Sentinel list follows redis.queue.replicas', () => {
+      const five = run(render({ redis: { queue: { replicas: 5 } } }));
+      expect(five.settings.DISTRIBUTED_COORDINATION_CONFIG.CACHE_REDIS_SENTINELS).toHaveLength(5);
+      expect(five.celery.broker_url.split(';')).toHaveLength(5);
+    });
+  });
+
+  describe('redis-queue standalone (dev)', () => {
+    const standalone = run(render({ superset: { asyncQueries: { enabled: true } }, redis: { queue: { mode: 'standalone', replicas: 1 } } }));
+
+    test('Celery, coordination, async queries and rate limits on the redis-queue Service', () => {
+      expect(standalone.celery.broker_url).toBe('redis://:queue%2Fpw@redis-queue:6379/0');
+      expect(standalone.celery.result_backend).toBe('redis://:queue%2Fpw@redis-queue:6379/1');
+      expect(standalone.celery.broker_transport_options).toEqual({ visibility_timeout: 3600 });
+      expect(standalone.celery.task_publish_retry_policy).toEqual({ max_retries: 12, interval_start: 0, interval_step: 0.5, interval_max: 1 });
+      expect(standalone.celery.result_backend_transport_options).toBeUndefined();
+      expect(standalone.settings.DISTRIBUTED_COORDINATION_CONFIG).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_PORT: 6379, CACHE_REDIS_DB: 3 });
+      expect(standalone.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_DB: 2 });
+      expect(standalone.settings.RATELIMIT_STORAGE_URI).toBe('redis://:queue%2Fpw@redis-queue:6379/4');
+      expect(standalone.settings.RATELIMIT_STORAGE_OPTIONS).toBeUndefined();
+    });
   });
 
   test('security behind the proxy', () => {
@@ -121,7 +174,7 @@ describe('superset_config.py', () => {
     expect(on.settings.FEATURE_FLAGS.GLOBAL_ASYNC_QUERIES).toBe(true);
     expect(on.settings.GLOBAL_ASYNC_QUERIES_POLLING_DELAY).toBe(1000);
     expect(on.settings.GLOBAL_ASYNC_QUERIES_JWT_SECRET).toBe('x'.repeat(32));
-    expect(on.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_DB: 2 });
+    expect(on.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND).toMatchObject({ CACHE_TYPE: 'RedisSentinelCache', CACHE_REDIS_SENTINEL_MASTER: 'redis-queue', CACHE_REDIS_DB: 2, CACHE_KEY_PREFIX: 'superset_async_' });
   });
 
   test('login: database accounts by default, OIDC providers with credentials from the environment', () => {

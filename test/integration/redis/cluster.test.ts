@@ -1,0 +1,194 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ENVIRONMENTS } from '../../../environments';
+import { resolveEnvironment } from '../../../lib/config/load';
+import { buildObjects, find } from '../../helpers';
+import { CacheCluster } from './cache-cluster';
+import { exited, seconds, Servers, sleep, Timings, waitFor } from './servers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+// redis-cache as prod runs it: redis.conf and the scripts from the synthesized ConfigMap,
+// six real servers (3 primaries x 1 replica), our creation script, a hard kill, a preStop
+// handover, and a restart of every node at new addresses healed by the cluster agents.
+
+const ENV = 'prod';
+const config = resolveEnvironment(ENV, ENVIRONMENTS[ENV]).config.redis.cache;
+const data: Record<string, string> = find(buildObjects(ENVIRONMENTS[ENV], ENV), 'ConfigMap', 'redis-cache-config').data;
+const NODES = config.shards * (config.replicasPerShard + 1);
+
+describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf and scripts`, () => {
+  const servers = new Servers();
+  const timings = new Timings();
+  const cluster = new CacheCluster(servers, data, NODES);
+  const { nodes } = cluster;
+
+  beforeAll(async () => {
+    await cluster.assignPorts();
+    await cluster.startAll();
+  });
+
+  afterAll(async () => {
+    await servers.stopAll();
+    timings.print(`redis-cache (${ENV}: ${config.shards} shards x ${config.replicasPerShard} replica, cluster-node-timeout ${config.clusterNodeTimeoutMilliseconds} ms)`);
+  });
+
+  test('the generated config is what runs: cluster mode, node timeout, no full coverage, maxmemory below the limit, LRU', async () => {
+    const get = async (key: string) => (await servers.cli(nodes[0].port, 'CONFIG', 'GET', key)).split('\n')[1];
+    expect(await get('cluster-enabled')).toBe('yes');
+    expect(await get('cluster-node-timeout')).toBe(String(config.clusterNodeTimeoutMilliseconds));
+    expect(await get('cluster-require-full-coverage')).toBe('no');
+    expect(await get('maxmemory-policy')).toBe('allkeys-lru');
+    expect(Number(await get('maxmemory'))).toBe(Math.floor((4 * 2 ** 30 * 0.7) / 2 ** 20) * 2 ** 20);
+    expect(await get('shutdown-on-sigterm')).toBe('save');
+    // The password works, and is neither on the server's command line nor in its environment.
+    expect(await servers.cli(nodes[0].port, 'PING')).toBe('PONG');
+    for (const n of nodes) {
+      expect(fs.readFileSync(`/proc/${n.server!.pid}/cmdline`, 'utf8')).not.toContain(servers.password);
+      expect(fs.readFileSync(`/proc/${n.server!.pid}/environ`, 'utf8')).not.toContain(servers.password);
+    }
+    // It is in the in-memory runtime file, readable by its owner only.
+    expect(fs.statSync(path.join(nodes[0].dir, 'run', 'redis.conf')).mode & 0o077).toBe(0);
+  });
+
+  test('cluster-create.sh: cluster_state ok, 16384 slots, 3 primaries each with its replica; a second run changes nothing', async () => {
+    const started = Date.now();
+    const first = await cluster.create(config.replicasPerShard);
+    expect(first.code).toBe(0);
+    expect(first.output).toContain('cluster created: 3 primaries, 1 replica(s) each');
+    await waitFor('every node ready (cluster ok, replicas linked)', () => cluster.allReady(), 60000, 250);
+    timings.add('create the cluster (script) until every node is ready', seconds(Date.now() - started));
+
+    for (const n of nodes) {
+      const info = await servers.cli(n.port, 'CLUSTER', 'INFO');
+      expect(info).toContain('cluster_state:ok');
+      expect(info).toContain('cluster_slots_assigned:16384');
+      expect(info).toContain('cluster_slots_ok:16384');
+      expect(info).toContain(`cluster_known_nodes:${NODES}`);
+      expect(info).toContain(`cluster_size:${config.shards}`);
+    }
+    const view = await cluster.view();
+    const masters = view.filter((v) => v.flags.includes('master'));
+    const replicas = view.filter((v) => v.flags.includes('slave'));
+    expect(masters.map((m) => m.port).sort()).toEqual(nodes.slice(0, config.shards).map((n) => n.port).sort());
+    expect(replicas).toHaveLength(config.shards * config.replicasPerShard);
+    // The deterministic layout: node S+k replicates node k.
+    for (const r of replicas) {
+      const k = nodes.findIndex((n) => n.port === r.port) - config.shards;
+      expect(masters.find((m) => m.id === r.master)!.port).toBe(nodes[k].port);
+    }
+
+    const snapshot = async () => (await cluster.view()).map((v) => `${v.id} ${v.address} ${v.flags} ${v.master} ${v.epoch} ${v.slots.join(',')}`).sort();
+    const before = await snapshot();
+    const second = await cluster.create(config.replicasPerShard);
+    expect(second.code).toBe(0);
+    expect(second.output).toBe('');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test('a hard-killed primary: its replica takes over; only its shard pauses, the others see no error', async () => {
+    const victim = nodes[1];
+    const replica = nodes[config.shards + 1];
+    const trigger = path.join(servers.root, 'kill-trigger');
+    const load = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...await cluster.shardArgs(), '--trigger', trigger, '--settle', '3', '--max', '90']);
+    await load.ready;
+    await sleep(1000);
+    victim.server!.kill('SIGKILL');
+    fs.writeFileSync(trigger, '');
+    const promoted = await waitFor('the replica to be promoted', async () => (await cluster.role(replica.port)) === 'master', 60000, 50);
+    const result = await load.result;
+    const shard = result.shards[String(victim.port)];
+    const others = Object.entries<any>(result.shards).filter(([name]) => name !== String(victim.port));
+    timings.add('kill -9 primary -> replica promoted', seconds(promoted));
+    timings.add('write outage on the killed shard (longest gap between writes)', `${shard.max_gap.toFixed(2)} s (${shard.errors} failed writes)`);
+    timings.add('errors on the other shards', `${others.map(([, s]) => s.errors).join(' + ')} (longest gap ${Math.max(...others.map(([, s]) => s.max_gap)).toFixed(2)} s)`);
+
+    expect(shard.max_gap).toBeGreaterThan(1); // the outage was seen (its length is printed, not asserted)
+    expect(shard.stuck).toBe(false);
+    for (const [, s] of others) expect(s.errors).toBe(0);
+    await waitFor('every node to see the new primary', async () => (await cluster.primaries()).some((p) => p.port === replica.port), 10000);
+
+    // The killed node comes back (same address: no healing needed) as a replica of its successor.
+    await cluster.startNode(victim);
+    await waitFor('the old primary to rejoin as a replica', () => cluster.ready(victim), 60000, 250);
+    expect(await cluster.role(victim.port)).toBe('slave');
+  });
+
+  test('preStop on a primary hands its slots to its replica first: no write fails', async () => {
+    const primary = (await cluster.primaries()).find((p) => p.port === nodes[2].port)!;
+    expect(primary).toBeDefined();
+    const trigger = path.join(servers.root, 'prestop-trigger');
+    const load = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...await cluster.shardArgs(), '--trigger', trigger, '--settle', '3', '--max', '60']);
+    await load.ready;
+    await sleep(1000);
+    const started = Date.now();
+    const prestop = await servers.script(cluster.script('cache-prestop.sh'), ['127.0.0.1', String(primary.port)]);
+    const took = Date.now() - started;
+    fs.writeFileSync(trigger, '');
+    const result = await load.result;
+    const shard = result.shards[String(primary.port)];
+    timings.add('preStop handover (CLUSTER FAILOVER) duration', seconds(took));
+    timings.add('write pause on that shard during the handover', `${shard.max_gap.toFixed(2)} s (${shard.errors} failed writes)`);
+
+    expect(prestop.code).toBe(0);
+    expect(prestop.output).toMatch(/failover done: now a replica/);
+    expect(await cluster.role(primary.port)).toBe('slave');
+    for (const s of Object.values<any>(result.shards)) expect(s.errors).toBe(0);
+    // A replica's preStop does nothing.
+    expect((await servers.script(cluster.script('cache-prestop.sh'), ['127.0.0.1', String(primary.port)])).output).toMatch(/nothing to hand over/);
+  });
+
+  test('a primary frozen for less than cluster-node-timeout is not failed over (no false failover)', async () => {
+    const primary = (await cluster.primaries())[0];
+    const pid = cluster.node(primary.port).server!.pid!;
+    const frozen = Math.round(0.7 * config.clusterNodeTimeoutMilliseconds);
+    process.kill(pid, 'SIGSTOP');
+    await sleep(frozen);
+    process.kill(pid, 'SIGCONT');
+    await sleep(2 * config.clusterNodeTimeoutMilliseconds);
+    timings.add('primary frozen (SIGSTOP) for 0.7 x the node timeout', `${seconds(frozen)}: ${(await cluster.role(primary.port)) === 'master' ? 'no failover' : 'FAILED OVER'}`);
+    expect(await cluster.role(primary.port)).toBe('master');
+    await waitFor('every node ready', () => cluster.allReady(), 30000, 250);
+  });
+
+  test('every node restarted at a new address: the cluster agents heal it, with the data intact', async () => {
+    const fill = await servers.python(['cluster-fill', '--port', String(nodes[0].port), '--count', '2000']);
+    expect(JSON.parse(fill.stdout)).toEqual({ written: 2000 });
+
+    // Stop every node as Kubernetes does (SIGTERM: each writes its snapshot), all at once.
+    const stopping = nodes.map((n) => exited(n.server!, 30000));
+    for (const n of nodes) n.server!.kill('SIGTERM');
+    await Promise.all(stopping);
+    await cluster.assignPorts();
+    const started = Date.now();
+    await cluster.startAll();
+
+    // The sidecar of every pod, as in the StatefulSet (pod 0's also runs cluster-create.sh).
+    for (const n of nodes) {
+      servers.start(cluster.script('cluster-agent.sh'), {
+        CLUSTER_NODES: cluster.addresses().join(' '),
+        REPLICAS_PER_SHARD: String(config.replicasPerShard),
+        POD_NAME: `redis-cache-${n.index}`,
+        POD_IP: '127.0.0.1',
+        REDIS_PORT: String(n.port),
+        AGENT_INTERVAL_SECONDS: '1',
+        HEARTBEAT_FILE: path.join(n.dir, 'agent-heartbeat'),
+      }, path.join(n.dir, 'agent.log'));
+    }
+    await waitFor('every node ready again', () => cluster.allReady(), 120000, 250);
+    timings.add('all nodes restarted at new addresses -> all ready (agents every 1 s)', seconds(Date.now() - started));
+
+    const view = await cluster.view();
+    expect(view.map((v) => v.port).sort()).toEqual(nodes.map((n) => n.port).sort());
+    expect(view.filter((v) => v.flags.includes('slave'))).toHaveLength(config.shards * config.replicasPerShard);
+    expect(await servers.cli(nodes[0].port, 'CLUSTER', 'INFO')).toContain('cluster_slots_ok:16384');
+    const verify = await servers.python(['cluster-verify', '--port', String(nodes[0].port), '--count', '2000']);
+    expect(JSON.parse(verify.stdout)).toEqual({ missing: 0, wrong: 0 });
+    const agentLogs = nodes.map((n) => fs.readFileSync(path.join(n.dir, 'agent.log'), 'utf8')).join('');
+    expect(agentLogs).not.toMatch(/creating the cluster/);
+    expect(agentLogs).toMatch(/cluster-heal: meet 127\.0\.0\.1:\d+ at 127\.0\.0\.1:\d+: OK/);
+    expect(agentLogs).not.toContain(servers.password);
+    // The agents' liveness check sees their heartbeats.
+    expect((await servers.script(cluster.script('agent-alive.sh'), ['10'], { HEARTBEAT_FILE: path.join(nodes[3].dir, 'agent-heartbeat') })).code).toBe(0);
+  });
+});

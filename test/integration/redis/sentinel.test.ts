@@ -1,0 +1,287 @@
+import { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ENVIRONMENTS } from '../../../environments';
+import { REDIS_QUEUE_SENTINEL } from '../../../lib/config/endpoints';
+import { resolveEnvironment } from '../../../lib/config/load';
+import { renderSupersetConfig } from '../../../lib/superset/config-py';
+import { buildObjects, find } from '../../helpers';
+import { exited, rewriteConf, seconds, Servers, sleep, Timings, waitFor } from './servers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+// redis-queue as prod runs it: 1 primary + 2 replicas, a Sentinel next to each, all from the
+// synthesized ConfigMap and started by its scripts. A hard kill of the primary, a client that
+// only knows the Sentinels, a planned handover (preStop), and a restart of every pod.
+
+const ENV = 'prod';
+const platform = resolveEnvironment(ENV, ENVIRONMENTS[ENV]).config;
+const queue = platform.redis.queue;
+const STUBS = path.join(__dirname, '..', '..', 'fixtures', 'python-stubs');
+const data: Record<string, string> = find(buildObjects(ENVIRONMENTS[ENV], ENV), 'ConfigMap', 'redis-queue-config').data;
+const MASTER = REDIS_QUEUE_SENTINEL.masterName;
+
+interface Pod {
+  readonly index: number;
+  readonly dir: string;
+  redisPort: number;
+  sentinelPort: number;
+  redis?: ChildProcess;
+  sentinel?: ChildProcess;
+}
+
+describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sentinels from the generated config and scripts`, () => {
+  if (queue.mode !== 'sentinel') throw new Error(`${ENV} must run redis-queue under Sentinel for this test`);
+  const servers = new Servers();
+  const timings = new Timings();
+  const scripts = servers.materialize('scripts', data);
+  const script = (name: string) => path.join(scripts, name);
+  const pods: Pod[] = Array.from({ length: queue.replicas }, (_, index) => ({ index, dir: path.join(servers.root, `pod-${index}`), redisPort: 0, sentinelPort: 0 }));
+  const sentinelList = () => pods.map((p) => `127.0.0.1:${p.sentinelPort}`);
+
+  /** The pod's env, as the StatefulSet sets it (names replaced by 127.0.0.1 and ports). */
+  const podEnv = (p: Pod): Record<string, string> => ({
+    QUEUE_MODE: 'sentinel',
+    ANNOUNCE_HOST: '127.0.0.1',
+    QUEUE_NODES: pods.map((x) => `127.0.0.1:${x.redisPort}`).join(' '),
+    SENTINELS: sentinelList().join(' '),
+    MASTER_NAME: MASTER,
+    SENTINEL_STATE_FILE: path.join(p.dir, 'data', 'sentinel', 'sentinel.conf'),
+    PRESTOP_TIMEOUT_SECONDS: '20',
+    REDIS_PORT: String(p.redisPort),
+    SENTINEL_PORT: String(p.sentinelPort),
+    RUN_DIR: path.join(p.dir, 'run'),
+  });
+
+  function startRedis(p: Pod): void {
+    fs.mkdirSync(path.join(p.dir, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(p.dir, 'redis.conf'), rewriteConf(data['redis.conf'], { bind: '127.0.0.1', port: String(p.redisPort), dir: path.join(p.dir, 'data') }));
+    p.redis = servers.start(script('queue-start.sh'), { ...podEnv(p), REDIS_CONF: path.join(p.dir, 'redis.conf') }, path.join(p.dir, 'redis.log'));
+  }
+
+  function startSentinel(p: Pod): void {
+    fs.mkdirSync(path.join(p.dir, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(p.dir, 'sentinel.conf'), rewriteConf(data['sentinel.conf'], { bind: '127.0.0.1', port: String(p.sentinelPort) }));
+    p.sentinel = servers.start(script('sentinel-start.sh'), { ...podEnv(p), SENTINEL_CONF: path.join(p.dir, 'sentinel.conf') }, path.join(p.dir, 'sentinel.log'));
+  }
+
+  const masterPerSentinel = async (p: Pod) => (await servers.cli(p.sentinelPort, 'SENTINEL', 'get-master-addr-by-name', MASTER)).replace('\n', ':');
+  const role = async (port: number) => (await servers.cli(port, 'ROLE')).split('\n')[0];
+  const ready = async (p: Pod) => (await servers.script(script('queue-ready.sh'), [], podEnv(p))).code === 0;
+  const sentinelReady = async (p: Pod) => (await servers.script(script('sentinel-ready.sh'), [], podEnv(p))).code === 0;
+  const podOf = (address: string) => pods.find((p) => `127.0.0.1:${p.redisPort}` === address)!;
+  /** How many healthy replicas and other Sentinels a Sentinel knows (it learns them from INFO every 10 s). */
+  async function knowledge(p: Pod): Promise<string> {
+    const count = (text: string, flags: string) => text.split('\n').filter((line, i, all) => line === 'flags' && all[i + 1] === flags).length;
+    const replicas = count(await servers.cli(p.sentinelPort, 'SENTINEL', 'replicas', MASTER), 'slave');
+    const sentinels = count(await servers.cli(p.sentinelPort, 'SENTINEL', 'sentinels', MASTER), 'sentinel');
+    return `${replicas}/${sentinels}`;
+  }
+
+  /**
+   * The primary's address once everything is settled: every Sentinel names the same primary and
+   * knows both replicas and both other Sentinels, every node and Sentinel is ready, and the primary
+   * has its replicas online. Before that, a kill can find Sentinels that have not yet seen the
+   * replicas (-failover-abort-no-good-slave, retried only after 2 x failover-timeout).
+   */
+  async function settled(): Promise<string> {
+    const masters = await Promise.all(pods.map(masterPerSentinel));
+    if (!masters.every((m) => m && m === masters[0])) return '';
+    const checks = await Promise.all([...pods.map(ready), ...pods.map(sentinelReady)]);
+    const known = await Promise.all(pods.map(knowledge));
+    const online = (await servers.cli(podOf(masters[0]).redisPort, 'INFO', 'replication')).match(/^slave\d+:.*state=online/gm)?.length ?? 0;
+    const full = `${queue.replicas - 1}/${queue.replicas - 1}`;
+    return checks.every(Boolean) && known.every((k) => k === full) && online === queue.replicas - 1 ? masters[0] : '';
+  }
+
+  beforeAll(async () => {
+    for (const p of pods) {
+      p.redisPort = await servers.freePort();
+      p.sentinelPort = await servers.freePort();
+    }
+    // Every pod at once, as the StatefulSet (Parallel) starts them.
+    const started = Date.now();
+    for (const p of pods) {
+      startSentinel(p);
+      startRedis(p);
+    }
+    await waitFor('1 primary, 2 linked replicas, 3 Sentinels agreeing', async () => (await settled()) !== '', 60000, 250);
+    timings.add('fresh start -> primary + replicas linked, Sentinels agree', seconds(Date.now() - started));
+  });
+
+  afterAll(async () => {
+    await servers.stopAll();
+    timings.print(`redis-queue (${ENV}: Sentinel down-after ${queue.downAfterMilliseconds} ms, quorum 2 of ${queue.replicas})`);
+  });
+
+  test('a fresh deployment: pod 0 is the primary, AOF + noeviction, no password on a command line or in the environment', async () => {
+    expect(await settled()).toBe(`127.0.0.1:${pods[0].redisPort}`);
+    const get = async (key: string) => (await servers.cli(pods[0].redisPort, 'CONFIG', 'GET', key)).split('\n')[1];
+    expect(await get('appendonly')).toBe('yes');
+    expect(await get('maxmemory-policy')).toBe('noeviction');
+    expect(await get('min-replicas-to-write')).toBe('1');
+    expect(await servers.cli(pods[0].sentinelPort, 'SENTINEL', 'ckquorum', MASTER)).toMatch(/^OK 3 usable Sentinels/);
+    const sentinelConfig = await servers.cli(pods[1].sentinelPort, 'SENTINEL', 'master', MASTER);
+    expect(sentinelConfig).toMatch(new RegExp(`down-after-milliseconds\\n${queue.downAfterMilliseconds}\\n`));
+    expect(sentinelConfig).toMatch(/\nquorum\n2\n/);
+    for (const p of pods) {
+      for (const child of [p.redis!, p.sentinel!]) {
+        expect(fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')).not.toContain(servers.password);
+        expect(fs.readFileSync(`/proc/${child.pid}/environ`, 'utf8')).not.toContain(servers.password);
+      }
+      expect(fs.statSync(podEnv(p).SENTINEL_STATE_FILE).mode & 0o077).toBe(0);
+    }
+  });
+
+  test('kill -9 the primary: a replica is promoted and a client that knows only the Sentinels keeps working', async () => {
+    const before = await settled();
+    const victim = podOf(before);
+    const trigger = path.join(servers.root, 'kill-trigger');
+    const load = servers.writes(['sentinel-writes', '--sentinels', sentinelList().join(','), '--master', MASTER, '--key', 'ledger-kill', '--trigger', trigger, '--settle', '3', '--max', '120']);
+    await load.ready;
+    await sleep(1000);
+    const killed = Date.now();
+    victim.redis!.kill('SIGKILL');
+    fs.writeFileSync(trigger, '');
+    const others = pods.filter((p) => p !== victim);
+    const promoted = await waitFor('the Sentinels to promote a replica', async () => {
+      const m = await masterPerSentinel(others[0]);
+      return m !== '' && m !== before && (await role(podOf(m).redisPort)) === 'master';
+    }, 90000, 50);
+    const result = await load.result;
+    timings.add('kill -9 primary -> replica promoted (per the Sentinels)', seconds(promoted));
+    timings.add('client outage (longest gap between acknowledged writes)', `${result.max_gap.toFixed(2)} s (${result.errors} failed writes)`);
+    timings.add('acknowledged writes lost by the hard kill', `${result.lost} of ${result.acknowledged}`);
+    if (result.max_gap <= 1) process.stdout.write(`unexpected client result: ${JSON.stringify(result)}\n`);
+
+    expect(result.master_before).toBe(before);
+    expect(result.master_after).not.toBe(before);
+    expect(result.stuck).toBe(false);
+    expect(result.max_gap).toBeGreaterThan(1); // the outage was seen (its length is printed, not asserted)
+    void killed;
+
+    // The killed pod restarts (same start script): it asks the Sentinels and joins as a replica.
+    const after = await settledMaster(others);
+    startRedis(victim);
+    await waitFor('the old primary back as a replica', () => ready(victim), 60000, 250);
+    expect(await role(victim.redisPort)).toBe('slave');
+    expect(await servers.cli(victim.redisPort, 'INFO', 'replication')).toContain(`master_port:${podOf(after).redisPort}`);
+    await waitFor('everything settled again', async () => (await settled()) === after, 60000, 250);
+  });
+
+  async function settledMaster(among: Pod[]): Promise<string> {
+    let master = '';
+    await waitFor('the Sentinels to agree on the primary', async () => {
+      const masters = await Promise.all(among.map(masterPerSentinel));
+      master = masters[0];
+      return master !== '' && masters.every((m) => m === master);
+    }, 30000, 100);
+    return master;
+  }
+
+  test('preStop of the primary hands over to a replica: writers wait, no acknowledged write is lost', async () => {
+    const before = await settled();
+    const primary = podOf(before);
+    const trigger = path.join(servers.root, 'prestop-trigger');
+    const load = servers.writes(['sentinel-writes', '--sentinels', sentinelList().join(','), '--master', MASTER, '--key', 'ledger-prestop', '--trigger', trigger, '--settle', '3', '--max', '90']);
+    await load.ready;
+    await sleep(1000);
+    const started = Date.now();
+    const prestop = await servers.script(script('queue-prestop.sh'), ['127.0.0.1', String(primary.redisPort)], podEnv(primary));
+    const took = Date.now() - started;
+    fs.writeFileSync(trigger, '');
+    const result = await load.result;
+    timings.add('preStop handover (pause, catch-up, SENTINEL FAILOVER, follow)', seconds(took));
+    timings.add('client pause during the handover', `${result.max_gap.toFixed(2)} s (${result.errors} failed writes)`);
+    timings.add('acknowledged writes lost by the handover', `${result.lost} of ${result.acknowledged}`);
+
+    expect(prestop.code).toBe(0);
+    expect(prestop.output).toMatch(/handed over to 127\.0\.0\.1:\d+/);
+    expect(await role(primary.redisPort)).toBe('slave');
+    expect(result.master_after).not.toBe(before);
+    expect(result.lost).toBe(0);
+    expect(result.stuck).toBe(false);
+    await waitFor('everything settled again', async () => (await settled()) === result.master_after, 60000, 250);
+    // A replica's preStop does nothing.
+    expect((await servers.script(script('queue-prestop.sh'), ['127.0.0.1', String(primary.redisPort)], podEnv(primary))).output).toMatch(/not the primary/);
+  });
+
+  test('Celery on the Sentinel transport, configured by the rendered superset_config.py: no task lost through a hard kill', async () => {
+    const before = await settled();
+    const victim = podOf(before);
+    const configFile = path.join(servers.root, 'superset_config.py');
+    fs.writeFileSync(configFile, renderSupersetConfig(ENV, platform));
+    // The rendered Sentinel names, mapped to this test's addresses (the only change).
+    const map = pods.map((p) => `redis-queue-${p.index}.redis-queue-headless:26379=127.0.0.1:${p.sentinelPort}`).join(',');
+    const trigger = path.join(servers.root, 'celery-trigger');
+    const fake = 'not-a-secret-only-a-test-value-0123456789';
+    const load = servers.writes(['celery-roundtrip', '--config', configFile, '--map', map, '--trigger', trigger, '--settle', '3', '--max', '120'], {
+      PYTHONPATH: STUBS,
+      REDIS_QUEUE_PASSWORD: servers.password,
+      REDIS_CACHE_PASSWORD: fake,
+      SUPERSET_SECRET_KEY: fake,
+      GLOBAL_ASYNC_QUERIES_JWT_SECRET: fake,
+      DATABASE_USER: 'superset',
+      DATABASE_PASSWORD: fake,
+      DATABASE_HOST: 'localhost',
+      DATABASE_PORT: '5432',
+      DATABASE_NAME: 'superset',
+    });
+    await load.ready;
+    await sleep(1000);
+    victim.redis!.kill('SIGKILL');
+    fs.writeFileSync(trigger, '');
+    const result = await load.result;
+    timings.add('Celery publish through kill -9 (kombu, publish retry policy)', `longest wait ${result.max_gap.toFixed(2)} s, ${result.errors} failed publishes`);
+    timings.add('Celery messages published / consumed', `${result.published} / ${result.consumed}`);
+    if (result.errors) process.stdout.write(`publish errors: ${JSON.stringify(result)}\n`);
+
+    expect(result.stuck).toBe(false);
+    expect(result.errors).toBe(0); // the retry policy rides through the failover
+    expect(result.consumed).toBe(result.published);
+    expect(result.max_gap).toBeGreaterThan(1);
+
+    const after = await settledMaster(pods.filter((p) => p !== victim));
+    expect(after).not.toBe(before);
+    startRedis(victim);
+    await waitFor('everything settled again', async () => (await settled()) === after, 60000, 250);
+  });
+
+  test('a primary frozen for less than down-after-milliseconds is not failed over (no false failover)', async () => {
+    const before = await settled();
+    const pid = podOf(before).redis!.pid!;
+    const frozen = Math.round(0.6 * queue.downAfterMilliseconds);
+    process.kill(pid, 'SIGSTOP');
+    await sleep(frozen);
+    process.kill(pid, 'SIGCONT');
+    await sleep(queue.downAfterMilliseconds + 3000);
+    timings.add('primary frozen (SIGSTOP) for 0.6 x down-after', `${seconds(frozen)}: ${(await settled()) === before ? 'no failover' : 'FAILED OVER'}`);
+    expect(await waitFor('settled', async () => (await settled()) !== '', 30000, 250)).toBeGreaterThanOrEqual(0);
+    expect(await settled()).toBe(before);
+  });
+
+  test('every pod restarted at once: the last primary (not pod 0) stays the primary, with its data', async () => {
+    // Pod 0 is what a brand-new deployment picks: make sure the primary is elsewhere first.
+    if ((await settled()) === `127.0.0.1:${pods[0].redisPort}`) {
+      expect((await servers.script(script('queue-prestop.sh'), ['127.0.0.1', String(pods[0].redisPort)], podEnv(pods[0]))).code).toBe(0);
+      await waitFor('settled away from pod 0', async () => !['', `127.0.0.1:${pods[0].redisPort}`].includes(await settled()), 60000, 250);
+    }
+    const before = await settled();
+    const length = await servers.cli(podOf(before).redisPort, 'LLEN', 'ledger-prestop');
+    const stopping = pods.flatMap((p) => [exited(p.redis!, 30000), exited(p.sentinel!, 30000)]);
+    for (const p of pods) {
+      p.redis!.kill('SIGTERM');
+      p.sentinel!.kill('SIGTERM');
+    }
+    await Promise.all(stopping);
+    const started = Date.now();
+    for (const p of pods) {
+      startSentinel(p);
+      startRedis(p);
+    }
+    await waitFor('1 primary, 2 linked replicas, 3 Sentinels agreeing', async () => (await settled()) !== '', 90000, 250);
+    timings.add('all pods restarted -> settled again', seconds(Date.now() - started));
+    expect(await settled()).toBe(before);
+    expect(await servers.cli(podOf(before).redisPort, 'LLEN', 'ledger-prestop')).toBe(length);
+  });
+});

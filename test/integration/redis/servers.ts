@@ -1,0 +1,206 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+// Real Redis servers for the integration tests, started by the very scripts and config files of
+// the synthesized ConfigMaps. Only ports, paths and addresses are rewritten (127.0.0.1, random
+// free ports, temporary folders). The password is generated here for each run, written to a
+// 0600 file (as Kubernetes mounts the Secret) and never logged.
+
+const run = promisify(execFile);
+
+/** Debian's python3 (with python3-redis), not whatever python3 comes first on PATH. */
+export const PYTHON = '/usr/bin/python3';
+export const LOAD_CLIENT = path.join(__dirname, 'load_client.py');
+
+export class Servers {
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-it-'));
+  readonly password = randomBytes(24).toString('hex');
+  readonly authFile = path.join(this.root, 'password');
+  private readonly processes: ChildProcess[] = [];
+  private readonly usedPorts = new Set<number>();
+
+  constructor() {
+    fs.writeFileSync(this.authFile, this.password, { mode: 0o600 });
+  }
+
+  /** Writes a ConfigMap's files into a folder (scripts are run from there, as in the pod). */
+  materialize(name: string, data: Record<string, string>): string {
+    const dir = path.join(this.root, name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [file, text] of Object.entries(data)) fs.writeFileSync(path.join(dir, file), text);
+    return dir;
+  }
+
+  /** A free port on 127.0.0.1 (and port + 10000, the Redis Cluster bus, when `withBus`). */
+  async freePort(withBus = false): Promise<number> {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const port = 20000 + Math.floor(Math.random() * 25000);
+      if (this.usedPorts.has(port) || (withBus && this.usedPorts.has(port + 10000))) continue;
+      if (await portFree(port) && (!withBus || await portFree(port + 10000))) {
+        this.usedPorts.add(port);
+        if (withBus) this.usedPorts.add(port + 10000);
+        return port;
+      }
+    }
+    throw new Error('no free port found');
+  }
+
+  /** Environment of every script: which binaries, where the password is. */
+  scriptEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      REDIS_SERVER: 'redis-server',
+      REDIS_CLI: 'redis-cli',
+      REDIS_AUTH_FILE: this.authFile,
+      TMPDIR: this.root,
+      ...extra,
+    };
+  }
+
+  /** Runs a long-lived script (a *-start.sh that execs the server); output goes to `log`. */
+  start(scriptPath: string, env: Record<string, string>, log: string): ChildProcess {
+    const out = fs.openSync(log, 'a');
+    const child = spawn('sh', [scriptPath], { env: this.scriptEnv(env), stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    this.processes.push(child);
+    return child;
+  }
+
+  /** Runs a script to completion; returns its status and output. */
+  async script(scriptPath: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+    try {
+      const { stdout, stderr } = await run('sh', [scriptPath, ...args], { env: this.scriptEnv(env), timeout: 240000 });
+      return { code: 0, output: stdout + stderr };
+    } catch (error) {
+      const e = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof e.code === 'number' ? e.code : 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }
+  }
+
+  /** One redis-cli command (the password through REDISCLI_AUTH, never on the command line). */
+  async cli(port: number, ...args: string[]): Promise<string> {
+    try {
+      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+        env: { PATH: process.env.PATH, REDISCLI_AUTH: this.password },
+        timeout: 10000,
+      });
+      return stdout.replace(/\r/g, '').trim();
+    } catch {
+      return '';
+    }
+  }
+
+  /** Runs load_client.py with Debian's python3; the password goes through the environment. */
+  python(args: string[]): Promise<{ stdout: string; stderr: string }> {
+    return run(PYTHON, ['-u', LOAD_CLIENT, ...args], {
+      env: { PATH: process.env.PATH, REDIS_PASSWORD: this.password },
+      timeout: 280000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  }
+
+  /**
+   * Starts a load_client.py *-writes run: `ready` resolves once its writers are running,
+   * `result` with its JSON statistics when it ends (after the trigger file and the settle time).
+   */
+  writes(args: string[], env: Record<string, string> = {}): { ready: Promise<void>; result: Promise<any> } { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const child = spawn(PYTHON, ['-u', LOAD_CLIENT, ...args], {
+      env: { PATH: process.env.PATH, REDIS_PASSWORD: this.password, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.processes.push(child);
+    let stdout = '';
+    let stderr = '';
+    let signalReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => { signalReady = resolve; });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('ready\n')) signalReady();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const result = new Promise((resolve, reject) => {
+      child.once('exit', (code) => {
+        signalReady();
+        const last = stdout.trim().split('\n').pop() ?? '';
+        if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last));
+        else reject(new Error(`load_client.py exited ${code}: ${stderr.slice(-2000)}`));
+      });
+    });
+    return { ready, result };
+  }
+
+  /** Stops everything this run started (SIGKILL: nothing to save) and removes the folders. */
+  async stopAll(): Promise<void> {
+    for (const p of this.processes) {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    }
+    await Promise.all(this.processes.map((p) => exited(p, 5000)));
+    // REDIS_IT_KEEP=1 keeps the folders (server logs) for a post-mortem.
+    if (!process.env.REDIS_IT_KEEP) fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Replaces (or adds) `directive value` lines of a redis.conf-style file. */
+export function rewriteConf(text: string, settings: Record<string, string>): string {
+  let out = text;
+  for (const [directive, value] of Object.entries(settings)) {
+    const line = new RegExp(`^${directive} .*$`, 'm');
+    out = line.test(out) ? out.replace(line, `${directive} ${value}`) : `${out}\n${directive} ${value}\n`;
+  }
+  return out;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Resolves when the process has exited (or after `ms`). */
+export function exited(p: ChildProcess, ms: number): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    p.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every `everyMs` until it returns true; throws after `timeoutMs`. Returns the time it took. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Measured figures, printed as a table at the end of a suite. */
+export class Timings {
+  private readonly rows: [string, string][] = [];
+
+  add(what: string, value: string): void {
+    this.rows.push([what, value]);
+  }
+
+  print(title: string): void {
+    if (this.rows.length === 0) return;
+    const width = Math.max(...this.rows.map(([w]) => w.length));
+    const lines = [`\n${title}`, ...this.rows.map(([w, v]) => `  ${w.padEnd(width)}  ${v}`), ''];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+}
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
