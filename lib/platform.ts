@@ -8,6 +8,7 @@ import { SupersetIngress } from './edge/ingress';
 import { PlatformNamespace } from './edge/namespace';
 import { opsFlows } from './ops/flows';
 import { DatabaseMonitoring } from './ops/monitoring/database-monitoring';
+import { RedisMonitoring } from './ops/monitoring/redis-monitoring';
 import { StatsdMapping } from './ops/monitoring/statsd-exporter';
 import { SupersetMonitoring } from './ops/monitoring/superset-monitoring';
 import { Ops } from './ops/ops';
@@ -106,5 +107,6 @@ export function buildPlatform(app: App, env: Environment): void {
     const monitoring = chart(CHARTS.monitoring);
     new SupersetMonitoring(monitoring, 'Superset', { env });
     new DatabaseMonitoring(monitoring, 'Database', { env });
+    new RedisMonitoring(monitoring, 'Redis', { env });
   }
 }

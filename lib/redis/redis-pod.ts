@@ -89,7 +89,7 @@ export function scriptContainer(w: RedisWorkload, o: {
  * password from the Secret as an env var (not on its command line). /health does not touch
  * Redis, so a slow server never restarts the exporter.
  */
-export function exporterContainer(w: RedisWorkload): k8s.Container {
+export function exporterContainer(w: RedisWorkload, extraEnv: k8s.EnvVar[] = []): k8s.Container {
   const health: k8s.Probe = { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 };
   return {
     name: 'metrics',
@@ -101,6 +101,7 @@ export function exporterContainer(w: RedisWorkload): k8s.Container {
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: w.secretName, key: REDIS_PASSWORD_KEY } } },
       { name: 'REDIS_EXPORTER_WEB_LISTEN_ADDRESS', value: `:${REDIS_METRICS_PORT}` },
       { name: 'REDIS_EXPORTER_LOG_FORMAT', value: 'json' },
+      ...extraEnv,
     ],
     ports: [{ name: 'metrics', containerPort: REDIS_METRICS_PORT, protocol: 'TCP' }],
     resources: resourceRequirements(w.env.config.redis.exporterResources),

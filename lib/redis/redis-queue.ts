@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { REDIS_METRICS_PORT, REDIS_QUEUE, REDIS_QUEUE_HEADLESS, REDIS_QUEUE_SENTINEL, redisQueueSentinels, statefulPodHost } from '../config/endpoints';
+import { REDIS_METRICS_PORT, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_HEADLESS, REDIS_QUEUE_SENTINEL, redisQueueSentinels, statefulPodHost } from '../config/endpoints';
 import type { Environment } from '../config/load';
 import { DisruptionBudget } from '../workload/disruption-budget';
 import { ComponentIdentity, selectorLabels } from '../workload/labels';
@@ -115,7 +115,10 @@ export class RedisQueue extends Construct {
         lifecycle: { preStop: { exec: { command: script('sentinel-prestop.sh') } } },
       });
     }
-    containers.push(exporterContainer(w));
+    // Celery queues are Redis lists named after the queue in the broker database: their length is
+    // the queue depth the CeleryQueueBacklog alert watches (redis_key_size).
+    const queues = Object.keys(env.config.superset.workers).map((q) => `db${REDIS_QUEUE_DB.celeryBroker}=${q}`).join(',');
+    containers.push(exporterContainer(w, [{ name: 'REDIS_EXPORTER_CHECK_SINGLE_KEYS', value: queues }]));
 
     const template: k8s.PodTemplateSpec = {
       metadata: redisPodMeta(w, data),

@@ -94,3 +94,35 @@ describe('database and operations monitoring', () => {
     for (const link of links) expect(anchors).toContain(link.split('#')[1]);
   });
 });
+
+describe('Redis monitoring', () => {
+  const objects = buildObjects(on, 'prod');
+
+  test('one PodMonitor per Redis deployment, on the exporter sidecars', () => {
+    for (const name of ['redis-cache', 'redis-queue']) {
+      const pm = find(objects, 'PodMonitor', name);
+      expect(pm.spec.selector.matchLabels['app.kubernetes.io/name']).toBe(name);
+      const pod = find(objects, 'StatefulSet', name).spec.template;
+      expect(pod.spec.containers.find((c: any) => c.name === 'metrics').ports[0].name).toBe(pm.spec.podMetricsEndpoints[0].port);
+    }
+  });
+
+  test('the queue exporter measures the Celery queues (redis_key_size), one key per worker queue', () => {
+    const exporter = find(objects, 'StatefulSet', 'redis-queue').spec.template.spec.containers.find((c: any) => c.name === 'metrics');
+    expect(envVar(exporter, 'REDIS_EXPORTER_CHECK_SINGLE_KEYS').value).toBe('db0=interactive,db0=reports');
+  });
+
+  test('alerts: down, memory over 80 %, hit rate under 50 %, queue depth over 100, cluster failed, no queue primary', () => {
+    const rules = find(objects, 'PrometheusRule', 'redis').spec.groups[0].rules;
+    expect(rules.map((r: any) => r.alert)).toEqual(['RedisDown', 'RedisMemoryHigh', 'RedisCacheHitRateLow', 'CeleryQueueBacklog', 'RedisCacheClusterFailed', 'RedisQueueNoPrimary']);
+    const expr = (name: string) => rules.find((r: any) => r.alert === name).expr;
+    expect(expr('RedisMemoryHigh')).toMatch(/> 0\.8 or [\s\S]*> 0\.8$/);
+    expect(expr('RedisCacheHitRateLow')).toMatch(/< 0\.5$/);
+    expect(expr('CeleryQueueBacklog')).toMatch(/redis_key_size\{namespace="superset-prod",pod=~"redis-queue-\.\*",db="db0"\}\) > 100$/);
+  });
+
+  test('standalone redis-queue (dev): no Sentinel primary alert', () => {
+    const rules = find(buildObjects({ ...on, redis: { queue: { mode: 'standalone', replicas: 1 } } }, 'prod'), 'PrometheusRule', 'redis').spec.groups[0].rules;
+    expect(rules.some((r: any) => r.alert === 'RedisQueueNoPrimary')).toBe(false);
+  });
+});
