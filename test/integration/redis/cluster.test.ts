@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ENVIRONMENTS } from '../../../environments';
 import { resolveEnvironment } from '../../../lib/config/load';
 import { buildObjects, find } from '../../helpers';
-import { CacheCluster } from './cache-cluster';
+import { CacheCluster, CacheNode } from './cache-cluster';
 import { exited, seconds, Servers, sleep, Timings, waitFor } from './servers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -18,18 +18,22 @@ const data: Record<string, string> = find(buildObjects(ENVIRONMENTS[ENV], ENV), 
 const NODES = config.shards * (config.replicasPerShard + 1);
 
 describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf and scripts`, () => {
-  const servers = new Servers();
   const timings = new Timings();
-  const cluster = new CacheCluster(servers, data, NODES);
-  const { nodes } = cluster;
+  // Created in beforeAll, so a run that filters every test out leaves nothing behind.
+  let servers: Servers;
+  let cluster: CacheCluster;
+  let nodes: CacheNode[];
 
   beforeAll(async () => {
+    servers = new Servers();
+    cluster = new CacheCluster(servers, data, NODES);
+    nodes = cluster.nodes;
     await cluster.assignPorts();
     await cluster.startAll();
   });
 
   afterAll(async () => {
-    await servers.stopAll();
+    await servers?.stopAll();
     timings.print(`redis-cache (${ENV}: ${config.shards} shards x ${config.replicasPerShard} replica, cluster-node-timeout ${config.clusterNodeTimeoutMilliseconds} ms)`);
   });
 

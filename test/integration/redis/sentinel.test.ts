@@ -32,11 +32,12 @@ interface Pod {
 
 describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sentinels from the generated config and scripts`, () => {
   if (queue.mode !== 'sentinel') throw new Error(`${ENV} must run redis-queue under Sentinel for this test`);
-  const servers = new Servers();
   const timings = new Timings();
-  const scripts = servers.materialize('scripts', data);
+  // Created in beforeAll, so a run that filters every test out leaves nothing behind.
+  let servers: Servers;
+  let scripts: string;
   const script = (name: string) => path.join(scripts, name);
-  const pods: Pod[] = Array.from({ length: queue.replicas }, (_, index) => ({ index, dir: path.join(servers.root, `pod-${index}`), redisPort: 0, sentinelPort: 0 }));
+  const pods: Pod[] = [];
   const sentinelList = () => pods.map((p) => `127.0.0.1:${p.sentinelPort}`);
 
   /** The pod's env, as the StatefulSet sets it (names replaced by 127.0.0.1 and ports). */
@@ -95,6 +96,9 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
   }
 
   beforeAll(async () => {
+    servers = new Servers();
+    scripts = servers.materialize('scripts', data);
+    for (let index = 0; index < queue.replicas; index++) pods.push({ index, dir: path.join(servers.root, `pod-${index}`), redisPort: 0, sentinelPort: 0 });
     for (const p of pods) {
       p.redisPort = await servers.freePort();
       p.sentinelPort = await servers.freePort();
@@ -110,7 +114,7 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
   });
 
   afterAll(async () => {
-    await servers.stopAll();
+    await servers?.stopAll();
     timings.print(`redis-queue (${ENV}: Sentinel down-after ${queue.downAfterMilliseconds} ms, quorum 2 of ${queue.replicas})`);
   });
 

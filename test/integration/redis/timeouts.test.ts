@@ -18,11 +18,15 @@ const data: Record<string, string> = find(buildObjects(ENVIRONMENTS.prod, 'prod'
 const STALLS = [0.7, 1.3, 2];
 
 (SWEEP.length ? describe : describe.skip)('cluster-node-timeout sweep', () => {
-  const servers = new Servers();
   const timings = new Timings();
+  let servers: Servers;
+
+  beforeAll(() => {
+    servers = new Servers();
+  });
 
   afterAll(async () => {
-    await servers.stopAll();
+    await servers?.stopAll();
     timings.print('cluster-node-timeout: outage after kill -9, and failover of a primary frozen for a while');
   });
 
