@@ -1,10 +1,13 @@
-import { App, YamlOutputType } from 'cdk8s';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'cdk8s';
 import { EnvironmentOverrides } from './config/schema';
 import { resolveEnvironment } from './config/load';
 import { UnknownEnvironmentError } from './config/errors';
 import { buildPlatform } from './platform';
 import { annotateSyncWaves, writeKustomization } from './kustomization';
 import { checkPolicies, KubeObject, PolicyError } from './policy';
+import { toYamlDocuments } from './yaml';
 
 export interface SynthesisResult {
   readonly environment: string;
@@ -24,13 +27,17 @@ export function overridesFor(name: string, registry: Readonly<Record<string, Env
  */
 export function synthesizeEnvironment(name: string, overrides: EnvironmentOverrides, outdir: string): SynthesisResult {
   const env = resolveEnvironment(name, overrides);
-  const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART, recordConstructMetadata: false });
+  const app = new App({ outdir, recordConstructMetadata: false });
   buildPlatform(app, env);
   annotateSyncWaves(app.charts);
-  const objects = app.charts.flatMap((chart) => chart.toJson()) as KubeObject[];
+  // Each chart serialized once: its objects are both checked and written (app.synth() would
+  // serialize them again and write with a slower YAML emitter).
+  const charts = app.charts.map((chart) => ({ id: chart.node.id, objects: chart.toJson() as KubeObject[] }));
+  const objects = charts.flatMap((c) => c.objects);
   const violations = checkPolicies(objects);
   if (violations.length > 0) throw new PolicyError(name, violations);
-  app.synth();
+  fs.mkdirSync(outdir, { recursive: true });
+  for (const chart of charts) fs.writeFileSync(path.join(outdir, `${chart.id}.yaml`), toYamlDocuments(chart.objects));
   writeKustomization(outdir);
   return { environment: name, warnings: env.warnings, objects };
 }

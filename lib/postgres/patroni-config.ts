@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { toYaml } from '../yaml';
 import { deriveMemoryParameters } from '../capacity/postgres-parameters';
 import type { Environment } from '../config/load';
 import {
@@ -160,7 +160,7 @@ export function patroniConfig(env: Environment): Record<string, any> {
 
 /** YAML as Patroni (PyYAML, YAML 1.1) must read it: strings double-quoted, so "on"/"off" stay strings. */
 export function toPatroniYaml(config: Record<string, any>): string {
-  return stringify(config, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
+  return toYaml(config, { quoteAllStrings: true });
 }
 
 export function renderPatroniConfig(env: Environment): string {
