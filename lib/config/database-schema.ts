@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { dnsLabel, memoryQuantity, positiveInt, resourcesOf, seconds } from './primitives';
+import { dnsLabel, imageOf, memoryQuantity, positiveInt, resourcesOf, seconds } from './primitives';
 
 // The metadata database tier: PostgreSQL managed by Patroni, and PgBouncer in front of it.
 // Plugged into platformSchema as `postgres` and `pgbouncer`. Strict like the rest of the schema.
 
 
 
-const image = (what: string) => z.strictObject({
-  repository: z.string().min(1, 'must not be empty').regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/, 'must be an image repository (no tag)').describe(`${what} image repository, without tag`),
-  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker tag').describe(`${what} image tag; pinned, never "latest"`),
-  digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" followed by 64 hex digits').optional().describe('optional content digest; when set the image is pulled by digest'),
+const image = (what: string) => imageOf({
+  repositoryDescription: `${what} image repository, without tag`,
+  tagDescription: `${what} image tag; pinned, never "latest"`,
 });
 
 /** A Postgres parameter value as postgresql.conf takes it ("4GB", 200, "on"). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, memoryQuantity, positiveInt, resourcesOf } from './primitives';
+import { dnsLabel, imageOf, memoryQuantity, positiveInt, resourcesOf } from './primitives';
 
 // Operations: the database backup, the restore check and the dashboard export CronJobs.
 // Plugged into platformSchema as `ops` (the Postgres major comes from `postgres.majorVersion`). Strict like the
@@ -34,10 +34,11 @@ const cronJob = (what: string) => ({
   failedJobsHistoryLimit: z.number().int().min(1, 'must be at least 1: the last failure\'s logs are what you debug with').max(20, 'must be at most 20').describe('failed Jobs kept for their logs'),
 });
 
-const imageSchema = z.strictObject({
-  repository: z.string().min(1, 'must not be empty').regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/, 'must be an image repository such as "ghcr.io/acme/superset-ops" (no tag)').describe('ops image repository (images/ops/Dockerfile), without tag'),
-  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker tag such as "18-ops.1"').describe('ops image tag "<Postgres major>-ops.<revision>"; its Postgres major must be postgres.majorVersion'),
-  digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" followed by 64 hex digits').optional().describe('optional content digest; when set the image is pulled by digest'),
+const imageSchema = imageOf({
+  repositoryExample: 'ghcr.io/acme/superset-ops',
+  tagExample: '18-ops.1',
+  repositoryDescription: 'ops image repository (images/ops/Dockerfile), without tag',
+  tagDescription: 'ops image tag "<Postgres major>-ops.<revision>"; its Postgres major must be postgres.majorVersion',
 });
 
 const objectStorageSchema = z.strictObject({

@@ -25,3 +25,22 @@ export function resourcesOf(what: string) {
     memoryLimit: memoryQuantity.describe(`memory limit of ${what} (binary units); must be >= memoryRequest`),
   });
 }
+
+export interface ImageText {
+  /** Example in the repository error, e.g. "ghcr.io/acme/superset". */
+  readonly repositoryExample?: string;
+  /** Example in the tag error, e.g. "6.1.0-k8s.1". */
+  readonly tagExample?: string;
+  readonly repositoryDescription: string;
+  readonly tagDescription: string;
+}
+
+/** An image pinned by tag (and optionally digest); every image of the platform is configured this way. */
+export function imageOf(text: ImageText) {
+  const example = (e: string | undefined) => (e ? ` such as "${e}"` : '');
+  return z.strictObject({
+    repository: z.string().min(1, 'must not be empty').regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/, `must be an image repository${example(text.repositoryExample)} (no tag)`).describe(text.repositoryDescription),
+    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, `must be a Docker tag${example(text.tagExample)}`).describe(text.tagDescription),
+    digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" followed by 64 hex digits').optional().describe('optional content digest; when set the image is pulled by digest'),
+  });
+}

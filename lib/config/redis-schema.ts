@@ -1,28 +1,18 @@
 import { z } from 'zod';
+import { imageOf, memoryQuantity, resourcesOf } from './primitives';
 
 // The Redis part of an environment, plugged into platformSchema as `redis`: redis-cache (a Redis
 // Cluster for Superset's caches) and redis-queue (a non-cluster Redis for Celery, coordination
-// and async queries, with Sentinel for high availability). Self-contained (no import from
-// schema.ts, which imports this file). Strict like the rest of the schema.
+// and async queries, with Sentinel for high availability). Shared field types come from
+// primitives.ts (never from schema.ts, which imports this file). Strict like the rest of the schema.
 
-const cpuQuantity = z
-  .string()
-  .regex(/^([1-9]\d*m|\d+(\.\d{1,3})?)$/, 'must be a Kubernetes CPU quantity such as "500m" or "2"');
-const memoryQuantity = z
-  .string()
-  .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, 'must be a Kubernetes memory quantity with a binary unit, such as "512Mi" or "4Gi"');
 
-const resources = (what: string) => z.strictObject({
-  cpuRequest: cpuQuantity.describe(`CPU request of ${what} (Kubernetes quantity)`),
-  cpuLimit: cpuQuantity.describe(`CPU limit of ${what}; must be >= cpuRequest`),
-  memoryRequest: memoryQuantity.describe(`memory request of ${what} (binary units)`),
-  memoryLimit: memoryQuantity.describe(`memory limit of ${what} (binary units); must be >= memoryRequest`),
-});
 
-const image = (what: string) => z.strictObject({
-  repository: z.string().min(1, 'must not be empty').regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/, 'must be an image repository such as "docker.io/valkey/valkey" (no tag)').describe(`${what} image repository, without tag`),
-  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker tag such as "9.1.4"').describe(`${what} image tag; pinned, never "latest"`),
-  digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" followed by 64 hex digits').optional().describe('optional content digest; when set the image is pulled by digest'),
+const image = (what: string) => imageOf({
+  repositoryExample: 'docker.io/valkey/valkey',
+  tagExample: '9.1.4',
+  repositoryDescription: `${what} image repository, without tag`,
+  tagDescription: `${what} image tag; pinned, never "latest"`,
 });
 const milliseconds = (min: number, max: number) =>
   z.number().int('must be a whole number of milliseconds').min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`);
@@ -39,26 +29,26 @@ const antiAffinity = z
 export const redisCacheSchema = z.strictObject({
   shards: z.number().int('must be a whole number').min(3, 'must be at least 3: a Redis Cluster needs 3 primaries to agree on a failover').max(100, 'must be at most 100').describe('primaries of the Redis Cluster; the 16384 slots are split evenly between them'),
   replicasPerShard: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(5, 'must be at most 5').describe('replicas of each primary (0 = no failover: a lost pod loses its share of the cache)'),
-  resources: resources('each redis-cache server container'),
+  resources: resourcesOf('each redis-cache server container'),
   maxmemoryPercent: z.number().int('must be a whole number').min(10, 'must be at least 10').max(90, 'must be at most 90: Redis needs headroom above maxmemory (buffers, fragmentation, fork copy-on-write)').describe('maxmemory as a percentage of the container memory limit; the rest is headroom for buffers, fragmentation and forks'),
   maxmemoryPolicy: z.enum(['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu']).describe('eviction when maxmemory is reached (it is a cache: least recently or least frequently used keys go)'),
   clusterNodeTimeoutMilliseconds: milliseconds(1000, 60000).describe('cluster-node-timeout: how long a primary may be unreachable before its replica takes over (detection speed vs false failovers; see the README)'),
   persistence: z.enum(['snapshot-on-shutdown', 'aof', 'none']).describe('"snapshot-on-shutdown": an RDB snapshot when a pod stops, loaded when it starts (warm cache after restarts, no disk writes in between); "aof": append-only file; "none"'),
   storage: storageSchema,
   antiAffinity,
-  agentResources: resources('the cluster-agent sidecar (creates and heals the cluster)'),
+  agentResources: resourcesOf('the cluster-agent sidecar (creates and heals the cluster)'),
 });
 
 export const redisQueueSchema = z.strictObject({
   mode: z.enum(['standalone', 'sentinel']).describe('"sentinel": 1 primary + replicas with a Sentinel in every pod (automatic failover); "standalone": one pod'),
   replicas: z.number().int('must be a whole number').min(1, 'must be at least 1').max(9, 'must be at most 9').describe('Redis pods (each with a Sentinel in sentinel mode): 1 primary, the rest replicas'),
-  resources: resources('each redis-queue server container'),
+  resources: resourcesOf('each redis-queue server container'),
   maxmemoryPercent: z.number().int('must be a whole number').min(10, 'must be at least 10').max(90, 'must be at most 90: Redis needs headroom above maxmemory (buffers, fragmentation, AOF rewrite fork)').describe('maxmemory as a percentage of the memory limit; at maxmemory writes fail (noeviction: queued tasks are never dropped)'),
   downAfterMilliseconds: milliseconds(1000, 600000).describe('Sentinel down-after-milliseconds: how long the primary may be unreachable before a failover starts'),
   failoverTimeoutMilliseconds: milliseconds(5000, 3600000).describe('Sentinel failover-timeout: a failed failover is retried after twice this'),
   storage: storageSchema,
   antiAffinity,
-  sentinelResources: resources('the Sentinel container of each pod (sentinel mode)'),
+  sentinelResources: resourcesOf('the Sentinel container of each pod (sentinel mode)'),
 });
 
 export const redisSchema = z.strictObject({
@@ -68,7 +58,7 @@ export const redisSchema = z.strictObject({
     redis: image('Redis server (official, Debian based)'),
     exporter: image('metrics exporter sidecar (oliver006/redis_exporter)'),
   }),
-  exporterResources: resources('the metrics exporter sidecar of every Redis pod'),
+  exporterResources: resourcesOf('the metrics exporter sidecar of every Redis pod'),
   cache: redisCacheSchema.describe('redis-cache: the Redis Cluster of the Flask caches and the SQL Lab results backend'),
   queue: redisQueueSchema.describe('redis-queue: Celery broker and results, coordination, async-query events, rate limits'),
 });

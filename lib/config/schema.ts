@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cpuQuantity, dnsLabel, memoryQuantity, percent, positiveInt, seconds } from './primitives';
+import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, percent, positiveInt, seconds } from './primitives';
 import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from './database-schema';
 import { edgeSchema, networkSchema } from './edge-schema';
 import { monitoringSchema } from './monitoring-schema';
@@ -18,10 +18,11 @@ export const resourcesSchema = z.strictObject({
   memoryLimit: memoryQuantity.describe('memory limit (binary units); must be >= memoryRequest'),
 });
 
-export const imageSchema = z.strictObject({
-  repository: z.string().min(1, 'must not be empty').regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/, 'must be an image repository such as "ghcr.io/acme/superset" (no tag)').describe('image repository, without tag'),
-  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker tag such as "6.1.0-k8s.1"').describe('image tag; pinned, never "latest"'),
-  digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" followed by 64 hex digits').optional().describe('optional content digest; when set the image is pulled by digest'),
+export const imageSchema = imageOf({
+  repositoryExample: 'ghcr.io/acme/superset',
+  tagExample: '6.1.0-k8s.1',
+  repositoryDescription: 'image repository, without tag',
+  tagDescription: 'image tag; pinned, never "latest"',
 });
 
 const autoscalingSchema = z.strictObject({
