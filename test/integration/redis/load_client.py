@@ -80,9 +80,11 @@ class Writer:
             return now
         return self.last_trouble
 
-    def finish(self):
-        """Called at the end: a write still waiting counts as an outage that never ended."""
-        if self.in_flight_since is not None and self.last_ok is not None:
+    def finish(self, still_writing):
+        """Called at the end, once the writer was asked to stop and given time to complete its
+        current write: a write that is still waiting is an outage that never ended. (A write that
+        merely happened to be in flight when the run ended completes within that time.)"""
+        if still_writing and self.last_ok is not None:
             self.stuck = True
             self.max_gap = max(self.max_gap, time.time() - self.last_ok)
 
@@ -107,10 +109,11 @@ def drive(writers, args):
             if now - quiet_since >= args.settle:
                 break
     for w in writers:
-        w.finish()
         w.stop.set()
     for t in threads:
         t.join(timeout=10)
+    for w, t in zip(writers, threads):
+        w.finish(still_writing=t.is_alive())
     return {"triggered": triggered is not None, "elapsed": round(time.time() - started, 3)}
 
 
