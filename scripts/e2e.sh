@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# npm run e2e -- <env> [--dist DIR] [--scenario NAME] [--keep] [--bench]
+# npm run test:e2e [-- jest args]
+#
+# Runs dist/<env> on this machine the way a cluster would (test/e2e/README.md). Needs root: it
+# creates network namespaces, nftables rules and mounts. Installs the Debian packages it needs
+# (test/e2e/packages.txt) when missing, then runs the harness inside a fresh "node" network
+# namespace of its own, which it deletes afterwards: pod and Service addresses never exist on the
+# machine's own network.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "$(id -u)" -ne 0 ]]; then
+  echo "e2e: must run as root (network namespaces, nftables, mounts); try: sudo npm run e2e -- $*" >&2
+  exit 1
+fi
+
+need=()
+while read -r pkg probe; do
+  [[ -z "${pkg}" || "${pkg}" == \#* ]] && continue
+  if [[ "${probe}" == /* ]]; then [[ -e "${probe}" ]] || need+=("${pkg}")
+  else command -v "${probe}" >/dev/null || need+=("${pkg}"); fi
+done < test/e2e/packages.txt
+if [[ ${#need[@]} -gt 0 ]]; then
+  echo "e2e: installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+mode=cli
+if [[ "${1:-}" == --jest ]]; then mode=jest; shift; fi
+
+# One node namespace per run, so runs never share addresses, rules or names.
+run_id="${E2E_RUN_ID:-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+node="sk8s-${run_id}-node"
+ip netns add "${node}"
+cleanup() {
+  # Pod namespaces of this run that the harness could not delete (it was killed): remove them.
+  for ns in $(ip netns list | awk '{ print $1 }' | grep "^sk8s-${run_id}-" || true); do ip netns del "${ns}" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+ip -n "${node}" link set lo up
+
+export E2E_RUN_ID="${run_id}" E2E_NODE_NETNS="${node}" CDK8S_CHECK_UPGRADE=false
+status=0
+if [[ "${mode}" == jest ]]; then
+  ip netns exec "${node}" npx jest -c jest.e2e.config.js "$@" || status=$?
+else
+  ip netns exec "${node}" npx tsx test/e2e/cli.ts "$@" || status=$?
+fi
+exit "${status}"
