@@ -36,7 +36,7 @@ node="sk8s-${run_id}-node"
 ip netns add "${node}"
 cleanup() {
   # Pod namespaces of this run that the harness could not delete (it was killed): remove them.
-  for ns in $(ip netns list | awk '{ print $1 }' | grep "^sk8s-${run_id}-" || true); do ip netns del "${ns}" 2>/dev/null || true; done
+  for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^sk8s-${run_id}-" || true); do ip netns del "${ns}" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 ip -n "${node}" link set lo up
