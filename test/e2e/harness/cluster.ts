@@ -38,7 +38,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * network, API server and image stand-ins it is given. `apply` is `kubectl apply`.
  */
 export class Cluster {
-  readonly store = new ObjectStore();
   readonly recorder: Recorder;
   readonly report = new Report();
   readonly kubelet: Kubelet;
@@ -46,7 +45,8 @@ export class Cluster {
   private readonly controllers: Array<{ start(): void; stop(): void }>;
   private started = false;
 
-  constructor(readonly parts: ClusterParts, readonly options: ClusterOptions) {
+  /** `store` is shared with the parts (the network and the API server watch it). */
+  constructor(readonly parts: ClusterParts, readonly options: ClusterOptions, readonly store = new ObjectStore()) {
     this.recorder = new Recorder(options.log);
     fs.mkdirSync(options.runDir, { recursive: true });
     this.kubelet = new Kubelet({

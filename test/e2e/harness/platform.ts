@@ -1,9 +1,10 @@
 import * as path from 'node:path';
+import * as http from 'node:http';
 import * as https from 'node:https';
 import { execFileSync } from 'node:child_process';
 import * as yaml from 'js-yaml';
 import { Cluster, ClusterParts } from './cluster';
-import type { KubeObject } from './store';
+import { KubeObject, ObjectStore } from './store';
 import { loadManifests } from './manifests';
 import { explainPlatform, BlockedConnections } from './diagnose';
 import { deploymentComplete } from './controllers/deployment';
@@ -96,12 +97,17 @@ export class PlatformRun {
   readonly cluster: Cluster;
   private appliedAt = 0;
 
-  constructor(readonly parts: PlatformParts, readonly options: PlatformOptions) {
+  readonly parts: PlatformParts;
+
+  /** `makeParts` builds the network, API server, images, ingress and outside world on the run's store. */
+  constructor(makeParts: (store: ObjectStore) => PlatformParts, readonly options: PlatformOptions) {
     this.objects = loadManifests(options.distDir);
     const ns = this.objects.find((o) => o.kind === 'Namespace');
     if (!ns) throw new Error(`${options.distDir} has no Namespace object`);
     this.namespace = ns.metadata.name;
-    this.cluster = new Cluster(parts, { runDir: options.runDir, nodes: { count: options.nodes ?? 6, zones: 3 }, log: options.log });
+    const store = new ObjectStore();
+    this.parts = makeParts(store);
+    this.cluster = new Cluster(this.parts, { runDir: options.runDir, nodes: { count: options.nodes ?? 6, zones: 3 }, log: options.log }, store);
   }
 
   get log(): (line: string) => void {
@@ -187,6 +193,26 @@ export class PlatformRun {
       req.on('error', reject);
       req.end(options.body);
     });
+  }
+
+  /** A plain-HTTP request to the ingress controller (port 80). */
+  requestHttp(host: string, urlPath: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: this.parts.ingress.address, port: 80, path: urlPath, headers: { Host: host }, timeout: 30_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('timeout', () => req.destroy(new Error(`request to http://${host}${urlPath} timed out`)));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /** The hosts of the platform's Ingress objects. */
+  hosts(): string[] {
+    return this.objects.filter((o) => o.kind === 'Ingress').flatMap((o) => (o.spec.rules ?? []).map((r: any) => r.host as string));
   }
 
   async stop(): Promise<void> {

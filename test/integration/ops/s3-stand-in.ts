@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 // A small S3-compatible server for the integration tests, on 127.0.0.1 only: objects in memory,
@@ -30,6 +31,10 @@ export interface S3StandInOptions {
   readonly bucket: string;
   /** Keys per ListObjectsV2 page (S3: 1000); small, so the scripts' pagination is exercised. */
   readonly pageSize?: number;
+  /** Where to listen (default 127.0.0.1 on a free port); the e2e harness gives it an outside address. */
+  readonly listen?: { readonly host: string; readonly port: number };
+  /** Serve HTTPS with this certificate (PEM) instead of plain HTTP. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
@@ -98,12 +103,14 @@ export class S3StandIn {
   }
 
   async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => this.handle(req, Buffer.concat(chunks), res));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    };
+    this.server = this.o.tls ? https.createServer({ cert: this.o.tls.cert, key: this.o.tls.key }, handler) : http.createServer(handler);
+    const listen = this.o.listen ?? { host: '127.0.0.1', port: 0 };
+    await new Promise<void>((resolve) => this.server!.listen(listen.port, listen.host, resolve));
     this.port = (this.server.address() as AddressInfo).port;
   }
 

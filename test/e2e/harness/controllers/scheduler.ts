@@ -2,6 +2,7 @@ import type { KubeObject, ObjectStore } from '../store';
 import { NotFoundError, selectorMatches } from '../store';
 import type { Recorder } from '../kubelet/recorder';
 import { isTerminating, phaseOf } from './pods';
+import { HARNESS_POD_ANNOTATION } from '../contracts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -104,7 +105,7 @@ export class Scheduler {
 
   scheduleAll(): void {
     const nodes = this.store.list('Node');
-    for (const pod of this.store.list('Pod').filter((p) => !p.spec.nodeName && !isTerminating(p))) {
+    for (const pod of this.store.list('Pod').filter((p) => !p.spec.nodeName && !isTerminating(p) && !p.metadata.annotations?.[HARNESS_POD_ANNOTATION])) {
       const others = placed(this.store);
       const reasons = new Map<string, number>();
       const candidates = nodes.filter((n) => {

@@ -261,6 +261,56 @@ describe('controllers', () => {
     expect((await cluster.exec(ns, 'store-0', 'main', ['sh', '-c', 'grep store-0 /etc/hosts'])).output).toMatch(/\tstore-0\.store-headless\.kt\.svc\.cluster\.local\tstore-0/);
   });
 
+  const deployment = (name: string, strategy: any, marker: string, readinessDelay = 1) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns },
+    spec: {
+      selector: { matchLabels: { app: name } }, strategy,
+      template: {
+        metadata: { labels: { app: name }, annotations: { marker } },
+        spec: {
+          securityContext: restricted(), enableServiceLinks: false, automountServiceAccountToken: false, terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'main', image: 'test', command: ['sh', '-c', `sleep ${readinessDelay}; touch /tmp/ready; exec sleep 3600`], readinessProbe: { exec: { command: ['test', '-e', '/tmp/ready'] }, periodSeconds: 1 } }],
+        },
+      },
+    },
+  });
+
+  /** Samples the pods of a Deployment until its rollout of `marker` is complete. */
+  interface Sample { ready: number; newPods: number; oldPods: number; terminating: number }
+  async function rollout(name: string, marker: string): Promise<Sample[]> {
+    const samples: Sample[] = [];
+    await cluster.waitFor(`${name} rolled out`, 60_000, () => {
+      const all = cluster.pods(ns, { app: name });
+      const pods = all.filter((p) => !p.metadata.deletionTimestamp);
+      const fresh = pods.filter((p) => p.metadata.annotations?.marker === marker);
+      const old = pods.filter((p) => p.metadata.annotations?.marker !== marker);
+      samples.push({ ready: pods.filter(isReady).length, newPods: fresh.length, oldPods: old.length, terminating: all.length - pods.length });
+      return fresh.length === 2 && fresh.every(isReady) && old.length === 0 ? true : undefined;
+    });
+    return samples;
+  }
+
+  test('an HPA holds a Deployment at its minimum; a rolling update with maxUnavailable 0 never drops below it', async () => {
+    cluster.apply([
+      deployment('web', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, 'v1'),
+      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: ns }, spec: { minReplicas: 2, maxReplicas: 4, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } } },
+    ]);
+    await rollout('web', 'v1');
+    cluster.apply([deployment('web', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, 'v2')]);
+    const samples = await rollout('web', 'v2');
+    expect(samples.every((x) => x.ready >= 2)).toBe(true);
+    expect(Math.max(...samples.map((x) => x.newPods + x.oldPods))).toBeLessThanOrEqual(3);
+  });
+
+  test('Recreate stops every old pod before a new one starts', async () => {
+    cluster.apply([{ ...deployment('beat', { type: 'Recreate' }, 'v1'), spec: { ...deployment('beat', { type: 'Recreate' }, 'v1').spec, replicas: 2 } }]);
+    await rollout('beat', 'v1');
+    const next = deployment('beat', { type: 'Recreate' }, 'v2');
+    cluster.apply([{ ...next, spec: { ...next.spec, replicas: 2 } }]);
+    const samples = await rollout('beat', 'v2');
+    expect(samples.some((x) => x.newPods > 0 && x.oldPods + x.terminating > 0)).toBe(false);
+  });
+
   test('required pod anti-affinity leaves a pod Pending when no node is left', async () => {
     const antiAffinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'spread' } }, topologyKey: 'kubernetes.io/hostname' }] } };
     cluster.apply([1, 2, 3, 4].map((i) => pod(`spread-${i}`, { securityContext: restricted(), affinity: antiAffinity, containers: [{ name: 'main', image: 'test', command: ['sleep', '3600'] }] }, { app: 'spread' })));

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../store';
 import { inspectPodSpec, Report } from '../report';
 import { KubeletDeps, PodRunner } from './pod-runner';
+import { HARNESS_POD_ANNOTATION } from '../contracts';
 
 /**
  * The kubelet of every virtual node (they are all this machine): runs each pod the scheduler has
@@ -23,6 +24,7 @@ export class Kubelet {
   }
 
   private sync(pod: KubeObject): void {
+    if (pod.metadata.annotations?.[HARNESS_POD_ANNOTATION]) return;
     const uid = pod.metadata.uid!;
     const runner = this.runners.get(uid);
     if (pod.metadata.deletionTimestamp) {

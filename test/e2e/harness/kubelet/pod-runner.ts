@@ -21,7 +21,15 @@ export interface KubeletDeps {
   /** Directory of the run: pods/, volumes/, logs/. */
   readonly runDir: string;
   readonly recorder: Recorder;
+  /**
+   * PEM of an authority the images must trust (the outside world's stand-ins), added to each
+   * image's system CA bundle as a public CA is in a real image's bundle.
+   */
+  readonly trustedCaPem?: () => string;
 }
+
+/** The system CA bundle of Debian-based images (curl, OpenSSL, Python's certifi in Debian read it). */
+const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 /** The kubelet's restart back-off: 10 s, doubling, at most 5 minutes; reset after 10 minutes of running. */
 export const BACKOFF = { initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 };
@@ -100,7 +108,7 @@ class ContainerRunner {
       imageRoot: image.root,
       layerDir,
       readOnlyRoot: this.spec.securityContext?.readOnlyRootFilesystem === true,
-      mounts: [...this.pod.kubeletMounts, ...this.pod.mountsFor(this.spec)],
+      mounts: [...this.pod.kubeletMounts, ...this.trustMount(image), ...this.pod.mountsFor(this.spec)],
       hostname: this.pod.hostname,
       workingDir: this.spec.workingDir ?? image.workingDir,
       ...sc,
@@ -129,6 +137,17 @@ class ContainerRunner {
     this.state = { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', message: code !== 0 ? this.tail(20) : undefined, startedAt, finishedAt: new Date().toISOString() } };
     this.pod.statusChanged();
     return code;
+  }
+
+  /** The image's CA bundle with the outside world's authority added, when the image has a bundle. */
+  private trustMount(image: ImageStandIn): Mount[] {
+    const extra = this.pod.deps.trustedCaPem?.();
+    const bundle = path.join(image.root, CA_BUNDLE);
+    if (!extra || !fs.existsSync(bundle)) return [];
+    const file = path.join(this.pod.podDir, 'etc', `ca-bundle-${this.spec.name}.crt`);
+    fs.writeFileSync(file, `${fs.readFileSync(bundle, 'utf8')}\n${extra}`);
+    fs.chmodSync(file, 0o644);
+    return [{ source: file, target: CA_BUNDLE, readOnly: true }];
   }
 
   /** The last lines of this container's log (FallbackToLogsOnError). */
