@@ -59,6 +59,8 @@ export interface ApiRequestRecord {
   readonly namespace: string;
   readonly resource: string;
   readonly name: string;
+  /** The client's User-Agent header (Patroni sends `Patroni/<version> Python/<version> Linux`, patronictl too). */
+  readonly userAgent: string;
   /** HTTP status code. A watch that starts is a 200 even when it then ends with an ERROR event (see `error`). */
   readonly status: number;
   /** The Status message of a failure, or of the ERROR event that ended a watch. */
@@ -258,7 +260,7 @@ export class HarnessApiServer implements KubeApiServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const attributes = requestAttributes(method, url);
     const base = {
-      at, method, verb: attributes.verb, path: url.pathname, query: url.search.replace(/^\?/, ''),
+      at, method, verb: attributes.verb, userAgent: String(req.headers['user-agent'] ?? ''), path: url.pathname, query: url.search.replace(/^\?/, ''),
       namespace: attributes.namespace, resource: attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource, name: attributes.name,
     };
     const user = this.authenticate(req);

@@ -4,8 +4,16 @@
 // the StatefulSet's env, volumes and ServiceAccount files. Bootstraps one member (leader
 // ConfigMap, `role: primary` label written through the API), adds a second that joins as a
 // replica, switches over to it through Patroni's REST API, then kills it and sees the first take
-// the lock again. Every request must pass RBAC with the Role of dist/dev; the calls Patroni made
-// and the timings are printed.
+// the lock again; then patronictl lists the cluster and removes it from the DCS. Every request of
+// the Patroni daemons must pass RBAC; the calls they made and the timings are printed.
+//
+// Twice: with the Role of dist/dev, and with the least Role Patroni needs (named ConfigMaps for
+// get/patch, no update/delete; see README.md in this folder), which must also work except for
+// `patronictl remove` (deletecollection).
+//
+// E2E_API_PATRONI_PACKAGE=<dir holding a `patroni` Python package> runs that Patroni instead of
+// the root's (bound over /usr/lib/python3/dist-packages/patroni), e.g. the source of a release
+// tag, to check the version an image carries.
 //
 // Needs root and a node network namespace of its own: run with
 //   npm run test:e2e -- test/e2e/harness/api
@@ -34,11 +42,31 @@ if (!inNodeNamespace) {
   console.warn('patroni.e2e.test.ts skipped: needs root and its own node network namespace (npm run test:e2e -- test/e2e/harness/api)');
 }
 
-const RUN = `hA-${randomBytes(3).toString('hex')}`;
-const WORK = path.join('/var/tmp', RUN);
-const BRIDGE = `${RUN.replace(/-/g, '')}br`;
 const POD_IPS = ['10.244.1.10', '10.244.1.11'];
 const API_PORT = 6443;
+const PATRONI_PACKAGE = process.env.E2E_API_PATRONI_PACKAGE;
+const CLUSTER_CONFIG_MAPS = ['postgres-config', 'postgres-leader', 'postgres-failover', 'postgres-sync'];
+
+/** The least Role Patroni 4.1 needs with our patroni.yml (the resourceNames follow `scope: postgres`). */
+const LEAST_ROLE_RULES = [
+  // Patroni lists and watches by label selector and creates: resourceNames cannot apply to these.
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'], resourceNames: CLUSTER_CONFIG_MAPS },
+  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'patch'] },
+];
+
+interface Variant {
+  readonly title: string;
+  /** Replaces the rules of the Role postgres-patroni, when set. */
+  readonly rules?: unknown[];
+  /** Whether `patronictl remove` (deletecollection) is allowed. */
+  readonly removeAllowed: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { title: 'the Role of dist/dev', removeAllowed: true },
+  { title: 'the least Role (named ConfigMaps for get/patch; no update, delete, deletecollection; no get pods)', rules: LEAST_ROLE_RULES, removeAllowed: false },
+];
 
 function sh(command: string, args: string[], input?: string): string {
   const r = spawnSync(command, args, { input, encoding: 'utf8' });
@@ -74,7 +102,10 @@ interface Member {
   exited?: boolean;
 }
 
-describeInNode('Patroni 4.1 from dist/dev against the harness API server', () => {
+describeInNode.each(VARIANTS)('Patroni 4.1 from dist/dev against the harness API server, with $title', (variant: Variant) => {
+  const RUN = `hA-${randomBytes(3).toString('hex')}`;
+  const WORK = path.join('/var/tmp', RUN);
+  const BRIDGE = `${RUN.replace(/-/g, '')}br`;
   const objects = distObjects();
   const statefulSet = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres')!;
   const patroniConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'postgres-patroni')!;
@@ -94,6 +125,8 @@ describeInNode('Patroni 4.1 from dist/dev against the harness API server', () =>
   const timings: Array<[string, number]> = [];
   let root: string;
   let networkUp = false;
+  /** Requests before patronictl ran: those of the Patroni daemons. */
+  let daemonRequests = Number.MAX_SAFE_INTEGER;
 
   const leaderAnnotation = () => store.get('ConfigMap', NS, 'postgres-leader')?.metadata.annotations?.leader;
   const roleOf = (m: Member) => store.get('Pod', NS, m.name)?.metadata.labels?.role;
@@ -182,6 +215,8 @@ describeInNode('Patroni 4.1 from dist/dev against the harness API server', () =>
       const volume = template.spec.volumes.find((v: any) => v.name === mount.name);
       const claim = statefulSet.spec.volumeClaimTemplates.find((c: any) => c.metadata.name === mount.name);
       const dir = path.join(m.dir, 'volumes', mount.name);
+      out.push({ mountPath: mount.mountPath, dir, readOnly: mount.readOnly === true });
+      if (fs.existsSync(dir)) continue; // made when the pod started; a second process in the pod shares them
       fs.mkdirSync(dir, { recursive: true });
       if (claim) {
         // A fresh PVC directory, with fsGroup applied.
@@ -201,7 +236,6 @@ describeInNode('Patroni 4.1 from dist/dev against the harness API server', () =>
       } else {
         throw new Error(`volume ${mount.name}: kind ${JSON.stringify(volume)} is not handled by this test`);
       }
-      out.push({ mountPath: mount.mountPath, dir, readOnly: mount.readOnly === true });
     }
     return out;
   }
@@ -218,23 +252,30 @@ describeInNode('Patroni 4.1 from dist/dev against the harness API server', () =>
   /** /var/run is a link to /run in the root: bind onto the link's target, which bwrap can resolve. */
   const inRoot = (p: string) => p.replace(/^\/var\/run\//, '/run/');
 
-  function start(m: Member): void {
-    fs.mkdirSync(m.dir, { recursive: true });
-    store.create(podObject(m));
+  /** `ip netns exec <pod> bwrap ... setpriv ... <command>` with the container's volumes, user and root. */
+  function containerArgs(m: Member, command: readonly string[]): string[] {
     const binds: string[] = [];
     for (const v of volumeDirs(m)) {
       if (v.mountPath === '/dev/shm') continue; // a Memory emptyDir: a tmpfs below
       binds.push(v.readOnly ? '--ro-bind' : '--bind', v.dir, inRoot(v.mountPath));
     }
     binds.push('--ro-bind', serviceAccountDir(m), '/run/secrets/kubernetes.io/serviceaccount');
+    if (PATRONI_PACKAGE) binds.push('--ro-bind', PATRONI_PACKAGE, '/usr/lib/python3/dist-packages/patroni');
     const sc = { ...template.spec.securityContext, ...container.securityContext };
     const args = [
       'netns', 'exec', m.netns,
       'bwrap', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', m.name, '--die-with-parent',
       '--ro-bind', root, '/', '--proc', '/proc', '--dev', '/dev', '--perms', '0777', '--tmpfs', '/dev/shm', ...binds, '--chdir', '/',
       '--', 'setpriv', `--reuid=${sc.runAsUser}`, `--regid=${sc.runAsGroup}`, `--groups=${template.spec.securityContext.fsGroup}`,
-      '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', ...container.command,
+      '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', ...command,
     ];
+    return args;
+  }
+
+  function start(m: Member): void {
+    fs.mkdirSync(m.dir, { recursive: true });
+    store.create(podObject(m));
+    const args = containerArgs(m, container.command);
     const out = fs.openSync(m.log, 'a');
     m.exited = false;
     m.process = spawn('ip', args, { env: containerEnv(m), stdio: ['ignore', out, out], detached: true });
@@ -261,6 +302,7 @@ describeInNode('Patroni 4.1 from dist/dev against the harness API server', () =>
     root = ensurePatroniRoot((l) => process.stderr.write(`${l}\n`));
     fs.mkdirSync(WORK, { recursive: true, mode: 0o755 });
     for (const o of objects) store.create(o);
+    if (variant.rules) store.update('Role', NS, 'postgres-patroni', (r) => { r.rules = variant.rules; });
     setUpNetwork();
     await server.start();
   }, 900_000);
@@ -273,9 +315,11 @@ describeInNode('Patroni 4.1 from dist/dev against the harness API server', () =>
     fs.rmSync(WORK, { recursive: true, force: true });
     // eslint-disable-next-line no-console
     console.log([
-      `Patroni e2e against the harness API server (${root ? rootVersions(root).replace(/\n/g, ', ') : 'no root'})`,
+      `Patroni e2e against the harness API server with ${variant.title} (${root ? rootVersions(root).replace(/\n/g, ', ') : 'no root'}` +
+        `${PATRONI_PACKAGE ? `; Patroni from ${PATRONI_PACKAGE}` : ''})`,
       ...timings.map(([what, ms]) => `  ${what}: ${(ms / 1000).toFixed(1)} s`),
-      '', 'Requests Patroni made (method path query -> verb: status count):', ...callTable(server.requests),
+      '', 'Requests of the Patroni daemons (method path query -> verb: status count):', ...callTable(server.requests.slice(0, daemonRequests)),
+      '', 'Requests of patronictl list and remove:', ...callTable(server.requests.slice(daemonRequests)),
     ].join('\n'));
   }, 60_000);
 
@@ -359,21 +403,66 @@ describeInNode('Patroni 4.1 from dist/dev against the harness API server', () =>
     expect(Number(leader.metadata.annotations!.transitions)).toBeGreaterThanOrEqual(2);
   });
 
-  it('made every request as the postgres ServiceAccount, allowed by the Role of dist/dev, with nothing unimplemented', () => {
+  it('made every request as the postgres ServiceAccount, allowed by the Role, with nothing unimplemented', () => {
     const requests = server.requests;
     expect(requests.length).toBeGreaterThan(20);
     expect(new Set(requests.map((r) => r.user))).toEqual(new Set([`system:serviceaccount:${NS}:postgres`]));
+    expect(new Set(requests.map((r) => r.userAgent.split(' ')[0]))).toEqual(new Set([`Patroni/${PATRONI_PACKAGE ? patroniVersion(PATRONI_PACKAGE) : '4.1.5'}`]));
     const failures = requests.filter((r) => r.status >= 400 && r.status !== 409 && !(r.status === 404 && r.verb === 'get'));
     expect(failures).toEqual([]);
-    expect(requests.filter((r) => r.verb === 'delete' || r.verb === 'deletecollection' || r.verb === 'update')).toEqual([]);
-    const configMaps = new Set(requests.filter((r) => r.resource === 'configmaps' && r.name).map((r) => r.name));
+    expect(requests.filter((r) => ['update', 'delete', 'deletecollection', 'get'].includes(r.verb) && r.resource === 'pods')).toEqual([]);
+    expect(requests.filter((r) => ['update', 'delete', 'deletecollection'].includes(r.verb))).toEqual([]);
+    const named = new Set(requests.filter((r) => r.resource === 'configmaps' && r.name).map((r) => r.name));
     const created = new Set(store.list('ConfigMap', NS).filter((o) => o.metadata.labels?.['cluster-name'] === 'postgres').map((o) => o.metadata.name));
     // eslint-disable-next-line no-console
-    console.log(`ConfigMaps Patroni named in requests: ${[...configMaps].sort().join(', ')}; created: ${[...created].sort().join(', ')}`);
-    for (const name of [...configMaps, ...created]) expect(['postgres-config', 'postgres-leader', 'postgres-failover', 'postgres-sync']).toContain(name);
+    console.log(`ConfigMaps Patroni named in requests: ${[...named].sort().join(', ')}; created: ${[...created].sort().join(', ')}`);
+    for (const name of [...named, ...created]) expect(CLUSTER_CONFIG_MAPS).toContain(name);
     expect(logLines.filter((l) => /^kube-api: (5\d\d|401|403) /.test(l))).toEqual([]);
   });
+
+  it('lets patronictl list the cluster through the API, and remove it (deletecollection) only where the Role allows that', async () => {
+    const [m0] = members;
+    // The daemons stop first, so that every request from here on is patronictl's.
+    await killAndWait(m0);
+    daemonRequests = server.requests.length;
+    // Asynchronous: patronictl talks to the API server, which runs in this process.
+    const ctl = (args: string[], input?: string) => capture('ip', containerArgs(m0, ['patronictl', '-c', '/etc/patroni/patroni.yml', ...args]), containerEnv(m0), input);
+    const list = await ctl(['list', '--format', 'json']);
+    if (list.status !== 0) throw new Error(`patronictl list failed (${list.status ?? list.signal}):\n${list.stdout}\n${list.stderr}`);
+    const listed = JSON.parse(list.stdout);
+    expect(listed.find((x: any) => x.Member === 'postgres-0')).toMatchObject({ Role: 'Leader' });
+    expect(listed.map((x: any) => x.Member).sort()).toEqual(['postgres-0', 'postgres-1']);
+    const remove = await ctl(['remove', 'postgres'], 'postgres\nYes I am aware\npostgres-0\n');
+    const collection = server.requests.slice(daemonRequests).filter((r) => r.verb === 'deletecollection');
+    expect(collection).toHaveLength(1);
+    expect(collection[0]).toMatchObject({ method: 'DELETE', resource: 'configmaps', status: variant.removeAllowed ? 200 : 403 });
+    const left = store.list('ConfigMap', NS).filter((o) => o.metadata.labels?.['cluster-name'] === 'postgres').map((o) => o.metadata.name);
+    if (variant.removeAllowed) expect(left).toEqual([]);
+    else expect(left.length).toBeGreaterThan(0);
+    expect(remove.stdout + remove.stderr).not.toContain(secrets['postgres-credentials']['restapi-password']);
+  });
 });
+
+/** Runs a command to its end without blocking this process (the API server answers meanwhile). */
+function capture(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
+    child.stdin.end(input ?? '');
+  });
+}
+
+function patroniVersion(packageDir: string): string {
+  const m = /__version__ = '([^']+)'/.exec(fs.readFileSync(path.join(packageDir, 'version.py'), 'utf8'));
+  if (!m) throw new Error(`E2E_API_PATRONI_PACKAGE=${packageDir}: no __version__ in version.py (is it a patroni package directory?)`);
+  return m[1];
+}
 
 /** Requests grouped by method, path (names as <name>), query keys and verb, with their status counts. */
 function callTable(requests: ReadonlyArray<ApiRequestRecord>): string[] {
