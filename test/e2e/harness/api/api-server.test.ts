@@ -2,6 +2,7 @@
 // answers, the ConfigMap and Pod verbs Patroni uses, Status objects and codes, watches.
 
 import { X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
 import { ObjectStore, type KubeObject } from '../store';
 import { HarnessApiServer } from './api-server';
 import { call, watch, type Target } from './test-client';
@@ -59,7 +60,7 @@ describe('HarnessApiServer', () => {
   beforeAll(async () => {
     store = new ObjectStore();
     seed(store);
-    server = new HarnessApiServer({ store, host: '127.0.0.1', port: 0, log: (l) => logLines.push(l), bookmarkIntervalSeconds: 0.2 });
+    server = new HarnessApiServer({ store, host: '127.0.0.1', port: 0, log: (l) => logLines.push(l), bookmarkIntervalSeconds: 0.2, resourceVersionWaitMs: 300 });
     await server.start();
     target = { url: server.url, ca: server.caCertPem };
     token = server.tokenFor(NS, 'postgres');
@@ -78,8 +79,7 @@ describe('HarnessApiServer', () => {
       const ca = new X509Certificate(server.caCertPem);
       expect(ca.ca).toBe(true);
       return new Promise<void>((resolve, reject) => {
-        const tls = require('node:tls') as typeof import('node:tls');
-        const socket = tls.connect({ host: '127.0.0.1', port: server.port, ca: server.caCertPem, servername: 'kubernetes.default.svc' }, () => {
+        const socket = connect({ host: '127.0.0.1', port: server.port, ca: server.caCertPem, servername: 'kubernetes.default.svc' }, () => {
           try {
             const cert = new X509Certificate(socket.getPeerX509Certificate()!.raw);
             expect(cert.verify(ca.publicKey)).toBe(true);

@@ -39,6 +39,8 @@ export interface HarnessApiServerOptions {
   readonly watchTimeoutSeconds?: number;
   /** Interval of BOOKMARK events for watches that allow them (the API sends one about every minute). */
   readonly bookmarkIntervalSeconds?: number;
+  /** How long a list waits for the store to reach a resourceVersion it asks for before a 504 (the API's watch cache waits 3 s). */
+  readonly resourceVersionWaitMs?: number;
   /** Directory in which openssl makes the certificate (a fresh subdirectory, removed at once). */
   readonly certificateWorkDir?: string;
 }
@@ -69,8 +71,6 @@ export interface ApiRequestRecord {
 
 /** Real API server limit on request bodies. */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
-/** How long a list waits for the store to reach a resourceVersion it asked for before a 504, as the API's watch cache does. */
-const TOO_LARGE_RESOURCE_VERSION_WAIT_MS = 3000;
 
 const KUBERNETES_SERVICE_NAMES = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${ADDRESSES.clusterDomain}`];
 
@@ -398,7 +398,7 @@ export class HarnessApiServer implements KubeApiServer {
     if (Number(rv) <= Number(this.store.resourceVersion)) return;
     const reached = await new Promise<boolean>((resolve) => {
       let stop: () => void = () => undefined;
-      const timer = setTimeout(() => { stop(); resolve(false); }, TOO_LARGE_RESOURCE_VERSION_WAIT_MS);
+      const timer = setTimeout(() => { stop(); resolve(false); }, this.options.resourceVersionWaitMs ?? 3000);
       stop = this.store.watch(() => {
         if (Number(rv) <= Number(this.store.resourceVersion)) {
           clearTimeout(timer);
