@@ -61,6 +61,13 @@ export class NotFoundError extends Error {
   }
 }
 
+/** A watch from a resourceVersion older than the history the store keeps (HTTP 410 Expired). */
+export class ExpiredError extends Error {
+  constructor(readonly requested: number, readonly oldest: number) {
+    super(`resourceVersion ${requested} is too old (oldest kept: ${oldest})`);
+  }
+}
+
 /** `matchLabels` and `matchExpressions` of a LabelSelector, or an equality map. */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -235,7 +242,7 @@ export class ObjectStore {
     if (sinceResourceVersion !== undefined && sinceResourceVersion !== '' && sinceResourceVersion !== '0') {
       const since = Number(sinceResourceVersion);
       const oldest = this.history.length ? this.history[0].revision : this.revision + 1;
-      if (since < oldest - 1 && since < this.revision) throw new Error(`resourceVersion ${since} is too old (oldest kept: ${oldest})`);
+      if (since < oldest - 1 && since < this.revision) throw new ExpiredError(since, oldest);
       for (const h of this.history) if (h.revision > since) listener(copy(h.event));
     }
     const handler = (e: WatchEvent) => listener(copy(e));
