@@ -44,6 +44,7 @@ export class Cluster {
   private readonly scheduler: Scheduler;
   private readonly controllers: Array<{ start(): void; stop(): void }>;
   private started = false;
+  private stopServiceAccounts?: () => void;
 
   /** `store` is shared with the parts (the network and the API server watch it). */
   constructor(readonly parts: ClusterParts, readonly options: ClusterOptions, readonly store = new ObjectStore()) {
@@ -67,6 +68,12 @@ export class Cluster {
 
   /** Namespaces, nodes, the `kubernetes` Service; then the network, the API server and the control loops. */
   async start(extraNamespaces: readonly string[] = []): Promise<void> {
+    // The ServiceAccount controller: every namespace gets its `default` ServiceAccount.
+    this.stopServiceAccounts = this.store.watch((e) => {
+      if (e.type === 'ADDED' && e.object.kind === 'Namespace' && !this.store.get('ServiceAccount', e.object.metadata.name, 'default')) {
+        this.store.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: e.object.metadata.name } });
+      }
+    });
     for (const ns of [...SYSTEM_NAMESPACES, ...extraNamespaces]) this.ensureNamespace(ns);
     for (const n of nodeObjects(this.options.nodes)) this.store.create(n);
     await this.parts.network.start();
@@ -159,6 +166,7 @@ export class Cluster {
     await this.kubelet.stop();
     await this.parts.api.stop();
     await this.parts.network.stop();
+    this.stopServiceAccounts?.();
     this.started = false;
   }
 
