@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ImageStandIn, ImageStandIns } from '../contracts';
 import { parseImageReference } from './image-reference';
-import { imageSpecFor, type ImageSpec } from './image-table';
+import { IMAGE_TABLE, imageSpecFor, type ImageSpec } from './image-table';
 import { ROOT_METADATA_PATH, RootBuilder, type RootBuild, type RootMetadata } from './root-builder';
-import { DEFAULT_CACHE_DIR } from './root-key';
+import { baseKey, DEFAULT_CACHE_DIR, packagesKey, rootKey } from './root-key';
 
 /** The repository's root (this file is test/e2e/harness/images/...). */
 export const REPO_ROOT = resolve(__dirname, '../../../..');
@@ -35,7 +35,7 @@ export class DebianImageStandIns implements ImageStandIns {
     if (!existsSync(join(root, ROOT_METADATA_PATH))) {
       throw new Error(`image "${image}": its stand-in root ${spec.recipe.name} is not built (${root}); call ensureRoots([...images]) first`);
     }
-    const meta = JSON.parse(readFileSync(join(root, ROOT_METADATA_PATH), 'utf8')) as RootMetadata;
+    const meta = this.metadataOf(root);
     const { tag } = parseImageReference(image);
     const version = meta.versions[spec.recipe.versionPackage] ?? 'not installed';
     return {
@@ -48,6 +48,33 @@ export class DebianImageStandIns implements ImageStandIns {
       user: spec.user,
       differences: [`the manifest names tag ${tag}; the stand-in runs ${spec.recipe.versionPackage} ${version} (Debian ${meta.suite})`, ...spec.differences],
     };
+  }
+
+  /** The installed version of the entry's main package (its root must be built). */
+  versionOf(spec: ImageSpec): string {
+    return this.metadataOf(this.builder(() => undefined).pathOf(spec.recipe)).versions[spec.recipe.versionPackage] ?? 'not installed';
+  }
+
+  /** Deletes cached layers and roots that no entry of the table uses; returns their names. */
+  prune(): string[] {
+    const keep = new Set<string>();
+    for (const spec of IMAGE_TABLE) {
+      keep.add(rootKey(spec.recipe, this.repoRoot));
+      keep.add(packagesKey(spec.recipe));
+      keep.add(`${packagesKey(spec.recipe)}.versions.json`);
+      keep.add(baseKey(spec.recipe.suite));
+    }
+    const removed: string[] = [];
+    for (const name of readdirSync(this.cacheDir)) {
+      if (keep.has(name) || name.endsWith('.lock') || name.startsWith('.building-')) continue;
+      rmSync(join(this.cacheDir, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+    return removed;
+  }
+
+  private metadataOf(root: string): RootMetadata {
+    return JSON.parse(readFileSync(join(root, ROOT_METADATA_PATH), 'utf8')) as RootMetadata;
   }
 
   async ensureRoots(images: readonly string[], log: (line: string) => void): Promise<void> {

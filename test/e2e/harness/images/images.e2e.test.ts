@@ -126,7 +126,7 @@ describe('every image the manifests use has a stand-in whose main program runs f
     ['spilo-18', 101, 103, ['sh', '-c', 'patroni --version; postgres --version; id -u; id -g; wal-g 2>&1; echo "wal-g exit $?"'], /patroni 4\.[\s\S]*postgres \(PostgreSQL\) 18\.[\s\S]*^101$\n^103$[\s\S]*wal-g exit 2/m],
     ['cloudnative-pg/pgbouncer', 998, 996, ['sh', '-c', 'pgbouncer --version; /usr/bin/pgbouncer --version | head -n 1'], /PgBouncer 1\.\d+/],
     ['valkey/valkey', 999, 999, ['sh', '-c', 'valkey-server --version; /usr/local/bin/valkey-cli --version'], /Valkey server v=9\.[\s\S]*valkey-cli 9\./],
-    ['redis_exporter', 999, 999, ['/redis_exporter', '-version'], /redis_exporter/i],
+    ['redis_exporter', 999, 999, ['/redis_exporter', '-version'], /Redis Metrics Exporter \d/],
     ['pgbouncer-exporter', 65534, 65534, ['/bin/pgbouncer_exporter', '--version'], /pgbouncer_exporter/],
     ['statsd-exporter', 65534, 65534, ['/bin/statsd_exporter', '--no-such-flag=1'], /statsd_exporter \(stand-in\): unknown or incomplete flag/],
   ];

@@ -40,7 +40,7 @@ const CHROOT_ENV = {
 const APT_CONF = `Acquire::Check-Valid-Until "false";
 APT::Install-Recommends "false";
 APT::Install-Suggests "false";
-Dpkg::Options { "--force-confdef"; "--force-confold"; };
+Dpkg::Options { "--force-confdef"; "--force-confold"; "--force-unsafe-io"; };
 `;
 const DPKG_EXCLUDES = `path-exclude=/usr/share/doc/*
 path-exclude=/usr/share/man/*

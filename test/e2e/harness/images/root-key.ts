@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { KUBELET_PACKAGES, type DebianSuite, type RootRecipe } from './root-recipe';
 
 /** Bump when the way roots are built changes, so every cached root is rebuilt. */
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 
 /** Where built roots are kept across runs. */
 export const DEFAULT_CACHE_DIR = '/var/cache/superset-k8s-e2e/roots';

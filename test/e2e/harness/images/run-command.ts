@@ -4,10 +4,10 @@ import { readlinkSync } from 'node:fs';
 /** Runs a program to completion; rejects with its exit status and the tail of its output. */
 export function runCommand(argv: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    child.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr!.on('data', (c: Buffer) => chunks.push(c));
     child.on('error', (err) => reject(new Error(`${argv[0]} could not start: ${err.message} (is it installed? see test/e2e/packages.txt)`)));
     child.on('close', (code, signal) => {
       const output = Buffer.concat(chunks).toString('utf8');
@@ -15,7 +15,10 @@ export function runCommand(argv: readonly string[], options: { env?: NodeJS.Proc
       const tail = output.trim().split('\n').slice(-25).join('\n');
       reject(new Error(`${argv.join(' ')} failed (${signal ?? `exit ${code}`}):\n${tail}`));
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // a program that exits without reading its input
+      child.stdin.end(options.input);
+    }
   });
 }
 
