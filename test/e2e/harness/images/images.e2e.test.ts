@@ -35,6 +35,8 @@ const SECRETS: Record<string, string> = {
   'redis-cache-auth/password': secret(),
   'redis-queue-auth/password': secret(),
   'pgbouncer-auth/stats-password': secret(),
+  'postgres-wal-archive/access-key-id': `AKID${secret().slice(0, 12).toUpperCase()}`,
+  'postgres-wal-archive/secret-access-key': secret(),
 };
 
 function standIn(fragment: string): ImageStandIn {
@@ -341,5 +343,60 @@ describe('the statsd_exporter stand-in with dist/prod\'s mapping', () => {
       return /gunicorn_request_duration_seconds_bucket\{component="web",le="0.25"\} [1-9]/.test(m.text) ? m.text : undefined;
     });
     expect(metrics).toMatch(/^gunicorn_requests_total\{component="web"\} [1-9]/m);
+  });
+});
+
+describe('the wal-g stand-in with dist/prod\'s archive settings, against an S3 that checks SigV4', () => {
+  test('WAL archiving and base backups restore to the latest archived transaction; delete retain FULL keeps the newest', async () => {
+    const spilo = standIn('spilo-18');
+    const patroni = manifestContainer('prod', '20-postgres.yaml', 'postgres', 'patroni');
+    const sidecar = manifestContainer('prod', '20-postgres.yaml', 'postgres', 'walg-basebackup');
+    // TLS is not part of this check: the same S3 API over plain HTTP on the namespace's loopback.
+    const s3 = { AWS_ENDPOINT: 'http://127.0.0.7:9000' };
+    const bucket = volume('s3', 101, 103);
+    const server = join(REPO_ROOT, 'test/e2e/harness/images/fixtures/s3-server.py');
+    const keyId = SECRETS['postgres-wal-archive/access-key-id'];
+    await start(spilo, { argv: ['python3', '/opt/s3-server.py', '127.0.0.7', '9000', '/data', keyId, SECRETS['postgres-wal-archive/secret-access-key']], uid: 101, gid: 103, files: { [server]: '/opt/s3-server.py' }, volumes: { [bucket]: '/data' } });
+    const vols = { [volume('spilo-pgdata', 101, 103)]: '/home/postgres/pgdata', [volume('spilo-socket', 101, 103)]: '/var/run/postgresql' };
+    const pgdata = sidecar.env.PGDATA;
+    const inSpilo = (argv: string[], env: Record<string, string> = sidecar.env) => run(spilo, { argv, env: { ...env, ...s3 }, uid: 101, gid: 103, volumes: vols, tmpfs: ['/tmp'] });
+    const psql = async (sql: string) => {
+      const r = await inSpilo(['psql', '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-Atc', sql]);
+      if (r.code !== 0) throw new Error(r.output);
+      return r.output.trim();
+    };
+    expect((await inSpilo(['initdb', '-D', pgdata, '-U', 'postgres', '--auth-local=trust'])).code).toBe(0);
+    const archive = ['-c', 'archive_mode=on', '-c', `archive_command=${'wal-g wal-push "%p"'}`, '-c', 'wal_level=replica', '-c', "listen_addresses=", '-c', 'unix_socket_directories=/var/run/postgresql'];
+    await start(spilo, { argv: ['postgres', '-D', pgdata, ...archive], env: { ...patroni.env, ...s3 }, uid: 101, gid: 103, volumes: vols, tmpfs: ['/tmp'] });
+    await until('PostgreSQL started', async () => ((await psql('SELECT 1')) === '1' ? true : undefined));
+    await psql('CREATE TABLE t (x int); INSERT INTO t VALUES (1)');
+    const first = await inSpilo(['wal-g', 'backup-push', pgdata]);
+    expect(first.output).toMatch(/wrote backup with name base_[0-9A-F]{24}/);
+    await psql('INSERT INTO t VALUES (2)');
+    const segment = await psql('SELECT pg_walfile_name(pg_switch_wal())');
+    await until(`WAL ${segment} archived`, async () => ((await psql('SELECT last_archived_wal FROM pg_stat_archiver')) >= segment ? true : undefined));
+    const second = await inSpilo(['wal-g', 'backup-push', pgdata]);
+    expect(second.code).toBe(0);
+    expect((await inSpilo(['wal-g', 'backup-list'])).output.match(/^base_/gm)).toHaveLength(2);
+    // Restore the newest base backup into a new folder and replay the archived WAL.
+    await psql('INSERT INTO t VALUES (3)');
+    const last = await psql('SELECT pg_walfile_name(pg_switch_wal())');
+    await until(`WAL ${last} archived`, async () => ((await psql('SELECT last_archived_wal FROM pg_stat_archiver')) >= last ? true : undefined));
+    const restored = '/home/postgres/pgdata/restored';
+    const fetched = await inSpilo(['sh', '-c', `wal-g backup-fetch ${restored} LATEST && touch ${restored}/recovery.signal`]);
+    expect({ code: fetched.code, output: fetched.output.includes('fetched base_') }).toEqual({ code: 0, output: true });
+    const socket2 = volume('spilo-socket-restored', 101, 103);
+    await start(spilo, {
+      argv: ['postgres', '-D', restored, '-c', `restore_command=${'wal-g wal-fetch "%f" "%p"'}`, '-c', 'archive_mode=off', '-c', 'listen_addresses=', '-c', 'unix_socket_directories=/run/restored'],
+      env: { ...patroni.env, ...s3 }, uid: 101, gid: 103, volumes: { ...vols, [socket2]: '/run/restored' }, tmpfs: ['/tmp'],
+    });
+    const rows = await until('the restored server answering', async () => {
+      const r = await run(spilo, { argv: ['psql', '-h', '/run/restored', '-U', 'postgres', '-Atc', 'SELECT string_agg(x::text, \',\' ORDER BY x) FROM t WHERE NOT pg_is_in_recovery()'], uid: 101, gid: 103, volumes: { [socket2]: '/run/restored' } });
+      return r.code === 0 && r.output.trim() !== '' ? r.output.trim() : undefined;
+    }, 90);
+    expect(rows).toBe('1,2,3');
+    const pruned = await inSpilo(['wal-g', 'delete', 'retain', 'FULL', '1', '--confirm']);
+    expect(pruned.code).toBe(0);
+    expect((await inSpilo(['wal-g', 'backup-list'])).output.match(/^base_/gm)).toHaveLength(1);
   });
 });
