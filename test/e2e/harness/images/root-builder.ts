@@ -185,7 +185,9 @@ export class RootBuilder {
           renameSync(tmp, final);
         } catch (err) {
           rmSync(tmp, { recursive: true, force: true });
-          throw new Error(`${what} (${key}) could not be built: ${(err as Error).message}`);
+          const offline = /Failed getting release file|Could not resolve|Temporary failure resolving|Network is unreachable/.test((err as Error).message);
+          const hint = offline ? ' (no route to deb.debian.org from this network namespace: set E2E_HOST_NET_PID to a process in the machine\'s namespace, or run build-roots.ts there first)' : '';
+          throw new Error(`${what} (${key}) could not be built${hint}: ${(err as Error).message}`);
         }
         this.log(`${what}: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       },

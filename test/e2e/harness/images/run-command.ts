@@ -24,12 +24,20 @@ export function runCommand(argv: readonly string[], options: { env?: NodeJS.Proc
 
 /**
  * The harness runs inside its own node network namespace, which has no route out: downloads from
- * the Debian archive go through the machine's own network namespace (that of PID 1) instead.
+ * the Debian archive go through the machine's network namespace instead, reached through a
+ * process that lives there: E2E_HOST_NET_PID (scripts/e2e.sh exports its own pid), else PID 1
+ * when its namespaces may be read. Empty when we are in that namespace already (or know none).
  */
 export function hostNetworkPrefix(): string[] {
-  try {
-    return readlinkSync('/proc/self/ns/net') === readlinkSync('/proc/1/ns/net') ? [] : ['nsenter', '--net=/proc/1/ns/net'];
-  } catch {
-    return [];
+  const self = readlinkSync('/proc/self/ns/net');
+  for (const pid of [process.env.E2E_HOST_NET_PID, '1']) {
+    if (!pid) continue;
+    try {
+      const target = readlinkSync(`/proc/${pid}/ns/net`);
+      return target === self ? [] : ['nsenter', `--net=/proc/${pid}/ns/net`];
+    } catch {
+      /* gone, or not ours to read: try the next */
+    }
   }
+  return [];
 }
