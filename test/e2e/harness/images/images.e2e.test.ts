@@ -31,6 +31,7 @@ const CLUSTER = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
 const secret = () => randomBytes(16).toString('hex');
 const SECRETS: Record<string, string> = {
   'superset-app/secret-key': secret(),
+  'superset-app/async-queries-jwt-secret': secret(),
   'superset-database/password': secret(),
   'redis-cache-auth/password': secret(),
   'redis-queue-auth/password': secret(),
@@ -61,7 +62,7 @@ function manifestContainer(env: 'dev' | 'prod', file: string, workload: string, 
 function configMapFile(env: 'dev' | 'prod', file: string, name: string, key: string): string {
   const docs = yaml.loadAll(readFileSync(join(REPO_ROOT, 'dist', env, file), 'utf8')) as any[];
   const cm = docs.find((d) => d?.kind === 'ConfigMap' && d.metadata.name === name);
-  const path = join(scratch, `${name}-${key}`);
+  const path = join(scratch, `${env}-${name}-${key}`);
   writeFileSync(path, cm.data[key]);
   return path;
 }
@@ -327,6 +328,30 @@ describe('the Superset stand-in with dist/dev superset_config.py, on real Postgr
       });
       expect(pgbUp).toMatch(/^pgbouncer_up 1$/m);
     });
+  });
+
+  test('dist/prod\'s superset_config.py (Sentinel broker, async queries, StatsD logger) loads and makes its import-time connection', async () => {
+    const prodConfig = configMapFile('prod', '10-superset-config.yaml', 'superset-config', 'superset_config.py');
+    const c = manifestContainer('prod', '50-superset-web.yaml', 'superset-web', 'wait-for-migrations');
+    const script = [
+      'superset db current 2>/dev/null',
+      'python -c "from superset.app import create_app; from superset.extensions import celery_app, async_query_manager; import superset.config as c; a = create_app(); '
+        + 'print(celery_app.conf.broker_url.split(\':\')[0], type(async_query_manager.cache.cache).__name__, type(c.STATS_LOGGER).__name__, a.config[\'DISTRIBUTED_COORDINATION_CONFIG\'][\'CACHE_TYPE\'])" 2>/dev/null',
+    ].join(' && ');
+    const r = await run(superset(), { argv: ['sh', '-c', script], env: c.env, uid: 1000, gid: 1000, files: { [prodConfig]: '/etc/superset/superset_config.py', [hosts]: '/etc/hosts' }, tmpfs: ['/tmp', '/app/superset_home'] });
+    expect(r.output).toMatch(/^e2e610000001 \(head\)$/m);
+    expect(r.output).toMatch(/^sentinel RedisSentinelCache StatsdStatsLogger RedisSentinelCache$/m);
+  });
+
+  test('superset re-encrypt-secrets moves stored secrets from PREVIOUS_SECRET_KEY to SECRET_KEY, once', async () => {
+    const uri = `postgresql+psycopg2://superset:${SECRETS['superset-database/password']}@postgres:5432/warehouse`;
+    const registered = await supersetRun('superset-web', 'wait-for-migrations', ['superset', 'set_database_uri', '-d', 'rotation-check', '-u', uri]);
+    expect(registered.code).toBe(0);
+    const rotated = { SUPERSET_SECRET_KEY: secret(), SUPERSET_PREVIOUS_SECRET_KEY: SECRETS['superset-app/secret-key'] };
+    const first = await supersetRun('superset-web', 'wait-for-migrations', ['superset', 're-encrypt-secrets'], rotated);
+    expect({ code: first.code, output: first.output.replace(/^Loaded your LOCAL.*\n/m, '') }).toEqual({ code: 0, output: '' });
+    const again = await supersetRun('superset-web', 'wait-for-migrations', ['superset', 're-encrypt-secrets'], rotated);
+    expect({ code: again.code, says: /does not decrypt with SECRET_KEY/.test(again.output) }).toEqual({ code: 1, says: true });
   });
 });
 
