@@ -44,7 +44,9 @@ cleanup() {
 trap cleanup EXIT
 ip -n "${node}" link set lo up
 
-export E2E_RUN_ID="${run_id}" E2E_NODE_NETNS="${node}" CDK8S_CHECK_UPGRADE=false
+# E2E_HOST_NET_PID: a process in the machine's own network namespace (this script), through which
+# the image stand-ins download Debian packages when a root is missing (the node namespace has no route out).
+export E2E_RUN_ID="${run_id}" E2E_NODE_NETNS="${node}" E2E_HOST_NET_PID="$$" CDK8S_CHECK_UPGRADE=false
 status=0
 if [[ "${mode}" == jest ]]; then
   ip netns exec "${node}" npx jest -c jest.e2e.config.js "$@" || status=$?
