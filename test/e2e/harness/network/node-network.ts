@@ -123,6 +123,9 @@ export class NodeNetwork implements ClusterNetwork {
       `addr add ${this.externalGateway}/${externalBits} dev ${BRIDGE}`,
       `link set ${BRIDGE} up`,
       'link set lo up',
+      // Locally generated packets need a route before the nat hook translates them: Service IPs
+      // from the harness itself (the node) go out on the bridge once DNAT picked a backend.
+      `route add ${this.addresses.serviceCidr} dev ${BRIDGE}`,
     ].join('\n'));
     await runCommand('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     // Bridged pod-to-pod traffic must not pass the node's own netfilter hooks (br_netfilter).
@@ -326,8 +329,15 @@ export class NodeNetwork implements ClusterNetwork {
     const text = JSON.stringify(records);
     if (!this.dns || text === this.lastDnsRecords) return;
     const seq = ++this.dnsSeq;
-    const acked = new Promise<void>((resolve) => this.dnsAcks.set(seq, resolve));
-    this.dns.send({ seq, records });
+    const dns = this.dns;
+    const acked = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`cluster DNS server (pid ${dns.pid}) did not take new records within 10 s (exit status ${dns.exitCode ?? 'none: still running'})`)), 10000);
+      this.dnsAcks.set(seq, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    dns.send({ seq, records });
     await acked;
     this.lastDnsRecords = text;
   }
