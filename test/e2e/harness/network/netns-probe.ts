@@ -73,7 +73,8 @@ const CLIENT = `
 const net = require('node:net'), dgram = require('node:dgram');
 const targets = JSON.parse(process.argv[1]); const timeout = Number(process.argv[2]);
 Promise.all(targets.map((t) => new Promise((resolve) => {
-  const done = (outcome, extra) => resolve({ ...t, outcome, ...extra });
+  let settled = false;
+  const done = (outcome, extra) => { if (!settled) { settled = true; resolve({ ...t, outcome, ...extra }); } };
   if (t.protocol === 'UDP') {
     const u = dgram.createSocket('udp4');
     const timer = setTimeout(() => { u.close(); done('timeout'); }, timeout);
@@ -83,10 +84,12 @@ Promise.all(targets.map((t) => new Promise((resolve) => {
     return;
   }
   const s = net.connect({ host: t.ip, port: t.port });
-  let reply = '';
-  const timer = setTimeout(() => { s.destroy(); done('timeout'); }, timeout);
+  let reply = '', connected = false;
+  const timer = setTimeout(() => { s.destroy(); done(connected ? 'open' : 'timeout'); }, timeout);
+  // A server that says nothing first (DNS over TCP) still counts as open once connected.
+  s.on('connect', () => { connected = true; setTimeout(() => { clearTimeout(timer); s.destroy(); done('open', reply ? { reply: reply.trim() } : {}); }, 300); });
   s.on('data', (d) => (reply += d));
-  s.on('end', () => { clearTimeout(timer); done('open', { reply: reply.trim() }); });
+  s.on('end', () => { clearTimeout(timer); s.destroy(); done('open', { reply: reply.trim() }); });
   s.on('error', (e) => { clearTimeout(timer); done(e.code === 'ECONNREFUSED' ? 'refused' : 'error', { detail: e.code }); });
 }))).then((r) => process.stdout.write(JSON.stringify(r)));
 `;
