@@ -113,7 +113,7 @@ export function renderRuleset(input: RulesetInput): string {
     '  }',
     '}');
   const policy = input.policy;
-  if (!policy) return `${out.filter((l) => l !== '    ').join('\n')}\n`;
+  if (!policy) return `${out.filter((l) => l.trim() !== '').join('\n')}\n`;
   const set = (name: string) => `  set ${name} { type ipv4_addr . inet_proto . inet_service; flags dynamic; counter; size 65535; }`;
   out.push(`table inet ${POLICY_TABLE} {`, set(DENIED_IN), set(DENIED_OUT),
     '  chain input { type filter hook input priority filter; policy accept; }',
@@ -137,5 +137,5 @@ export function renderRuleset(input: RulesetInput): string {
       `update @${DENIED_OUT} { ip daddr . meta l4proto . th dport } drop comment ${quote(`isolated for egress by ${policy.egress.isolatedBy.join(', ')}`)}`);
   }
   out.push(`table inet ${POLICY_TABLE} {`, '  chain input {', indent(input_), '  }', '  chain output {', indent(output), '  }', '}');
-  return `${out.filter((l) => l !== '    ').join('\n')}\n`;
+  return `${out.filter((l) => l.trim() !== '').join('\n')}\n`;
 }
