@@ -141,6 +141,39 @@ for (const env of ['dev', 'prod']) {
       expect(checked - allowed).toBeGreaterThan(500);
     });
 
+    test('figures: pods at the manifests\' replica counts, the Services of dist, a readiness flip', async () => {
+      for (const o of objects) if (o.kind === 'Service') store.create(o);
+      const hpaMin = new Map(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((h) => [h.spec.scaleTargetRef.name, h.spec.minReplicas ?? 1]));
+      const t = process.hrtime.bigint();
+      let added = 0;
+      for (const o of objects.filter((x) => x.kind === 'Deployment' || x.kind === 'StatefulSet')) {
+        const replicas = o.spec.replicas ?? hpaMin.get(o.metadata.name) ?? 1;
+        const template = podTemplateOf(o);
+        const ports = template.spec.containers.flatMap((c: any) => c.ports ?? []);
+        for (let i = 1; i < replicas; i++) {
+          await startTestPod(store, network, { namespace: platformNs, name: `${o.metadata.name}-${i}`, labels: template.metadata.labels, ports });
+          added++;
+        }
+      }
+      const attachMs = Number(process.hrtime.bigint() - t) / 1e6;
+      await network.settled();
+      const pods = store.list('Pod').length;
+      const flip = async (ready: boolean) => {
+        const before = network.figures.length;
+        const start = process.hrtime.bigint();
+        store.update('Pod', platformNs, 'pgbouncer-0', (p) => { p.status.conditions = [{ type: 'Ready', status: ready ? 'True' : 'False' }]; });
+        await network.settled();
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        const applied = network.figures.slice(before).reduce((n, f) => n + f.applied, 0);
+        return `${ms.toFixed(0)} ms (${applied} namespaces re-applied)`;
+      };
+      const down = await flip(false);
+      const up = await flip(true);
+      figures.push(`${pods} pods in the store (${added} replicas added in ${attachMs.toFixed(0)} ms, ${(attachMs / Math.max(added, 1)).toFixed(0)} ms each)`);
+      figures.push(`readiness flip of pgbouncer-0 until settled: unready ${down}, ready ${up}`);
+      expect(network.services().find((v) => v.name === 'pgbouncer')!.ports[0].backends.some((b) => b.pod === `${platformNs}/pgbouncer-0`)).toBe(true);
+    });
+
     test('a dropped connection is explained with the pod, the peer and the policies', async () => {
       const migrate = peers.find((p) => p.endpoint.labels?.['app.kubernetes.io/component'] === 'migrate')!;
       const cache = peers.find((p) => p.endpoint.labels?.['app.kubernetes.io/name'] === 'redis-cache')!;
