@@ -228,9 +228,9 @@ export class NodeNetwork implements ClusterNetwork {
   }
 
   /** Runs syncs until nothing is dirty; one at a time. */
-  private async runSync(): Promise<void> {
-    if (this.syncing) return;
-    this.syncing = (async () => {
+  private runSync(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    const run = async () => {
       try {
         while (this.dirty && !this.stopped) {
           this.dirty = false;
@@ -245,11 +245,13 @@ export class NodeNetwork implements ClusterNetwork {
         const waiters = this.waiters;
         this.waiters = [];
         for (const w of waiters) w.reject(error);
-      } finally {
-        this.syncing = undefined;
       }
-    })();
-    await this.syncing;
+    };
+    // Cleared in a callback (always after this assignment), even when run() had nothing to do.
+    this.syncing = run().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
   }
 
   private async syncNow(): Promise<void> {
