@@ -58,8 +58,8 @@ describe('nftables ruleset of a pod', () => {
     expect(renderRuleset({ services: views, nodeIp: '10.244.0.1' })).not.toContain('sk8s_policy');
   });
 
-  test('the Service table is replaced whole and the policy chains refilled in the same transaction, keeping the denied sets', () => {
-    expect(text.startsWith('table ip sk8s_svc\ndelete table ip sk8s_svc\n')).toBe(true);
+  test('every chain is flushed and refilled in the same transaction, keeping the denied sets', () => {
+    expect(text).toContain('flush chain ip sk8s_svc output\nflush chain ip sk8s_svc no_endpoints');
     expect(text).toContain('flush chain inet sk8s_policy input\nflush chain inet sk8s_policy output');
     expect(text).not.toContain('flush ruleset');
   });

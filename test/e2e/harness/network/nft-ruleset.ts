@@ -12,8 +12,8 @@ import type { ServiceView } from './service-endpoints';
 //   needs an allow rule or is dropped (a connect times out, as on a cluster) and recorded in the
 //   dynamic sets denied_in / denied_out (peer . protocol . port, with counters) so a failure can
 //   say what was blocked.
-// The sk8s_svc table is replaced whole; the policy table keeps its sets (the record of what was
-// blocked) and has its chains flushed and refilled, in the same transaction.
+// Both tables have their chains flushed and refilled in one transaction; the policy table keeps
+// its sets (the record of what was blocked).
 
 export const NAT_TABLE = 'sk8s_svc';
 export const POLICY_TABLE = 'sk8s_policy';
@@ -101,17 +101,15 @@ const indent = (lines: readonly string[]) => lines.map((l) => `    ${l}`).join('
 export function renderRuleset(input: RulesetInput): string {
   const { nat, reject } = serviceRules(input.services);
   const out: string[] = [];
-  out.push(`table ip ${NAT_TABLE}`, `delete table ip ${NAT_TABLE}`);
+  // Chains are declared (a no-op when they exist), flushed and refilled: cheaper for the kernel
+  // than deleting and recreating the table (measured here: about half the time per namespace).
   out.push(`table ip ${NAT_TABLE} {`,
-    '  chain output {',
-    '    type nat hook output priority -100; policy accept;',
-    indent(nat),
-    '  }',
-    '  chain no_endpoints {',
-    '    type filter hook output priority -10; policy accept;',
-    indent(reject),
-    '  }',
-    '}');
+    '  chain output { type nat hook output priority -100; policy accept; }',
+    '  chain no_endpoints { type filter hook output priority -10; policy accept; }',
+    '}',
+    `flush chain ip ${NAT_TABLE} output`,
+    `flush chain ip ${NAT_TABLE} no_endpoints`,
+    `table ip ${NAT_TABLE} {`, '  chain output {', indent(nat), '  }', '  chain no_endpoints {', indent(reject), '  }', '}');
   const policy = input.policy;
   if (!policy) return `${out.filter((l) => l.trim() !== '').join('\n')}\n`;
   const set = (name: string) => `  set ${name} { type ipv4_addr . inet_proto . inet_service; flags dynamic; counter; size 65535; }`;
