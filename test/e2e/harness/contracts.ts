@@ -31,6 +31,12 @@ export const ADDRESSES: ClusterAddresses = {
   clusterDomain: 'cluster.local',
 };
 
+/**
+ * Pods the harness runs itself (the cluster DNS, the ingress controller) carry this annotation:
+ * the kubelet and the controllers leave them alone; the network treats them as any other pod.
+ */
+export const HARNESS_POD_ANNOTATION = 'e2e.superset-k8s/run-by';
+
 /** What the network gives a pod: its own network namespace and address. */
 export interface PodNetworkHandle {
   /** Name under /run/netns (usable with `ip netns exec` and `nsenter --net=/run/netns/<name>`). */

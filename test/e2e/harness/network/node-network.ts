@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { ADDRESSES, type ClusterAddresses, type ClusterNetwork, type PodNetworkHandle } from '../contracts';
+import { ADDRESSES, HARNESS_POD_ANNOTATION, type ClusterAddresses, type ClusterNetwork, type PodNetworkHandle } from '../contracts';
 import type { KubeObject, ObjectStore, WatchEvent } from '../store';
 import { explainDenied, parseDeniedSets, type BlockedConnection } from './blocked-connections';
 import { clusterState, podKey, type ClusterState, type ExternalView, type PodAttachment } from './cluster-state';
@@ -15,11 +15,7 @@ import { inNetns, runCommand } from './run-command';
 import { serviceViews, type ServiceView } from './service-endpoints';
 import { ServiceIpAllocator } from './service-ips';
 
-/**
- * Pods the harness itself runs (the cluster DNS, the ingress controller) carry this annotation:
- * the kubelet leaves them alone, the network treats them as any other pod.
- */
-export const HARNESS_POD_ANNOTATION = 'e2e.superset-k8s/run-by';
+export { HARNESS_POD_ANNOTATION };
 
 const WATCHED_KINDS = new Set(['Pod', 'Service', 'Endpoints', 'NetworkPolicy', 'Namespace']);
 const BRIDGE = 'br0';
@@ -375,7 +371,13 @@ export class NodeNetwork implements ClusterNetwork {
     const netns = `${this.prefix}-p${n}`;
     const ip = this.podPool.allocate();
     const attachment: Attachment = { key, uid: pod.metadata.uid, namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, ip, netns, pod };
-    await this.createNamespace(netns, `vp${n}`, ip, cidrRange(this.addresses.podCidr).bits, this.addresses.nodeIp);
+    try {
+      await this.createNamespace(netns, `vp${n}`, ip, cidrRange(this.addresses.podCidr).bits, this.addresses.nodeIp);
+    } catch (e) {
+      this.createdNetns.delete(netns);
+      await runCommand('ip', ['netns', 'del', netns]).catch(() => undefined);
+      throw new Error(`Pod ${key}: could not set up network namespace ${netns}: ${(e as Error).message}`);
+    }
     this.attachments.set(key, attachment);
     this.addressOwners.set(ip, `Pod ${key}`);
     // The pod's own rules are in place before any of its containers can start.

@@ -219,6 +219,19 @@ describe('NetworkPolicies follow the store', () => {
     expect(other.outcome).toBe('timeout');
   });
 
+  test('egress is checked after Service translation: allowing the DNS pods (as allow-dns does) lets queries to the kube-dns ClusterIP through', async () => {
+    store.create({
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-dns', namespace: NS },
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }] }] },
+    });
+    await network.settled();
+    const r = await queryDnsFrom(locked.netns, `web.${NS}.svc.cluster.local`, 'A', ADDRESSES.dnsServiceIp);
+    expect(r).toMatchObject({ rcode: 'NOERROR', answers: [{ data: network.serviceIp(NS, 'web') }] });
+    // TCP 53 is not in that rule.
+    expect((await queryDnsFrom(locked.netns, `web.${NS}.svc.cluster.local`, 'A', ADDRESSES.dnsServiceIp, 'tcp')).rcode).toBe('TIMEOUT');
+    store.delete('NetworkPolicy', NS, 'allow-dns');
+  });
+
   test('deleting the policy lifts the isolation', async () => {
     store.delete('NetworkPolicy', NS, 'locked');
     await network.settled();
