@@ -33,6 +33,10 @@ fi
 mode=cli
 if [[ "${1:-}" == --jest ]]; then mode=jest; shift; fi
 
+# The image stand-ins' Debian roots (cached under /var/cache/superset-k8s-e2e/roots; built when
+# missing, which needs Debian's archive: done here, before entering the node namespace).
+npx tsx test/e2e/harness/images/build-roots.ts
+
 # One node namespace per run, so runs never share addresses, rules or names.
 run_id="${E2E_RUN_ID:-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 node="sk8s-${run_id}-node"

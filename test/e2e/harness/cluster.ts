@@ -19,6 +19,8 @@ export interface ClusterParts {
   readonly network: ClusterNetwork;
   readonly api: KubeApiServer;
   readonly images: ImageStandIns;
+  /** An authority the images trust besides their own bundle (the outside world's stand-ins). */
+  readonly trustedCaPem?: () => string;
 }
 
 export interface ClusterOptions {
@@ -57,6 +59,7 @@ export class Cluster {
       serviceAccounts: parts.api,
       runDir: options.runDir,
       recorder: this.recorder,
+      trustedCaPem: parts.trustedCaPem,
     }, this.report);
     this.scheduler = new Scheduler(this.store, this.recorder);
     this.controllers = [
@@ -137,14 +140,14 @@ export class Cluster {
   }
 
   /** Polls until `check` returns a value (not undefined), or fails with `explain()` after the timeout. */
-  async waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>, explain?: () => string): Promise<T> {
+  async waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>, explain?: () => string | Promise<string>): Promise<T> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const unsupported = this.kubelet.unsupported;
       if (unsupported.length) throw new Error(`the harness cannot run these pod specs:\n  ${unsupported.join('\n  ')}`);
       const got = await check();
       if (got !== undefined) return got;
-      if (Date.now() > end) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${explain ? `\n${explain()}` : ''}`);
+      if (Date.now() > end) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${explain ? `\n${await explain()}` : ''}`);
       await sleep(500);
     }
   }

@@ -5,8 +5,8 @@ import { jobFinished } from './controllers/job';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** Connections a pod's NetworkPolicies dropped, as the network reports them. */
-export type BlockedConnections = (pod: KubeObject) => string[];
+/** Connections a pod's NetworkPolicies dropped, as the network reports them (one sentence each). */
+export type BlockedConnections = (pod: KubeObject) => Promise<string[]>;
 
 /** One line per container that is not ready, with the reason a human can act on. */
 function containerLines(cluster: Cluster, pod: KubeObject): string[] {
@@ -36,19 +36,19 @@ function containerLines(cluster: Cluster, pod: KubeObject): string[] {
 }
 
 /** Why a pod is not Ready: scheduling, volumes, containers, probes, logs, dropped connections. */
-export function explainPod(cluster: Cluster, pod: KubeObject, blocked?: BlockedConnections): string[] {
+export async function explainPod(cluster: Cluster, pod: KubeObject, blocked?: BlockedConnections): Promise<string[]> {
   const head = `Pod ${pod.metadata.namespace}/${pod.metadata.name} (${phaseOf(pod)}${isTerminating(pod) ? ', terminating' : ''}${pod.status?.podIP ? `, ${pod.status.podIP}` : ''})`;
   const lines = [head];
   const scheduled = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
   if (scheduled?.status === 'False') lines.push(`  unschedulable: ${scheduled.message}`);
   if (pod.status?.message) lines.push(`  ${pod.status.message}`);
   lines.push(...containerLines(cluster, pod).map((l) => `  ${l}`));
-  for (const b of blocked?.(pod) ?? []) lines.push(`  blocked by NetworkPolicy: ${b}`);
+  for (const b of (await blocked?.(pod).catch(() => [])) ?? []) lines.push(`  blocked by NetworkPolicy: ${b}`);
   return lines;
 }
 
 /** Every workload that is not done yet, each with its pods explained: the message of a failed run. */
-export function explainPlatform(cluster: Cluster, namespace: string, blocked?: BlockedConnections): string {
+export async function explainPlatform(cluster: Cluster, namespace: string, blocked?: BlockedConnections): Promise<string> {
   const lines: string[] = [];
   const pods = cluster.store.list('Pod', namespace);
   const ownedBy = (o: KubeObject) => pods.filter((p) => (p.metadata.ownerReferences ?? []).some((r) => r.uid === o.metadata.uid));
@@ -57,7 +57,7 @@ export function explainPlatform(cluster: Cluster, namespace: string, blocked?: B
     if (state === 'Complete') continue;
     const condition = (job.status?.conditions ?? [])[0];
     lines.push(`Job ${namespace}/${job.metadata.name}: ${state ? `${state} (${condition?.reason}: ${condition?.message})` : `not complete (${job.status?.failed ?? 0} failed pod(s))`}`);
-    for (const p of ownedBy(job)) if (phaseOf(p) !== 'Succeeded') lines.push(...explainPod(cluster, p, blocked).map((l) => `  ${l}`));
+    for (const p of ownedBy(job)) if (phaseOf(p) !== 'Succeeded') lines.push(...(await explainPod(cluster, p, blocked)).map((l) => `  ${l}`));
   }
   for (const kind of ['StatefulSet', 'Deployment']) {
     for (const w of cluster.store.list(kind, namespace)) {
@@ -65,7 +65,7 @@ export function explainPlatform(cluster: Cluster, namespace: string, blocked?: B
       const want = kind === 'Deployment' ? w.status?.desiredReplicas : w.spec.replicas ?? 1;
       if (notReady.length === 0 && (w.status?.readyReplicas ?? 0) >= (want ?? 1)) continue;
       lines.push(`${kind} ${namespace}/${w.metadata.name}: ${w.status?.readyReplicas ?? 0}/${want ?? '?'} ready`);
-      for (const p of notReady) lines.push(...explainPod(cluster, p, blocked).map((l) => `  ${l}`));
+      for (const p of notReady) lines.push(...(await explainPod(cluster, p, blocked)).map((l) => `  ${l}`));
     }
   }
   return lines.join('\n');

@@ -150,7 +150,7 @@ export class PlatformRun {
   }
 
   /** Why the platform is not up (every unfinished workload, its pods, their containers and drops). */
-  explain(): string {
+  explain(): Promise<string> {
     return explainPlatform(this.cluster, this.namespace, this.parts.blocked);
   }
 
@@ -161,10 +161,10 @@ export class PlatformRun {
    */
   async waitUntilReady(timeoutMs: number): Promise<number> {
     let lastPending = '';
-    await this.cluster.waitFor('every workload to be ready', timeoutMs, () => {
+    await this.cluster.waitFor('every workload to be ready', timeoutMs, async () => {
       for (const o of this.objects.filter((x) => x.kind === 'Job')) {
         const live = this.cluster.store.get('Job', o.metadata.namespace, o.metadata.name);
-        if (live && jobFinished(live) === 'Failed') throw new Error(`Job ${o.metadata.namespace}/${o.metadata.name} failed: the platform cannot start\n${this.explain()}`);
+        if (live && jobFinished(live) === 'Failed') throw new Error(`Job ${o.metadata.namespace}/${o.metadata.name} failed: the platform cannot start\n${await this.explain()}`);
       }
       const pending = this.pending();
       const text = pending.join(', ');

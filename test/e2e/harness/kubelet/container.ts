@@ -69,6 +69,41 @@ export function setprivArgs(spec: Pick<ContainerSpec, 'uid' | 'gid' | 'groups' |
 }
 
 /**
+ * Where `target` (a path in the container) lives under `root` on the node, following symlinks the
+ * way the container will see them (an absolute link is relative to `root`, never to the node's
+ * own root): `/var/run/x` in a Debian root is `<root>/run/x`.
+ */
+export function pathInRoot(root: string, target: string): string {
+  const parts = target.split('/').filter(Boolean);
+  let current = root;
+  for (let i = 0, hops = 0; i < parts.length; i++) {
+    const next = path.join(current, parts[i]);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(next);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isSymbolicLink()) {
+      if (++hops > 40) throw new Error(`too many symbolic links resolving ${target} in ${root}`);
+      const link = fs.readlinkSync(next);
+      const rest = parts.slice(i + 1);
+      const base = link.startsWith('/') ? link : path.join(path.relative(root, current) || '.', link);
+      parts.splice(0, parts.length, ...base.split('/').filter((x) => x && x !== '.'), ...rest);
+      current = root;
+      i = -1;
+      continue;
+    }
+    if (parts[i] === '..') {
+      current = current === root ? root : path.dirname(current);
+      continue;
+    }
+    current = next;
+  }
+  return current;
+}
+
+/**
  * The container's root: an overlay of the image root (lower) and a writable layer (upper), so the
  * runtime can create mount points that the image lacks; with readOnlyRootFilesystem it is then
  * bind-mounted read-only. Returns the merged directory.
@@ -80,7 +115,7 @@ export function prepareRoot(spec: ContainerSpec): string {
   for (const d of [upper, work, merged]) fs.mkdirSync(d, { recursive: true });
   execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${spec.imageRoot},upperdir=${upper},workdir=${work}`, merged]);
   for (const m of spec.mounts) {
-    const target = path.join(merged, m.target);
+    const target = pathInRoot(merged, m.target);
     if (fs.existsSync(target)) continue;
     if (fs.statSync(m.source).isDirectory()) fs.mkdirSync(target, { recursive: true, mode: 0o755 });
     else {
@@ -88,7 +123,7 @@ export function prepareRoot(spec: ContainerSpec): string {
       fs.writeFileSync(target, '');
     }
   }
-  const wd = path.join(merged, spec.workingDir);
+  const wd = pathInRoot(merged, spec.workingDir);
   if (!fs.existsSync(wd)) fs.mkdirSync(wd, { recursive: true, mode: 0o755 });
   return merged;
 }
@@ -115,8 +150,11 @@ export interface RunningContainer {
 /** Starts the container; its environment is passed to the process, never on a command line. */
 export function startContainer(spec: ContainerSpec): RunningContainer {
   const merged = prepareRoot(spec);
+  // bubblewrap resolves a mount target's symlinks against its own temporary root, not the
+  // container's: give it targets with the container's symlinks already followed.
+  const resolved = { ...spec, mounts: spec.mounts.map((m) => ({ ...m, target: `/${path.relative(merged, pathInRoot(merged, m.target))}` })) };
   const log = fs.openSync(spec.logFile, 'a');
-  const child = spawn('/usr/bin/nsenter', [`--net=/run/netns/${spec.netns}`, '--', '/usr/bin/bwrap', ...bwrapArgs(spec, merged)], {
+  const child = spawn('/usr/bin/nsenter', [`--net=/run/netns/${spec.netns}`, '--', '/usr/bin/bwrap', ...bwrapArgs(resolved, merged)], {
     env: { ...spec.env },
     stdio: ['ignore', log, log, 'pipe'],
     detached: true,

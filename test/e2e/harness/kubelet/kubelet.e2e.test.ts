@@ -1,18 +1,19 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Cluster } from '../cluster';
 import type { ClusterNetwork, ImageStandIn, ImageStandIns, KubeApiServer, PodNetworkHandle } from '../contracts';
 import type { KubeObject } from '../store';
 import { jobFinished } from '../controllers/job';
 import { isReady } from '../controllers/pods';
+import { DebianImageStandIns } from '../images/debian-image-stand-ins';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 // The kubelet and the controllers on their own: hand-written pods in a bare network (one bridge,
 // no policies, no DNS) with one image root, so a failure here is the kubelet's, not the platform's.
 
-const root = process.env.E2E_TEST_ROOT ?? '/tmp/roots/sid-valkey';
+// The Valkey stand-in's root (scripts/e2e.sh builds the roots before the tests run).
+const root = new DebianImageStandIns().standInFor('docker.io/valkey/valkey:9.1.2').root;
 const run = `${process.env.E2E_RUN_ID ?? 'local'}k`;
 
 /** Pods on one bridge, nothing else: enough to test the kubelet. */
@@ -78,7 +79,6 @@ let cluster: Cluster;
 const log: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(root, 'usr/bin/valkey-server'))) throw new Error(`the kubelet test needs a Debian root with valkey at ${root} (E2E_TEST_ROOT)`);
   cluster = new Cluster({ network: new BareNetwork(), api: noApi, images }, {
     runDir: fs.mkdtempSync('/var/tmp/sk8s-kubelet-'),
     nodes: { count: 3, zones: 3 },

@@ -192,7 +192,7 @@ class ContainerRunner {
     const left = Math.max(deadline - Date.now(), runPreStop && preStop ? 2000 : 0);
     const done = await Promise.race([running.exited.then(() => true), sleep(left).then(() => false)]);
     if (!done) {
-      this.pod.deps.recorder.event(this.pod.object, 'Killing', `${this.where} did not stop within its grace period (${graceSeconds} s): SIGKILL`);
+      if (graceSeconds > 0) this.pod.deps.recorder.event(this.pod.object, 'Killing', `${this.where} did not stop within its grace period (${graceSeconds} s): SIGKILL`);
       if (pid !== undefined) {
         try {
           process.kill(pid, 'SIGKILL');

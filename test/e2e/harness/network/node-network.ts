@@ -67,6 +67,8 @@ export class NodeNetwork implements ClusterNetwork {
   private readonly serviceIps: ServiceIpAllocator;
   private readonly attachments = new Map<string, Attachment>();
   private readonly externals: ExternalView[] = [];
+  /** Dropped connections of pods whose namespace is gone, as they were when it was deleted. */
+  private readonly blockedAtDetach = new Map<string, BlockedConnection[]>();
   /** Every address ever handed out -> who had it (addresses are never reused in a run). */
   private readonly addressOwners = new Map<string, string>();
   private readonly applied = new Map<string, string>();
@@ -395,6 +397,8 @@ export class NodeNetwork implements ClusterNetwork {
     const key = this.keyOf(pod);
     const a = this.attachments.get(key);
     if (!a) return;
+    // What its policies dropped outlives the namespace: a failed Job pod is explained afterwards.
+    this.blockedAtDetach.set(key, await this.blockedConnections(a.namespace, a.name).catch(() => []));
     this.attachments.delete(key);
     this.createdNetns.delete(a.netns);
     this.applied.delete(a.netns);
@@ -414,6 +418,22 @@ export class NodeNetwork implements ClusterNetwork {
     this.addressOwners.set(ip, `external ${name} (${hostnames.join(', ')})`);
     this.schedule();
     return { netns, ip };
+  }
+
+  /**
+   * An address of the outside world on the node itself (an extra address of the bridge), with
+   * DNS names, for stand-ins that run in the harness process (object storage): pods reach it
+   * through the node like any address outside the cluster, so only ipBlock rules allow it.
+   */
+  async addNodeAddress(name: string, hostnames: readonly string[]): Promise<string> {
+    if (this.externals.some((e) => e.name === name)) throw new Error(`external ${name} is already attached`);
+    const ip = this.externalPool.allocate();
+    await runCommand('ip', ['addr', 'add', `${ip}/${cidrRange(this.addresses.externalCidr).bits}`, 'dev', BRIDGE]);
+    this.externals.push({ name, ip, netns: '', hostnames: [...hostnames] });
+    this.addressOwners.set(ip, `external ${name} (${hostnames.join(', ')})`);
+    this.schedule();
+    await this.settled();
+    return ip;
   }
 
   resolvConf(namespace: string): string {
@@ -452,7 +472,11 @@ export class NodeNetwork implements ClusterNetwork {
   /** What the pod's NetworkPolicies dropped so far, both directions, as sentences with the policy names. */
   async blockedConnections(namespace: string, name: string): Promise<BlockedConnection[]> {
     const a = this.attachments.get(`${namespace}/${name}`);
-    if (!a) throw new Error(`Pod ${namespace}/${name} has no network namespace (not attached, or detached)`);
+    if (!a) {
+      const kept = this.blockedAtDetach.get(`${namespace}/${name}`);
+      if (kept) return kept;
+      throw new Error(`Pod ${namespace}/${name} has no network namespace (not attached, or detached)`);
+    }
     const argv = [...inNetns(a.netns), 'nft', '-j', 'list', 'table', 'inet', POLICY_TABLE];
     const json = await runCommand(argv[0], argv.slice(1)).catch(() => '{"nftables":[]}');
     return explainDenied(`${namespace}/${name}`, parseDeniedSets(json), this.lastState ?? this.snapshot(), (ip) => this.ownerOf(ip));

@@ -1,0 +1,22 @@
+import { check, Scenario } from './scenario';
+
+/**
+ * From empty state (the run starts with nothing): every pod Ready, the migration Job Complete
+ * (the run waits for both before any scenario), and Superset's health answer through the ingress
+ * over HTTPS, with the plain-HTTP redirect and HSTS the edge promises.
+ */
+export const freshInstall: Scenario = {
+  name: 'fresh-install',
+  description: 'every pod Ready, the migration Job Complete, https://<host>/health answers 200 through the ingress',
+  async run({ run, host, figure }) {
+    const started = Date.now();
+    const health = await run.request(host, '/health');
+    check(health.status === 200, `GET https://${host}/health through the ingress answered ${health.status}: ${health.body.slice(0, 300)}`);
+    check(health.body.trim() === 'OK', `GET https://${host}/health answered "${health.body.slice(0, 100)}", not "OK"`);
+    const hsts = String(health.headers['strict-transport-security'] ?? '');
+    check(/max-age=\d+/.test(hsts) && /includeSubDomains/i.test(hsts), `the HTTPS answer has no HSTS header with includeSubDomains (got "${hsts}")`);
+    const plain = await run.requestHttp(host, '/health');
+    check([301, 308].includes(plain.status) && String(plain.headers.location ?? '').startsWith(`https://${host}`), `plain HTTP is not redirected to HTTPS (status ${plain.status}, location ${plain.headers.location})`);
+    figure('health through the ingress', `${Date.now() - started} ms`);
+  },
+};
