@@ -51,6 +51,8 @@ export function bwrapArgs(spec: ContainerSpec, merged: string): string[] {
     spec.readOnlyRoot ? '--ro-bind' : '--bind', merged, '/',
     '--proc', '/proc',
     '--dev', '/dev',
+    // The runtime's /dev/shm: a 64 MiB tmpfs anyone may write (sticky), unless a volume replaces it.
+    '--perms', '1777', '--size', String(64 * 2 ** 20), '--tmpfs', '/dev/shm',
   ];
   for (const m of sortedMounts(spec.mounts)) args.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.target);
   args.push('--chdir', spec.workingDir, '--info-fd', '3', '--');
@@ -196,12 +198,15 @@ export interface ExecResult {
  */
 export function execInContainer(
   pid: number,
+  /** The container's runtime process (bubblewrap's monitor): `pid` must still be its child. */
+  parent: number | undefined,
   user: Pick<ContainerSpec, 'uid' | 'gid' | 'groups' | 'noNewPrivileges'>,
   env: Readonly<Record<string, string>>,
   argv: readonly string[],
   timeoutMs: number,
   input?: string,
 ): Promise<ExecResult> {
+  if (parent !== undefined && !isChildOf(pid, parent)) return Promise.resolve({ exitCode: 126, output: 'the container is not running', timedOut: false });
   return new Promise((resolve) => {
     const child = spawn('/usr/bin/nsenter', [
       `--target=${pid}`, '--mount', '--uts', '--ipc', '--net', '--pid', '--root', '--wd', '--',
@@ -229,6 +234,16 @@ export function execInContainer(
       resolve({ exitCode: 127, output: String(e), timedOut: false });
     });
   });
+}
+
+/** Is `pid` a live child of `parent` (not a PID the kernel has since given to another process)? */
+function isChildOf(pid: number, parent: number): boolean {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(status.match(/^PPid:\s+(\d+)/m)?.[1]) === parent && !/^State:\s+Z/m.test(status);
+  } catch {
+    return false;
+  }
 }
 
 /** Signals a process group started with `detached: true`. */

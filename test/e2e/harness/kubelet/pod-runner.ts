@@ -162,7 +162,7 @@ class ContainerRunner {
 
   exec(argv: readonly string[], timeoutMs: number, input?: string): Promise<ExecResult> {
     if (this.pid === undefined) return Promise.resolve({ exitCode: 126, output: `${this.where} is not running`, timedOut: false });
-    return execInContainer(this.pid, this.user, this.env, argv, timeoutMs, input);
+    return execInContainer(this.pid, this.running?.process.pid, this.user, this.env, argv, timeoutMs, input);
   }
 
   get isRunning(): boolean {
