@@ -1,6 +1,6 @@
 import { pinnedImages } from '../policy/rules/pinned-images';
 import { noSecretLiterals } from '../policy/rules/no-secret-literals';
-import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
+import { cpuToMillis, memoryToBytes } from '../config/quantity';
 import { AuditContext, envOf, secretRefText } from './evidence';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

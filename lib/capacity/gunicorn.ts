@@ -1,4 +1,4 @@
-import { cpuToMillis, memoryToBytes, MIB } from './quantity';
+import { cpuToMillis, memoryToBytes, MIB } from '../config/quantity';
 
 /** Resident memory one Superset gunicorn worker needs at steady state (measured upstream: 300-500 MiB). */
 export const MEMORY_PER_GUNICORN_WORKER_BYTES = 400 * MIB;

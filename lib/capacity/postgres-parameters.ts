@@ -1,4 +1,4 @@
-import { memoryToBytes, MIB } from './quantity';
+import { memoryToBytes, MIB } from '../config/quantity';
 
 // Postgres memory settings derived from the container's memory request, so a bigger pod gets a
 // bigger cache without anyone re-doing the arithmetic. Every value can be overridden per

@@ -1,4 +1,4 @@
-import { MIB, memoryToBytes } from './quantity';
+import { MIB, memoryToBytes } from '../config/quantity';
 
 // Memory and disk sizing of the Redis servers, as pure functions.
 

@@ -1,5 +1,5 @@
 import { budgetProblems, connectionBudget } from '../capacity/connections';
-import { memoryToBytes } from '../capacity/quantity';
+import { memoryToBytes } from './quantity';
 import { postgresSizeToBytes } from '../capacity/postgres-parameters';
 import type { ConfigProblem } from './errors';
 import { resourceLimits } from './resource-rules';

@@ -1,7 +1,6 @@
 import { PGBOUNCER_STATS_USER } from '../postgres/database-pod';
 import type { PlatformConfig } from './schema';
-import type { SecretRef } from './secrets';
-import { randomHex } from './secret-values';
+import { randomHex, SecretRef } from './secret-ref';
 
 /** Which container of the database tier reads a key. */
 export type DatabaseConsumer = 'patroni' | 'pgbouncer' | 'pgbouncer-exporter';

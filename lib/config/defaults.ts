@@ -1,9 +1,10 @@
 import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from './database-defaults';
 import { EDGE_DEFAULTS, NETWORK_DEFAULTS } from './edge-schema';
-import { MONITORING_DEFAULTS } from './monitoring-schema';
+import { MONITORING_DEFAULTS } from '../monitoring/defaults';
 import { OPS_DEFAULTS } from './ops-schema';
 import { REDIS_DEFAULTS } from './redis-defaults';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
+import { AUTOSCALING_DEFAULTS, SCHEDULING_DEFAULTS } from '../workload/defaults';
 
 /**
  * Placeholder registry of the default image. Build images/superset/Dockerfile, push it to
@@ -51,17 +52,8 @@ export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
 export const DEFAULTS: PlatformConfig = {
   instance: 'superset',
   imagePullPolicy: 'IfNotPresent',
-  scheduling: {
-    zoneSpread: 'ScheduleAnyway',
-    nodeSpread: 'ScheduleAnyway',
-    nodeSelector: {},
-  },
-  autoscaling: {
-    targetCpuPercent: 70,
-    targetMemoryPercent: 80,
-    scaleUpPeriodSeconds: 60,
-    scaleDownStabilizationSeconds: 300,
-  },
+  scheduling: SCHEDULING_DEFAULTS,
+  autoscaling: AUTOSCALING_DEFAULTS,
   secrets: {
     app: 'superset-app',
     database: 'superset-database',

@@ -1,6 +1,5 @@
-import { randomHex } from './secret-values';
+import { randomHex, SecretRef } from './secret-ref';
 import type { PlatformConfig } from './schema';
-import type { SecretRef } from './secrets';
 
 // The Secrets the ops CronJobs read. Part of the Secrets contract (allSecretRefs): the README
 // table, `npm run secrets` and the optional ExternalSecrets include them.

@@ -26,6 +26,9 @@ export function resourcesOf(what: string) {
   });
 }
 
+/** Requests and limits of one container, whichever schema described them. */
+export type ResourcesConfig = z.infer<ReturnType<typeof resourcesOf>>;
+
 export interface ImageText {
   /** Example in the repository error, e.g. "ghcr.io/acme/superset". */
   readonly repositoryExample?: string;

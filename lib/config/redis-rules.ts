@@ -1,4 +1,4 @@
-import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
+import { cpuToMillis, memoryToBytes } from './quantity';
 import { redisMaxmemoryBytes, redisMinimumStorageBytes, toBinaryQuantity } from '../capacity/redis-memory';
 import type { ConfigProblem } from './errors';
 import type { RedisConfig } from './redis-schema';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, percent, positiveInt, seconds } from './primitives';
+import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, positiveInt, seconds } from './primitives';
+import { autoscalingSchema, schedulingSchema } from '../workload/schema';
 import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from './database-schema';
 import { edgeSchema, networkSchema } from './edge-schema';
-import { monitoringSchema } from './monitoring-schema';
+import { monitoringSchema } from '../monitoring/schema';
 import { opsSchema } from './ops-schema';
 import { redisSchema } from './redis-schema';
 
@@ -23,13 +24,6 @@ export const imageSchema = imageOf({
   tagExample: '6.1.0-k8s.1',
   repositoryDescription: 'image repository, without tag',
   tagDescription: 'image tag; pinned, never "latest"',
-});
-
-const autoscalingSchema = z.strictObject({
-  targetCpuPercent: percent.describe('HPA average CPU utilisation target, percent of the request'),
-  targetMemoryPercent: percent.describe('HPA average memory utilisation target, percent of the request'),
-  scaleUpPeriodSeconds: positiveInt.max(1800, 'must be at most 1800 seconds').describe('scale out at most once per this many seconds (100 % or 4 pods per step, whichever is more)'),
-  scaleDownStabilizationSeconds: seconds.max(3600, 'must be at most 3600 seconds').describe('scale-in waits for this window of lower recommendations (slow scale-in)'),
 });
 
 const gunicornSchema = z.strictObject({
@@ -131,11 +125,7 @@ export const platformSchema = z.strictObject({
   namespace: dnsLabel.optional().describe('namespace of the environment; "superset-<environment>" when unset'),
   instance: dnsLabel.describe('app.kubernetes.io/instance label value'),
   imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).describe('pull policy of every container (tags are pinned, so IfNotPresent is safe)'),
-  scheduling: z.strictObject({
-    zoneSpread: z.enum(['ScheduleAnyway', 'DoNotSchedule']).describe('topology spread across topology.kubernetes.io/zone when a zone is short of room'),
-    nodeSpread: z.enum(['ScheduleAnyway', 'DoNotSchedule']).describe('topology spread across kubernetes.io/hostname when a node is short of room'),
-    nodeSelector: z.record(z.string(), z.string()).describe('nodeSelector added to every pod'),
-  }),
+  scheduling: schedulingSchema,
   autoscaling: autoscalingSchema.describe('behaviour shared by every HorizontalPodAutoscaler'),
   secrets: z.strictObject({
     app: dnsLabel.describe('Secret with the Superset secret key (and the async-queries JWT secret)'),
@@ -163,7 +153,6 @@ export const platformSchema = z.strictObject({
 
 export type PlatformConfig = z.infer<typeof platformSchema>;
 export type SupersetConfig = PlatformConfig['superset'];
-export type ResourcesConfig = z.infer<typeof resourcesSchema>;
 export type WorkerQueueConfig = z.infer<typeof workerQueueSchema>;
 export type ImageConfig = z.infer<typeof imageSchema>;
 export type OAuthProviderConfig = z.infer<typeof oauthProviderSchema>;

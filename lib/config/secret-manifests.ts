@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PlatformConfig } from './schema';
-import { allSecretRefs, SecretRef } from './secrets';
+import type { SecretRef } from './secret-ref';
+import { allSecretRefs } from './secrets';
 
 /**
  * The keys of each Secret, in a stable order. A key read by several containers appears in the

@@ -1,29 +1,7 @@
 import { opsSecretRefs } from './ops-secrets';
 import { databaseSecretRefs } from './database-secrets';
 import type { PlatformConfig } from './schema';
-import { randomBase64, randomHex } from './secret-values';
-
-/**
- * The Secrets contract: every Secret key the platform reads, in one place. Workloads take their
- * secret env vars from here, and the README table is generated from it. Values are never rendered:
- * operators create these Secrets out of band.
- */
-export interface SecretRef {
-  /** Name of the Kubernetes Secret (configurable under `secrets`). */
-  readonly secretName: string;
-  /** Key inside the Secret. */
-  readonly key: string;
-  /** Environment variable the key is exposed as. */
-  readonly envVar: string;
-  /** What it is and what reads it. */
-  readonly description: string;
-  /** How to generate a good value (shown in the README). */
-  readonly generate: string;
-  /** Random bytes and encoding for `npm run secrets`; absent when the value comes from elsewhere (an IdP). */
-  readonly random?: { readonly bytes: number; readonly encoding: 'base64' | 'hex' };
-  /** Config field that names the Secret, for the README; `secrets.<key>` when unset. */
-  readonly configField?: string;
-}
+import { randomBase64, randomHex, SecretRef } from './secret-ref';
 
 const base64 = randomBase64;
 const hex = randomHex;

@@ -1,41 +1,14 @@
 import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE, SUPERSET_WEB } from '../config/endpoints';
 import { redisQueueClientPorts } from '../redis/flows';
 import type { Environment } from '../config/load';
-import { STATSD_METRICS_PORT } from '../ops/monitoring/statsd-exporter';
-
-/** A workload of the namespace, by the labels its pods carry. */
-export interface Component {
-  readonly name: string;
-  readonly selector: Readonly<Record<string, string>>;
-}
-
-/** One end of a flow: a component, pods of another namespace, or an address range. */
-export type Peer =
-  | { readonly kind: 'component'; readonly component: Component }
-  | { readonly kind: 'namespace'; readonly name: string; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> }
-  | { readonly kind: 'cidr'; readonly name: string; readonly cidr: string };
-
-/** A connection the platform needs: from, to, on which ports, and why. */
-export interface Flow {
-  readonly from: Peer;
-  readonly to: Peer;
-  readonly ports: readonly number[];
-  readonly protocol: 'TCP' | 'UDP';
-  readonly why: string;
-}
-
-export const component = (c: Component): Peer => ({ kind: 'component', component: c });
+import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
+import { Component, component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
 
 function supersetComponent(env: Environment, name: string): Component {
   return {
     name: `superset-${name}`,
     selector: { 'app.kubernetes.io/name': 'superset', 'app.kubernetes.io/instance': env.config.instance, 'app.kubernetes.io/component': name },
   };
-}
-
-/** Components of the data tier, by the labels their manifests give their pods. */
-export function dataComponent(env: Environment, name: string): Component {
-  return { name, selector: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': env.config.instance } };
 }
 
 /**
@@ -50,11 +23,10 @@ export function platformFlows(env: Environment): Flow[] {
   const queryRunners = [web, ...Object.keys(env.config.superset.workers).map((q) => supersetComponent(env, `worker-${q}`))];
   const longRunning = [...queryRunners, supersetComponent(env, 'beat')];
   const migrate = supersetComponent(env, 'migrate');
-  const pgbouncer = dataComponent(env, 'pgbouncer');
-  const postgres = dataComponent(env, 'postgres');
-  const redisCache = dataComponent(env, 'redis-cache');
-  const redisQueue = dataComponent(env, 'redis-queue');
-  const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string): Flow => ({ from, to, ports, protocol: 'TCP', why });
+  const pgbouncer = dataComponent(env.config.instance, 'pgbouncer');
+  const postgres = dataComponent(env.config.instance, 'postgres');
+  const redisCache = dataComponent(env.config.instance, 'redis-cache');
+  const redisQueue = dataComponent(env.config.instance, 'redis-queue');
 
   const flows: Flow[] = [
     tcp({ kind: 'namespace', name: 'ingress-controller', ...net.ingressController }, component(web), [SUPERSET_WEB.port], 'users reach the web tier through the ingress controller'),

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { memoryToBytes, MIB } from '../capacity/quantity';
+import { memoryToBytes, MIB } from '../config/quantity';
 import { POSTGRES_PRIMARY } from '../config/endpoints';
 import type { Environment } from '../config/load';
 import { databaseSecretRefs } from '../config/database-secrets';

@@ -1,6 +1,6 @@
 import { REDIS_CACHE, REDIS_CACHE_BUS_PORT, REDIS_METRICS_PORT, REDIS_QUEUE, REDIS_QUEUE_SENTINEL } from '../config/endpoints';
 import type { Environment } from '../config/load';
-import { component, dataComponent, Flow, Peer } from '../edge/flows';
+import { component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
 
 /** Ports a client of redis-queue needs: the server, and in sentinel mode the Sentinels that name the primary. */
 export function redisQueueClientPorts(env: Environment): number[] {
@@ -9,9 +9,8 @@ export function redisQueueClientPorts(env: Environment): number[] {
 
 /** The connections the Redis tier needs among its own pods, and the scraping of its exporters. */
 export function redisFlows(env: Environment): Flow[] {
-  const cache = component(dataComponent(env, 'redis-cache'));
-  const queue = component(dataComponent(env, 'redis-queue'));
-  const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string): Flow => ({ from, to, ports, protocol: 'TCP', why });
+  const cache = component(dataComponent(env.config.instance, 'redis-cache'));
+  const queue = component(dataComponent(env.config.instance, 'redis-queue'));
   const flows: Flow[] = [
     tcp(cache, cache, [REDIS_CACHE.port, REDIS_CACHE_BUS_PORT], 'replication, the cluster bus, and the agent that creates and heals the cluster'),
   ];

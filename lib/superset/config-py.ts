@@ -1,7 +1,7 @@
 import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels } from '../config/endpoints';
 import type { PlatformConfig } from '../config/schema';
 import { oauthEnvVar } from '../config/secrets';
-import { STATSD_UDP } from '../ops/monitoring/statsd-exporter';
+import { STATSD_UDP } from '../workload/statsd-exporter';
 import { pyExpr, toPython } from './python';
 
 /** Where workers write their liveness heartbeat, and beat its schedule (both on the /tmp emptyDir). */

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { PodMonitor, PrometheusRule } from '../../../imports/monitoring.coreos.com';
 import type { Environment } from '../../config/load';
 import { recommendedLabels } from '../../workload/labels';
-import { alert } from './alert-rule';
+import { alert } from '../../monitoring/alert-rule';
 
 export interface RedisMonitoringProps {
   readonly env: Environment;

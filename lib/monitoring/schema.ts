@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+// The monitoring settings every component's monitoring objects read (plugged into the platform
+// schema as `monitoring`).
+
 const image = z.string().regex(/^[a-z0-9]([a-z0-9._\-/]*[a-z0-9])?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image with a pinned tag, such as "prom/statsd-exporter:v0.28.0"');
 
 /** Prometheus Operator objects and the exporters they scrape (optional: needs the Operator's CRDs). */
@@ -16,11 +19,3 @@ export const monitoringSchema = z.strictObject({
 });
 
 export type MonitoringConfig = z.infer<typeof monitoringSchema>;
-
-export const MONITORING_DEFAULTS: MonitoringConfig = {
-  enabled: false,
-  scrapeInterval: '30s',
-  ruleLabels: {},
-  statsdExporterImage: 'prom/statsd-exporter:v0.28.0',
-  alerts: { errorRatePercent: 5, p95LatencySeconds: 2, cpuSaturationPercent: 99 },
-};

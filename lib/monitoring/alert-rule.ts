@@ -1,4 +1,4 @@
-import type { PrometheusRuleSpecGroupsRules } from '../../../imports/monitoring.coreos.com';
+import type { PrometheusRuleSpecGroupsRules } from '../../imports/monitoring.coreos.com';
 
 /** One alert, with the runbook section an on-call engineer should open. */
 export function alert(
