@@ -2,7 +2,7 @@ import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from 
 import { EDGE_DEFAULTS, NETWORK_DEFAULTS } from './edge-schema';
 import { MONITORING_DEFAULTS } from '../monitoring/defaults';
 import { OPS_DEFAULTS } from './ops-schema';
-import { REDIS_DEFAULTS } from './redis-defaults';
+import { REDIS_DEFAULTS, REDIS_SECRET_DEFAULTS } from '../redis/defaults';
 import type { PlatformConfig, WorkerQueueConfig } from './schema';
 import { AUTOSCALING_DEFAULTS, SCHEDULING_DEFAULTS } from '../workload/defaults';
 
@@ -57,8 +57,7 @@ export const DEFAULTS: PlatformConfig = {
   secrets: {
     app: 'superset-app',
     database: 'superset-database',
-    redisCache: 'redis-cache-auth',
-    redisQueue: 'redis-queue-auth',
+    ...REDIS_SECRET_DEFAULTS,
     externalSecrets: { enabled: false, storeKind: 'ClusterSecretStore', storeName: 'vault', remoteKeyPrefix: 'superset/', refreshInterval: '1h' },
     ...DATABASE_SECRET_DEFAULTS,
   },

@@ -3,7 +3,7 @@ import { databaseProblems, databaseWarnings } from './database-rules';
 import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import { PLACEHOLDER_HOST } from './edge-schema';
 import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from './ops-schema';
-import { redisProblems, redisWarnings } from './redis-rules';
+import { redisProblems, redisWarnings } from '../redis/rules';
 import type { ConfigProblem } from './errors';
 import { resourceLimits } from './resource-rules';
 import { opsProblems, opsWarnings } from './ops-rules';

@@ -5,7 +5,7 @@ import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from './databa
 import { edgeSchema, networkSchema } from './edge-schema';
 import { monitoringSchema } from '../monitoring/schema';
 import { opsSchema } from './ops-schema';
-import { redisSchema } from './redis-schema';
+import { redisSchema, redisSecretNamesSchema } from '../redis/schema';
 
 // The typed shape of one environment after defaults are merged in.
 // Every object is strict: an unknown key is an error, never silently ignored.
@@ -130,8 +130,7 @@ export const platformSchema = z.strictObject({
   secrets: z.strictObject({
     app: dnsLabel.describe('Secret with the Superset secret key (and the async-queries JWT secret)'),
     database: dnsLabel.describe('Secret with the Superset database password'),
-    redisCache: dnsLabel.describe('Secret with the redis-cache password'),
-    redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
+    ...redisSecretNamesSchema.shape,
     ...databaseSecretsSchema.shape,
     externalSecrets: z.strictObject({
       enabled: z.boolean().describe('emit an ExternalSecret (external-secrets.io/v1) per Secret, so the External Secrets Operator creates them from a vault'),

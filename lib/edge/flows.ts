@@ -1,5 +1,5 @@
-import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE, SUPERSET_WEB } from '../config/endpoints';
-import { redisQueueClientPorts } from '../redis/flows';
+import { PGBOUNCER, POSTGRES_PRIMARY, SUPERSET_WEB } from '../config/endpoints';
+import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
 import { Component, component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
@@ -36,7 +36,7 @@ export function platformFlows(env: Environment): Flow[] {
     flows.push(
       tcp(component(c), component(pgbouncer), [PGBOUNCER.port], 'metadata database through PgBouncer'),
       tcp(component(c), component(redisCache), [REDIS_CACHE.port], 'Flask caches and SQL Lab results'),
-      tcp(component(c), component(redisQueue), redisQueueClientPorts(env), 'Celery broker, coordination, async queries, rate limits (through Sentinel in sentinel mode)'),
+      tcp(component(c), component(redisQueue), redisQueueClientPorts(env.config.redis.queue.mode), 'Celery broker, coordination, async queries, rate limits (through Sentinel in sentinel mode)'),
     );
   }
   if (env.config.monitoring.enabled) {

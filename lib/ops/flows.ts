@@ -1,5 +1,5 @@
-import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE } from '../config/endpoints';
-import { redisQueueClientPorts } from '../redis/flows';
+import { PGBOUNCER, POSTGRES_PRIMARY } from '../config/endpoints';
+import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { Component, component, dataComponent, Flow, tcp } from '../workload/flow';
 
@@ -32,7 +32,7 @@ export function opsFlows(env: Environment): Flow[] {
     flows.push(
       tcp(component(exporter), component(dataComponent(env.config.instance, 'pgbouncer')), [PGBOUNCER.port], 'superset export-dashboards reads the metadata database'),
       tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-cache')), [REDIS_CACHE.port], 'the Superset app connects its caches at start-up'),
-      tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-queue')), redisQueueClientPorts(env), 'the Superset app connects Celery and rate limits at start-up'),
+      tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-queue')), redisQueueClientPorts(env.config.redis.queue.mode), 'the Superset app connects Celery and rate limits at start-up'),
     );
     if (ops.dashboardExport.target === 'git') {
       flows.push(...ops.dashboardExport.git.sshEgress.map((g, i) =>

@@ -1,11 +1,6 @@
-import { REDIS_CACHE, REDIS_CACHE_BUS_PORT, REDIS_METRICS_PORT, REDIS_QUEUE, REDIS_QUEUE_SENTINEL } from '../config/endpoints';
+import { REDIS_CACHE, REDIS_CACHE_BUS_PORT, REDIS_METRICS_PORT, redisQueueClientPorts } from './endpoints';
 import type { Environment } from '../config/load';
 import { component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
-
-/** Ports a client of redis-queue needs: the server, and in sentinel mode the Sentinels that name the primary. */
-export function redisQueueClientPorts(env: Environment): number[] {
-  return env.config.redis.queue.mode === 'sentinel' ? [REDIS_QUEUE.port, REDIS_QUEUE_SENTINEL.port] : [REDIS_QUEUE.port];
-}
 
 /** The connections the Redis tier needs among its own pods, and the scraping of its exporters. */
 export function redisFlows(env: Environment): Flow[] {
@@ -15,7 +10,7 @@ export function redisFlows(env: Environment): Flow[] {
     tcp(cache, cache, [REDIS_CACHE.port, REDIS_CACHE_BUS_PORT], 'replication, the cluster bus, and the agent that creates and heals the cluster'),
   ];
   if (env.config.redis.queue.mode === 'sentinel') {
-    flows.push(tcp(queue, queue, redisQueueClientPorts(env), 'replication, and the Sentinels watching the servers and each other'));
+    flows.push(tcp(queue, queue, redisQueueClientPorts(env.config.redis.queue.mode), 'replication, and the Sentinels watching the servers and each other'));
   }
   if (env.config.monitoring.enabled) {
     const prometheus: Peer = { kind: 'namespace', name: 'monitoring', ...env.config.network.monitoring };

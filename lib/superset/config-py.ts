@@ -1,4 +1,4 @@
-import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels } from '../config/endpoints';
+import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels } from '../redis/endpoints';
 import type { PlatformConfig } from '../config/schema';
 import { oauthEnvVar } from '../config/secrets';
 import { STATSD_UDP } from '../workload/statsd-exporter';

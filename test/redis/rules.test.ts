@@ -1,4 +1,4 @@
-import { redisMaxmemoryBytes, redisMinimumStorageBytes, toBinaryQuantity } from '../../lib/capacity/redis-memory';
+import { redisMaxmemoryBytes, redisMinimumStorageBytes, toBinaryQuantity } from '../../lib/redis/sizing';
 import { resolveEnvironment } from '../../lib/config/load';
 import type { EnvironmentOverrides } from '../../lib/config/schema';
 

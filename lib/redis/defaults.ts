@@ -1,4 +1,4 @@
-import type { RedisConfig } from './redis-schema';
+import type { RedisConfig, RedisSecretNames } from './schema';
 
 /**
  * Defaults of the Redis tier (what staging runs): a 3-shard Redis Cluster with one replica per
@@ -48,4 +48,9 @@ export const REDIS_DEFAULTS: RedisConfig = {
     // Sentinel itself needs ~10 MiB; the probes' valkey-cli processes count against the limit too.
     sentinelResources: { cpuRequest: '25m', cpuLimit: '200m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
   },
+};
+
+export const REDIS_SECRET_DEFAULTS: RedisSecretNames = {
+  redisCache: 'redis-cache-auth',
+  redisQueue: 'redis-queue-auth',
 };

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { imageOf, memoryQuantity, resourcesOf } from './primitives';
+import { dnsLabel, imageOf, memoryQuantity, resourcesOf } from '../config/primitives';
 
-// The Redis part of an environment, plugged into platformSchema as `redis`: redis-cache (a Redis
-// Cluster for Superset's caches) and redis-queue (a non-cluster Redis for Celery, coordination
-// and async queries, with Sentinel for high availability). Shared field types come from
-// primitives.ts (never from schema.ts, which imports this file). Strict like the rest of the schema.
+// The Redis part of an environment, plugged into the platform schema as `redis`: redis-cache (a
+// Redis Cluster for Superset's caches) and redis-queue (a non-cluster Redis for Celery,
+// coordination and async queries, with Sentinel for high availability). Strict like the rest of
+// the schema: an unknown key is an error.
 
 
 
@@ -63,7 +63,14 @@ export const redisSchema = z.strictObject({
   queue: redisQueueSchema.describe('redis-queue: Celery broker and results, coordination, async-query events, rate limits'),
 });
 
+/** Names of the Secrets with the two passwords (part of the platform's `secrets`). */
+export const redisSecretNamesSchema = z.strictObject({
+  redisCache: dnsLabel.describe('Secret with the redis-cache password'),
+  redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
+});
+
 export type RedisConfig = z.infer<typeof redisSchema>;
+export type RedisSecretNames = z.infer<typeof redisSecretNamesSchema>;
 export type RedisCacheConfig = z.infer<typeof redisCacheSchema>;
 export type RedisQueueConfig = z.infer<typeof redisQueueSchema>;
 export type StorageConfig = z.infer<typeof storageSchema>;

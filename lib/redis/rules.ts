@@ -1,26 +1,19 @@
-import { cpuToMillis, memoryToBytes } from './quantity';
-import { redisMaxmemoryBytes, redisMinimumStorageBytes, toBinaryQuantity } from '../capacity/redis-memory';
-import type { ConfigProblem } from './errors';
-import type { RedisConfig } from './redis-schema';
-import type { PlatformConfig } from './schema';
+import type { ConfigProblem } from '../config/errors';
+import type { ResourcesConfig } from '../config/primitives';
+import { memoryToBytes } from '../config/quantity';
+import { resourceLimits } from '../config/resource-rules';
+import type { RedisConfig } from './schema';
+import { redisMaxmemoryBytes, redisMinimumStorageBytes, toBinaryQuantity } from './sizing';
 
-// Cross-field rules of the Redis tier (called from crossFieldProblems and warnings in rules.ts).
+// Cross-field rules of the Redis tier (the platform rules run them with every other tier's).
 
-type Resources = RedisConfig['cache']['resources'];
+/** What the Redis rules read. */
+export interface RedisSettings {
+  readonly redis: RedisConfig;
+}
 
 const MUTABLE_TAGS = new Set(['latest', 'main', 'master', 'nightly', 'dev', 'edge', 'stable', 'alpine', 'unstable']);
 const MIN_MAXMEMORY_BYTES = 32 * 2 ** 20;
-
-function limitsCoverRequests(field: string, r: Resources): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  if (cpuToMillis(r.cpuLimit) < cpuToMillis(r.cpuRequest)) {
-    problems.push({ field: `${field}.cpuLimit`, value: r.cpuLimit, rule: `must be at least the CPU request (${r.cpuRequest})`, fix: `raise ${field}.cpuLimit to ${r.cpuRequest} or more, or lower ${field}.cpuRequest` });
-  }
-  if (memoryToBytes(r.memoryLimit) < memoryToBytes(r.memoryRequest)) {
-    problems.push({ field: `${field}.memoryLimit`, value: r.memoryLimit, rule: `must be at least the memory request (${r.memoryRequest})`, fix: `raise ${field}.memoryLimit to ${r.memoryRequest} or more, or lower ${field}.memoryRequest` });
-  }
-  return problems;
-}
 
 function pinnedTag(field: string, tag: string): ConfigProblem[] {
   if (!MUTABLE_TAGS.has(tag.toLowerCase())) return [];
@@ -28,7 +21,7 @@ function pinnedTag(field: string, tag: string): ConfigProblem[] {
 }
 
 /** maxmemory is at least 32 MiB, and the volume holds what the server writes. */
-function memoryAndStorage(field: string, resources: Resources, percent: number, storage: string, persistence: 'snapshot-on-shutdown' | 'aof' | 'none'): ConfigProblem[] {
+function memoryAndStorage(field: string, resources: ResourcesConfig, percent: number, storage: string, persistence: 'snapshot-on-shutdown' | 'aof' | 'none'): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const maxmemory = redisMaxmemoryBytes(resources.memoryLimit, percent);
   if (maxmemory < MIN_MAXMEMORY_BYTES) {
@@ -52,20 +45,20 @@ function memoryAndStorage(field: string, resources: Resources, percent: number, 
 }
 
 /** Every cross-field rule of config.redis. */
-export function redisProblems(config: PlatformConfig): ConfigProblem[] {
+export function redisProblems(config: RedisSettings): ConfigProblem[] {
   const r = config.redis;
   const problems: ConfigProblem[] = [];
   for (const name of ['valkey', 'redis', 'exporter'] as const) problems.push(...pinnedTag(`redis.images.${name}.tag`, r.images[name].tag));
-  problems.push(...limitsCoverRequests('redis.exporterResources', r.exporterResources));
+  problems.push(...resourceLimits('redis.exporterResources', r.exporterResources));
 
   const c = r.cache;
-  problems.push(...limitsCoverRequests('redis.cache.resources', c.resources));
-  problems.push(...limitsCoverRequests('redis.cache.agentResources', c.agentResources));
+  problems.push(...resourceLimits('redis.cache.resources', c.resources));
+  problems.push(...resourceLimits('redis.cache.agentResources', c.agentResources));
   problems.push(...memoryAndStorage('redis.cache', c.resources, c.maxmemoryPercent, c.storage.size, c.persistence));
 
   const q = r.queue;
-  problems.push(...limitsCoverRequests('redis.queue.resources', q.resources));
-  problems.push(...limitsCoverRequests('redis.queue.sentinelResources', q.sentinelResources));
+  problems.push(...resourceLimits('redis.queue.resources', q.resources));
+  problems.push(...resourceLimits('redis.queue.sentinelResources', q.sentinelResources));
   problems.push(...memoryAndStorage('redis.queue', q.resources, q.maxmemoryPercent, q.storage.size, 'aof'));
   if (q.mode === 'sentinel' && q.replicas < 3) {
     problems.push({
@@ -95,7 +88,7 @@ export function redisProblems(config: PlatformConfig): ConfigProblem[] {
 }
 
 /** Soft problems of config.redis. */
-export function redisWarnings(config: PlatformConfig): string[] {
+export function redisWarnings(config: RedisSettings): string[] {
   const r = config.redis;
   const out: string[] = [];
   for (const [field, res] of [['redis.cache.resources', r.cache.resources], ['redis.queue.resources', r.queue.resources]] as const) {
