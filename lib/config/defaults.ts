@@ -1,4 +1,4 @@
-import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from './database-defaults';
+import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from '../postgres/defaults';
 import { EDGE_DEFAULTS, NETWORK_DEFAULTS } from './edge-schema';
 import { MONITORING_DEFAULTS } from '../monitoring/defaults';
 import { OPS_DEFAULTS } from './ops-schema';

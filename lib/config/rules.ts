@@ -1,8 +1,7 @@
 import { gunicornSizing, gunicornWorkersForMemory } from '../capacity/gunicorn';
-import { databaseProblems, databaseWarnings } from './database-rules';
+import { databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
 import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import { PLACEHOLDER_HOST } from './edge-schema';
-import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from './ops-schema';
 import { redisProblems, redisWarnings } from '../redis/rules';
 import type { ConfigProblem } from './errors';
 import { resourceLimits } from './resource-rules';
@@ -134,9 +133,7 @@ export function warnings(config: PlatformConfig): string[] {
         'push it to your registry and set superset.image.repository.',
     );
   }
-  if (config.postgres.walArchive.endpoint === PLACEHOLDER_OBJECT_STORAGE_ENDPOINT) {
-    out.push(`postgres.walArchive.endpoint is the placeholder "${PLACEHOLDER_OBJECT_STORAGE_ENDPOINT}": set the S3-compatible store WAL-G archives to.`);
-  }
+  out.push(...postgresPlaceholderWarnings(config));
   if (config.edge.host === PLACEHOLDER_HOST) {
     out.push(`edge.host is the placeholder "${PLACEHOLDER_HOST}": set the public host name of Superset.`);
   }

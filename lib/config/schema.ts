@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, positiveInt, seconds } from './primitives';
 import { autoscalingSchema, schedulingSchema } from '../workload/schema';
-import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from './database-schema';
+import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from '../postgres/schema';
 import { edgeSchema, networkSchema } from './edge-schema';
 import { monitoringSchema } from '../monitoring/schema';
 import { opsSchema } from './ops-schema';

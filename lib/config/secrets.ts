@@ -1,5 +1,5 @@
 import { opsSecretRefs } from './ops-secrets';
-import { databaseSecretRefs } from './database-secrets';
+import { databaseSecretRefs } from '../postgres/secrets';
 import type { PlatformConfig } from './schema';
 import { randomBase64, randomHex, SecretRef } from './secret-ref';
 

@@ -1,4 +1,5 @@
-import { PGBOUNCER, POSTGRES_PRIMARY, SUPERSET_WEB } from '../config/endpoints';
+import { SUPERSET_WEB } from '../config/endpoints';
+import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';

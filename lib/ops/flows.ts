@@ -1,4 +1,4 @@
-import { PGBOUNCER, POSTGRES_PRIMARY } from '../config/endpoints';
+import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { Component, component, dataComponent, Flow, tcp } from '../workload/flow';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { POSTGRES_PRIMARY } from '../config/endpoints';
+import { POSTGRES_PRIMARY } from '../postgres/endpoints';
 import type { Environment } from '../config/load';
 import { backupCredentialRefs } from '../config/ops-secrets';
 import { resourceRequirements } from '../workload/resources';

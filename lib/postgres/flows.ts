@@ -1,5 +1,5 @@
 import { PATRONI_API_PORT, PGBOUNCER_METRICS_PORT } from './database-pod';
-import { POSTGRES_PRIMARY } from '../config/endpoints';
+import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
 import { component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
 

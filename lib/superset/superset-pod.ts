@@ -1,5 +1,5 @@
 import * as k8s from '../../imports/k8s';
-import { PGBOUNCER, POSTGRES_PRIMARY } from '../config/endpoints';
+import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import type { Environment } from '../config/load';
 import type { ResourcesConfig } from '../config/primitives';
 import { supersetSecretRefs } from '../config/secrets';

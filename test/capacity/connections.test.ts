@@ -1,5 +1,5 @@
 import { budgetProblems, budgetTable, connectionBudget, CONNECTIONS_PER_CELERY_TASK } from '../../lib/capacity/connections';
-import { deriveMemoryParameters, effectiveMaxConnections, postgresSizeToBytes } from '../../lib/capacity/postgres-parameters';
+import { deriveMemoryParameters, effectiveMaxConnections, postgresSizeToBytes } from '../../lib/postgres/sizing';
 import { resolveEnvironment } from '../../lib/config/load';
 import { DEFAULTS } from '../../lib/config/defaults';
 import type { PlatformConfig } from '../../lib/config/schema';

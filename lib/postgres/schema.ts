@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { dnsLabel, imageOf, memoryQuantity, positiveInt, resourcesOf, seconds } from './primitives';
+import { dnsLabel, imageOf, memoryQuantity, positiveInt, resourcesOf, seconds } from '../config/primitives';
 
 // The metadata database tier: PostgreSQL managed by Patroni, and PgBouncer in front of it.
-// Plugged into platformSchema as `postgres` and `pgbouncer`. Strict like the rest of the schema.
-
-
+// Plugged into the platform schema as `postgres` and `pgbouncer` (and the names of their Secrets
+// into `secrets`). Strict like the rest of the schema: an unknown key is an error.
 
 const image = (what: string) => imageOf({
   repositoryDescription: `${what} image repository, without tag`,
@@ -72,8 +71,6 @@ export const pgbouncerSchema = z.strictObject({
 
 export type PostgresConfig = z.infer<typeof postgresSchema>;
 export type PgbouncerConfig = z.infer<typeof pgbouncerSchema>;
-export type PatroniConfig = PostgresConfig['patroni'];
-export type WalArchiveConfig = PostgresConfig['walArchive'];
 
 /** Names of the Secrets the database tier reads (created out of band). */
 export const databaseSecretsSchema = z.strictObject({
@@ -81,3 +78,5 @@ export const databaseSecretsSchema = z.strictObject({
   pgbouncer: dnsLabel.describe('Secret with the password of the PgBouncer stats user (the metrics exporter)'),
   walArchive: dnsLabel.describe('Secret with the object-storage access key for WAL archiving (only read when postgres.walArchive.bucket is set)'),
 });
+
+export type DatabaseSecretNames = z.infer<typeof databaseSecretsSchema>;

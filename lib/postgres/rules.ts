@@ -1,16 +1,17 @@
-import { budgetProblems, connectionBudget } from '../capacity/connections';
-import { memoryToBytes } from './quantity';
-import { postgresSizeToBytes } from '../capacity/postgres-parameters';
-import type { ConfigProblem } from './errors';
-import { resourceLimits } from './resource-rules';
-import type { PlatformConfig } from './schema';
+import { BudgetSettings, budgetProblems, connectionBudget } from '../capacity/connections';
+import type { ConfigProblem } from '../config/errors';
+import { memoryToBytes } from '../config/quantity';
+import { resourceLimits } from '../config/resource-rules';
+import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from '../config/ops-schema';
+import type { PgbouncerConfig, PostgresConfig } from './schema';
+import { postgresSizeToBytes } from './sizing';
 
 // Cross-field rules of the database tier (PostgreSQL/Patroni and PgBouncer), including the
-// connection budget. Called from crossFieldProblems; warnings from warnings().
+// connection budget (lib/capacity/connections.ts), which also reads Superset's settings.
 
 const MUTABLE_TAGS = new Set(['latest', 'main', 'master', 'nightly', 'dev', 'edge', 'stable']);
 
-/** PgBouncer releases before this one have known CVEs (see DESIGN.md). */
+/** PgBouncer releases before this one have published CVEs. */
 export const MIN_PGBOUNCER_VERSION: readonly [number, number, number] = [1, 25, 2];
 
 /** Parameters our manifests manage; an override would break the pod or Patroni. */
@@ -36,7 +37,7 @@ function older(a: readonly number[], b: readonly number[]): boolean {
   return false;
 }
 
-export function databaseProblems(config: PlatformConfig): ConfigProblem[] {
+export function databaseProblems(config: BudgetSettings): ConfigProblem[] {
   const pg = config.postgres;
   const pb = config.pgbouncer;
   const problems: ConfigProblem[] = [];
@@ -90,7 +91,7 @@ export function databaseProblems(config: PlatformConfig): ConfigProblem[] {
   return problems;
 }
 
-export function databaseWarnings(config: PlatformConfig): string[] {
+export function databaseWarnings(config: { readonly postgres: PostgresConfig; readonly pgbouncer: PgbouncerConfig }): string[] {
   const out: string[] = [];
   if (config.postgres.members > 1 && config.pgbouncer.replicas < 2) {
     out.push('pgbouncer.replicas is 1 while Postgres is highly available: a single PgBouncer pod is a single point of failure (use 2 or more).');
@@ -99,4 +100,10 @@ export function databaseWarnings(config: PlatformConfig): string[] {
     out.push('postgres.members is 2: a third member lets a node drain (PDB maxUnavailable 1) keep a replica for failover; use 3.');
   }
   return out;
+}
+
+/** The WAL archive still points at the placeholder store of the defaults. */
+export function postgresPlaceholderWarnings(config: { readonly postgres: PostgresConfig }): string[] {
+  if (config.postgres.walArchive.endpoint !== PLACEHOLDER_OBJECT_STORAGE_ENDPOINT) return [];
+  return [`postgres.walArchive.endpoint is the placeholder "${PLACEHOLDER_OBJECT_STORAGE_ENDPOINT}": set the S3-compatible store WAL-G archives to.`];
 }

@@ -1,5 +1,5 @@
 import { resolveEnvironment } from '../../lib/config/load';
-import { versionOfTag } from '../../lib/config/database-rules';
+import { versionOfTag } from '../../lib/postgres/rules';
 import type { EnvironmentOverrides } from '../../lib/config/schema';
 
 const REPO = { superset: { image: { repository: 'ghcr.io/acme/superset' } } };

@@ -1,4 +1,4 @@
-import type { PgbouncerConfig, PostgresConfig } from './database-schema';
+import type { PgbouncerConfig, PostgresConfig } from './schema';
 
 /**
  * Spilo (Zalando) bundles Patroni 4.1, PostgreSQL 13-18 and WAL-G, is rebuilt for every Postgres

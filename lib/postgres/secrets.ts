@@ -1,6 +1,7 @@
-import { PGBOUNCER_STATS_USER } from '../postgres/database-pod';
-import type { PlatformConfig } from './schema';
-import { randomHex, SecretRef } from './secret-ref';
+import { randomHex, SecretRef } from '../config/secret-ref';
+import type { SupersetConfig } from '../config/schema';
+import { PGBOUNCER_STATS_USER } from './endpoints';
+import type { DatabaseSecretNames, PostgresConfig } from './schema';
 
 /** Which container of the database tier reads a key. */
 export type DatabaseConsumer = 'patroni' | 'pgbouncer' | 'pgbouncer-exporter';
@@ -9,11 +10,18 @@ export interface DatabaseSecretRef extends SecretRef {
   readonly consumers: readonly DatabaseConsumer[];
 }
 
+/** What the database tier's Secret keys depend on: Superset's role and password Secret too. */
+export interface DatabaseSecretSettings {
+  readonly secrets: DatabaseSecretNames & { readonly database: string };
+  readonly superset: Pick<SupersetConfig, 'database'>;
+  readonly postgres: PostgresConfig;
+}
+
 /**
  * Secret keys read by the database tier (Patroni, PgBouncer, the exporter). Part of the Secrets
- * contract: the README table lists them with Superset's own (scripts/docs.ts).
+ * contract (lib/config/secrets.ts), listed in the generated Secrets reference with the others.
  */
-export function databaseSecretRefs(config: PlatformConfig, options: { readonly allOptional?: boolean } = {}): DatabaseSecretRef[] {
+export function databaseSecretRefs(config: DatabaseSecretSettings, options: { readonly allOptional?: boolean } = {}): DatabaseSecretRef[] {
   const s = config.secrets;
   const refs: DatabaseSecretRef[] = [
     {
