@@ -1,7 +1,7 @@
-import type { SupersetConfig } from '../config/schema';
 import type { PgbouncerConfig, PostgresConfig } from '../postgres/schema';
 import { effectiveMaxConnections } from '../postgres/sizing';
-import { gunicornSizing } from './gunicorn';
+import type { SupersetConfig } from '../superset/schema';
+import { gunicornSizing } from '../superset/sizing';
 
 // The connection budget: the one piece of math that spans components (Superset's processes and
 // pools, PgBouncer's pools, Postgres' max_connections), so it lives here rather than in any one

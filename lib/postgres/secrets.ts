@@ -1,6 +1,6 @@
 import { randomHex, SecretRef } from '../config/secret-ref';
-import type { SupersetConfig } from '../config/schema';
 import { PGBOUNCER_STATS_USER } from './endpoints';
+import type { SupersetConfig } from '../superset/schema';
 import type { DatabaseSecretNames, PostgresConfig } from './schema';
 
 /** Which container of the database tier reads a key. */

@@ -2,7 +2,7 @@ import * as k8s from '../../imports/k8s';
 import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import type { Environment } from '../config/load';
 import type { ResourcesConfig } from '../config/primitives';
-import { supersetSecretRefs } from '../config/secrets';
+import { supersetSecretRefs } from './secrets';
 import { CONFIG_HASH_ANNOTATION, ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { SUPERSET_WEB } from '../config/endpoints';
-import { gunicornSizing } from '../capacity/gunicorn';
+import { SUPERSET_WEB } from './endpoints';
+import { gunicornSizing } from './sizing';
 import { ScaledDeployment } from '../workload/scaled-deployment';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';

@@ -1,4 +1,4 @@
-import { gunicornSizing, gunicornWorkersForCpu, gunicornWorkersForMemory } from '../../lib/capacity/gunicorn';
+import { gunicornSizing, gunicornWorkersForCpu, gunicornWorkersForMemory } from '../../lib/superset/sizing';
 import { cpuToMillis, memoryToBytes } from '../../lib/config/quantity';
 
 describe('quantities', () => {

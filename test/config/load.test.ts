@@ -1,4 +1,5 @@
-import { DEFAULTS, WORKER_QUEUE_TEMPLATE } from '../../lib/config/defaults';
+import { DEFAULTS } from '../../lib/config/defaults';
+import { WORKER_QUEUE_TEMPLATE } from '../../lib/superset/defaults';
 import { ConfigError, UnknownEnvironmentError } from '../../lib/config/errors';
 import { resolveEnvironment } from '../../lib/config/load';
 import { deepMerge } from '../../lib/config/merge';

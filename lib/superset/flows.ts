@@ -1,4 +1,4 @@
-import { SUPERSET_WEB } from '../config/endpoints';
+import { SUPERSET_WEB } from './endpoints';
 import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
@@ -13,11 +13,13 @@ function supersetComponent(env: Environment, name: string): Component {
 }
 
 /**
- * Every flow the platform needs; NetworkPolicies allow exactly these (plus DNS for every pod) on
- * top of a default deny. The test in test/edge/network-policies.test.ts re-derives the allowed
- * graph from the generated policies and compares it with a hand-written expectation.
+ * The connections Superset's pods need: from the ingress controller, to the data tier, to the
+ * data sources, and Prometheus scraping the statsd_exporter sidecars. Each tier lists its own
+ * (postgres/, redis/, ops/ flows.ts); NetworkPolicies allow exactly these (plus DNS for every
+ * pod) on top of a default deny. test/edge/network-policies.test.ts re-derives the allowed graph
+ * from the generated policies and compares it with a hand-written expectation.
  */
-export function platformFlows(env: Environment): Flow[] {
+export function supersetFlows(env: Environment): Flow[] {
   const net = env.config.network;
   const web = supersetComponent(env, 'web');
   // Web (synchronous SQL Lab) and workers run queries against data sources; beat only schedules.

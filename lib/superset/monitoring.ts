@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { PodMonitor, PrometheusRule } from '../../../imports/monitoring.coreos.com';
-import type { Environment } from '../../config/load';
-import { recommendedLabels } from '../../workload/labels';
-import { alert } from '../../monitoring/alert-rule';
+import { PodMonitor, PrometheusRule } from '../../imports/monitoring.coreos.com';
+import type { Environment } from '../config/load';
+import { recommendedLabels } from '../workload/labels';
+import { alert } from '../monitoring/alert-rule';
 
 export interface SupersetMonitoringProps {
   readonly env: Environment;
