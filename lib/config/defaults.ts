@@ -1,5 +1,5 @@
 import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from '../postgres/defaults';
-import { EDGE_DEFAULTS, NETWORK_DEFAULTS } from './edge-schema';
+import { EDGE_DEFAULTS, EXTERNAL_SECRETS_DEFAULTS, NETWORK_DEFAULTS } from '../edge/defaults';
 import { MONITORING_DEFAULTS } from '../monitoring/defaults';
 import { OPS_DEFAULTS } from './ops-schema';
 import { REDIS_DEFAULTS, REDIS_SECRET_DEFAULTS } from '../redis/defaults';
@@ -19,7 +19,7 @@ export const DEFAULTS: PlatformConfig = {
   secrets: {
     ...SUPERSET_SECRET_DEFAULTS,
     ...REDIS_SECRET_DEFAULTS,
-    externalSecrets: { enabled: false, storeKind: 'ClusterSecretStore', storeName: 'vault', remoteKeyPrefix: 'superset/', refreshInterval: '1h' },
+    externalSecrets: EXTERNAL_SECRETS_DEFAULTS,
     ...DATABASE_SECRET_DEFAULTS,
   },
   monitoring: MONITORING_DEFAULTS,

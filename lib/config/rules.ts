@@ -1,5 +1,5 @@
+import { edgeWarnings } from '../edge/rules';
 import { databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
-import { PLACEHOLDER_HOST } from './edge-schema';
 import { redisProblems, redisWarnings } from '../redis/rules';
 import type { ConfigProblem } from './errors';
 import { opsProblems, opsWarnings } from './ops-rules';
@@ -23,9 +23,7 @@ export function warnings(config: PlatformConfig): string[] {
   const out: string[] = [];
   out.push(...supersetPlaceholderWarnings(config));
   out.push(...postgresPlaceholderWarnings(config));
-  if (config.edge.host === PLACEHOLDER_HOST) {
-    out.push(`edge.host is the placeholder "${PLACEHOLDER_HOST}": set the public host name of Superset.`);
-  }
+  out.push(...edgeWarnings(config));
   out.push(...supersetSizingWarnings(config));
   out.push(...databaseWarnings(config));
   out.push(...opsWarnings(config));

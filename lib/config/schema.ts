@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dnsLabel } from './primitives';
 import { autoscalingSchema, schedulingSchema } from '../workload/schema';
 import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from '../postgres/schema';
-import { edgeSchema, networkSchema } from './edge-schema';
+import { edgeSchema, externalSecretsSchema, networkSchema } from '../edge/schema';
 import { monitoringSchema } from '../monitoring/schema';
 import { opsSchema } from './ops-schema';
 import { redisSchema, redisSecretNamesSchema } from '../redis/schema';
@@ -22,13 +22,7 @@ export const platformSchema = z.strictObject({
     ...supersetSecretNamesSchema.shape,
     ...redisSecretNamesSchema.shape,
     ...databaseSecretsSchema.shape,
-    externalSecrets: z.strictObject({
-      enabled: z.boolean().describe('emit an ExternalSecret (external-secrets.io/v1) per Secret, so the External Secrets Operator creates them from a vault'),
-      storeKind: z.enum(['ClusterSecretStore', 'SecretStore']).describe('kind of the secret store the ExternalSecrets read from'),
-      storeName: dnsLabel.describe('name of that secret store'),
-      remoteKeyPrefix: z.string().regex(/^[A-Za-z0-9_.\/-]*$/, 'must be a path prefix such as "superset/prod/"').describe('remote key of a Secret = prefix + Secret name; each Secret key is a property of it'),
-      refreshInterval: z.string().regex(/^\d+[smh]$/, 'must be a duration such as "1h"').describe('how often the operator re-reads the vault'),
-    }),
+    externalSecrets: externalSecretsSchema,
   }).describe('names of the Secrets the platform reads (created out of band; see the Secrets contract)'),
   monitoring: monitoringSchema.describe('metrics and alerts (Prometheus Operator)'),
   network: networkSchema.describe('NetworkPolicy peers outside the namespace'),

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { dnsLabel } from '../config/primitives';
+
+// How users reach Superset and what protects the namespace: the edge (`edge`), the NetworkPolicy
+// peers outside the namespace (`network`) and the optional ExternalSecrets (`secrets.externalSecrets`).
+// Strict like the rest of the schema: an unknown key is an error.
 
 const hostname = z
   .string()
@@ -35,23 +40,6 @@ export const edgeSchema = z.strictObject({
 
 export type EdgeConfig = z.infer<typeof edgeSchema>;
 
-/** Placeholder host of the defaults: synth warns while it is used. */
-export const PLACEHOLDER_HOST = 'superset.example.com';
-
-export const EDGE_DEFAULTS: EdgeConfig = {
-  host: PLACEHOLDER_HOST,
-  mode: 'ingress',
-  ingressClassName: 'nginx-f5',
-  tls: { secretName: 'superset-tls' },
-  gateway: { name: 'shared-gateway', namespace: 'nginx-gateway', httpsListener: 'https', httpListener: 'http' },
-  hstsMaxAgeSeconds: 31536000,
-  maxBodySize: '100m',
-  upstreamKeepaliveConnections: 32,
-  maxFails: 3,
-  failTimeoutSeconds: 30,
-  rateLimits: { application: '50 per second', login: '5 per second' },
-  cspConnectSources: ['https://api.mapbox.com', 'https://events.mapbox.com'],
-};
 
 const labels = z.record(z.string(), z.string());
 const peerNamespace = z.strictObject({
@@ -75,12 +63,13 @@ export const networkSchema = z.strictObject({
 
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
-export const NETWORK_DEFAULTS: NetworkConfig = {
-  ingressController: { namespace: 'nginx-ingress', podLabels: { 'app.kubernetes.io/name': 'nginx-ingress' } },
-  monitoring: { namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
-  dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } },
-  // Unknown per cluster: the defaults allow the usual API server ports anywhere; narrow them.
-  kubernetesApi: [{ cidr: '0.0.0.0/0', ports: [443, 6443] }],
-  dataSources: [],
-  objectStorage: [{ cidr: '0.0.0.0/0', ports: [443] }],
-};
+/** ExternalSecrets (external-secrets.ts): the Secrets of the contract, created from a vault. */
+export const externalSecretsSchema = z.strictObject({
+  enabled: z.boolean().describe('emit an ExternalSecret (external-secrets.io/v1) per Secret, so the External Secrets Operator creates them from a vault'),
+  storeKind: z.enum(['ClusterSecretStore', 'SecretStore']).describe('kind of the secret store the ExternalSecrets read from'),
+  storeName: dnsLabel.describe('name of that secret store'),
+  remoteKeyPrefix: z.string().regex(/^[A-Za-z0-9_.\/-]*$/, 'must be a path prefix such as "superset/prod/"').describe('remote key of a Secret = prefix + Secret name; each Secret key is a property of it'),
+  refreshInterval: z.string().regex(/^\d+[smh]$/, 'must be a duration such as "1h"').describe('how often the operator re-reads the vault'),
+});
+
+export type ExternalSecretsConfig = z.infer<typeof externalSecretsSchema>;
