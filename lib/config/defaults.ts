@@ -1,7 +1,7 @@
 import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from '../postgres/defaults';
 import { EDGE_DEFAULTS, EXTERNAL_SECRETS_DEFAULTS, NETWORK_DEFAULTS } from '../edge/defaults';
 import { MONITORING_DEFAULTS } from '../monitoring/defaults';
-import { OPS_DEFAULTS } from './ops-schema';
+import { OPS_DEFAULTS } from '../ops/defaults';
 import { REDIS_DEFAULTS, REDIS_SECRET_DEFAULTS } from '../redis/defaults';
 import type { PlatformConfig } from './schema';
 import { SUPERSET_DEFAULTS, SUPERSET_SECRET_DEFAULTS } from '../superset/defaults';

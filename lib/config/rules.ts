@@ -2,7 +2,7 @@ import { edgeWarnings } from '../edge/rules';
 import { databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
 import { redisProblems, redisWarnings } from '../redis/rules';
 import type { ConfigProblem } from './errors';
-import { opsProblems, opsWarnings } from './ops-rules';
+import { opsProblems, opsWarnings } from '../ops/rules';
 import type { PlatformConfig } from './schema';
 import { supersetPlaceholderWarnings, supersetProblems, supersetSizingWarnings } from '../superset/rules';
 

@@ -4,7 +4,7 @@ import { autoscalingSchema, schedulingSchema } from '../workload/schema';
 import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from '../postgres/schema';
 import { edgeSchema, externalSecretsSchema, networkSchema } from '../edge/schema';
 import { monitoringSchema } from '../monitoring/schema';
-import { opsSchema } from './ops-schema';
+import { opsSchema } from '../ops/schema';
 import { redisSchema, redisSecretNamesSchema } from '../redis/schema';
 import { supersetSchema, supersetSecretNamesSchema } from '../superset/schema';
 

@@ -1,4 +1,4 @@
-import { opsSecretRefs } from './ops-secrets';
+import { opsSecretRefs } from '../ops/secrets';
 import { databaseSecretRefs } from '../postgres/secrets';
 import type { PlatformConfig } from './schema';
 import type { SecretRef } from './secret-ref';

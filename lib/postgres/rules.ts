@@ -2,7 +2,7 @@ import { BudgetSettings, budgetProblems, connectionBudget } from '../capacity/co
 import type { ConfigProblem } from '../config/errors';
 import { memoryToBytes } from '../config/quantity';
 import { resourceLimits } from '../config/resource-rules';
-import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from '../config/ops-schema';
+import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from '../ops/defaults';
 import type { PgbouncerConfig, PostgresConfig } from './schema';
 import { postgresSizeToBytes } from './sizing';
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SUPERSET_CORE_TABLES } from '../../../lib/config/ops-schema';
+import { SUPERSET_CORE_TABLES } from '../../../lib/ops/defaults';
 import { baseEnv, chownToRunner, FIXTURES, freePort, installScripts, postgresInstall, run, RunResult, tempDir, TestPostgres } from './harness';
 import { S3StandIn } from './s3-stand-in';
 

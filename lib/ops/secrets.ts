@@ -1,11 +1,16 @@
-import { randomHex, SecretRef } from './secret-ref';
-import type { PlatformConfig } from './schema';
+import { randomHex, SecretRef } from '../config/secret-ref';
+import type { OpsConfig } from './schema';
+
+/** What the ops Secret keys depend on. */
+interface OpsSecretSettings {
+  readonly ops: OpsConfig;
+}
 
 // The Secrets the ops CronJobs read. Part of the Secrets contract (allSecretRefs): the README
 // table, `npm run secrets` and the optional ExternalSecrets include them.
 
 /** The backup role's password: pg_dump reads PGPASSWORD, so it never appears on a command line. */
-export function backupCredentialRefs(config: PlatformConfig): SecretRef[] {
+export function backupCredentialRefs(config: OpsSecretSettings): SecretRef[] {
   const c = config.ops.backup.credentials;
   return [{
     secretName: c.secretName,
@@ -19,7 +24,7 @@ export function backupCredentialRefs(config: PlatformConfig): SecretRef[] {
 }
 
 /** Access key of the backup bucket, read by curl's SigV4 signing (never on a command line). */
-export function objectStorageRefs(config: PlatformConfig): SecretRef[] {
+export function objectStorageRefs(config: OpsSecretSettings): SecretRef[] {
   const secretName = config.ops.objectStorage.secretName;
   return [
     {
@@ -42,7 +47,7 @@ export function objectStorageRefs(config: PlatformConfig): SecretRef[] {
 }
 
 /** The deploy key and the server's host key for pushing the dashboard export. */
-export function gitRefs(config: PlatformConfig): SecretRef[] {
+export function gitRefs(config: OpsSecretSettings): SecretRef[] {
   const secretName = config.ops.dashboardExport.git.secretName;
   return [
     {
@@ -65,7 +70,7 @@ export function gitRefs(config: PlatformConfig): SecretRef[] {
 }
 
 /** Every Secret key the enabled ops CronJobs read. */
-export function opsSecretRefs(config: PlatformConfig): SecretRef[] {
+export function opsSecretRefs(config: OpsSecretSettings): SecretRef[] {
   const ops = config.ops;
   const exportToStorage = ops.dashboardExport.enabled && ops.dashboardExport.target === 'objectStorage';
   return [

@@ -1,13 +1,16 @@
-import type { ConfigProblem } from './errors';
-import { resourceLimits } from './resource-rules';
-import {
-  PLACEHOLDER_GIT_REPOSITORY,
-  PLACEHOLDER_OBJECT_STORAGE_ENDPOINT,
-  PLACEHOLDER_OPS_IMAGE_REPOSITORY,
-} from './ops-schema';
-import type { PlatformConfig } from './schema';
+import type { ConfigProblem } from '../config/errors';
+import { resourceLimits } from '../config/resource-rules';
+import type { PostgresConfig } from '../postgres/schema';
+import { PLACEHOLDER_GIT_REPOSITORY, PLACEHOLDER_OBJECT_STORAGE_ENDPOINT, PLACEHOLDER_OPS_IMAGE_REPOSITORY } from './defaults';
+import type { OpsConfig } from './schema';
 
 // Cross-field rules of the ops section (backups, restore check, dashboard export).
+
+/** What the ops rules read: their own settings, and the Postgres major the image must match. */
+export interface OpsSettings {
+  readonly ops: OpsConfig;
+  readonly postgres: Pick<PostgresConfig, 'majorVersion'>;
+}
 
 /** The Postgres major an ops image tag is built for: "18-ops.1" -> 18; undefined when unreadable. */
 export function opsImagePostgresMajor(tag: string): number | undefined {
@@ -17,7 +20,7 @@ export function opsImagePostgresMajor(tag: string): number | undefined {
 
 
 /** Every cross-field problem of `ops`; empty when the section is consistent. */
-export function opsProblems(config: PlatformConfig): ConfigProblem[] {
+export function opsProblems(config: OpsSettings): ConfigProblem[] {
   const ops = config.ops;
   const major = config.postgres.majorVersion;
   const problems: ConfigProblem[] = [];
@@ -63,7 +66,7 @@ export function opsProblems(config: PlatformConfig): ConfigProblem[] {
 }
 
 /** Soft problems of `ops`: placeholders still in use, plain-HTTP object storage. */
-export function opsWarnings(config: PlatformConfig): string[] {
+export function opsWarnings(config: { readonly ops: OpsConfig }): string[] {
   const ops = config.ops;
   const out: string[] = [];
   const anyJob = ops.backup.enabled || ops.restoreCheck.enabled || ops.dashboardExport.enabled;
