@@ -3,7 +3,7 @@
 import { ENVIRONMENTS } from '../environments';
 import { budgetProblems, budgetTable, connectionBudget } from '../lib/capacity/connections';
 import { withDefaults } from '../lib/config/load';
-import { platformSchema } from '../lib/config/schema';
+import { platformSchema } from '../lib/config/platform-schema';
 import { overridesFor } from '../lib/synthesize';
 
 /** The table of one environment; the budget is computed even when another rule fails. */

@@ -2,9 +2,9 @@
 // schema, the defaults and the Secrets contract, so the documentation cannot drift from the code.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULTS } from '../lib/config/defaults';
-import { platformSchema, PlatformConfig } from '../lib/config/schema';
-import { allSecretRefs } from '../lib/config/secrets';
+import { DEFAULTS } from '../lib/config/platform-defaults';
+import { platformSchema, PlatformConfig } from '../lib/config/platform-schema';
+import { allSecretRefs } from '../lib/config/platform-secrets';
 import { ENVIRONMENTS } from '../environments';
 import { capacityReport } from './capacity';
 

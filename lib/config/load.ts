@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import { WORKER_QUEUE_TEMPLATE } from '../superset/defaults';
-import { DEFAULTS } from './defaults';
 import { ConfigError, ConfigProblem } from './errors';
 import { deepMerge, isPlainObject } from './merge';
-import { crossFieldProblems, warnings } from './rules';
-import { EnvironmentOverrides, PlatformConfig, platformSchema } from './schema';
+import { DEFAULTS } from './platform-defaults';
+import { crossFieldProblems, warnings } from './platform-rules';
+import { EnvironmentOverrides, PlatformConfig, platformSchema } from './platform-schema';
 
 /** A validated environment: its name, the full config (defaults merged in) and soft warnings. */
 export interface Environment {

@@ -16,6 +16,9 @@ export const dnsLabel = z
   .max(63, 'must be at most 63 characters')
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
 
+/** Tags that follow a branch or a channel rather than naming a release: never a pinned image. */
+export const MUTABLE_TAGS: ReadonlySet<string> = new Set(['latest', 'main', 'master', 'nightly', 'dev', 'edge', 'stable']);
+
 /** Requests and limits of one container; `what` names it in the config reference. */
 export function resourcesOf(what: string) {
   return z.strictObject({

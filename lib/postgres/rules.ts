@@ -1,5 +1,6 @@
 import { BudgetSettings, budgetProblems, connectionBudget } from '../capacity/connections';
 import type { ConfigProblem } from '../config/errors';
+import { MUTABLE_TAGS } from '../config/primitives';
 import { memoryToBytes } from '../config/quantity';
 import { resourceLimits } from '../config/resource-rules';
 import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from '../ops/defaults';
@@ -9,8 +10,6 @@ import { postgresSizeToBytes } from './sizing';
 // Cross-field rules of the database tier (PostgreSQL/Patroni and PgBouncer), including the
 // connection budget (lib/capacity/connections.ts), which also reads Superset's settings.
 
-const MUTABLE_TAGS = new Set(['latest', 'main', 'master', 'nightly', 'dev', 'edge', 'stable']);
-
 /** PgBouncer releases before this one have published CVEs. */
 export const MIN_PGBOUNCER_VERSION: readonly [number, number, number] = [1, 25, 2];
 
@@ -19,7 +18,6 @@ export const MANAGED_PARAMETERS = new Set([
   'listen_addresses', 'port', 'unix_socket_directories', 'data_directory', 'hba_file', 'ident_file', 'config_file',
   'archive_mode', 'archive_command', 'restore_command', 'wal_level', 'hot_standby', 'logging_collector',
 ]);
-
 
 function pinned(field: string, tag: string): ConfigProblem[] {
   if (!MUTABLE_TAGS.has(tag.toLowerCase())) return [];

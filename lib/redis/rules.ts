@@ -1,5 +1,5 @@
 import type { ConfigProblem } from '../config/errors';
-import type { ResourcesConfig } from '../config/primitives';
+import { MUTABLE_TAGS, ResourcesConfig } from '../config/primitives';
 import { memoryToBytes } from '../config/quantity';
 import { resourceLimits } from '../config/resource-rules';
 import type { RedisConfig } from './schema';
@@ -12,11 +12,12 @@ export interface RedisSettings {
   readonly redis: RedisConfig;
 }
 
-const MUTABLE_TAGS = new Set(['latest', 'main', 'master', 'nightly', 'dev', 'edge', 'stable', 'alpine', 'unstable']);
+/** The Redis and Valkey images also publish moving "alpine" and "unstable" tags. */
+const MUTABLE_REDIS_TAGS = new Set([...MUTABLE_TAGS, 'alpine', 'unstable']);
 const MIN_MAXMEMORY_BYTES = 32 * 2 ** 20;
 
 function pinnedTag(field: string, tag: string): ConfigProblem[] {
-  if (!MUTABLE_TAGS.has(tag.toLowerCase())) return [];
+  if (!MUTABLE_REDIS_TAGS.has(tag.toLowerCase())) return [];
   return [{ field, value: tag, rule: 'must be a pinned version; a moving tag changes the server under a running cluster', fix: 'use a versioned tag such as "9.1.4" (and optionally a digest)' }];
 }
 

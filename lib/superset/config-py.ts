@@ -1,5 +1,5 @@
 import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels } from '../redis/endpoints';
-import type { PlatformConfig } from '../config/schema';
+import type { PlatformConfig } from '../config/platform-schema';
 import { oauthEnvVar } from './secrets';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { pyExpr, toPython } from './python';

@@ -1,4 +1,5 @@
 import type { ConfigProblem } from '../config/errors';
+import { MUTABLE_TAGS } from '../config/primitives';
 import { resourceLimits } from '../config/resource-rules';
 import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import type { SupersetConfig } from './schema';
@@ -11,8 +12,6 @@ import { gunicornSizing, gunicornWorkersForMemory } from './sizing';
 export interface SupersetSettings {
   readonly superset: SupersetConfig;
 }
-
-const MUTABLE_TAGS = new Set(['latest', 'main', 'master', 'nightly', 'dev', 'edge', 'stable']);
 
 function replicaRange(field: string, min: number, max: number): ConfigProblem[] {
   if (min <= max) return [];

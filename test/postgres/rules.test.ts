@@ -1,6 +1,6 @@
 import { resolveEnvironment } from '../../lib/config/load';
 import { versionOfTag } from '../../lib/postgres/rules';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 
 const REPO = { superset: { image: { repository: 'ghcr.io/acme/superset' } } };
 

@@ -1,6 +1,6 @@
 import { redisMaxmemoryBytes, redisMinimumStorageBytes, toBinaryQuantity } from '../../lib/redis/sizing';
 import { resolveEnvironment } from '../../lib/config/load';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 
 const REPO = { superset: { image: { repository: 'ghcr.io/acme/superset' } } };
 const resolve = (redis: EnvironmentOverrides['redis']) => () => resolveEnvironment('qa', { ...REPO, redis });

@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import { dnsLabel } from './primitives';
-import { autoscalingSchema, schedulingSchema } from '../workload/schema';
-import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from '../postgres/schema';
 import { edgeSchema, externalSecretsSchema, networkSchema } from '../edge/schema';
 import { monitoringSchema } from '../monitoring/schema';
 import { opsSchema } from '../ops/schema';
+import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from '../postgres/schema';
 import { redisSchema, redisSecretNamesSchema } from '../redis/schema';
 import { supersetSchema, supersetSecretNamesSchema } from '../superset/schema';
+import { autoscalingSchema, schedulingSchema } from '../workload/schema';
+import { dnsLabel } from './primitives';
 
-// The typed shape of one environment after defaults are merged in.
+// The typed shape of one environment after defaults are merged in, assembled from the sections
+// each component declares in its own schema.ts; only the platform-wide fields are defined here.
 // Every object is strict: an unknown key is an error, never silently ignored.
-// Each field's description is the config reference in the README (scripts/docs.ts).
+// Each field's description is a row of the configuration reference (npm run docs).
 
 export const platformSchema = z.strictObject({
   namespace: dnsLabel.optional().describe('namespace of the environment; "superset-<environment>" when unset'),

@@ -1,7 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import type { PlatformConfig } from './schema';
+import { opsSecretRefs } from '../ops/secrets';
+import { databaseSecretRefs } from '../postgres/secrets';
+import { supersetSecretRefs } from '../superset/secrets';
+import type { PlatformConfig } from './platform-schema';
 import type { SecretRef } from './secret-ref';
-import { allSecretRefs } from './secrets';
+
+// The Secrets contract: every Secret key the platform reads, assembled from each component's
+// secrets.ts, and what is built from it (the ExternalSecrets, `npm run secrets`, the generated
+// Secrets reference).
+
+/**
+ * Every Secret key the platform reads, whatever component reads it. Each component lists its own
+ * in its secrets.ts and is added here, so the Secrets reference, the secrets script and the
+ * ExternalSecrets cover everything.
+ */
+export function allSecretRefs(config: PlatformConfig, options: { readonly allOptional?: boolean } = {}): SecretRef[] {
+  return [...supersetSecretRefs(config), ...databaseSecretRefs(config, options), ...opsSecretRefs(config)];
+}
 
 /**
  * The keys of each Secret, in a stable order. A key read by several containers appears in the
