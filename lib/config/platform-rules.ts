@@ -12,23 +12,18 @@ import type { PlatformConfig } from './platform-schema';
 
 /** Every cross-field rule; an empty list means the environment is valid. */
 export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  problems.push(...supersetProblems(config));
-  problems.push(...databaseProblems(config));
-  problems.push(...opsProblems(config));
-  problems.push(...redisProblems(config));
-  return problems;
+  return [...supersetProblems(config), ...databaseProblems(config), ...opsProblems(config), ...redisProblems(config)];
 }
 
 /** Soft problems: the platform works, but probably not as intended. */
 export function warnings(config: PlatformConfig): string[] {
-  const out: string[] = [];
-  out.push(...supersetPlaceholderWarnings(config));
-  out.push(...postgresPlaceholderWarnings(config));
-  out.push(...edgeWarnings(config));
-  out.push(...supersetSizingWarnings(config));
-  out.push(...databaseWarnings(config));
-  out.push(...opsWarnings(config));
-  out.push(...redisWarnings(config));
-  return out;
+  return [
+    ...supersetPlaceholderWarnings(config),
+    ...postgresPlaceholderWarnings(config),
+    ...edgeWarnings(config),
+    ...supersetSizingWarnings(config),
+    ...databaseWarnings(config),
+    ...opsWarnings(config),
+    ...redisWarnings(config),
+  ];
 }

@@ -40,7 +40,6 @@ export const edgeSchema = z.strictObject({
 
 export type EdgeConfig = z.infer<typeof edgeSchema>;
 
-
 const labels = z.record(z.string(), z.string());
 const peerNamespace = z.strictObject({
   namespace: name.describe('namespace (matched on kubernetes.io/metadata.name)'),

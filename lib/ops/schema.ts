@@ -11,7 +11,6 @@ const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key: l
 const relativePath = z.string().refine((p) => /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(p) && !p.split('/').some((seg) => seg === '.' || seg === '..'), 'must be a relative path such as "superset/prod" (no leading or trailing "/", no "." or ".." segments)');
 const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier');
 
-
 /**
  * Five cron fields (minute hour day-of-month month day-of-week) as the CronJob controller reads
  * them; no "@daily" macros and no seconds field, so a schedule reads the same everywhere.

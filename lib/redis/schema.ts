@@ -6,7 +6,12 @@ import { dnsLabel, imageOf, memoryQuantity, resourcesOf } from '../config/primit
 // coordination and async queries, with Sentinel for high availability). Strict like the rest of
 // the schema: an unknown key is an error.
 
-
+/** Names of the Secrets with the two passwords (part of the platform's `secrets`). */
+export const redisSecretNamesSchema = z.strictObject({
+  redisCache: dnsLabel.describe('Secret with the redis-cache password'),
+  redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
+});
+export type RedisSecretNames = z.infer<typeof redisSecretNamesSchema>;
 
 const image = (what: string) => imageOf({
   repositoryExample: 'docker.io/valkey/valkey',
@@ -63,14 +68,7 @@ export const redisSchema = z.strictObject({
   queue: redisQueueSchema.describe('redis-queue: Celery broker and results, coordination, async-query events, rate limits'),
 });
 
-/** Names of the Secrets with the two passwords (part of the platform's `secrets`). */
-export const redisSecretNamesSchema = z.strictObject({
-  redisCache: dnsLabel.describe('Secret with the redis-cache password'),
-  redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
-});
-
 export type RedisConfig = z.infer<typeof redisSchema>;
-export type RedisSecretNames = z.infer<typeof redisSecretNamesSchema>;
 export type RedisCacheConfig = z.infer<typeof redisCacheSchema>;
 export type RedisQueueConfig = z.infer<typeof redisQueueSchema>;
 export type StorageConfig = z.infer<typeof storageSchema>;

@@ -5,6 +5,13 @@ import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, positiveInt, seconds } 
 // names of its Secrets into `secrets`): the image, login, web, Celery workers, beat and the
 // migration Job. Strict like the rest of the schema: an unknown key is an error.
 
+/** Names of the Secrets with Superset's own secrets (part of the platform's `secrets`). */
+export const supersetSecretNamesSchema = z.strictObject({
+  app: dnsLabel.describe('Secret with the Superset secret key (and the async-queries JWT secret)'),
+  database: dnsLabel.describe('Secret with the Superset database password'),
+});
+export type SupersetSecretNames = z.infer<typeof supersetSecretNamesSchema>;
+
 const resourcesSchema = z.strictObject({
   cpuRequest: cpuQuantity.describe('CPU request (Kubernetes quantity); for the web tier it also sizes gunicorn'),
   cpuLimit: cpuQuantity.describe('CPU limit (Kubernetes quantity); must be >= cpuRequest'),
@@ -114,12 +121,5 @@ export const supersetSchema = z.strictObject({
   logLevel: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).describe('Python log level of web, workers and beat'),
 });
 
-/** Names of the Secrets with Superset's own secrets (part of the platform's `secrets`). */
-export const supersetSecretNamesSchema = z.strictObject({
-  app: dnsLabel.describe('Secret with the Superset secret key (and the async-queries JWT secret)'),
-  database: dnsLabel.describe('Secret with the Superset database password'),
-});
-
 export type SupersetConfig = z.infer<typeof supersetSchema>;
 export type WorkerQueueConfig = z.infer<typeof workerQueueSchema>;
-export type SupersetSecretNames = z.infer<typeof supersetSecretNamesSchema>;
