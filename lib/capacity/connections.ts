@@ -181,7 +181,7 @@ export function budgetProblems(budget: ConnectionBudget): BudgetProblem[] {
   return problems;
 }
 
-/** The budget as a Markdown table (README, `npm run capacity`). */
+/** The budget as a Markdown table (docs/database.md, `npm run capacity`). */
 export function budgetTable(budget: ConnectionBudget): string {
   const rows: string[] = ['| | pods at peak | processes/pod | connections/process | total |', '|---|---|---|---|---|'];
   for (const l of budget.clients) rows.push(`| ${l.source} | ${l.pods} | ${l.processesPerPod} | ${l.connectionsPerProcess} (${l.basis}) | ${l.total} |`);

@@ -13,14 +13,14 @@ export interface SecretRef {
   readonly envVar: string;
   /** What it is and what reads it. */
   readonly description: string;
-  /** How to generate a good value (shown in the README). */
+  /** How to generate a good value (shown in the Secrets reference, docs/secrets.md). */
   readonly generate: string;
   /** Random bytes and encoding for `npm run secrets`; absent when the value comes from elsewhere (an IdP). */
   readonly random?: { readonly bytes: number; readonly encoding: 'base64' | 'hex' };
-  /** Config field that names the Secret, for the README; `secrets.<key>` when unset. */
+  /** Config field that names the Secret, for the Secrets reference; `secrets.<key>` when unset. */
   readonly configField?: string;
 }
 
-/** How a Secret value is generated: the README text and the bytes `npm run secrets` draws. */
+/** How a Secret value is generated: the text of the Secrets reference and the bytes `npm run secrets` draws. */
 export const randomBase64 = (bytes: number) => ({ generate: `openssl rand -base64 ${bytes}`, random: { bytes, encoding: 'base64' as const } });
 export const randomHex = (bytes: number) => ({ generate: `openssl rand -hex ${bytes}`, random: { bytes, encoding: 'hex' as const } });

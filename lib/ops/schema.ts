@@ -57,7 +57,7 @@ const backupSchema = z.strictObject({
   lockWaitTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('pg_dump --lock-wait-timeout: give up (and retry) instead of queueing behind an exclusive lock, e.g. a migration'),
   scratchSize: memoryQuantity.describe('emptyDir size limit for the dump before upload: at least the compressed size of the database'),
   credentials: z.strictObject({
-    user: pgIdentifier.describe('database role pg_dump connects as: a member of pg_read_all_data (see README), or the superuser'),
+    user: pgIdentifier.describe('database role pg_dump connects as: a member of pg_read_all_data (see docs/operations.md), or the superuser'),
     secretName: dnsLabel.describe('Secret with that role\'s password'),
     passwordKey: secretKey.describe('key of the password in that Secret'),
   }).describe('how the backup logs in to the Patroni primary'),

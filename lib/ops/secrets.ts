@@ -6,7 +6,7 @@ interface OpsSecretSettings {
   readonly ops: OpsConfig;
 }
 
-// The Secrets the ops CronJobs read. Part of the Secrets contract (allSecretRefs): the README
+// The Secrets the ops CronJobs read. Part of the Secrets contract (allSecretRefs): the Secrets
 // table, `npm run secrets` and the optional ExternalSecrets include them.
 
 /** The backup role's password: pg_dump reads PGPASSWORD, so it never appears on a command line. */
@@ -17,7 +17,7 @@ export function backupCredentialRefs(config: OpsSecretSettings): SecretRef[] {
     key: c.passwordKey,
     envVar: 'PGPASSWORD',
     configField: 'ops.backup.credentials.secretName',
-    description: `password of the "${c.user}" role the backup connects to the Patroni primary as (a member of pg_read_all_data; README "Backups")`,
+    description: `password of the "${c.user}" role the backup connects to the Patroni primary as (a member of pg_read_all_data; docs/operations.md, "Backups")`,
     ...randomHex(32),
     random: { bytes: 32, encoding: 'hex' },
   }];

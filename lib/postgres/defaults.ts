@@ -23,7 +23,7 @@ export const POSTGRES_DEFAULTS: PostgresConfig = {
   nodeAntiAffinity: 'required',
   patroni: {
     // Fast failover: a crashed primary is replaced in about ttl + loop_wait (measured ~15-20 s,
-    // README). The price: an API server outage longer than retry_timeout demotes the primary,
+    // docs/database.md). The price: an API server outage longer than retry_timeout demotes the primary,
     // which failsafe_mode prevents while all members still see each other.
     ttlSeconds: 20,
     loopWaitSeconds: 5,

@@ -19,7 +19,7 @@ export interface DatabaseSecretSettings {
 
 /**
  * Secret keys read by the database tier (Patroni, PgBouncer, the exporter). Part of the Secrets
- * contract (lib/config/secrets.ts), listed in the generated Secrets reference with the others.
+ * contract (lib/config/platform-secrets.ts), listed in the generated Secrets reference with the others.
  */
 export function databaseSecretRefs(config: DatabaseSecretSettings, options: { readonly allOptional?: boolean } = {}): DatabaseSecretRef[] {
   const s = config.secrets;

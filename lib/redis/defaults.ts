@@ -25,9 +25,9 @@ export const REDIS_DEFAULTS: RedisConfig = {
     // replica's full sync are not bounded by maxmemory.
     maxmemoryPercent: 70,
     maxmemoryPolicy: 'allkeys-lru',
-    // Measured here (README): a hard-killed primary's shard is writable again after 4.2 s at
+    // Measured (docs/redis.md): a hard-killed primary's shard is writable again after 4.2 s at
     // 2000 ms, 5.2-6.3 s at 3000 ms, 8.3 s at 5000 ms; at 3000 ms a primary frozen for 3.9 s is
-    // not failed over (at 2000 ms, 4 s frozen is). See the README for the trade-off.
+    // not failed over (at 2000 ms, 4 s frozen is). See docs/redis.md for the trade-off.
     clusterNodeTimeoutMilliseconds: 3000,
     persistence: 'snapshot-on-shutdown',
     storage: { size: '2Gi' },

@@ -37,7 +37,7 @@ export const redisCacheSchema = z.strictObject({
   resources: resourcesOf('each redis-cache server container'),
   maxmemoryPercent: z.number().int('must be a whole number').min(10, 'must be at least 10').max(90, 'must be at most 90: Redis needs headroom above maxmemory (buffers, fragmentation, fork copy-on-write)').describe('maxmemory as a percentage of the container memory limit; the rest is headroom for buffers, fragmentation and forks'),
   maxmemoryPolicy: z.enum(['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu']).describe('eviction when maxmemory is reached (it is a cache: least recently or least frequently used keys go)'),
-  clusterNodeTimeoutMilliseconds: milliseconds(1000, 60000).describe('cluster-node-timeout: how long a primary may be unreachable before its replica takes over (detection speed vs false failovers; see the README)'),
+  clusterNodeTimeoutMilliseconds: milliseconds(1000, 60000).describe('cluster-node-timeout: how long a primary may be unreachable before its replica takes over (detection speed vs false failovers; see docs/redis.md)'),
   persistence: z.enum(['snapshot-on-shutdown', 'aof', 'none']).describe('"snapshot-on-shutdown": an RDB snapshot when a pod stops, loaded when it starts (warm cache after restarts, no disk writes in between); "aof": append-only file; "none"'),
   storage: storageSchema,
   antiAffinity,

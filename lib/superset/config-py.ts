@@ -161,7 +161,7 @@ function queueCache(config: PlatformConfig, db: number, prefix: string): Record<
     CACHE_REDIS_SENTINEL_PASSWORD: pyExpr('_REDIS_QUEUE_PASSWORD'),
     CACHE_REDIS_PASSWORD: pyExpr('_REDIS_QUEUE_PASSWORD'),
     // Superset 6.1's Sentinel backend does not pass this on to its own client (its keys land in
-    // db 0, see the README); flask-caching's part of the backend honours it.
+    // db 0, see docs/redis.md); flask-caching's part of the backend honours it.
     CACHE_REDIS_DB: db,
     CACHE_KEY_PREFIX: prefix,
   };
