@@ -1,4 +1,4 @@
-import type { EnvironmentOverrides } from '../lib/config/schema';
+import type { EnvironmentOverrides } from '../lib/config/platform-schema';
 import dev from './dev';
 import prod from './prod';
 import scale10k from './scale-10k';

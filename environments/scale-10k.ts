@@ -1,7 +1,7 @@
 import { defineEnvironment } from './define';
 
 /**
- * The 10,000-user reference architecture (DESIGN.md section 6, production checklist): 5-10 web
+ * The 10,000-user reference architecture (production checklist): 5-10 web
  * pods of 2 CPU / 4 GiB (5 gunicorn workers x 2 threads = 10 metadata connections each), 40 Celery
  * processes at rest (32 interactive, 8 reports) with 2 connections each: about 130 client
  * connections at rest, multiplexed by two PgBouncer pods onto 50 Postgres connections.

@@ -1,29 +1,29 @@
 import { App, Chart } from 'cdk8s';
 import type { Environment } from './config/load';
 import { ExternalSecrets } from './edge/external-secrets';
-import { platformFlows } from './edge/flows';
 import { NetworkPolicies } from './edge/network-policies';
 import { SupersetGatewayRoute } from './edge/gateway-route';
 import { SupersetIngress } from './edge/ingress';
 import { PlatformNamespace } from './edge/namespace';
 import { opsFlows } from './ops/flows';
-import { DatabaseMonitoring } from './ops/monitoring/database-monitoring';
-import { RedisMonitoring } from './ops/monitoring/redis-monitoring';
-import { StatsdMapping } from './ops/monitoring/statsd-exporter';
-import { SupersetMonitoring } from './ops/monitoring/superset-monitoring';
 import { Ops } from './ops/ops';
 import { databaseFlows } from './postgres/flows';
+import { DatabaseMonitoring } from './postgres/monitoring';
 import { PatroniRbac } from './postgres/patroni-rbac';
 import { PatroniStatefulSet } from './postgres/patroni-statefulset';
 import { Pgbouncer } from './postgres/pgbouncer';
 import { PostgresConfig } from './postgres/postgres-config';
 import { PostgresServices } from './postgres/postgres-services';
 import { redisFlows } from './redis/flows';
+import { RedisMonitoring } from './redis/monitoring';
 import { RedisCache } from './redis/redis-cache';
 import { RedisQueue } from './redis/redis-queue';
 import { SupersetBeat } from './superset/beat';
 import { SupersetMigrateJob } from './superset/migrate-job';
 import { SupersetServiceAccount } from './superset/service-account';
+import { StatsdMapping } from './superset/statsd-mapping';
+import { supersetFlows } from './superset/flows';
+import { SupersetMonitoring } from './superset/monitoring';
 import { SupersetConfig } from './superset/superset-config';
 import { SupersetPodContext } from './superset/superset-pod';
 import { SupersetWeb } from './superset/web';
@@ -60,7 +60,7 @@ export function buildPlatform(app: App, env: Environment): void {
   // Cluster-scoped: this chart must not stamp a namespace on its object.
   new PlatformNamespace(new Chart(app, CHARTS.namespace, { disableResourceNameHashes: true }), 'Namespace', { env });
 
-  new NetworkPolicies(chart(CHARTS.networkPolicies), 'NetworkPolicies', { env, flows: [...platformFlows(env), ...databaseFlows(env), ...redisFlows(env), ...opsFlows(env)] });
+  new NetworkPolicies(chart(CHARTS.networkPolicies), 'NetworkPolicies', { env, flows: [...supersetFlows(env), ...databaseFlows(env), ...redisFlows(env), ...opsFlows(env)] });
   if (env.config.secrets.externalSecrets.enabled) new ExternalSecrets(chart(CHARTS.externalSecrets), 'ExternalSecrets', { env });
 
   const configChart = chart(CHARTS.supersetConfig);

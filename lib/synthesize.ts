@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
-import { EnvironmentOverrides } from './config/schema';
+import { EnvironmentOverrides } from './config/platform-schema';
 import { resolveEnvironment } from './config/load';
 import { UnknownEnvironmentError } from './config/errors';
 import { buildPlatform } from './platform';

@@ -2,15 +2,13 @@
 // (every HPA at its maximum, plus rolling-update surge). Exits non-zero when one does not fit.
 import { ENVIRONMENTS } from '../environments';
 import { budgetProblems, budgetTable, connectionBudget } from '../lib/capacity/connections';
-import { DEFAULTS, WORKER_QUEUE_TEMPLATE } from '../lib/config/defaults';
-import { deepMerge } from '../lib/config/merge';
-import { platformSchema } from '../lib/config/schema';
+import { withDefaults } from '../lib/config/load';
+import { platformSchema } from '../lib/config/platform-schema';
 import { overridesFor } from '../lib/synthesize';
 
 /** The table of one environment; the budget is computed even when another rule fails. */
 export function capacityReport(name: string): { text: string; fits: boolean } {
-  const merged = deepMerge(DEFAULTS, overridesFor(name, ENVIRONMENTS), { 'superset.workers': WORKER_QUEUE_TEMPLATE });
-  const config = platformSchema.parse(merged);
+  const config = platformSchema.parse(withDefaults(overridesFor(name, ENVIRONMENTS)));
   const budget = connectionBudget(config);
   const problems = budgetProblems(budget);
   const lines = [`## ${name}`, '', budgetTable(budget)];

@@ -6,7 +6,7 @@
 // (docs/RUNBOOK.md), not a side effect. Nothing is ever written to the repository.
 import { spawnSync } from 'node:child_process';
 import { stringify } from 'yaml';
-import { generateSecrets } from '../lib/config/secret-manifests';
+import { generateSecrets } from '../lib/config/platform-secrets';
 import { resolveEnvironment } from '../lib/config/load';
 import { overridesFor } from '../lib/synthesize';
 import { ENVIRONMENTS } from '../environments';

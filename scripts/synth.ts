@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS } from '../environments';
-import { EnvironmentOverrides } from '../lib/config/schema';
+import { EnvironmentOverrides } from '../lib/config/platform-schema';
 import { overridesFor, synthesizeEnvironment } from '../lib/synthesize';
 
 export interface SynthOptions {

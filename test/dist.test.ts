@@ -147,10 +147,10 @@ describe('repository text', () => {
   });
 });
 
-describe('README', () => {
-  test('the generated config reference and Secrets table are up to date', () => {
-    const { renderReadme } = require('../scripts/docs');
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    expect(renderReadme(readme)).toBe(readme);
+describe('generated docs', () => {
+  const { GENERATED_SECTIONS, renderGenerated } = require('../scripts/docs');
+  test.each([...new Set<string>(GENERATED_SECTIONS.map((g: { file: string }) => g.file))])('the generated sections of %s (config reference, Secrets table, connection budgets) are up to date', (file) => {
+    const text = fs.readFileSync(path.join(__dirname, '..', file), 'utf8');
+    expect(renderGenerated(file, text)).toBe(text);
   });
 });

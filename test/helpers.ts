@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { resolveEnvironment } from '../lib/config/load';
-import type { EnvironmentOverrides } from '../lib/config/schema';
+import type { EnvironmentOverrides } from '../lib/config/platform-schema';
 import { buildPlatform } from '../lib/platform';
 import type { KubeObject } from '../lib/policy';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthToRoot } from '../scripts/synth';
-import type { EnvironmentOverrides } from '../lib/config/schema';
+import type { EnvironmentOverrides } from '../lib/config/platform-schema';
 
 const ROOT = path.join(__dirname, '..');
 

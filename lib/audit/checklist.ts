@@ -1,12 +1,12 @@
 import { pinnedImages } from '../policy/rules/pinned-images';
 import { noSecretLiterals } from '../policy/rules/no-secret-literals';
-import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
+import { cpuToMillis, memoryToBytes } from '../config/quantity';
 import { AuditContext, envOf, secretRefText } from './evidence';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-// The 25-point Superset production checklist (shared/reference/production-checklist.md), each point
-// with the evidence that satisfies it: an object and field in the manifests, or a document section.
+// The 25-point Superset production checklist, each point with the evidence that satisfies it: an
+// object and field in the manifests, or a document section (docs/SECURITY.md, UPGRADE.md, RUNBOOK.md).
 
 export type AuditStatus = 'pass' | 'fail' | 'procedural';
 
@@ -72,7 +72,7 @@ export const CHECKLIST: readonly AuditPoint[] = [
       const env = webContainer(ctx) && envOf(webContainer(ctx), 'SUPERSET_SECRET_KEY');
       return allOf(
         [/_required_env\("SUPERSET_SECRET_KEY"\)/.test(ctx.pySetting('SECRET_KEY') ?? ''), 'ConfigMap superset-config: SECRET_KEY = _required_env("SUPERSET_SECRET_KEY")'],
-        [!!env?.valueFrom?.secretKeyRef, `Deployment superset-web env SUPERSET_SECRET_KEY from ${secretRefText(env)} (README: generate with openssl rand -base64 42)`],
+        [!!env?.valueFrom?.secretKeyRef, `Deployment superset-web env SUPERSET_SECRET_KEY from ${secretRefText(env)} (docs/secrets.md: generate with openssl rand -base64 42)`],
         [noSecretLiterals.check(ctx.objects).length === 0, 'no secret literal anywhere in the manifests (policy no-secret-literals)'],
       );
     },

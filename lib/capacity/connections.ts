@@ -1,13 +1,23 @@
-import type { PlatformConfig } from '../config/schema';
-import { gunicornSizing } from './gunicorn';
-import { effectiveMaxConnections } from './postgres-parameters';
+import type { PgbouncerConfig, PostgresConfig } from '../postgres/schema';
+import { effectiveMaxConnections } from '../postgres/sizing';
+import type { SupersetConfig } from '../superset/schema';
+import { gunicornSizing } from '../superset/sizing';
 
-// The connection budget, checked at every autoscaler's maximum (and during a rolling update):
+// The connection budget: the one piece of math that spans components (Superset's processes and
+// pools, PgBouncer's pools, Postgres' max_connections), so it lives here rather than in any one
+// of them. Checked at every autoscaler's maximum (and during a rolling update):
 //   1. the client connections Superset can open fit what the PgBouncer pods accept, even with one
 //      PgBouncer pod down (a drain or a crash must not refuse clients);
 //   2. the server connections every PgBouncer pod may hold, including the extra pod of a rolling
 //      update, fit Postgres max_connections minus the slots reserved for everything else.
 // Pure functions of the config, so they are unit-tested without synthesis.
+
+/** The settings the budget reads. */
+export interface BudgetSettings {
+  readonly superset: SupersetConfig;
+  readonly pgbouncer: PgbouncerConfig;
+  readonly postgres: PostgresConfig;
+}
 
 /** Connections one Celery task may hold at once: its session plus one more (SQL Lab's query session). */
 export const CONNECTIONS_PER_CELERY_TASK = 2;
@@ -58,7 +68,7 @@ export interface ConnectionBudget {
   readonly clientsAtRest: number;
 }
 
-function pool(config: PlatformConfig): number {
+function pool(config: BudgetSettings): number {
   return config.superset.database.poolSize + config.superset.database.maxOverflow;
 }
 
@@ -68,7 +78,7 @@ function podsAtPeak(maxReplicas: number): number {
 }
 
 /** Client connections PgBouncer may receive, per Superset workload, with the given pod counts. */
-function clientLines(config: PlatformConfig, podsOf: (min: number, max: number) => number): ClientLine[] {
+function clientLines(config: BudgetSettings, podsOf: (min: number, max: number) => number): ClientLine[] {
   const s = config.superset;
   const limit = pool(config);
   const web = gunicornSizing(s.web.resources.cpuRequest, s.web.gunicorn.threads, s.web.gunicorn.workers);
@@ -101,7 +111,7 @@ function clientLines(config: PlatformConfig, podsOf: (min: number, max: number) 
 }
 
 /** The budget of an environment at its peak. */
-export function connectionBudget(config: PlatformConfig): ConnectionBudget {
+export function connectionBudget(config: BudgetSettings): ConnectionBudget {
   const b = config.pgbouncer;
   const clients = clientLines(config, (_min, max) => podsAtPeak(max));
   const clientTotal = clients.reduce((sum, l) => sum + l.total, 0);
@@ -171,7 +181,7 @@ export function budgetProblems(budget: ConnectionBudget): BudgetProblem[] {
   return problems;
 }
 
-/** The budget as a Markdown table (README, `npm run capacity`). */
+/** The budget as a Markdown table (docs/database.md, `npm run capacity`). */
 export function budgetTable(budget: ConnectionBudget): string {
   const rows: string[] = ['| | pods at peak | processes/pod | connections/process | total |', '|---|---|---|---|---|'];
   for (const l of budget.clients) rows.push(`| ${l.source} | ${l.pods} | ${l.processesPerPod} | ${l.connectionsPerProcess} (${l.basis}) | ${l.total} |`);

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
-import { DEFAULTS, WORKER_QUEUE_TEMPLATE } from './defaults';
+import { WORKER_QUEUE_TEMPLATE } from '../superset/defaults';
 import { ConfigError, ConfigProblem } from './errors';
 import { deepMerge, isPlainObject } from './merge';
-import { crossFieldProblems, warnings } from './rules';
-import { EnvironmentOverrides, PlatformConfig, platformSchema } from './schema';
+import { DEFAULTS } from './platform-defaults';
+import { crossFieldProblems, warnings } from './platform-rules';
+import { EnvironmentOverrides, PlatformConfig, platformSchema } from './platform-schema';
 
 /** A validated environment: its name, the full config (defaults merged in) and soft warnings. */
 export interface Environment {
@@ -16,9 +17,14 @@ export interface Environment {
 /** New entries of these open maps start from a template, so an override may be partial. */
 const MAP_TEMPLATES = { 'superset.workers': WORKER_QUEUE_TEMPLATE };
 
+/** An environment's overrides merged onto the defaults, not validated yet. */
+export function withDefaults(overrides: EnvironmentOverrides): unknown {
+  return deepMerge(DEFAULTS, overrides, MAP_TEMPLATES);
+}
+
 /** Merges an environment's overrides onto the defaults and validates the result. */
 export function resolveEnvironment(name: string, overrides: EnvironmentOverrides): Environment {
-  const merged = deepMerge(DEFAULTS, overrides, MAP_TEMPLATES);
+  const merged = withDefaults(overrides);
   const parsed = platformSchema.safeParse(merged);
   if (!parsed.success) {
     throw new ConfigError(name, parsed.error.issues.flatMap((issue) => toProblems(issue, merged)));

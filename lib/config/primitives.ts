@@ -16,6 +16,9 @@ export const dnsLabel = z
   .max(63, 'must be at most 63 characters')
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
 
+/** Tags that follow a branch or a channel rather than naming a release: never a pinned image. */
+export const MUTABLE_TAGS: ReadonlySet<string> = new Set(['latest', 'main', 'master', 'nightly', 'dev', 'edge', 'stable']);
+
 /** Requests and limits of one container; `what` names it in the config reference. */
 export function resourcesOf(what: string) {
   return z.strictObject({
@@ -25,6 +28,9 @@ export function resourcesOf(what: string) {
     memoryLimit: memoryQuantity.describe(`memory limit of ${what} (binary units); must be >= memoryRequest`),
   });
 }
+
+/** Requests and limits of one container, whichever schema described them. */
+export type ResourcesConfig = z.infer<ReturnType<typeof resourcesOf>>;
 
 export interface ImageText {
   /** Example in the repository error, e.g. "ghcr.io/acme/superset". */

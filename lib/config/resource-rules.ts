@@ -1,6 +1,6 @@
-import { cpuToMillis, memoryToBytes } from '../capacity/quantity';
+import { cpuToMillis, memoryToBytes } from './quantity';
 import type { ConfigProblem } from './errors';
-import type { ResourcesConfig } from './schema';
+import type { ResourcesConfig } from './primitives';
 
 /** A container's limits must not be below its requests (the scheduler would reject the pod). */
 export function resourceLimits(field: string, r: ResourcesConfig): ConfigProblem[] {

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Environment } from '../config/load';
-import { secretsByName } from '../config/secret-manifests';
+import { secretsByName } from '../config/platform-secrets';
 import { recommendedLabels } from '../workload/labels';
 
 export interface ExternalSecretsProps {

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { SUPERSET_WEB } from '../config/endpoints';
+import { SUPERSET_WEB } from '../superset/endpoints';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
 import { PROXY_TIMEOUT_MARGIN_SECONDS } from './ingress';

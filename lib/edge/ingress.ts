@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { SUPERSET_WEB } from '../config/endpoints';
+import { SUPERSET_WEB } from '../superset/endpoints';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
 

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
-import { Component, Flow, Peer } from './flows';
+import type { Component, Flow, Peer } from '../workload/flow';
 
 export interface NetworkPoliciesProps {
   readonly env: Environment;

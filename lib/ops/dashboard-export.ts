@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
-import { gitRefs } from '../config/ops-secrets';
+import { gitRefs } from './secrets';
 import { SUPERSET_RUN_AS, SupersetPodContext, supersetContainer, supersetVolumes } from '../superset/superset-pod';
 import { resourceRequirements } from '../workload/resources';
 import { emptyDir, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, SCRIPTS_DIR, scriptsMount, scriptsVolume, secretEnv } from './ops-pod';

@@ -1,7 +1,7 @@
-import { PGBOUNCER, POSTGRES_PRIMARY, REDIS_CACHE } from '../config/endpoints';
-import { redisQueueClientPorts } from '../redis/flows';
+import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
+import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
-import { Component, component, dataComponent, Flow, Peer } from '../edge/flows';
+import { Component, component, dataComponent, Flow, tcp } from '../workload/flow';
 
 function opsComponent(env: Environment, name: string): Component {
   return {
@@ -13,7 +13,6 @@ function opsComponent(env: Environment, name: string): Component {
 /** The connections the ops CronJobs need, for the NetworkPolicies (default deny). */
 export function opsFlows(env: Environment): Flow[] {
   const ops = env.config.ops;
-  const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string): Flow => ({ from, to, ports, protocol: 'TCP', why });
   const storage = (from: Component, why: string): Flow[] => env.config.network.objectStorage.map((s, i) =>
     tcp(component(from), { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, why));
   const flows: Flow[] = [];
@@ -21,7 +20,7 @@ export function opsFlows(env: Environment): Flow[] {
   if (ops.backup.enabled) {
     const backup = opsComponent(env, 'pg-backup');
     flows.push(
-      tcp(component(backup), component(dataComponent(env, 'postgres')), [POSTGRES_PRIMARY.port], 'pg_dump from the Patroni primary (never through PgBouncer)'),
+      tcp(component(backup), component(dataComponent(env.config.instance, 'postgres')), [POSTGRES_PRIMARY.port], 'pg_dump from the Patroni primary (never through PgBouncer)'),
       ...storage(backup, 'backups go off-site to object storage'),
     );
   }
@@ -31,9 +30,9 @@ export function opsFlows(env: Environment): Flow[] {
   if (ops.dashboardExport.enabled) {
     const exporter = opsComponent(env, 'dashboard-export');
     flows.push(
-      tcp(component(exporter), component(dataComponent(env, 'pgbouncer')), [PGBOUNCER.port], 'superset export-dashboards reads the metadata database'),
-      tcp(component(exporter), component(dataComponent(env, 'redis-cache')), [REDIS_CACHE.port], 'the Superset app connects its caches at start-up'),
-      tcp(component(exporter), component(dataComponent(env, 'redis-queue')), redisQueueClientPorts(env), 'the Superset app connects Celery and rate limits at start-up'),
+      tcp(component(exporter), component(dataComponent(env.config.instance, 'pgbouncer')), [PGBOUNCER.port], 'superset export-dashboards reads the metadata database'),
+      tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-cache')), [REDIS_CACHE.port], 'the Superset app connects its caches at start-up'),
+      tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-queue')), redisQueueClientPorts(env.config.redis.queue.mode), 'the Superset app connects Celery and rate limits at start-up'),
     );
     if (ops.dashboardExport.target === 'git') {
       flows.push(...ops.dashboardExport.git.sshEgress.map((g, i) =>

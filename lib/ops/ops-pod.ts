@@ -1,8 +1,8 @@
 import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
-import type { ObjectStorageConfig } from '../config/ops-schema';
-import type { SecretRef } from '../config/secrets';
-import { objectStorageRefs } from '../config/ops-secrets';
+import type { ObjectStorageConfig } from './schema';
+import type { SecretRef } from '../config/secret-ref';
+import { objectStorageRefs } from './secrets';
 import { ComponentIdentity, recommendedLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 

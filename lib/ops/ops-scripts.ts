@@ -31,15 +31,3 @@ export class OpsScripts extends Construct {
     });
   }
 }
-
-/** ServiceAccount `superset-ops`: the CronJobs never call the Kubernetes API, so no token. */
-export class OpsServiceAccount extends Construct {
-  constructor(scope: Construct, id: string, props: OpsScriptsProps) {
-    super(scope, id);
-    const { env } = props;
-    new k8s.KubeServiceAccount(this, 'Resource', {
-      metadata: opsMeta(env, 'superset-ops', opsIdentity(env, 'service-account')),
-      automountServiceAccountToken: false,
-    });
-  }
-}

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import type { SupersetPodContext } from '../superset/superset-pod';
 import { DashboardExport } from './dashboard-export';
-import { OpsScripts, OpsServiceAccount } from './ops-scripts';
+import { OpsScripts } from './ops-scripts';
+import { OpsServiceAccount } from './ops-service-account';
 import { PgBackup } from './pg-backup';
 import { PgRestoreCheck } from './pg-restore-check';
 

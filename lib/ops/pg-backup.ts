@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { POSTGRES_PRIMARY } from '../config/endpoints';
+import { POSTGRES_PRIMARY } from '../postgres/endpoints';
 import type { Environment } from '../config/load';
-import { backupCredentialRefs } from '../config/ops-secrets';
+import { backupCredentialRefs } from './secrets';
 import { resourceRequirements } from '../workload/resources';
 import { emptyDir, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume, secretEnv } from './ops-pod';
 

@@ -57,8 +57,6 @@ export const PGBOUNCER_PATHS = {
   authFile: '/run/pgbouncer/userlist.txt',
 } as const;
 
-/** PgBouncer's admin-console user with SHOW-only rights, used by the metrics exporter. */
-export const PGBOUNCER_STATS_USER = 'pgbouncer_exporter';
 export const PGBOUNCER_METRICS_PORT = 9127;
 
 export function postgresIdentity(env: Environment): ComponentIdentity {

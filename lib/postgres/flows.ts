@@ -1,14 +1,13 @@
 import { PATRONI_API_PORT, PGBOUNCER_METRICS_PORT } from './database-pod';
-import { POSTGRES_PRIMARY } from '../config/endpoints';
+import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
-import { component, dataComponent, Flow, Peer } from '../edge/flows';
+import { component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
 
 /** The connections the database tier needs, for the NetworkPolicies (default deny). */
 export function databaseFlows(env: Environment): Flow[] {
   const net = env.config.network;
-  const postgres = component(dataComponent(env, 'postgres'));
-  const pgbouncer = component(dataComponent(env, 'pgbouncer'));
-  const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string): Flow => ({ from, to, ports, protocol: 'TCP', why });
+  const postgres = component(dataComponent(env.config.instance, 'postgres'));
+  const pgbouncer = component(dataComponent(env.config.instance, 'pgbouncer'));
   const flows: Flow[] = [
     tcp(pgbouncer, postgres, [POSTGRES_PRIMARY.port], 'PgBouncer pools connections to the primary'),
     tcp(postgres, postgres, [POSTGRES_PRIMARY.port, PATRONI_API_PORT], 'streaming replication, and members checking each other\'s Patroni API during a failover'),

@@ -1,10 +1,10 @@
 import { toYaml } from '../yaml';
-import { deriveMemoryParameters } from '../capacity/postgres-parameters';
+import { deriveMemoryParameters } from './sizing';
 import type { Environment } from '../config/load';
 import {
   PATRONI_API_PORT, PATRONI_PATHS, PATRONI_ROLE, PATRONI_ROLE_LABEL, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, postgresIdentity,
 } from './database-pod';
-import { POSTGRES_PRIMARY } from '../config/endpoints';
+import { POSTGRES_PRIMARY } from './endpoints';
 import { selectorLabels } from '../workload/labels';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

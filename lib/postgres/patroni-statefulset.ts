@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { memoryToBytes, MIB } from '../capacity/quantity';
-import { POSTGRES_PRIMARY } from '../config/endpoints';
+import { memoryToBytes, MIB } from '../config/quantity';
+import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
-import { databaseSecretRefs } from '../config/database-secrets';
+import { databaseSecretRefs } from './secrets';
 import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';

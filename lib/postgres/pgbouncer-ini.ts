@@ -1,6 +1,6 @@
-import { PGBOUNCER, POSTGRES_PRIMARY } from '../config/endpoints';
+import { PGBOUNCER, PGBOUNCER_STATS_USER, POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
-import { PGBOUNCER_PATHS, PGBOUNCER_STATS_USER } from './database-pod';
+import { PGBOUNCER_PATHS } from './database-pod';
 
 /** One `key = value` line of pgbouncer.ini and why it has that value. */
 interface Setting {

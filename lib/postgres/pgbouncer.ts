@@ -2,19 +2,18 @@ import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { PGBOUNCER_SURGE } from '../capacity/connections';
-import { PGBOUNCER } from '../config/endpoints';
 import type { Environment } from '../config/load';
-import { databaseSecretRefs, DatabaseConsumer } from '../config/database-secrets';
 import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
 import { topologySpread } from '../workload/topology';
 import {
-  EXPORTER_RUN_AS, imageRef, meta, PGBOUNCER_METRICS_PORT, PGBOUNCER_NAMES, PGBOUNCER_PATHS, PGBOUNCER_RUN_AS, PGBOUNCER_STATS_USER,
-  pgbouncerIdentity, readScript,
+  EXPORTER_RUN_AS, imageRef, meta, PGBOUNCER_METRICS_PORT, PGBOUNCER_NAMES, PGBOUNCER_PATHS, PGBOUNCER_RUN_AS, pgbouncerIdentity, readScript,
 } from './database-pod';
+import { PGBOUNCER, PGBOUNCER_STATS_USER } from './endpoints';
 import { renderPgbouncerIni } from './pgbouncer-ini';
+import { databaseSecretRefs, DatabaseConsumer } from './secrets';
 
 export interface PgbouncerProps {
   readonly env: Environment;

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { POSTGRES_PRIMARY } from '../config/endpoints';
+import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
 import { selectorLabels } from '../workload/labels';
 import { meta, PATRONI_API_PORT, PATRONI_ROLE, PATRONI_ROLE_LABEL, POSTGRES_NAMES, postgresIdentity } from './database-pod';

@@ -1,4 +1,4 @@
-import type { RedisConfig } from '../config/redis-schema';
+import type { RedisConfig } from './schema';
 import type { RunAs } from '../workload/pod-security';
 
 /**

@@ -1,22 +1,16 @@
-import { REDIS_CACHE, REDIS_CACHE_BUS_PORT, REDIS_METRICS_PORT, REDIS_QUEUE, REDIS_QUEUE_SENTINEL } from '../config/endpoints';
+import { REDIS_CACHE, REDIS_CACHE_BUS_PORT, REDIS_METRICS_PORT, redisQueueClientPorts } from './endpoints';
 import type { Environment } from '../config/load';
-import { component, dataComponent, Flow, Peer } from '../edge/flows';
-
-/** Ports a client of redis-queue needs: the server, and in sentinel mode the Sentinels that name the primary. */
-export function redisQueueClientPorts(env: Environment): number[] {
-  return env.config.redis.queue.mode === 'sentinel' ? [REDIS_QUEUE.port, REDIS_QUEUE_SENTINEL.port] : [REDIS_QUEUE.port];
-}
+import { component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
 
 /** The connections the Redis tier needs among its own pods, and the scraping of its exporters. */
 export function redisFlows(env: Environment): Flow[] {
-  const cache = component(dataComponent(env, 'redis-cache'));
-  const queue = component(dataComponent(env, 'redis-queue'));
-  const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string): Flow => ({ from, to, ports, protocol: 'TCP', why });
+  const cache = component(dataComponent(env.config.instance, 'redis-cache'));
+  const queue = component(dataComponent(env.config.instance, 'redis-queue'));
   const flows: Flow[] = [
     tcp(cache, cache, [REDIS_CACHE.port, REDIS_CACHE_BUS_PORT], 'replication, the cluster bus, and the agent that creates and heals the cluster'),
   ];
   if (env.config.redis.queue.mode === 'sentinel') {
-    flows.push(tcp(queue, queue, redisQueueClientPorts(env), 'replication, and the Sentinels watching the servers and each other'));
+    flows.push(tcp(queue, queue, redisQueueClientPorts(env.config.redis.queue.mode), 'replication, and the Sentinels watching the servers and each other'));
   }
   if (env.config.monitoring.enabled) {
     const prometheus: Peer = { kind: 'namespace', name: 'monitoring', ...env.config.network.monitoring };

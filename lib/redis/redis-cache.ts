@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { REDIS_CACHE, REDIS_CACHE_BUS_PORT, REDIS_CACHE_HEADLESS, REDIS_METRICS_PORT, statefulPodHost } from '../config/endpoints';
+import { REDIS_CACHE, REDIS_CACHE_BUS_PORT, REDIS_CACHE_HEADLESS, REDIS_METRICS_PORT, statefulPodHost } from './endpoints';
 import type { Environment } from '../config/load';
 import { DisruptionBudget } from '../workload/disruption-budget';
 import { ComponentIdentity, selectorLabels } from '../workload/labels';

@@ -1,5 +1,5 @@
-import { redisMaxmemoryBytes } from '../capacity/redis-memory';
-import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_SENTINEL } from '../config/endpoints';
+import { redisMaxmemoryBytes } from './sizing';
+import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_SENTINEL } from './endpoints';
 import type { Environment } from '../config/load';
 
 // The config files of the Redis servers, rendered from the environment. Pure: the same config

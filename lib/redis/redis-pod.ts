@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as k8s from '../../imports/k8s';
-import { REDIS_CACHE, REDIS_METRICS_PORT } from '../config/endpoints';
+import { REDIS_CACHE, REDIS_METRICS_PORT } from './endpoints';
 import type { Environment } from '../config/load';
-import type { StorageConfig } from '../config/redis-schema';
-import type { ResourcesConfig } from '../config/schema';
-import { CONFIG_HASH_ANNOTATION } from '../superset/superset-pod';
-import { ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
+import type { StorageConfig } from './schema';
+import type { ResourcesConfig } from '../config/primitives';
+import { CONFIG_HASH_ANNOTATION, ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
 import { topologySpread } from '../workload/topology';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { REDIS_METRICS_PORT, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_HEADLESS, REDIS_QUEUE_SENTINEL, redisQueueSentinels, statefulPodHost } from '../config/endpoints';
+import { REDIS_METRICS_PORT, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_HEADLESS, REDIS_QUEUE_SENTINEL, redisQueueSentinels, statefulPodHost } from './endpoints';
 import type { Environment } from '../config/load';
 import { DisruptionBudget } from '../workload/disruption-budget';
 import { ComponentIdentity, selectorLabels } from '../workload/labels';

@@ -1,7 +1,7 @@
-import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels } from '../config/endpoints';
-import type { PlatformConfig } from '../config/schema';
-import { oauthEnvVar } from '../config/secrets';
-import { STATSD_UDP } from '../ops/monitoring/statsd-exporter';
+import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels } from '../redis/endpoints';
+import type { PlatformConfig } from '../config/platform-schema';
+import { oauthEnvVar } from './secrets';
+import { STATSD_UDP } from '../workload/statsd-exporter';
 import { pyExpr, toPython } from './python';
 
 /** Where workers write their liveness heartbeat, and beat its schedule (both on the /tmp emptyDir). */
@@ -161,7 +161,7 @@ function queueCache(config: PlatformConfig, db: number, prefix: string): Record<
     CACHE_REDIS_SENTINEL_PASSWORD: pyExpr('_REDIS_QUEUE_PASSWORD'),
     CACHE_REDIS_PASSWORD: pyExpr('_REDIS_QUEUE_PASSWORD'),
     // Superset 6.1's Sentinel backend does not pass this on to its own client (its keys land in
-    // db 0, see the README); flask-caching's part of the backend honours it.
+    // db 0, see docs/redis.md); flask-caching's part of the backend honours it.
     CACHE_REDIS_DB: db,
     CACHE_KEY_PREFIX: prefix,
   };

@@ -1,20 +1,18 @@
 import * as k8s from '../../imports/k8s';
-import { PGBOUNCER, POSTGRES_PRIMARY } from '../config/endpoints';
+import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import type { Environment } from '../config/load';
-import type { ResourcesConfig } from '../config/schema';
-import { supersetSecretRefs } from '../config/secrets';
-import { ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
+import type { ResourcesConfig } from '../config/primitives';
+import { supersetSecretRefs } from './secrets';
+import { CONFIG_HASH_ANNOTATION, ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
 import { topologySpread } from '../workload/topology';
-import { statsdExporterSidecar, statsdExporterVolume } from '../ops/monitoring/statsd-exporter';
+import { statsdExporterSidecar, statsdExporterVolume } from '../workload/statsd-exporter';
 
 /** The `superset` user of the official image (created by useradd, uid/gid 1000; our Dockerfile asserts it). */
 export const SUPERSET_RUN_AS: RunAs = { uid: 1000, gid: 1000 };
 export const CONFIG_DIR = '/etc/superset';
 export const CONFIG_FILE = 'superset_config.py';
-/** Pod-template annotation that changes when superset_config.py changes, so pods roll. */
-export const CONFIG_HASH_ANNOTATION = 'superset-k8s.io/config-sha256';
 
 /** What every Superset pod of an environment shares. */
 export interface SupersetPodContext {
@@ -165,7 +163,7 @@ export function supersetPodTemplate(ctx: SupersetPodContext, o: SupersetPodOptio
       enableServiceLinks: false,
       securityContext: restrictedPodSecurityContext(SUPERSET_RUN_AS),
       initContainers,
-      containers: metrics ? [...o.containers, statsdExporterSidecar(ctx.env)] : o.containers,
+      containers: metrics ? [...o.containers, statsdExporterSidecar(config.monitoring.statsdExporterImage, config.imagePullPolicy)] : o.containers,
       volumes: metrics ? [...supersetVolumes(ctx), statsdExporterVolume()] : supersetVolumes(ctx),
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       restartPolicy: longRunning ? 'Always' : 'Never',

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { SUPERSET_WEB } from '../config/endpoints';
-import { gunicornSizing } from '../capacity/gunicorn';
+import { SUPERSET_WEB } from './endpoints';
+import { gunicornSizing } from './sizing';
 import { ScaledDeployment } from '../workload/scaled-deployment';
-import { STATSD_UDP } from '../ops/monitoring/statsd-exporter';
+import { STATSD_UDP } from '../workload/statsd-exporter';
 import { objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
 
 export interface SupersetWebProps {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import type { WorkerQueueConfig } from '../config/schema';
+import type { WorkerQueueConfig } from './schema';
 import { ScaledDeployment } from '../workload/scaled-deployment';
 import { WORKER_HEARTBEAT_FILE, WORKER_HEARTBEAT_INTERVAL_SECONDS } from './config-py';
 import { fileFreshCommand, objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';

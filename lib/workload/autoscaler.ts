@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import type { PlatformConfig } from '../config/schema';
+import type { AutoscalingConfig } from './schema';
 
 export interface AutoscalerProps {
   /** Metadata of the HPA; its name is the Deployment's name. */
@@ -10,7 +10,7 @@ export interface AutoscalerProps {
   /** Replicas at peak; must be greater than minReplicas. */
   readonly maxReplicas: number;
   /** Targets and behaviour shared by every HPA of the environment. */
-  readonly behaviour: PlatformConfig['autoscaling'];
+  readonly behaviour: AutoscalingConfig;
 }
 
 /**

@@ -13,6 +13,12 @@ export interface ComponentIdentity {
 export const PART_OF = 'superset-platform';
 export const MANAGED_BY = 'superset-k8s';
 
+/**
+ * Pod-template annotation carrying the hash of the configuration a pod mounts (superset_config.py,
+ * redis.conf and scripts), so the pods roll when it changes.
+ */
+export const CONFIG_HASH_ANNOTATION = 'superset-k8s.io/config-sha256';
+
 /** A label value must be <= 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric. */
 export function toLabelValue(text: string): string {
   const cleaned = text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 63);

@@ -1,5 +1,5 @@
 import * as k8s from '../../imports/k8s';
-import type { ResourcesConfig } from '../config/schema';
+import type { ResourcesConfig } from '../config/primitives';
 
 /** Requests and limits for a container, from the typed config. */
 export function resourceRequirements(r: ResourcesConfig): k8s.ResourceRequirements {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import type { PlatformConfig } from '../config/schema';
+import type { AutoscalingConfig } from './schema';
 import { ComponentIdentity, selectorLabels } from './labels';
 import { Autoscaler } from './autoscaler';
 import { DisruptionBudget } from './disruption-budget';
@@ -11,7 +11,7 @@ export interface ScaledDeploymentProps {
   readonly template: k8s.PodTemplateSpec;
   readonly minReplicas: number;
   readonly maxReplicas: number;
-  readonly autoscaling: PlatformConfig['autoscaling'];
+  readonly autoscaling: AutoscalingConfig;
 }
 
 /**

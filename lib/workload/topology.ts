@@ -1,5 +1,5 @@
 import * as k8s from '../../imports/k8s';
-import type { PlatformConfig } from '../config/schema';
+import type { SchedulingConfig } from './schema';
 
 /**
  * Spread a workload's pods across zones and nodes. `pod-template-hash` makes the scheduler
@@ -7,7 +7,7 @@ import type { PlatformConfig } from '../config/schema';
  */
 export function topologySpread(
   selector: Record<string, string>,
-  scheduling: PlatformConfig['scheduling'],
+  scheduling: SchedulingConfig,
   options: { readonly perReplicaSet?: boolean } = {},
 ): k8s.TopologySpreadConstraint[] {
   const matchLabelKeys = options.perReplicaSet === false ? undefined : ['pod-template-hash'];

@@ -1,5 +1,5 @@
-import { gunicornSizing, gunicornWorkersForCpu, gunicornWorkersForMemory } from '../../lib/capacity/gunicorn';
-import { cpuToMillis, memoryToBytes } from '../../lib/capacity/quantity';
+import { gunicornSizing, gunicornWorkersForCpu, gunicornWorkersForMemory } from '../../lib/superset/sizing';
+import { cpuToMillis, memoryToBytes } from '../../lib/config/quantity';
 
 describe('quantities', () => {
   test.each([['500m', 500], ['2', 2000], ['1.5', 1500], ['0.25', 250], ['100m', 100]])('cpu %s = %d millicores', (q, m) => {

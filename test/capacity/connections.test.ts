@@ -1,8 +1,8 @@
 import { budgetProblems, budgetTable, connectionBudget, CONNECTIONS_PER_CELERY_TASK } from '../../lib/capacity/connections';
-import { deriveMemoryParameters, effectiveMaxConnections, postgresSizeToBytes } from '../../lib/capacity/postgres-parameters';
+import { deriveMemoryParameters, effectiveMaxConnections, postgresSizeToBytes } from '../../lib/postgres/sizing';
 import { resolveEnvironment } from '../../lib/config/load';
-import { DEFAULTS } from '../../lib/config/defaults';
-import type { PlatformConfig } from '../../lib/config/schema';
+import { DEFAULTS } from '../../lib/config/platform-defaults';
+import type { PlatformConfig } from '../../lib/config/platform-schema';
 import { ENVIRONMENTS } from '../../environments';
 
 function withChanges(change: (c: PlatformConfig) => void): PlatformConfig {

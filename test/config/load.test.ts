@@ -1,8 +1,9 @@
-import { DEFAULTS, WORKER_QUEUE_TEMPLATE } from '../../lib/config/defaults';
+import { DEFAULTS } from '../../lib/config/platform-defaults';
+import { WORKER_QUEUE_TEMPLATE } from '../../lib/superset/defaults';
 import { ConfigError, UnknownEnvironmentError } from '../../lib/config/errors';
 import { resolveEnvironment } from '../../lib/config/load';
 import { deepMerge } from '../../lib/config/merge';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { overridesFor } from '../../lib/synthesize';
 import { ENVIRONMENTS } from '../../environments';
 

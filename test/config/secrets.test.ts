@@ -1,6 +1,5 @@
 import { resolveEnvironment } from '../../lib/config/load';
-import { generateSecrets, secretsByName } from '../../lib/config/secret-manifests';
-import { allSecretRefs } from '../../lib/config/secrets';
+import { allSecretRefs, generateSecrets, secretsByName } from '../../lib/config/platform-secrets';
 import { buildObjects, findAll } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

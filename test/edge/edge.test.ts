@@ -1,6 +1,6 @@
 import { buildObjects, find, findAll } from '../helpers';
 import { resolveEnvironment } from '../../lib/config/load';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const base: EnvironmentOverrides = { superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { host: 'bi.acme.com' } };

@@ -1,7 +1,7 @@
 import { allowedGraph, connectionAllowed, Endpoint, inCidr } from '../../lib/policy/network-graph';
 import { podsOf } from '../../lib/policy/pods';
 import type { KubeObject } from '../../lib/policy';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { buildObjects, find } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveEnvironment } from '../../lib/config/load';
-import { allSecretRefs } from '../../lib/config/secrets';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
+import { allSecretRefs } from '../../lib/config/platform-secrets';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { SCRIPTS_SOURCE_DIR } from '../../lib/ops/ops-scripts';
 import { CHARTS } from '../../lib/platform';
 import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { synthToRoot } from '../../scripts/synth';
 
 // Bad input: an environment whose connection budget does not fit fails the synth with the numbers

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveEnvironment } from '../../lib/config/load';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
-import { supersetSecretRefs } from '../../lib/config/secrets';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
+import { supersetSecretRefs } from '../../lib/superset/secrets';
 import { CHARTS } from '../../lib/platform';
 import { REDIS_PASSWORD_KEY } from '../../lib/redis/redis-pod';
 import { renderCacheConf } from '../../lib/redis/redis-conf';

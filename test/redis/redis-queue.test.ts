@@ -1,5 +1,5 @@
 import { resolveEnvironment } from '../../lib/config/load';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { CHARTS } from '../../lib/platform';
 import { renderQueueConf, renderSentinelConf, renderSentinelMasterConf, sentinelQuorum } from '../../lib/redis/redis-conf';
 import { QUEUE_SCRIPTS, SENTINEL_SCRIPTS } from '../../lib/redis/scripts';

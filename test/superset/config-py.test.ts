@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveEnvironment } from '../../lib/config/load';
-import type { EnvironmentOverrides } from '../../lib/config/schema';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { renderSupersetConfig } from '../../lib/superset/config-py';
 import { toPython, pyExpr } from '../../lib/superset/python';
 import { ENVIRONMENTS } from '../../environments';

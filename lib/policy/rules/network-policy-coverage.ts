@@ -9,7 +9,7 @@ const matches = (selector: Record<string, string> | undefined, labels: Record<st
 export const networkPolicyCoverage: PolicyRule = {
   id: 'network-policy-coverage',
   statement: 'Every namespace with pods has a default-deny NetworkPolicy (ingress and egress), and every pod is selected by a policy that names its own allowed flows.',
-  fix: 'add the component\'s flows to lib/edge/flows.ts (platformFlows); NetworkPolicies then allows exactly those',
+  fix: 'add the component\'s flows to its flows.ts (e.g. lib/superset/flows.ts) and to the list in lib/platform.ts; NetworkPolicies then allows exactly those',
   check(objects) {
     const out: PolicyViolation[] = [];
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as any[];

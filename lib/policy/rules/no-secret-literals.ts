@@ -15,7 +15,7 @@ const NOT_A_SECRET_SETTING = /^\s*["']?(password_encryption)["']?\s*[:=]\s*["']?
 export const noSecretLiterals: PolicyRule = {
   id: 'no-secret-literals',
   statement: 'No secret value is rendered: no Secret objects with data, secret-named env vars come from secretKeyRef, and ConfigMaps hold no passwords, keys or credentials in URLs.',
-  fix: 'read the value from a Secret by reference (env valueFrom.secretKeyRef) and list it in lib/config/secrets.ts',
+  fix: 'read the value from a Secret by reference (env valueFrom.secretKeyRef) and list it in the Secret refs of its component (lib/<component>/secrets.ts)',
   check(objects) {
     const out: PolicyViolation[] = [];
     for (const o of objects) {

@@ -19,7 +19,7 @@ import {
 const ENV = 'staging';
 const MEMBERS = 3;
 /**
- * Opt-in comparison for the README's trade-off table, e.g. PATRONI_IT_TIMING=30/10/10: replaces
+ * Opt-in comparison for the trade-off table of docs/database.md, e.g. PATRONI_IT_TIMING=30/10/10: replaces
  * ttl/loop_wait/retry_timeout. Unset (CI), the generated values are used unchanged.
  */
 const TIMING_OVERRIDE = process.env.PATRONI_IT_TIMING?.split('/').map(Number);

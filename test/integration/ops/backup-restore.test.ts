@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SUPERSET_CORE_TABLES } from '../../../lib/config/ops-schema';
+import { SUPERSET_CORE_TABLES } from '../../../lib/ops/defaults';
 import { baseEnv, chownToRunner, FIXTURES, freePort, installScripts, postgresInstall, run, RunResult, tempDir, TestPostgres } from './harness';
 import { S3StandIn } from './s3-stand-in';
 
 // pg-backup.sh and pg-restore-check.sh, run for real: a PostgreSQL server with a Superset-shaped
-// metadata database, the least-privilege backup role the README documents, and an S3 stand-in
+// metadata database, the least-privilege backup role docs/operations.md documents, and an S3 stand-in
 // that checks every SigV4 signature. Credentials are random per run and never printed.
 
 const { major } = postgresInstall();
@@ -17,7 +17,7 @@ const credentials = {
 };
 const BUCKET = 'superset-backups';
 const REGION = 'eu-test-1';
-// OPS_IT_LOG_ROWS makes the database bigger for a one-off measurement (README figures).
+// OPS_IT_LOG_ROWS makes the database bigger for a one-off measurement (the figures of docs/operations.md).
 const SIZES = { users: 60, charts: 2000, dashboards: 120, logs: Number(process.env.OPS_IT_LOG_ROWS ?? 150000) };
 
 let dir: string;
@@ -96,7 +96,7 @@ beforeAll(async () => {
   pg = await TestPostgres.start(path.join(dir, 'pg'));
   // As the database tier sets it up: Superset's database owned by its role, PUBLIC revoked.
   await pg.sql('CREATE ROLE superset LOGIN;\nCREATE DATABASE superset OWNER superset;\nREVOKE ALL ON DATABASE superset FROM PUBLIC;');
-  // The backup role of the README: read-only (pg_read_all_data), CONNECT on the database only.
+  // The backup role of docs/operations.md: read-only (pg_read_all_data), CONNECT on the database only.
   await pg.sql([
     '\\getenv pw BACKUP_PASSWORD',
     'CREATE ROLE superset_backup LOGIN PASSWORD :\'pw\';',

@@ -2,7 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS } from '../../../environments';
-import { REDIS_QUEUE_SENTINEL } from '../../../lib/config/endpoints';
+import { REDIS_QUEUE_SENTINEL } from '../../../lib/redis/endpoints';
 import { resolveEnvironment } from '../../../lib/config/load';
 import { renderSupersetConfig } from '../../../lib/superset/config-py';
 import { buildObjects, find } from '../../helpers';

@@ -7,7 +7,7 @@ import { seconds, Servers, sleep, Timings, waitFor } from './servers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-// Opt-in measurement behind the README's cluster-node-timeout table (not part of CI):
+// Opt-in measurement behind the cluster-node-timeout table of docs/redis.md (not part of CI):
 //   REDIS_TIMEOUT_SWEEP=2000,3000,5000,15000 npm run test:integration -- timeouts
 // For each timeout: the write outage after a hard kill of a primary (detection speed), and
 // whether a primary frozen (SIGSTOP) for a while is failed over although it was only slow

@@ -1,0 +1,29 @@
+import { edgeWarnings } from '../edge/rules';
+import { opsProblems, opsWarnings } from '../ops/rules';
+import { databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
+import { redisProblems, redisWarnings } from '../redis/rules';
+import { supersetPlaceholderWarnings, supersetProblems, supersetSizingWarnings } from '../superset/rules';
+import type { ConfigProblem } from './errors';
+import type { PlatformConfig } from './platform-schema';
+
+// Rules that span several fields. The schema checks each field alone; these check how they fit.
+// Each component keeps its rules in its own rules.ts; this only runs them all, placeholders
+// before sizing, in one fixed order (so the problems and warnings read the same every run).
+
+/** Every cross-field rule; an empty list means the environment is valid. */
+export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
+  return [...supersetProblems(config), ...databaseProblems(config), ...opsProblems(config), ...redisProblems(config)];
+}
+
+/** Soft problems: the platform works, but probably not as intended. */
+export function warnings(config: PlatformConfig): string[] {
+  return [
+    ...supersetPlaceholderWarnings(config),
+    ...postgresPlaceholderWarnings(config),
+    ...edgeWarnings(config),
+    ...supersetSizingWarnings(config),
+    ...databaseWarnings(config),
+    ...opsWarnings(config),
+    ...redisWarnings(config),
+  ];
+}

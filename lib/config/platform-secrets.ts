@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { opsSecretRefs } from '../ops/secrets';
+import { databaseSecretRefs } from '../postgres/secrets';
+import { supersetSecretRefs } from '../superset/secrets';
+import type { PlatformConfig } from './platform-schema';
+import type { SecretRef } from './secret-ref';
+
+// The Secrets contract: every Secret key the platform reads, assembled from each component's
+// secrets.ts, and what is built from it (the ExternalSecrets, `npm run secrets`, the generated
+// Secrets reference).
+
+/**
+ * Every Secret key the platform reads, whatever component reads it. Each component lists its own
+ * in its secrets.ts and is added here, so the Secrets reference, the secrets script and the
+ * ExternalSecrets cover everything.
+ */
+export function allSecretRefs(config: PlatformConfig, options: { readonly allOptional?: boolean } = {}): SecretRef[] {
+  return [...supersetSecretRefs(config), ...databaseSecretRefs(config, options), ...opsSecretRefs(config)];
+}
+
+/**
+ * The keys of each Secret, in a stable order. A key read by several containers appears in the
+ * contract once per env var; here it appears once, as first listed (the entry that says how to
+ * generate it).
+ */
+export function secretsByName(config: PlatformConfig): Map<string, SecretRef[]> {
+  const out = new Map<string, SecretRef[]>();
+  for (const ref of allSecretRefs(config)) {
+    const keys = out.get(ref.secretName) ?? [];
+    if (!keys.some((k) => k.key === ref.key)) out.set(ref.secretName, [...keys, ref]);
+  }
+  return out;
+}
+
+export interface GeneratedSecrets {
+  /** Secret manifests with fresh random values, for `kubectl create -f -`. Never write them to the repo. */
+  readonly manifests: Array<Record<string, unknown>>;
+  /** Keys that cannot be generated (e.g. OAuth client credentials) and must be added by hand. */
+  readonly manual: SecretRef[];
+}
+
+/**
+ * New Secrets with strong random values for a fresh cluster (the bytes come from `random`, the
+ * system CSPRNG unless a test injects one).
+ */
+export function generateSecrets(config: PlatformConfig, namespace: string, random: (bytes: number) => Buffer = randomBytes): GeneratedSecrets {
+  const manifests: Array<Record<string, unknown>> = [];
+  const manual: SecretRef[] = [];
+  for (const [name, refs] of secretsByName(config)) {
+    const stringData: Record<string, string> = {};
+    for (const ref of refs) {
+      if (ref.random) stringData[ref.key] = random(ref.random.bytes).toString(ref.random.encoding);
+      else manual.push(ref);
+    }
+    if (Object.keys(stringData).length === 0) continue;
+    manifests.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name, namespace, labels: { 'app.kubernetes.io/part-of': 'superset-platform', 'app.kubernetes.io/managed-by': 'superset-k8s-secrets' } },
+      stringData,
+    });
+  }
+  return { manifests, manual };
+}

@@ -1,0 +1,26 @@
+/**
+ * One key of a Secret the platform reads. Every component lists the keys it reads as SecretRefs;
+ * together they are the Secrets contract (platform-secrets.ts): workloads take their secret env
+ * vars from it, and the Secrets reference is generated from it. Values are never rendered:
+ * operators create these Secrets out of band.
+ */
+export interface SecretRef {
+  /** Name of the Kubernetes Secret (configurable under `secrets`). */
+  readonly secretName: string;
+  /** Key inside the Secret. */
+  readonly key: string;
+  /** Environment variable the key is exposed as. */
+  readonly envVar: string;
+  /** What it is and what reads it. */
+  readonly description: string;
+  /** How to generate a good value (shown in the Secrets reference, docs/secrets.md). */
+  readonly generate: string;
+  /** Random bytes and encoding for `npm run secrets`; absent when the value comes from elsewhere (an IdP). */
+  readonly random?: { readonly bytes: number; readonly encoding: 'base64' | 'hex' };
+  /** Config field that names the Secret, for the Secrets reference; `secrets.<key>` when unset. */
+  readonly configField?: string;
+}
+
+/** How a Secret value is generated: the text of the Secrets reference and the bytes `npm run secrets` draws. */
+export const randomBase64 = (bytes: number) => ({ generate: `openssl rand -base64 ${bytes}`, random: { bytes, encoding: 'base64' as const } });
+export const randomHex = (bytes: number) => ({ generate: `openssl rand -hex ${bytes}`, random: { bytes, encoding: 'hex' as const } });

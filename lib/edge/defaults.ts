@@ -1,0 +1,31 @@
+import type { EdgeConfig, ExternalSecretsConfig, NetworkConfig } from './schema';
+
+/** Placeholder host of the defaults: synth warns while it is used. */
+export const PLACEHOLDER_HOST = 'superset.example.com';
+
+export const EDGE_DEFAULTS: EdgeConfig = {
+  host: PLACEHOLDER_HOST,
+  mode: 'ingress',
+  ingressClassName: 'nginx-f5',
+  tls: { secretName: 'superset-tls' },
+  gateway: { name: 'shared-gateway', namespace: 'nginx-gateway', httpsListener: 'https', httpListener: 'http' },
+  hstsMaxAgeSeconds: 31536000,
+  maxBodySize: '100m',
+  upstreamKeepaliveConnections: 32,
+  maxFails: 3,
+  failTimeoutSeconds: 30,
+  rateLimits: { application: '50 per second', login: '5 per second' },
+  cspConnectSources: ['https://api.mapbox.com', 'https://events.mapbox.com'],
+};
+
+export const NETWORK_DEFAULTS: NetworkConfig = {
+  ingressController: { namespace: 'nginx-ingress', podLabels: { 'app.kubernetes.io/name': 'nginx-ingress' } },
+  monitoring: { namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+  dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } },
+  // Unknown per cluster: the defaults allow the usual API server ports anywhere; narrow them.
+  kubernetesApi: [{ cidr: '0.0.0.0/0', ports: [443, 6443] }],
+  dataSources: [],
+  objectStorage: [{ cidr: '0.0.0.0/0', ports: [443] }],
+};
+
+export const EXTERNAL_SECRETS_DEFAULTS: ExternalSecretsConfig = { enabled: false, storeKind: 'ClusterSecretStore', storeName: 'vault', remoteKeyPrefix: 'superset/', refreshInterval: '1h' };

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { dnsLabel } from '../config/primitives';
+
+// How users reach Superset and what protects the namespace: the edge (`edge`), the NetworkPolicy
+// peers outside the namespace (`network`) and the optional ExternalSecrets (`secrets.externalSecrets`).
+// Strict like the rest of the schema: an unknown key is an error.
+
+const hostname = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a fully qualified lower-case host name such as "bi.example.com"');
+const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes object name (lower-case letters, digits, "-" and ".")');
+
+/** How traffic reaches superset-web: the F5 NGINX Ingress Controller, or the Gateway API. */
+export const edgeSchema = z.strictObject({
+  host: hostname.describe('public host name of Superset'),
+  mode: z.enum(['ingress', 'gateway']).describe('"ingress" (F5 NGINX Ingress Controller) or "gateway" (Gateway API HTTPRoute + NGINX Gateway Fabric policies)'),
+  ingressClassName: name.describe('IngressClass of the F5 NGINX Ingress Controller; explicit, because its default "nginx" clashes with the retired community controller'),
+  tls: z.strictObject({
+    secretName: name.describe('Secret (type kubernetes.io/tls) with the certificate for the host'),
+    certManagerClusterIssuer: name.optional().describe('when set, cert-manager issues the certificate into tls.secretName from this ClusterIssuer'),
+  }),
+  gateway: z.strictObject({
+    name: name.describe('the shared Gateway the HTTPRoutes attach to (TLS terminates there)'),
+    namespace: name.describe('namespace of that Gateway'),
+    httpsListener: name.describe('section name of its HTTPS listener'),
+    httpListener: name.describe('section name of its plain-HTTP listener (redirected to HTTPS)'),
+  }),
+  hstsMaxAgeSeconds: z.number().int().min(31536000, 'must be at least 31536000 (one year)').describe('Strict-Transport-Security max-age; includeSubDomains is always on'),
+  maxBodySize: z.string().regex(/^[1-9]\d*[km]$/, 'must be an nginx size such as "100m"').describe('largest request body (CSV and Excel uploads)'),
+  upstreamKeepaliveConnections: z.number().int().min(0).max(1024).describe('idle keep-alive connections kept open to the web pods per NGINX worker'),
+  maxFails: z.number().int().min(1).max(100).describe('passive health check: failures before a web pod is taken out of rotation'),
+  failTimeoutSeconds: z.number().int().min(1).max(600).describe('passive health check window and how long a failed pod stays out'),
+  rateLimits: z.strictObject({
+    application: z.string().regex(/^\d+ per (second|minute|hour)$/, 'must read like "50 per second"').describe('RATELIMIT_APPLICATION: requests per client address'),
+    login: z.string().regex(/^\d+ per (second|minute|hour)$/, 'must read like "5 per second"').describe('AUTH_RATE_LIMIT: login attempts per client address'),
+  }),
+  cspConnectSources: z.array(z.string().regex(/^(https|wss):\/\/\S+$/, 'must be an https:// or wss:// origin')).describe('extra origins the browser may connect to (CSP connect-src), e.g. map tiles'),
+});
+
+export type EdgeConfig = z.infer<typeof edgeSchema>;
+
+const labels = z.record(z.string(), z.string());
+const peerNamespace = z.strictObject({
+  namespace: name.describe('namespace (matched on kubernetes.io/metadata.name)'),
+  podLabels: labels.describe('labels of the pods in that namespace'),
+});
+const cidrPorts = z.strictObject({
+  cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "10.20.0.0/16"').describe('address range'),
+  ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').describe('TCP ports'),
+});
+
+/** NetworkPolicies: default deny, then exactly the flows the platform needs. */
+export const networkSchema = z.strictObject({
+  ingressController: peerNamespace.describe('the ingress controller (or Gateway) pods allowed to reach superset-web'),
+  monitoring: peerNamespace.describe('the Prometheus pods allowed to scrape metrics ports'),
+  dns: peerNamespace.describe('the cluster DNS pods every pod may query on port 53'),
+  kubernetesApi: z.array(cidrPorts).describe('API server addresses, for components that call the API (Patroni)'),
+  dataSources: z.array(cidrPorts).describe('databases Superset queries (web and workers may connect)'),
+  objectStorage: z.array(cidrPorts).describe('S3-compatible storage for backups and WAL archiving'),
+});
+
+export type NetworkConfig = z.infer<typeof networkSchema>;
+
+/** ExternalSecrets (external-secrets.ts): the Secrets of the contract, created from a vault. */
+export const externalSecretsSchema = z.strictObject({
+  enabled: z.boolean().describe('emit an ExternalSecret (external-secrets.io/v1) per Secret, so the External Secrets Operator creates them from a vault'),
+  storeKind: z.enum(['ClusterSecretStore', 'SecretStore']).describe('kind of the secret store the ExternalSecrets read from'),
+  storeName: dnsLabel.describe('name of that secret store'),
+  remoteKeyPrefix: z.string().regex(/^[A-Za-z0-9_.\/-]*$/, 'must be a path prefix such as "superset/prod/"').describe('remote key of a Secret = prefix + Secret name; each Secret key is a property of it'),
+  refreshInterval: z.string().regex(/^\d+[smh]$/, 'must be a duration such as "1h"').describe('how often the operator re-reads the vault'),
+});
+
+export type ExternalSecretsConfig = z.infer<typeof externalSecretsSchema>;

@@ -1,0 +1,67 @@
+import type { PgbouncerConfig, PostgresConfig } from './schema';
+
+/**
+ * Spilo (Zalando) bundles Patroni 4.1, PostgreSQL 13-18 and WAL-G, is rebuilt for every Postgres
+ * minor release, and runs as uid 101 / gid 103. We run its `patroni` binary against our own
+ * patroni.yml instead of its configure_spilo entrypoint, so the whole configuration is in dist/.
+ */
+export const SPILO_IMAGE = { repository: 'ghcr.io/zalando/spilo-18', tag: '4.1-p2' } as const;
+/** CloudNativePG's PgBouncer image: Debian, PgBouncer built from source, runs as uid 998 / gid 996. */
+export const PGBOUNCER_IMAGE = { repository: 'ghcr.io/cloudnative-pg/pgbouncer', tag: '1.25.2' } as const;
+/** The Prometheus community exporter (reads SHOW STATS/POOLS from the admin console). */
+export const PGBOUNCER_EXPORTER_IMAGE = { repository: 'quay.io/prometheuscommunity/pgbouncer-exporter', tag: 'v0.11.0' } as const;
+
+export const POSTGRES_DEFAULTS: PostgresConfig = {
+  image: { ...SPILO_IMAGE },
+  majorVersion: 18,
+  members: 3,
+  resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+  storage: { size: '20Gi' },
+  parameters: {},
+  superuserReservedConnections: 3,
+  otherDirectConnections: 5,
+  nodeAntiAffinity: 'required',
+  patroni: {
+    // Fast failover: a crashed primary is replaced in about ttl + loop_wait (measured ~15-20 s,
+    // docs/database.md). The price: an API server outage longer than retry_timeout demotes the primary,
+    // which failsafe_mode prevents while all members still see each other.
+    ttlSeconds: 20,
+    loopWaitSeconds: 5,
+    retryTimeoutSeconds: 5,
+    failsafeMode: true,
+    maximumLagOnFailoverBytes: 1048576,
+    primaryStartTimeoutSeconds: 60,
+    terminationGracePeriodSeconds: 120,
+  },
+  walArchive: {
+    region: 'us-east-1',
+    forcePathStyle: true,
+    archiveTimeoutSeconds: 60,
+    baseBackupIntervalHours: 24,
+    baseBackupRetainFull: 7,
+  },
+};
+
+export const PGBOUNCER_DEFAULTS: PgbouncerConfig = {
+  image: { ...PGBOUNCER_IMAGE },
+  exporterImage: { ...PGBOUNCER_EXPORTER_IMAGE },
+  replicas: 2,
+  resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '128Mi' },
+  exporterResources: { cpuRequest: '20m', cpuLimit: '100m', memoryRequest: '32Mi', memoryLimit: '32Mi' },
+  maxClientConn: 500,
+  defaultPoolSize: 20,
+  reservePoolSize: 5,
+  reservePoolTimeoutSeconds: 3,
+  serverLoginRetrySeconds: 1,
+  queryWaitTimeoutSeconds: 120,
+  serverIdleTimeoutSeconds: 600,
+  serverLifetimeSeconds: 3600,
+  preStopDelaySeconds: 5,
+  shutdownTimeoutSeconds: 60,
+};
+
+export const DATABASE_SECRET_DEFAULTS = {
+  postgres: 'postgres-credentials',
+  pgbouncer: 'pgbouncer-auth',
+  walArchive: 'postgres-wal-archive',
+} as const;

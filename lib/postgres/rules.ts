@@ -1,0 +1,107 @@
+import { BudgetSettings, budgetProblems, connectionBudget } from '../capacity/connections';
+import type { ConfigProblem } from '../config/errors';
+import { MUTABLE_TAGS } from '../config/primitives';
+import { memoryToBytes } from '../config/quantity';
+import { resourceLimits } from '../config/resource-rules';
+import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from '../ops/defaults';
+import type { PgbouncerConfig, PostgresConfig } from './schema';
+import { postgresSizeToBytes } from './sizing';
+
+// Cross-field rules of the database tier (PostgreSQL/Patroni and PgBouncer), including the
+// connection budget (lib/capacity/connections.ts), which also reads Superset's settings.
+
+/** PgBouncer releases before this one have published CVEs. */
+export const MIN_PGBOUNCER_VERSION: readonly [number, number, number] = [1, 25, 2];
+
+/** Parameters our manifests manage; an override would break the pod or Patroni. */
+export const MANAGED_PARAMETERS = new Set([
+  'listen_addresses', 'port', 'unix_socket_directories', 'data_directory', 'hba_file', 'ident_file', 'config_file',
+  'archive_mode', 'archive_command', 'restore_command', 'wal_level', 'hot_standby', 'logging_collector',
+]);
+
+function pinned(field: string, tag: string): ConfigProblem[] {
+  if (!MUTABLE_TAGS.has(tag.toLowerCase())) return [];
+  return [{ field, value: tag, rule: 'must be a pinned version; a moving tag changes the database under a running cluster', fix: 'use a versioned tag (and optionally a digest)' }];
+}
+
+/** "1.25.2" or "1.25.2-3" -> [1, 25, 2]; undefined for tags that carry no version. */
+export function versionOfTag(tag: string): [number, number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(tag);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function older(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+
+export function databaseProblems(config: BudgetSettings): ConfigProblem[] {
+  const pg = config.postgres;
+  const pb = config.pgbouncer;
+  const problems: ConfigProblem[] = [];
+
+  problems.push(...pinned('postgres.image.tag', pg.image.tag));
+  problems.push(...pinned('pgbouncer.image.tag', pb.image.tag));
+  problems.push(...pinned('pgbouncer.exporterImage.tag', pb.exporterImage.tag));
+  const version = versionOfTag(pb.image.tag);
+  const min = MIN_PGBOUNCER_VERSION.join('.');
+  if (version === undefined) {
+    problems.push({ field: 'pgbouncer.image.tag', value: pb.image.tag, rule: `must start with the PgBouncer version (${min} or later), so the minimum version can be checked`, fix: `use a tag such as "${min}"` });
+  } else if (older(version, MIN_PGBOUNCER_VERSION)) {
+    problems.push({ field: 'pgbouncer.image.tag', value: pb.image.tag, rule: `must be PgBouncer ${min} or later (older releases have published CVEs)`, fix: `use ${min} or a later release` });
+  }
+
+  problems.push(...resourceLimits('postgres.resources', pg.resources));
+  problems.push(...resourceLimits('pgbouncer.resources', pb.resources));
+  problems.push(...resourceLimits('pgbouncer.exporterResources', pb.exporterResources));
+
+  const p = pg.patroni;
+  if (p.loopWaitSeconds + 2 * p.retryTimeoutSeconds > p.ttlSeconds) {
+    problems.push({
+      field: 'postgres.patroni.ttlSeconds',
+      value: p.ttlSeconds,
+      rule: `must be at least loopWaitSeconds + 2 x retryTimeoutSeconds (${p.loopWaitSeconds} + 2 x ${p.retryTimeoutSeconds} = ${p.loopWaitSeconds + 2 * p.retryTimeoutSeconds}), or a healthy primary can lose its lock while retrying`,
+      fix: `raise postgres.patroni.ttlSeconds to ${p.loopWaitSeconds + 2 * p.retryTimeoutSeconds} or lower loopWaitSeconds/retryTimeoutSeconds`,
+    });
+  }
+
+  for (const [name, value] of Object.entries(pg.parameters)) {
+    if (MANAGED_PARAMETERS.has(name)) {
+      problems.push({ field: `postgres.parameters.${name}`, value, rule: 'is managed by the manifests (Patroni, the pod layout or WAL archiving)', fix: `remove postgres.parameters.${name}; WAL archiving is configured under postgres.walArchive` });
+    }
+  }
+  const maxConnections = pg.parameters.max_connections;
+  if (maxConnections !== undefined && (!Number.isInteger(Number(maxConnections)) || Number(maxConnections) < 1)) {
+    problems.push({ field: 'postgres.parameters.max_connections', value: maxConnections, rule: 'must be a whole number', fix: 'write max_connections as a number, e.g. 200' });
+    return problems; // the budget below needs a valid number
+  }
+  const sharedBuffers = pg.parameters.shared_buffers;
+  const sharedBytes = sharedBuffers === undefined ? undefined : postgresSizeToBytes(sharedBuffers);
+  if (sharedBytes !== undefined && sharedBytes >= memoryToBytes(pg.resources.memoryLimit)) {
+    problems.push({ field: 'postgres.parameters.shared_buffers', value: sharedBuffers, rule: `must be well below the memory limit (${pg.resources.memoryLimit}), or Postgres is OOM-killed`, fix: 'use about 25 % of the memory request, or remove the override (it is derived)' });
+  }
+
+  if (pb.maxClientConn < pb.defaultPoolSize + pb.reservePoolSize) {
+    problems.push({ field: 'pgbouncer.maxClientConn', value: pb.maxClientConn, rule: `must be at least defaultPoolSize + reservePoolSize (${pb.defaultPoolSize + pb.reservePoolSize}): transaction pooling multiplexes many clients over fewer servers`, fix: `raise pgbouncer.maxClientConn` });
+  }
+
+  problems.push(...budgetProblems(connectionBudget(config)));
+  return problems;
+}
+
+export function databaseWarnings(config: { readonly postgres: PostgresConfig; readonly pgbouncer: PgbouncerConfig }): string[] {
+  const out: string[] = [];
+  if (config.postgres.members > 1 && config.pgbouncer.replicas < 2) {
+    out.push('pgbouncer.replicas is 1 while Postgres is highly available: a single PgBouncer pod is a single point of failure (use 2 or more).');
+  }
+  if (config.postgres.members === 2) {
+    out.push('postgres.members is 2: a third member lets a node drain (PDB maxUnavailable 1) keep a replica for failover; use 3.');
+  }
+  return out;
+}
+
+/** The WAL archive still points at the placeholder store of the defaults. */
+export function postgresPlaceholderWarnings(config: { readonly postgres: PostgresConfig }): string[] {
+  if (config.postgres.walArchive.endpoint !== PLACEHOLDER_OBJECT_STORAGE_ENDPOINT) return [];
+  return [`postgres.walArchive.endpoint is the placeholder "${PLACEHOLDER_OBJECT_STORAGE_ENDPOINT}": set the S3-compatible store WAL-G archives to.`];
+}

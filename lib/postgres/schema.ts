@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { dnsLabel, imageOf, memoryQuantity, positiveInt, resourcesOf, seconds } from '../config/primitives';
+
+// The metadata database tier: PostgreSQL managed by Patroni, and PgBouncer in front of it.
+// Plugged into the platform schema as `postgres` and `pgbouncer` (and the names of their Secrets
+// into `secrets`). Strict like the rest of the schema: an unknown key is an error.
+
+const image = (what: string) => imageOf({
+  repositoryDescription: `${what} image repository, without tag`,
+  tagDescription: `${what} image tag; pinned, never "latest"`,
+});
+
+/** A Postgres parameter value as postgresql.conf takes it ("4GB", 200, "on"). */
+const parameterValue = z.union([z.string(), z.number()]);
+
+const patroniSchema = z.strictObject({
+  ttlSeconds: z.number().int().min(10, 'must be at least 10 seconds').max(300, 'must be at most 300 seconds').describe('Patroni ttl: a primary that stops renewing its leader lock for this long loses it (bounds the failover time after a hard crash)'),
+  loopWaitSeconds: positiveInt.max(60, 'must be at most 60 seconds').describe('Patroni loop_wait: seconds between two HA cycles'),
+  retryTimeoutSeconds: positiveInt.max(120, 'must be at most 120 seconds').describe('Patroni retry_timeout: how long DCS and Postgres operations are retried before the primary demotes itself'),
+  failsafeMode: z.boolean().describe('failsafe_mode: a primary that cannot reach the Kubernetes API keeps running while every member confirms it over the REST API'),
+  maximumLagOnFailoverBytes: z.number().int().min(0).describe('a replica lagging more than this many bytes is never promoted'),
+  primaryStartTimeoutSeconds: seconds.max(3600).describe('primary_start_timeout: how long a crashed primary may take to recover before a replica is promoted'),
+  terminationGracePeriodSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('pod grace period: Patroni stops Postgres cleanly (checkpoint) and hands the leader lock over within it'),
+});
+
+const walArchiveSchema = z.strictObject({
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional().describe('S3-compatible bucket for continuous WAL archiving (WAL-G); archiving is off when unset'),
+  prefix: z.string().regex(/^[A-Za-z0-9._/-]*$/, 'must be a path such as "superset/prod"').optional().describe('key prefix inside the bucket; "<namespace>/postgres" when unset'),
+  endpoint: z.string().regex(/^https?:\/\/[^\s@]+$/, 'must be an http(s) URL without credentials').optional().describe('endpoint of an S3-compatible store (MinIO, Ceph, ...); AWS S3 when unset'),
+  region: z.string().min(1).describe('S3 region'),
+  forcePathStyle: z.boolean().describe('path-style bucket addressing (needed by most S3-compatible stores)'),
+  archiveTimeoutSeconds: positiveInt.max(3600).describe('archive_timeout: a WAL segment is shipped at least this often, bounding the data a lost volume can cost'),
+  baseBackupIntervalHours: positiveInt.max(168, 'must be at most 168 (a week)').describe('the primary takes a WAL-G base backup this often (restores replay WAL from the newest one)'),
+  baseBackupRetainFull: positiveInt.max(60).describe('full base backups kept (with the WAL they need); older ones are deleted'),
+});
+
+export const postgresSchema = z.strictObject({
+  image: image('Patroni (Spilo)'),
+  majorVersion: z.number().int().min(14, 'must be 14 or later (checklist: 14+)').max(18, 'must be at most 18 (the newest major the pinned Spilo image ships)').describe('PostgreSQL major version; selects the binaries inside the image'),
+  members: positiveInt.max(7, 'must be at most 7').describe('Patroni members (StatefulSet replicas): 1 for dev, 3 for high availability'),
+  resources: resourcesOf('each Postgres member'),
+  storage: z.strictObject({
+    size: memoryQuantity.describe('PersistentVolumeClaim size of each member (binary units)'),
+    storageClassName: z.string().min(1).optional().describe('StorageClass of the data volumes; the cluster default when unset'),
+  }),
+  parameters: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'must be a postgresql.conf parameter name'), parameterValue).describe('postgresql.conf parameters merged over the ones derived from the memory request'),
+  superuserReservedConnections: z.number().int().min(1).max(20).describe('superuser_reserved_connections: slots only superusers (Patroni, an operator) may use when the rest are taken'),
+  otherDirectConnections: z.number().int().min(0).max(200).describe('connections from outside PgBouncer besides Patroni and the migration Job (backups, metrics exporter, an operator\'s psql)'),
+  nodeAntiAffinity: z.enum(['required', 'preferred']).describe('members on different nodes: required (never two on a node) or preferred (small clusters)'),
+  patroni: patroniSchema,
+  walArchive: walArchiveSchema,
+});
+
+export const pgbouncerSchema = z.strictObject({
+  image: image('PgBouncer'),
+  exporterImage: image('pgbouncer-exporter'),
+  replicas: positiveInt.max(20, 'must be at most 20').describe('PgBouncer pods (fixed: each holds its own server pool, so the budget counts them); 2+ for availability'),
+  resources: resourcesOf('PgBouncer'),
+  exporterResources: resourcesOf('the metrics exporter sidecar'),
+  maxClientConn: positiveInt.max(100000).describe('max_client_conn: client connections one PgBouncer accepts'),
+  defaultPoolSize: positiveInt.max(1000).describe('default_pool_size: server connections per database/user pair in one PgBouncer'),
+  reservePoolSize: z.number().int().min(0).max(1000).describe('reserve_pool_size: extra server connections once clients waited reservePoolTimeoutSeconds'),
+  reservePoolTimeoutSeconds: positiveInt.max(60).describe('reserve_pool_timeout: seconds a client waits before the reserve pool is used'),
+  serverLoginRetrySeconds: positiveInt.max(2, 'must be 1 or 2 seconds: a longer wait turns a 3-second Patroni switchover into a stall').describe('server_login_retry: wait before retrying a failed server login (e.g. during a failover)'),
+  queryWaitTimeoutSeconds: positiveInt.max(3600).describe('query_wait_timeout: a client waiting longer than this for a server connection gets an error'),
+  serverIdleTimeoutSeconds: positiveInt.describe('server_idle_timeout: idle server connections are closed after this long'),
+  serverLifetimeSeconds: positiveInt.describe('server_lifetime: server connections are recycled after this long (spreads load after a failover)'),
+  preStopDelaySeconds: seconds.max(60).describe('preStop waits this long (the Service drops the pod) before sending PgBouncer SIGINT'),
+  shutdownTimeoutSeconds: positiveInt.max(600).describe('after SIGINT, in-flight transactions get this long to finish; the grace period is derived from it'),
+});
+
+export type PostgresConfig = z.infer<typeof postgresSchema>;
+export type PgbouncerConfig = z.infer<typeof pgbouncerSchema>;
+
+/** Names of the Secrets the database tier reads (created out of band). */
+export const databaseSecretsSchema = z.strictObject({
+  postgres: dnsLabel.describe('Secret with the Postgres superuser, replication and Patroni REST API passwords'),
+  pgbouncer: dnsLabel.describe('Secret with the password of the PgBouncer stats user (the metrics exporter)'),
+  walArchive: dnsLabel.describe('Secret with the object-storage access key for WAL archiving (only read when postgres.walArchive.bucket is set)'),
+});
+
+export type DatabaseSecretNames = z.infer<typeof databaseSecretsSchema>;

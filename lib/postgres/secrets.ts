@@ -1,0 +1,73 @@
+import { randomHex, SecretRef } from '../config/secret-ref';
+import { PGBOUNCER_STATS_USER } from './endpoints';
+import type { SupersetConfig } from '../superset/schema';
+import type { DatabaseSecretNames, PostgresConfig } from './schema';
+
+/** Which container of the database tier reads a key. */
+export type DatabaseConsumer = 'patroni' | 'pgbouncer' | 'pgbouncer-exporter';
+
+export interface DatabaseSecretRef extends SecretRef {
+  readonly consumers: readonly DatabaseConsumer[];
+}
+
+/** What the database tier's Secret keys depend on: Superset's role and password Secret too. */
+export interface DatabaseSecretSettings {
+  readonly secrets: DatabaseSecretNames & { readonly database: string };
+  readonly superset: Pick<SupersetConfig, 'database'>;
+  readonly postgres: PostgresConfig;
+}
+
+/**
+ * Secret keys read by the database tier (Patroni, PgBouncer, the exporter). Part of the Secrets
+ * contract (lib/config/platform-secrets.ts), listed in the generated Secrets reference with the others.
+ */
+export function databaseSecretRefs(config: DatabaseSecretSettings, options: { readonly allOptional?: boolean } = {}): DatabaseSecretRef[] {
+  const s = config.secrets;
+  const refs: DatabaseSecretRef[] = [
+    {
+      secretName: s.postgres, key: 'superuser-password', envVar: 'PATRONI_SUPERUSER_PASSWORD', consumers: ['patroni'],
+      description: 'password of the "postgres" superuser (Patroni, operators); set once at bootstrap',
+      ...randomHex(32),
+    },
+    {
+      secretName: s.postgres, key: 'replication-password', envVar: 'PATRONI_REPLICATION_PASSWORD', consumers: ['patroni'],
+      description: 'password of the "standby" replication role the replicas stream with',
+      ...randomHex(32),
+    },
+    {
+      secretName: s.postgres, key: 'restapi-password', envVar: 'PATRONI_RESTAPI_PASSWORD', consumers: ['patroni'],
+      description: 'password of user "patroni" for the unsafe Patroni REST API calls (switchover, restart, config)',
+      ...randomHex(32),
+    },
+    {
+      secretName: s.database, key: 'password', envVar: 'SUPERSET_DATABASE_PASSWORD', consumers: ['patroni', 'pgbouncer'],
+      description: `the same Superset password, read by Patroni's post-bootstrap script (creates the "${config.superset.database.user}" role) and by PgBouncer (auth file)`,
+      generate: '(the key above)',
+    },
+    {
+      secretName: s.pgbouncer, key: 'stats-password', envVar: 'PGBOUNCER_STATS_PASSWORD', consumers: ['pgbouncer'],
+      description: `password of PgBouncer's SHOW-only admin-console user "${PGBOUNCER_STATS_USER}" (exists only in PgBouncer)`,
+      ...randomHex(32),
+    },
+    {
+      secretName: s.pgbouncer, key: 'stats-password', envVar: 'PGPASSWORD', consumers: ['pgbouncer-exporter'],
+      description: 'the same password, read by the metrics exporter sidecar',
+      generate: '(the key above)',
+    },
+  ];
+  if (config.postgres.walArchive.bucket || options.allOptional) {
+    refs.push(
+      {
+        secretName: s.walArchive, key: 'access-key-id', envVar: 'AWS_ACCESS_KEY_ID', consumers: ['patroni'],
+        description: 'object-storage access key of WAL-G (continuous WAL archiving); only when postgres.walArchive.bucket is set',
+        generate: 'from your object store (a key limited to the bucket)',
+      },
+      {
+        secretName: s.walArchive, key: 'secret-access-key', envVar: 'AWS_SECRET_ACCESS_KEY', consumers: ['patroni'],
+        description: 'its secret key',
+        generate: 'from your object store',
+      },
+    );
+  }
+  return refs;
+}

@@ -1,0 +1,56 @@
+import type { RedisConfig, RedisSecretNames } from './schema';
+
+/**
+ * Defaults of the Redis tier (what staging runs): a 3-shard Redis Cluster with one replica per
+ * shard for the caches, and redis-queue as 1 primary + 2 replicas under 3 Sentinels.
+ *
+ * Images (checked November 2026): Valkey 9.1.4 (released 2026-11-18, current stable, BSD) and
+ * Redis 8.10.2 (2026-09-17, security release of the current GA line), both the official
+ * Debian-based images, which have the `getent`, `timeout` and `stat` the scripts use; the
+ * exporter is oliver006/redis_exporter v1.88.0 (2026-07-23), which supports Valkey 7-9 and Redis.
+ */
+export const REDIS_DEFAULTS: RedisConfig = {
+  engine: 'valkey',
+  images: {
+    valkey: { repository: 'docker.io/valkey/valkey', tag: '9.1.4' },
+    redis: { repository: 'docker.io/library/redis', tag: '8.10.2' },
+    exporter: { repository: 'docker.io/oliver006/redis_exporter', tag: 'v1.88.0' },
+  },
+  exporterResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
+  cache: {
+    shards: 3,
+    replicasPerShard: 1,
+    resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    // 30 % headroom: replica output buffers and the copy-on-write of the fork that serves a
+    // replica's full sync are not bounded by maxmemory.
+    maxmemoryPercent: 70,
+    maxmemoryPolicy: 'allkeys-lru',
+    // Measured (docs/redis.md): a hard-killed primary's shard is writable again after 4.2 s at
+    // 2000 ms, 5.2-6.3 s at 3000 ms, 8.3 s at 5000 ms; at 3000 ms a primary frozen for 3.9 s is
+    // not failed over (at 2000 ms, 4 s frozen is). See docs/redis.md for the trade-off.
+    clusterNodeTimeoutMilliseconds: 3000,
+    persistence: 'snapshot-on-shutdown',
+    storage: { size: '2Gi' },
+    antiAffinity: 'preferred',
+    // sh, awk and valkey-cli (with --cluster while creating), plus the probes' processes.
+    agentResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
+  },
+  queue: {
+    mode: 'sentinel',
+    replicas: 3,
+    resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    // 40 % headroom: AOF rewrites fork, and a busy broker dirties many pages while they run.
+    maxmemoryPercent: 60,
+    downAfterMilliseconds: 5000,
+    failoverTimeoutMilliseconds: 30000,
+    storage: { size: '4Gi' },
+    antiAffinity: 'preferred',
+    // Sentinel itself needs ~10 MiB; the probes' valkey-cli processes count against the limit too.
+    sentinelResources: { cpuRequest: '25m', cpuLimit: '200m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
+  },
+};
+
+export const REDIS_SECRET_DEFAULTS: RedisSecretNames = {
+  redisCache: 'redis-cache-auth',
+  redisQueue: 'redis-queue-auth',
+};

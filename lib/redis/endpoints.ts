@@ -1,0 +1,42 @@
+import type { RedisQueueConfig } from './schema';
+
+// The names and ports other components connect to (Superset, the ops CronJobs, the network
+// flows), and the per-pod names the Redis pods use among themselves.
+
+/** Redis Cluster client Service: the Flask caches and the SQL Lab results backend. */
+export const REDIS_CACHE = { host: 'redis-cache', port: 6379 } as const;
+/** Non-cluster Redis: Celery broker and results, coordination, async-query events. */
+export const REDIS_QUEUE = { host: 'redis-queue', port: 6379 } as const;
+/** Redis logical databases on redis-queue, one per use, so a FLUSHDB never crosses uses. */
+export const REDIS_QUEUE_DB = { celeryBroker: 0, celeryResults: 1, asyncQueries: 2, coordination: 3, rateLimits: 4 } as const;
+
+// The per-pod names behind the two Services above.
+
+/** Headless Service of the redis-cache StatefulSet: pods are <pod>.redis-cache-headless. */
+export const REDIS_CACHE_HEADLESS = 'redis-cache-headless';
+/** Redis Cluster bus (node-to-node gossip and failover votes): the client port + 10000. */
+export const REDIS_CACHE_BUS_PORT = REDIS_CACHE.port + 10000;
+/** Headless Service of the redis-queue StatefulSet: pods are <pod>.redis-queue-headless. */
+export const REDIS_QUEUE_HEADLESS = 'redis-queue-headless';
+/**
+ * Sentinel of redis-queue (sentinel mode): one per pod on this port; `masterName` is what
+ * clients ask the Sentinels for; the Service (any ready Sentinel) is for operators.
+ */
+export const REDIS_QUEUE_SENTINEL = { host: 'redis-queue-sentinel', port: 26379, masterName: 'redis-queue' } as const;
+/** Metrics exporter sidecar of every Redis pod. */
+export const REDIS_METRICS_PORT = 9121;
+
+/** Stable DNS name of pod `ordinal` of a StatefulSet behind a headless Service. */
+export function statefulPodHost(statefulSet: string, headless: string, ordinal: number): string {
+  return `${statefulSet}-${ordinal}.${headless}`;
+}
+
+/** Every Sentinel of redis-queue, by stable pod name: what Celery and Superset connect to. */
+export function redisQueueSentinels(replicas: number): { host: string; port: number }[] {
+  return Array.from({ length: replicas }, (_, i) => ({ host: statefulPodHost(REDIS_QUEUE.host, REDIS_QUEUE_HEADLESS, i), port: REDIS_QUEUE_SENTINEL.port }));
+}
+
+/** Ports a client of redis-queue needs: the server, and in sentinel mode the Sentinels that name the primary. */
+export function redisQueueClientPorts(mode: RedisQueueConfig['mode']): number[] {
+  return mode === 'sentinel' ? [REDIS_QUEUE.port, REDIS_QUEUE_SENTINEL.port] : [REDIS_QUEUE.port];
+}

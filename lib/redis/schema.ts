@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { dnsLabel, imageOf, memoryQuantity, resourcesOf } from '../config/primitives';
+
+// The Redis part of an environment, plugged into the platform schema as `redis`: redis-cache (a
+// Redis Cluster for Superset's caches) and redis-queue (a non-cluster Redis for Celery,
+// coordination and async queries, with Sentinel for high availability). Strict like the rest of
+// the schema: an unknown key is an error.
+
+/** Names of the Secrets with the two passwords (part of the platform's `secrets`). */
+export const redisSecretNamesSchema = z.strictObject({
+  redisCache: dnsLabel.describe('Secret with the redis-cache password'),
+  redisQueue: dnsLabel.describe('Secret with the redis-queue password'),
+});
+export type RedisSecretNames = z.infer<typeof redisSecretNamesSchema>;
+
+const image = (what: string) => imageOf({
+  repositoryExample: 'docker.io/valkey/valkey',
+  tagExample: '9.1.4',
+  repositoryDescription: `${what} image repository, without tag`,
+  tagDescription: `${what} image tag; pinned, never "latest"`,
+});
+const milliseconds = (min: number, max: number) =>
+  z.number().int('must be a whole number of milliseconds').min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`);
+
+export const storageSchema = z.strictObject({
+  size: memoryQuantity.describe('size of the PersistentVolumeClaim of each pod (binary units)'),
+  storageClassName: z.string().min(1).optional().describe('StorageClass of the claims; the cluster default when unset'),
+});
+
+const antiAffinity = z
+  .enum(['preferred', 'required'])
+  .describe('pods of the same StatefulSet on different nodes: "required" never co-locates two (a pod stays Pending instead), "preferred" tries');
+
+export const redisCacheSchema = z.strictObject({
+  shards: z.number().int('must be a whole number').min(3, 'must be at least 3: a Redis Cluster needs 3 primaries to agree on a failover').max(100, 'must be at most 100').describe('primaries of the Redis Cluster; the 16384 slots are split evenly between them'),
+  replicasPerShard: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(5, 'must be at most 5').describe('replicas of each primary (0 = no failover: a lost pod loses its share of the cache)'),
+  resources: resourcesOf('each redis-cache server container'),
+  maxmemoryPercent: z.number().int('must be a whole number').min(10, 'must be at least 10').max(90, 'must be at most 90: Redis needs headroom above maxmemory (buffers, fragmentation, fork copy-on-write)').describe('maxmemory as a percentage of the container memory limit; the rest is headroom for buffers, fragmentation and forks'),
+  maxmemoryPolicy: z.enum(['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu']).describe('eviction when maxmemory is reached (it is a cache: least recently or least frequently used keys go)'),
+  clusterNodeTimeoutMilliseconds: milliseconds(1000, 60000).describe('cluster-node-timeout: how long a primary may be unreachable before its replica takes over (detection speed vs false failovers; see docs/redis.md)'),
+  persistence: z.enum(['snapshot-on-shutdown', 'aof', 'none']).describe('"snapshot-on-shutdown": an RDB snapshot when a pod stops, loaded when it starts (warm cache after restarts, no disk writes in between); "aof": append-only file; "none"'),
+  storage: storageSchema,
+  antiAffinity,
+  agentResources: resourcesOf('the cluster-agent sidecar (creates and heals the cluster)'),
+});
+
+export const redisQueueSchema = z.strictObject({
+  mode: z.enum(['standalone', 'sentinel']).describe('"sentinel": 1 primary + replicas with a Sentinel in every pod (automatic failover); "standalone": one pod'),
+  replicas: z.number().int('must be a whole number').min(1, 'must be at least 1').max(9, 'must be at most 9').describe('Redis pods (each with a Sentinel in sentinel mode): 1 primary, the rest replicas'),
+  resources: resourcesOf('each redis-queue server container'),
+  maxmemoryPercent: z.number().int('must be a whole number').min(10, 'must be at least 10').max(90, 'must be at most 90: Redis needs headroom above maxmemory (buffers, fragmentation, AOF rewrite fork)').describe('maxmemory as a percentage of the memory limit; at maxmemory writes fail (noeviction: queued tasks are never dropped)'),
+  downAfterMilliseconds: milliseconds(1000, 600000).describe('Sentinel down-after-milliseconds: how long the primary may be unreachable before a failover starts'),
+  failoverTimeoutMilliseconds: milliseconds(5000, 3600000).describe('Sentinel failover-timeout: a failed failover is retried after twice this'),
+  storage: storageSchema,
+  antiAffinity,
+  sentinelResources: resourcesOf('the Sentinel container of each pod (sentinel mode)'),
+});
+
+export const redisSchema = z.strictObject({
+  engine: z.enum(['valkey', 'redis']).describe('server of both deployments: Valkey (BSD licensed) or Redis 8'),
+  images: z.strictObject({
+    valkey: image('Valkey server (official, Debian based)'),
+    redis: image('Redis server (official, Debian based)'),
+    exporter: image('metrics exporter sidecar (oliver006/redis_exporter)'),
+  }),
+  exporterResources: resourcesOf('the metrics exporter sidecar of every Redis pod'),
+  cache: redisCacheSchema.describe('redis-cache: the Redis Cluster of the Flask caches and the SQL Lab results backend'),
+  queue: redisQueueSchema.describe('redis-queue: Celery broker and results, coordination, async-query events, rate limits'),
+});
+
+export type RedisConfig = z.infer<typeof redisSchema>;
+export type RedisCacheConfig = z.infer<typeof redisCacheSchema>;
+export type RedisQueueConfig = z.infer<typeof redisQueueSchema>;
+export type StorageConfig = z.infer<typeof storageSchema>;

@@ -1,0 +1,118 @@
+import type { SupersetConfig, SupersetSecretNames, WorkerQueueConfig } from './schema';
+
+/**
+ * Placeholder registry of the default image. Build images/superset/Dockerfile, push it to
+ * your registry and set `superset.image.repository`; synth warns while the placeholder is used.
+ */
+export const PLACEHOLDER_IMAGE_REPOSITORY = 'registry.example.com/superset-k8s/superset';
+
+/**
+ * Celery task names, grouped by the queue that should run them. Interactive work (SQL Lab,
+ * async chart queries) must never wait behind scheduled reports, thumbnails or cache warm-up.
+ */
+export const INTERACTIVE_TASKS = [
+  'sql_lab.get_sql_results',
+  'load_chart_data_into_cache',
+  'load_explore_json_into_cache',
+] as const;
+export const BACKGROUND_TASKS = [
+  'reports.*',
+  'cache_chart_thumbnail',
+  'cache_dashboard_thumbnail',
+  'cache_dashboard_screenshot',
+  'cache-warmup',
+  'fetch_url',
+  'prune_query',
+  'prune_logs',
+  'prune_tasks',
+] as const;
+
+/** Defaults of a Celery queue added by an environment (every field can be overridden). */
+export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
+  minReplicas: 1,
+  maxReplicas: 2,
+  concurrency: 2,
+  maxTasksPerChild: 50,
+  prefetchMultiplier: 1,
+  taskTimeLimitSeconds: 600,
+  resources: { cpuRequest: '500m', cpuLimit: '1', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+  routes: [],
+};
+
+/** Superset's defaults: a small production-shaped platform (what staging runs). */
+export const SUPERSET_DEFAULTS: SupersetConfig = {
+  image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.1' },
+  auth: { type: 'database', oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', providers: [] } },
+  featureFlags: { ALERT_REPORTS: true },
+  asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
+  webserverTimeoutSeconds: 300,
+  sqlLabAsyncTimeLimitSeconds: 21600,
+  rowLimit: 50000,
+  database: {
+    name: 'superset',
+    user: 'superset',
+    poolSize: 5,
+    maxOverflow: 5,
+    poolRecycleSeconds: 1800,
+    connectTimeoutSeconds: 10,
+  },
+  cache: {
+    defaultTimeoutSeconds: 300,
+    dataTimeoutSeconds: 3600,
+    filterStateTimeoutSeconds: 604800,
+    thumbnailTimeoutSeconds: 86400,
+  },
+  web: {
+    minReplicas: 2,
+    maxReplicas: 4,
+    resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+    gunicorn: {
+      threads: 4,
+      maxRequests: 1000,
+      maxRequestsJitter: 100,
+      keepAliveSeconds: 5,
+      gracefulTimeoutSeconds: 60,
+    },
+    preStopDelaySeconds: 10,
+  },
+  workers: {
+    interactive: {
+      ...WORKER_QUEUE_TEMPLATE,
+      minReplicas: 2,
+      maxReplicas: 4,
+      concurrency: 4,
+      maxTasksPerChild: 100,
+      // Async chart queries should not outlive the web timeout; SQL Lab tasks carry their own
+      // limit (SQLLAB_ASYNC_TIME_LIMIT_SEC). This also bounds the pod's termination grace period.
+      taskTimeLimitSeconds: 300,
+      resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+      routes: [...INTERACTIVE_TASKS],
+    },
+    reports: {
+      ...WORKER_QUEUE_TEMPLATE,
+      minReplicas: 1,
+      maxReplicas: 2,
+      concurrency: 2,
+      maxTasksPerChild: 20,
+      taskTimeLimitSeconds: 600,
+      routes: [...BACKGROUND_TASKS],
+    },
+  },
+  defaultQueue: 'interactive',
+  beat: {
+    resources: { cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '512Mi', memoryLimit: '512Mi' },
+  },
+  migrations: {
+    backoffLimit: 2,
+    activeDeadlineSeconds: 1800,
+    ttlSecondsAfterFinished: 604800,
+    waitInPods: true,
+    resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+  },
+  logLevel: 'INFO',
+};
+
+export const SUPERSET_SECRET_DEFAULTS: SupersetSecretNames = {
+  app: 'superset-app',
+  database: 'superset-database',
+};

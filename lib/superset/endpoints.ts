@@ -1,0 +1,4 @@
+// The names and ports other components connect to: the ingress, the Gateway route, the flows.
+
+/** Superset web Service. */
+export const SUPERSET_WEB = { host: 'superset-web', port: 8088 } as const;

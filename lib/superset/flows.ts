@@ -1,0 +1,55 @@
+import { SUPERSET_WEB } from './endpoints';
+import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
+import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
+import type { Environment } from '../config/load';
+import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
+import { Component, component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
+
+function supersetComponent(env: Environment, name: string): Component {
+  return {
+    name: `superset-${name}`,
+    selector: { 'app.kubernetes.io/name': 'superset', 'app.kubernetes.io/instance': env.config.instance, 'app.kubernetes.io/component': name },
+  };
+}
+
+/**
+ * The connections Superset's pods need: from the ingress controller, to the data tier, to the
+ * data sources, and Prometheus scraping the statsd_exporter sidecars. Each tier lists its own
+ * (postgres/, redis/, ops/ flows.ts); NetworkPolicies allow exactly these (plus DNS for every
+ * pod) on top of a default deny. test/edge/network-policies.test.ts re-derives the allowed graph
+ * from the generated policies and compares it with a hand-written expectation.
+ */
+export function supersetFlows(env: Environment): Flow[] {
+  const net = env.config.network;
+  const web = supersetComponent(env, 'web');
+  // Web (synchronous SQL Lab) and workers run queries against data sources; beat only schedules.
+  const queryRunners = [web, ...Object.keys(env.config.superset.workers).map((q) => supersetComponent(env, `worker-${q}`))];
+  const longRunning = [...queryRunners, supersetComponent(env, 'beat')];
+  const migrate = supersetComponent(env, 'migrate');
+  const pgbouncer = dataComponent(env.config.instance, 'pgbouncer');
+  const postgres = dataComponent(env.config.instance, 'postgres');
+  const redisCache = dataComponent(env.config.instance, 'redis-cache');
+  const redisQueue = dataComponent(env.config.instance, 'redis-queue');
+
+  const flows: Flow[] = [
+    tcp({ kind: 'namespace', name: 'ingress-controller', ...net.ingressController }, component(web), [SUPERSET_WEB.port], 'users reach the web tier through the ingress controller'),
+    tcp(component(migrate), component(postgres), [POSTGRES_PRIMARY.port], 'migrations go straight to the primary'),
+  ];
+  for (const c of longRunning) {
+    flows.push(
+      tcp(component(c), component(pgbouncer), [PGBOUNCER.port], 'metadata database through PgBouncer'),
+      tcp(component(c), component(redisCache), [REDIS_CACHE.port], 'Flask caches and SQL Lab results'),
+      tcp(component(c), component(redisQueue), redisQueueClientPorts(env.config.redis.queue.mode), 'Celery broker, coordination, async queries, rate limits (through Sentinel in sentinel mode)'),
+    );
+  }
+  if (env.config.monitoring.enabled) {
+    const prometheus: Peer = { kind: 'namespace', name: 'monitoring', ...net.monitoring };
+    for (const c of queryRunners) flows.push(tcp(prometheus, component(c), [STATSD_METRICS_PORT], 'Prometheus scrapes the statsd_exporter sidecar'));
+  }
+  for (const c of queryRunners) {
+    for (const [i, ds] of net.dataSources.entries()) {
+      flows.push(tcp(component(c), { kind: 'cidr', name: `data-source-${i + 1}`, cidr: ds.cidr }, ds.ports, 'chart and SQL Lab queries to the analytics databases'));
+    }
+  }
+  return flows;
+}

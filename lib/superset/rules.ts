@@ -1,0 +1,149 @@
+import type { ConfigProblem } from '../config/errors';
+import { MUTABLE_TAGS } from '../config/primitives';
+import { resourceLimits } from '../config/resource-rules';
+import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
+import type { SupersetConfig } from './schema';
+import { gunicornSizing, gunicornWorkersForMemory } from './sizing';
+
+// Cross-field rules of Superset's settings (the platform rules run them with every other tier's).
+// The schema checks each field alone; these check how they fit.
+
+/** What the Superset rules read. */
+export interface SupersetSettings {
+  readonly superset: SupersetConfig;
+}
+
+function replicaRange(field: string, min: number, max: number): ConfigProblem[] {
+  if (min <= max) return [];
+  return [{
+    field: `${field}.minReplicas`,
+    value: min,
+    rule: `must not exceed ${field}.maxReplicas (${max})`,
+    fix: `lower ${field}.minReplicas to ${max} or less, or raise ${field}.maxReplicas to ${min} or more`,
+  }];
+}
+
+/** Every cross-field problem of `superset`. */
+export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
+  const s = config.superset;
+  const problems: ConfigProblem[] = [];
+
+  if (MUTABLE_TAGS.has(s.image.tag.toLowerCase())) {
+    problems.push({
+      field: 'superset.image.tag',
+      value: s.image.tag,
+      rule: 'must be a pinned version; moving tags make rollouts unreproducible and skip the migration Job',
+      fix: 'use a versioned tag such as "6.1.0-k8s.1" (and optionally superset.image.digest)',
+    });
+  }
+
+  problems.push(...replicaRange('superset.web', s.web.minReplicas, s.web.maxReplicas));
+  problems.push(...resourceLimits('superset.web.resources', s.web.resources));
+  problems.push(...resourceLimits('superset.beat.resources', s.beat.resources));
+  problems.push(...resourceLimits('superset.migrations.resources', s.migrations.resources));
+
+  const g = s.web.gunicorn;
+  if (g.maxRequests > 0 && g.maxRequestsJitter > g.maxRequests) {
+    problems.push({
+      field: 'superset.web.gunicorn.maxRequestsJitter',
+      value: g.maxRequestsJitter,
+      rule: `must not exceed superset.web.gunicorn.maxRequests (${g.maxRequests})`,
+      fix: `use a jitter of about 10 % of maxRequests, e.g. ${Math.round(g.maxRequests / 10)}`,
+    });
+  }
+
+  const queues = Object.keys(s.workers);
+  if (!queues.includes(s.defaultQueue)) {
+    problems.push({
+      field: 'superset.defaultQueue',
+      value: s.defaultQueue,
+      rule: `must name one of the worker queues (${queues.join(', ')})`,
+      fix: `set superset.defaultQueue to one of ${queues.join(', ')}, or add superset.workers.${s.defaultQueue}`,
+    });
+  }
+
+  const routeOwner = new Map<string, string>();
+  for (const [queue, q] of Object.entries(s.workers)) {
+    const field = `superset.workers.${queue}`;
+    problems.push(...replicaRange(field, q.minReplicas, q.maxReplicas));
+    problems.push(...resourceLimits(`${field}.resources`, q.resources));
+    if (q.routes.length === 0 && queue !== s.defaultQueue) {
+      problems.push({
+        field: `${field}.routes`,
+        value: q.routes,
+        rule: 'a queue that is not the default queue must have at least one route, or its workers idle forever',
+        fix: `add task names to ${field}.routes, or set superset.defaultQueue to "${queue}"`,
+      });
+    }
+    for (const route of q.routes) {
+      const owner = routeOwner.get(route);
+      if (owner !== undefined) {
+        problems.push({
+          field: `${field}.routes`,
+          value: route,
+          rule: `the task pattern is already routed to queue "${owner}"; a task goes to exactly one queue`,
+          fix: `remove "${route}" from superset.workers.${queue}.routes or from superset.workers.${owner}.routes`,
+        });
+      } else {
+        routeOwner.set(route, queue);
+      }
+    }
+  }
+
+  if (s.auth.type === 'oauth' && s.auth.oauth.providers.length === 0) {
+    problems.push({
+      field: 'superset.auth.oauth.providers',
+      value: s.auth.oauth.providers,
+      rule: 'OAuth login needs at least one provider, or nobody can log in',
+      fix: 'add a provider (name, serverMetadataUrl, scope, icon), or set superset.auth.type to "database"',
+    });
+  }
+  const providerNames = s.auth.oauth.providers.map((p) => p.name);
+  const duplicate = providerNames.find((n, i) => providerNames.indexOf(n) !== i);
+  if (duplicate) {
+    problems.push({
+      field: 'superset.auth.oauth.providers',
+      value: duplicate,
+      rule: 'provider names must be unique: they name the Secret keys',
+      fix: `rename one of the "${duplicate}" providers`,
+    });
+  }
+
+  if ('GLOBAL_ASYNC_QUERIES' in s.featureFlags) {
+    problems.push({
+      field: 'superset.featureFlags.GLOBAL_ASYNC_QUERIES',
+      value: s.featureFlags.GLOBAL_ASYNC_QUERIES,
+      rule: 'async queries need a JWT secret and a results backend besides the flag, so the flag is derived',
+      fix: 'remove the flag and set superset.asyncQueries.enabled instead',
+    });
+  }
+  return problems;
+}
+
+/** The image is still the placeholder of the defaults. */
+export function supersetPlaceholderWarnings(config: SupersetSettings): string[] {
+  const s = config.superset;
+  const out: string[] = [];
+  if (s.image.repository === PLACEHOLDER_IMAGE_REPOSITORY) {
+    out.push(
+      `superset.image.repository is the placeholder "${PLACEHOLDER_IMAGE_REPOSITORY}": build images/superset/Dockerfile, ` +
+        'push it to your registry and set superset.image.repository.',
+    );
+  }
+  return out;
+}
+
+/** The gunicorn workers sized from the CPU request do not fit the memory request. */
+export function supersetSizingWarnings(config: SupersetSettings): string[] {
+  const s = config.superset;
+  const out: string[] = [];
+  const sizing = gunicornSizing(s.web.resources.cpuRequest, s.web.gunicorn.threads, s.web.gunicorn.workers);
+  const fit = gunicornWorkersForMemory(s.web.resources.memoryRequest);
+  if (sizing.workers > fit) {
+    out.push(
+      `superset.web: ${sizing.workers} gunicorn workers need about ${sizing.workers * 400} MiB but the memory request ` +
+        `${s.web.resources.memoryRequest} fits ${fit}: raise superset.web.resources.memoryRequest or set superset.web.gunicorn.workers.`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, positiveInt, seconds } from '../config/primitives';
+
+// Superset's part of an environment, plugged into the platform schema as `superset` (and the
+// names of its Secrets into `secrets`): the image, login, web, Celery workers, beat and the
+// migration Job. Strict like the rest of the schema: an unknown key is an error.
+
+/** Names of the Secrets with Superset's own secrets (part of the platform's `secrets`). */
+export const supersetSecretNamesSchema = z.strictObject({
+  app: dnsLabel.describe('Secret with the Superset secret key (and the async-queries JWT secret)'),
+  database: dnsLabel.describe('Secret with the Superset database password'),
+});
+export type SupersetSecretNames = z.infer<typeof supersetSecretNamesSchema>;
+
+const resourcesSchema = z.strictObject({
+  cpuRequest: cpuQuantity.describe('CPU request (Kubernetes quantity); for the web tier it also sizes gunicorn'),
+  cpuLimit: cpuQuantity.describe('CPU limit (Kubernetes quantity); must be >= cpuRequest'),
+  memoryRequest: memoryQuantity.describe('memory request (binary units)'),
+  memoryLimit: memoryQuantity.describe('memory limit (binary units); must be >= memoryRequest'),
+});
+
+const imageSchema = imageOf({
+  repositoryExample: 'ghcr.io/acme/superset',
+  tagExample: '6.1.0-k8s.1',
+  repositoryDescription: 'image repository, without tag',
+  tagDescription: 'image tag; pinned, never "latest"',
+});
+
+const gunicornSchema = z.strictObject({
+  workers: positiveInt.max(64, 'must be at most 64').optional().describe('gunicorn worker processes per pod; derived from the CPU request (2 x CPU + 1) when unset'),
+  threads: positiveInt.max(32, 'must be at most 32').describe('threads per gunicorn worker (gthread worker class)'),
+  maxRequests: z.number().int().min(0, 'must be 0 (off) or more').describe('recycle a worker after this many requests (0 = never)'),
+  maxRequestsJitter: z.number().int().min(0, 'must be 0 or more').describe('random jitter added to maxRequests so workers do not recycle together'),
+  keepAliveSeconds: positiveInt.max(300, 'must be at most 300 seconds').describe('seconds gunicorn keeps an idle connection from the ingress open'),
+  gracefulTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('on SIGTERM, in-flight requests get this long to finish'),
+});
+
+const webSchema = z.strictObject({
+  minReplicas: positiveInt.describe('replicas at rest (HPA minimum)'),
+  maxReplicas: positiveInt.describe('HPA maximum; equal to minReplicas disables autoscaling'),
+  resources: resourcesSchema,
+  gunicorn: gunicornSchema,
+  preStopDelaySeconds: seconds.max(120, 'must be at most 120 seconds').describe('delay before SIGTERM so the ingress stops routing to a terminating pod'),
+});
+
+const workerQueueSchema = z.strictObject({
+  minReplicas: positiveInt.describe('replicas at rest (HPA minimum)'),
+  maxReplicas: positiveInt.describe('HPA maximum; equal to minReplicas disables autoscaling'),
+  concurrency: positiveInt.max(64, 'must be at most 64').describe('Celery prefork processes per pod'),
+  maxTasksPerChild: positiveInt.describe('recycle a Celery process after this many tasks (bounds memory growth)'),
+  prefetchMultiplier: positiveInt.max(16, 'must be at most 16').describe('tasks reserved per process; 1 keeps long tasks from blocking short ones'),
+  taskTimeLimitSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('hard time limit of a task on this queue; the pod grace period is derived from it'),
+  resources: resourcesSchema,
+  routes: z.array(z.string().min(1)).describe('Celery task names (glob patterns allowed) routed to this queue'),
+});
+
+const asyncQueriesSchema = z.strictObject({
+  enabled: z.boolean().describe('GLOBAL_ASYNC_QUERIES: chart queries run on Celery workers (recommended beyond ~50 users)'),
+  pollingDelayMilliseconds: positiveInt.max(60000, 'must be at most 60000 ms').describe('how often browsers poll for async query results, milliseconds'),
+});
+
+const databaseSchema = z.strictObject({
+  name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier').describe('metadata database name'),
+  user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier').describe('database role Superset connects as (its password comes from a Secret)'),
+  poolSize: positiveInt.max(100, 'must be at most 100').describe('SQLAlchemy pool size per process'),
+  maxOverflow: z.number().int().min(0, 'must be 0 or more').max(100, 'must be at most 100').describe('SQLAlchemy connections allowed above poolSize per process'),
+  poolRecycleSeconds: positiveInt.describe('recycle pooled connections older than this'),
+  connectTimeoutSeconds: positiveInt.max(60, 'must be at most 60 seconds').describe('libpq connect_timeout'),
+});
+
+const cacheSchema = z.strictObject({
+  defaultTimeoutSeconds: positiveInt.describe('TTL of the metadata cache (CACHE_CONFIG)'),
+  dataTimeoutSeconds: positiveInt.describe('TTL of chart data (DATA_CACHE_CONFIG)'),
+  filterStateTimeoutSeconds: positiveInt.describe('TTL of dashboard filter state and explore form data (permalinks need days)'),
+  thumbnailTimeoutSeconds: positiveInt.describe('TTL of dashboard/chart thumbnails'),
+});
+
+const migrationsSchema = z.strictObject({
+  backoffLimit: z.number().int().min(0, 'must be 0 or more').max(10, 'must be at most 10').describe('retries of the migration Job before it is failed'),
+  activeDeadlineSeconds: positiveInt.describe('the migration Job is killed after this long'),
+  ttlSecondsAfterFinished: seconds.describe('a finished migration Job is deleted after this long (re-applying then re-runs the idempotent migration)'),
+  waitInPods: z.boolean().describe('web, worker and beat pods wait in an init container until the schema is at the image\'s head revision'),
+  resources: resourcesSchema,
+});
+
+const beatSchema = z.strictObject({
+  resources: resourcesSchema,
+});
+
+const oauthProviderSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9]{0,30}$/, 'must be a short lower-case name such as "keycloak" or "azure"').describe('provider name shown on the login page; also names its Secret keys'),
+  serverMetadataUrl: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL (the OIDC discovery document)').describe('OIDC discovery URL (.../.well-known/openid-configuration)'),
+  scope: z.string().min(1).describe('OAuth scopes requested'),
+  icon: z.string().describe('Font Awesome icon of the login button'),
+});
+
+const authSchema = z.strictObject({
+  type: z.enum(['database', 'oauth']).describe('AUTH_TYPE: "database" (Superset users) or "oauth" (OIDC/OAuth SSO)'),
+  oauth: z.strictObject({
+    secretName: dnsLabel.describe('Secret with "<provider>-client-id" and "<provider>-client-secret" keys'),
+    registrationRole: z.string().min(1).describe('role given to users on their first SSO login'),
+    providers: z.array(oauthProviderSchema).describe('OIDC providers when type is "oauth"'),
+  }),
+});
+
+export const supersetSchema = z.strictObject({
+  image: imageSchema.describe('Superset image with the Postgres and Redis drivers (see images/superset/Dockerfile)'),
+  auth: authSchema.describe('how users log in'),
+  featureFlags: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'feature flag names are UPPER_SNAKE_CASE'), z.boolean()).describe('FEATURE_FLAGS merged over Superset\'s own defaults'),
+  asyncQueries: asyncQueriesSchema,
+  webserverTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('gunicorn timeout and SUPERSET_WEBSERVER_TIMEOUT; the ingress proxy timeout must not be shorter'),
+  sqlLabAsyncTimeLimitSeconds: positiveInt.describe('SQLLAB_ASYNC_TIME_LIMIT_SEC: longest async SQL Lab query'),
+  rowLimit: positiveInt.describe('ROW_LIMIT: default row limit of chart queries'),
+  database: databaseSchema,
+  cache: cacheSchema,
+  web: webSchema,
+  workers: z.record(dnsLabel, workerQueueSchema).describe('one Celery worker Deployment per queue, keyed by queue name'),
+  defaultQueue: dnsLabel.describe('queue that receives every task no route matches'),
+  beat: beatSchema,
+  migrations: migrationsSchema,
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).describe('Python log level of web, workers and beat'),
+});
+
+export type SupersetConfig = z.infer<typeof supersetSchema>;
+export type WorkerQueueConfig = z.infer<typeof workerQueueSchema>;

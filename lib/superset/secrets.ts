@@ -1,0 +1,74 @@
+import { randomBase64, randomHex, SecretRef } from '../config/secret-ref';
+import type { RedisSecretNames } from '../redis/schema';
+import type { SupersetConfig, SupersetSecretNames } from './schema';
+
+/** What Superset's Secret keys depend on: its own settings and the names of every Secret it reads. */
+export interface SupersetSecretSettings {
+  readonly secrets: SupersetSecretNames & RedisSecretNames;
+  readonly superset: SupersetConfig;
+}
+
+const base64 = randomBase64;
+const hex = randomHex;
+
+/** Env var of an OAuth provider's client id or secret. */
+export function oauthEnvVar(provider: string, part: 'id' | 'secret'): string {
+  return `OAUTH_${provider.toUpperCase()}_CLIENT_${part.toUpperCase()}`;
+}
+
+/** Secret keys read by Superset's web, worker, beat and migration containers. */
+export function supersetSecretRefs(config: SupersetSecretSettings): SecretRef[] {
+  const refs: SecretRef[] = [
+    {
+      secretName: config.secrets.app,
+      key: 'secret-key',
+      envVar: 'SUPERSET_SECRET_KEY',
+      description: 'Flask SECRET_KEY: signs sessions and encrypts stored database passwords (42+ characters; rotating it needs `superset re-encrypt-secrets`)',
+      ...base64(42),
+    },
+    {
+      secretName: config.secrets.database,
+      key: 'password',
+      envVar: 'DATABASE_PASSWORD',
+      description: `password of the "${config.superset.database.user}" role in the metadata database`,
+      ...hex(32),
+    },
+    {
+      secretName: config.secrets.redisCache,
+      key: 'password',
+      envVar: 'REDIS_CACHE_PASSWORD',
+      description: 'password of redis-cache (Redis Cluster: Flask caches and SQL Lab results)',
+      ...hex(32),
+    },
+    {
+      secretName: config.secrets.redisQueue,
+      key: 'password',
+      envVar: 'REDIS_QUEUE_PASSWORD',
+      description: 'password of redis-queue (Celery broker and results, async-query events)',
+      ...hex(32),
+    },
+  ];
+  if (config.superset.auth.type === 'oauth') {
+    for (const provider of config.superset.auth.oauth.providers) {
+      for (const part of ['id', 'secret'] as const) {
+        refs.push({
+          secretName: config.superset.auth.oauth.secretName,
+          key: `${provider.name}-client-${part}`,
+          envVar: oauthEnvVar(provider.name, part),
+          description: `OAuth client ${part} of the "${provider.name}" SSO provider; only when superset.auth.type is "oauth"`,
+          generate: 'from the identity provider',
+        });
+      }
+    }
+  }
+  if (config.superset.asyncQueries.enabled) {
+    refs.push({
+      secretName: config.secrets.app,
+      key: 'async-queries-jwt-secret',
+      envVar: 'GLOBAL_ASYNC_QUERIES_JWT_SECRET',
+      description: 'signs the async-query JWT cookie (32+ characters); only when superset.asyncQueries.enabled',
+      ...base64(32),
+    });
+  }
+  return refs;
+}

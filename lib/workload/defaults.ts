@@ -1,0 +1,16 @@
+import type { AutoscalingConfig, SchedulingConfig } from './schema';
+
+/** Spread when there is room, never refuse to schedule: small clusters have one zone. */
+export const SCHEDULING_DEFAULTS: SchedulingConfig = {
+  zoneSpread: 'ScheduleAnyway',
+  nodeSpread: 'ScheduleAnyway',
+  nodeSelector: {},
+};
+
+/** Scale out at 70 % CPU within a minute, scale in after five quiet minutes. */
+export const AUTOSCALING_DEFAULTS: AutoscalingConfig = {
+  targetCpuPercent: 70,
+  targetMemoryPercent: 80,
+  scaleUpPeriodSeconds: 60,
+  scaleDownStabilizationSeconds: 300,
+};

@@ -1,0 +1,33 @@
+// The connections between workloads, as data: every component lists the flows it needs, and the
+// NetworkPolicies (edge/network-policies.ts) allow exactly those on top of a default deny.
+
+/** A workload of the namespace, by the labels its pods carry. */
+export interface Component {
+  readonly name: string;
+  readonly selector: Readonly<Record<string, string>>;
+}
+
+/** One end of a flow: a component, pods of another namespace, or an address range. */
+export type Peer =
+  | { readonly kind: 'component'; readonly component: Component }
+  | { readonly kind: 'namespace'; readonly name: string; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> }
+  | { readonly kind: 'cidr'; readonly name: string; readonly cidr: string };
+
+/** A connection the platform needs: from, to, on which ports, and why. */
+export interface Flow {
+  readonly from: Peer;
+  readonly to: Peer;
+  readonly ports: readonly number[];
+  readonly protocol: 'TCP' | 'UDP';
+  readonly why: string;
+}
+
+export const component = (c: Component): Peer => ({ kind: 'component', component: c });
+
+/** A TCP flow. */
+export const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string): Flow => ({ from, to, ports, protocol: 'TCP', why });
+
+/** Components of the data tier, by the labels their manifests give their pods. */
+export function dataComponent(instance: string, name: string): Component {
+  return { name, selector: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } };
+}
