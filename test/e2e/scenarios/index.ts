@@ -1,5 +1,10 @@
 import type { Scenario } from './scenario';
 import { freshInstall } from './fresh-install';
+import { celery } from './celery';
+import { enforcement } from './enforcement';
+import { dataSource } from './data-source';
+import { rollingWeb } from './rolling-web';
+import { cronJobs } from './cronjobs';
 
 /** Every scenario, in the order a full run executes them. */
-export const SCENARIOS: readonly Scenario[] = [freshInstall];
+export const SCENARIOS: readonly Scenario[] = [freshInstall, celery, enforcement, dataSource, cronJobs, rollingWeb];

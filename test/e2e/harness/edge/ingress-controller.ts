@@ -138,8 +138,9 @@ export class IngressController {
 
   private reconfigure(): void {
     this.pending = this.pending.then(() => this.reload()).catch((e: Error) => {
+      // Logged once per distinct problem: every network sync re-renders until it is fixed.
+      if (this.lastError?.message !== e.message) this.log(`ingress controller: ${e.message}`);
       this.lastError = e;
-      this.log(`ingress controller: ${e.message}`);
     });
   }
 

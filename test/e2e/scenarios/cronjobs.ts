@@ -1,0 +1,59 @@
+import type { KubeObject } from '../harness/store';
+import { jobFinished } from '../harness/controllers/job';
+import { explainPlatform } from '../harness/diagnose';
+import type { Outside } from '../harness/outside/outside-world';
+import type { PlatformRun } from '../harness/platform';
+import { check, Scenario } from './scenario';
+import { ensureWarehouse, eventually, json } from './util';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** Runs a CronJob now (`kubectl create job --from=cronjob/<name>`) and waits for its Job to finish. */
+async function runCronJob(run: PlatformRun, name: string, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  const job = run.cluster.triggerCronJob(run.namespace, name);
+  const state = await eventually(`Job ${job.metadata.name} to finish`, timeoutMs, () => {
+    const j = run.cluster.store.get('Job', run.namespace, job.metadata.name);
+    return j ? jobFinished(j) : undefined;
+  });
+  if (state !== 'Complete') throw new Error(`CronJob ${name}: its Job ${job.metadata.name} failed\n${await explainPlatform(run.cluster, run.namespace, run.parts.blocked)}`);
+  return (Date.now() - t0) / 1000;
+}
+
+function env(cronJob: KubeObject | undefined, name: string): string | undefined {
+  const containers = [...(cronJob?.spec.jobTemplate.spec.template.spec.initContainers ?? []), ...(cronJob?.spec.jobTemplate.spec.template.spec.containers ?? [])];
+  for (const c of containers) for (const e of c.env ?? []) if (e.name === name) return e.value;
+  return undefined;
+}
+
+/**
+ * The operations CronJobs against the outside world's stand-ins, each through its own
+ * NetworkPolicy: pg-backup uploads a dump to object storage, pg-restore-check restores that
+ * backup, dashboard-export pushes the dashboards as YAML to the Git server over SSH.
+ */
+export const cronJobs: Scenario = {
+  name: 'cronjobs',
+  description: 'pg-backup to the object storage stand-in, pg-restore-check of that backup, dashboard-export to a bare Git repository over a real sshd',
+  async run({ run, host, figure }) {
+    const outside = run.parts.outside as Outside;
+    const cron = (name: string) => run.cluster.store.get('CronJob', run.namespace, name);
+    if (cron('pg-backup')) {
+      const seconds = await runCronJob(run, 'pg-backup', 600_000);
+      const prefix = env(cron('pg-backup'), 'S3_PREFIX') ?? '';
+      const dumps = outside.s3!.keys(prefix).filter((k) => k.endsWith('.dump'));
+      check(dumps.length > 0, `pg-backup completed but object storage has no .dump under ${prefix}/ (keys: ${outside.s3!.keys().join(', ') || 'none'})`);
+      figure('pg-backup', `${seconds.toFixed(0)} s, ${dumps[dumps.length - 1]} (${outside.s3!.objects.get(dumps[dumps.length - 1])!.body.length} bytes)`);
+    }
+    if (cron('pg-restore-check')) figure('pg-restore-check', `${(await runCronJob(run, 'pg-restore-check', 900_000)).toFixed(0)} s`);
+    if (cron('dashboard-export')) {
+      await ensureWarehouse(run, host, outside.warehouseUri());
+      const made = await json(run, host, '/e2e/dashboards', { title: 'E2E Orders', database: 'warehouse', table: 'orders' });
+      check(made.status === 200 || made.status === 201, `creating a dashboard to export failed: HTTP ${made.status} ${JSON.stringify(made.body).slice(0, 300)}`);
+      const seconds = await runCronJob(run, 'dashboard-export', 600_000);
+      const branch = env(cron('dashboard-export'), 'GIT_BRANCH') ?? 'main';
+      const commits = outside.gitLog(branch);
+      check(commits.length > 0, `dashboard-export completed but branch ${branch} of the Git stand-in has no commit`);
+      figure('dashboard-export', `${seconds.toFixed(0)} s, ${commits.length} commit(s) on ${branch}`);
+    }
+  },
+};
