@@ -39,6 +39,7 @@ export function createParts(store: ObjectStore, o: PartsOptions): PlatformParts 
     ingress,
     outside,
     trustedCaPem: () => outside.caPem,
+    userAddress: () => network.addNodeAddress('users', []),
     blocked: async (pod) => (await network.blockedConnections(pod.metadata.namespace!, pod.metadata.name)).map((b) => b.message),
   };
 }

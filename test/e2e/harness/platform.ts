@@ -10,6 +10,8 @@ import { explainPlatform, BlockedConnections } from './diagnose';
 import { deploymentComplete } from './controllers/deployment';
 import { statefulSetComplete } from './controllers/statefulset';
 import { jobFinished } from './controllers/job';
+import { isReady } from './controllers/pods';
+import { HopelessWatch } from './hopeless';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -32,6 +34,8 @@ export interface OutsideWorld {
 export interface PlatformParts extends ClusterParts {
   readonly ingress: IngressController;
   readonly outside?: OutsideWorld;
+  /** An address outside the cluster for users' requests (see PlatformRun.userAddress). */
+  readonly userAddress?: () => Promise<string>;
   /** Connections the NetworkPolicies dropped, per pod (for failure messages). */
   readonly blocked?: BlockedConnections;
 }
@@ -121,6 +125,7 @@ export class PlatformRun {
     this.log(`image roots ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await this.cluster.start(['nginx-ingress', 'monitoring']);
     await this.parts.outside?.start();
+    this.userAddress = await this.parts.userAddress?.();
     await this.parts.ingress.start();
     this.applyAll();
   }
@@ -161,10 +166,21 @@ export class PlatformRun {
    */
   async waitUntilReady(timeoutMs: number): Promise<number> {
     let lastPending = '';
+    const hopeless = new HopelessWatch();
+    let lastHopelessCheck = 0;
     await this.cluster.waitFor('every workload to be ready', timeoutMs, async () => {
       for (const o of this.objects.filter((x) => x.kind === 'Job')) {
         const live = this.cluster.store.get('Job', o.metadata.namespace, o.metadata.name);
         if (live && jobFinished(live) === 'Failed') throw new Error(`Job ${o.metadata.namespace}/${o.metadata.name} failed: the platform cannot start\n${await this.explain()}`);
+      }
+      // Every few seconds: a pod stuck in a way that will not fix itself fails the run at once.
+      if (Date.now() - lastHopelessCheck > 5000) {
+        lastHopelessCheck = Date.now();
+        for (const pod of this.cluster.store.list('Pod', this.namespace)) {
+          const blocked = isReady(pod) ? [] : ((await this.parts.blocked?.(pod).catch(() => [])) ?? []);
+          const reason = hopeless.check(pod, blocked);
+          if (reason) throw new Error(`${reason}: the platform cannot start\n${await this.explain()}`);
+        }
       }
       const pending = this.pending();
       const text = pending.join(', ');
@@ -177,11 +193,17 @@ export class PlatformRun {
     return (Date.now() - this.appliedAt) / 1000;
   }
 
+  /**
+   * The address users' requests come from: outside the cluster and not the node's (kubelet probes
+   * come from the node, and a per-client rate limit must not lump the two together).
+   */
+  userAddress?: string;
+
   /** An HTTPS request to a host of the Ingress, through the ingress controller (as a user's browser). */
   request(host: string, urlPath: string, options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     return new Promise((resolve, reject) => {
       const req = https.request({
-        host: this.parts.ingress.address, port: 443, servername: host, path: urlPath, method: options.method ?? 'GET',
+        host: this.parts.ingress.address, port: 443, servername: host, path: urlPath, method: options.method ?? 'GET', localAddress: this.userAddress,
         headers: { Host: host, ...(options.headers ?? {}) }, rejectUnauthorized: false, timeout: options.timeoutMs ?? 30_000,
       }, (res) => {
         let body = '';
@@ -198,7 +220,7 @@ export class PlatformRun {
   /** A plain-HTTP request to the ingress controller (port 80). */
   requestHttp(host: string, urlPath: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: this.parts.ingress.address, port: 80, path: urlPath, headers: { Host: host }, timeout: 30_000 }, (res) => {
+      const req = http.request({ host: this.parts.ingress.address, port: 80, path: urlPath, headers: { Host: host }, timeout: 30_000, localAddress: this.userAddress }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d) => { body += d; });

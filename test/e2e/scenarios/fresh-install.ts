@@ -18,5 +18,10 @@ export const freshInstall: Scenario = {
     const plain = await run.requestHttp(host, '/health');
     check([301, 308].includes(plain.status) && String(plain.headers.location ?? '').startsWith(`https://${host}`), `plain HTTP is not redirected to HTTPS (status ${plain.status}, location ${plain.headers.location})`);
     figure('health through the ingress', `${Date.now() - started} ms`);
+    // Every connection a component makes is a declared flow: on a platform that started, no
+    // NetworkPolicy has dropped anything (a drop is a flow the manifests forgot).
+    const drops: string[] = [];
+    for (const pod of run.cluster.store.list('Pod', run.namespace)) drops.push(...((await run.parts.blocked?.(pod).catch(() => [])) ?? []));
+    check(drops.length === 0, `the NetworkPolicies dropped connections the platform makes:\n  ${drops.join('\n  ')}`);
   },
 };

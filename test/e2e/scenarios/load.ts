@@ -8,7 +8,11 @@ export class Load {
   readonly failures: string[] = [];
   private started = 0;
 
-  constructor(private readonly request: () => Promise<void>, private readonly concurrency = 4) {}
+  /**
+   * `perSecond` caps the rate of all loops together: one client address sending more than the
+   * platform's rate limit allows would rightly get 429s.
+   */
+  constructor(private readonly request: () => Promise<void>, private readonly concurrency = 4, private readonly perSecond = 20) {}
 
   start(): void {
     this.running = true;
@@ -17,7 +21,9 @@ export class Load {
   }
 
   private async loop(): Promise<void> {
+    const interval = (1000 * this.concurrency) / this.perSecond;
     while (this.running) {
+      const t0 = Date.now();
       try {
         await this.request();
         this.ok++;
@@ -25,6 +31,8 @@ export class Load {
         this.failed++;
         if (this.failures.length < 5) this.failures.push(`${new Date().toISOString()} ${(e as Error).message}`);
       }
+      const wait = interval - (Date.now() - t0);
+      if (wait > 0 && this.running) await new Promise((r) => setTimeout(r, wait));
     }
   }
 
