@@ -6,6 +6,7 @@
 // network namespace; see test/e2e/README.md.
 import { Session } from './session';
 import { SCENARIOS } from './scenarios';
+import type { Scenario } from './scenarios/scenario';
 
 interface Args {
   environment?: string;
@@ -64,34 +65,45 @@ async function main(): Promise<number> {
   const chosen = args.scenarios.length
     ? SCENARIOS.filter((s) => args.scenarios.includes(s.name))
     : SCENARIOS.filter((s) => !s.environments || s.environments.includes(args.environment!));
-  const session = new Session({ environment: args.environment, distDir: args.distDir, keep: args.keep });
+  // Scenarios about how the platform starts get a fresh cluster each, after the shared one.
+  const shared = chosen.filter((s) => !s.freshStart);
+  const fresh = chosen.filter((s) => s.freshStart);
   let status = 0;
+  let current: Session | undefined;
   const stop = async () => {
-    await session.close();
+    await current?.close();
     process.exit(130);
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-  try {
-    await session.open();
-    for (const s of chosen) {
-      const outcome = await session.scenario(s, false);
-      if (outcome.error) status = 1;
+
+  const runSession = async (session: Session, scenarios: readonly Scenario[]) => {
+    current = session;
+    try {
+      await session.open();
+      for (const s of scenarios) {
+        const outcome = await session.scenario(s, false);
+        if (outcome.error) status = 1;
+      }
+    } catch (e) {
+      console.error(`\ne2e ${args.environment}: ${(e as Error).message}`);
+      status = 1;
     }
-  } catch (e) {
-    console.error(`\ne2e ${args.environment}: ${(e as Error).message}`);
-    status = 1;
+    const figures = session.figures();
+    console.log(`\n${(args.bench ? figures : figures.slice(0, 2)).join('\n')}`);
+    const notEmulated = session.notEmulated();
+    if (args.bench && notEmulated.length) console.log(`\nnot emulated by the harness (does not change what it proves):\n  ${notEmulated.join('\n  ')}`);
+    if (args.keep) {
+      console.log(`\n--keep: the platform keeps running; files under ${session.run.options.runDir}. Ctrl-C stops it.`);
+      await new Promise(() => undefined);
+    }
+    await session.close();
+  };
+
+  if (shared.length > 0 || fresh.length === 0) await runSession(new Session({ environment: args.environment, distDir: args.distDir, keep: args.keep }), shared);
+  for (const s of fresh) {
+    await runSession(new Session({ environment: args.environment, distDir: args.distDir, keep: args.keep, hold: s.freshStart!.hold }), [s]);
   }
-  if (args.bench || status !== 0 || true) {
-    console.log(`\n${session.figures().join('\n')}`);
-  }
-  const notEmulated = session.notEmulated();
-  if (notEmulated.length) console.log(`\nnot emulated by the harness (does not change what it proves):\n  ${notEmulated.join('\n  ')}`);
-  if (args.keep) {
-    console.log(`\n--keep: the platform keeps running; files under ${session.run.options.runDir}. Ctrl-C stops it.`);
-    await new Promise(() => undefined);
-  }
-  await session.close();
   return status;
 }
 

@@ -17,6 +17,8 @@ export interface SessionOptions {
   /** How long the platform may take to be ready (default 10 minutes). */
   readonly readyTimeoutMs?: number;
   readonly nodes?: number;
+  /** Pods (by labels) kept from being scheduled for some seconds after apply (a late start on purpose). */
+  readonly hold?: ReadonlyArray<{ readonly labels: Readonly<Record<string, string>>; readonly seconds: number }>;
 }
 
 export interface ScenarioOutcome {
@@ -56,6 +58,7 @@ export class Session {
       runDir,
       log,
       nodes: options.nodes,
+      hold: options.hold,
     });
     this.meter = new MemoryMeter();
   }

@@ -112,14 +112,22 @@ export class Cluster {
     }
   }
 
-  /** `kubectl delete`: objects go; the controllers garbage-collect what they own. */
-  deleteObject(kind: string, namespace: string | undefined, name: string): void {
-    if (kind === 'Pod') return deletePod(this.store, namespace!, name);
+  /**
+   * `kubectl delete`: objects go; the controllers garbage-collect what they own. A Pod gets its
+   * grace period (`gracePeriodSeconds` 0: `--grace-period=0 --force`, killed at once).
+   */
+  deleteObject(kind: string, namespace: string | undefined, name: string, gracePeriodSeconds?: number): void {
+    if (kind === 'Pod') return deletePod(this.store, namespace!, name, gracePeriodSeconds);
     try {
       this.store.delete(kind, namespace, name);
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
     }
+  }
+
+  /** Keeps pods that `matches` selects from being scheduled for `ms` (as if their node were down). */
+  hold(matches: (pod: KubeObject) => boolean, ms: number): void {
+    this.scheduler.hold(matches, ms);
   }
 
   /** Starts a Job from a CronJob now (`kubectl create job --from=cronjob/<name>`). */

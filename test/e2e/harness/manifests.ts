@@ -11,15 +11,17 @@ export function loadManifests(dir: string): KubeObject[] {
   if (!fs.existsSync(dir)) throw new Error(`${dir} does not exist: synthesize it first (npm run synth)`);
   const files = fs.readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   if (files.length === 0) throw new Error(`${dir} has no manifest files`);
+  return files.flatMap((f) => loadManifestFile(path.join(dir, f)));
+}
+
+/** The objects of one manifest file, in document order. */
+export function loadManifestFile(file: string): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const f of files) {
-    const text = fs.readFileSync(path.join(dir, f), 'utf8');
-    for (const doc of yaml.loadAll(text)) {
-      if (doc === null || doc === undefined) continue;
-      const o = doc as KubeObject;
-      if (!o.apiVersion || !o.kind || !o.metadata?.name) throw new Error(`${path.join(dir, f)}: a document without apiVersion, kind or metadata.name`);
-      out.push(o);
-    }
+  for (const doc of yaml.loadAll(fs.readFileSync(file, 'utf8'))) {
+    if (doc === null || doc === undefined) continue;
+    const o = doc as KubeObject;
+    if (!o.apiVersion || !o.kind || !o.metadata?.name) throw new Error(`${file}: a document without apiVersion, kind or metadata.name`);
+    out.push(o);
   }
   return out;
 }

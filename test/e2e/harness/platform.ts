@@ -49,6 +49,8 @@ export interface PlatformOptions {
   readonly log: (line: string) => void;
   /** Virtual nodes (all this machine) the scheduler places pods on. */
   readonly nodes?: number;
+  /** Pods (by labels) the scheduler keeps Pending for some seconds after apply. */
+  readonly hold?: ReadonlyArray<{ readonly labels: Readonly<Record<string, string>>; readonly seconds: number }>;
 }
 
 /** The pod templates of the workloads in `objects` (for the images they need). */
@@ -138,6 +140,9 @@ export class PlatformRun {
     }
     this.cluster.apply(secrets.map((s) => ({ ...s, metadata: { ...s.metadata, namespace: this.namespace } })));
     this.appliedAt = Date.now();
+    for (const h of this.options.hold ?? []) {
+      this.cluster.hold((p) => Object.entries(h.labels).every(([k, v]) => p.metadata.labels?.[k] === v), h.seconds * 1000);
+    }
     this.cluster.apply(this.objects.filter((o) => o.kind !== 'Namespace'));
     this.log(`applied ${this.objects.length} objects and ${secrets.length} Secrets to ${this.namespace}`);
   }

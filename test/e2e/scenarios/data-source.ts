@@ -1,16 +1,10 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { synthesizeEnvironment, overridesFor } from '../../../lib/synthesize';
-import { deepMerge } from '../../../lib/config/merge';
 import { connectionAllowed } from '../../../lib/policy/network-graph';
-import { ENVIRONMENTS } from '../../../environments';
-import type { EnvironmentOverrides } from '../../../lib/config/platform-schema';
 import type { Outside } from '../harness/outside/outside-world';
 import type { NodeNetwork } from '../harness/network/node-network';
 import { loadManifests } from '../harness/manifests';
 import type { PlatformRun } from '../harness/platform';
 import { check, Scenario } from './scenario';
+import { synthesizedVariant } from './variant';
 import { ensureWarehouse, json, podOf, SUPERSET } from './util';
 
 const SQL = 'SELECT region, sum(amount) AS total FROM orders GROUP BY region ORDER BY region';
@@ -25,13 +19,6 @@ async function chartQuery(run: PlatformRun, host: string) {
   return json(run, host, '/e2e/chart-query', { database: 'warehouse', sql: SQL, timeout: 45 }, 120_000);
 }
 
-/** The environment's manifests with the warehouse allowed as a data source (synthesized as `npm run synth` does). */
-function withWarehouse(run: PlatformRun, cidr: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-dist-'));
-  const overrides = deepMerge(overridesFor(run.options.environment, ENVIRONMENTS), { network: { dataSources: [{ cidr, ports: [5432] }] } }) as EnvironmentOverrides;
-  synthesizeEnvironment(run.options.environment, overrides, dir);
-  return dir;
-}
 
 /**
  * A chart query that a worker runs against a warehouse outside the platform's namespace: it works
@@ -68,15 +55,14 @@ export const dataSource: Scenario = {
       await expectAnswered();
     } else {
       figure('refused while not a data source', await expectRefused('network.dataSources does not list it'));
-      const dir = withWarehouse(run, `${outside.warehouse.address}/32`);
       try {
-        const allowing = loadManifests(dir).filter((o) => o.kind === 'NetworkPolicy');
+        const allowing = synthesizedVariant(run.options.environment, { network: { dataSources: [{ cidr: `${outside.warehouse.address}/32`, ports: [5432] }] } })
+          .flatMap((f) => f.objects).filter((o) => o.kind === 'NetworkPolicy');
         check(allowed(run, allowing, outside.warehouse.address), 'the re-synthesized policies still do not allow the warehouse');
         run.cluster.apply(allowing);
         await network.settled();
         await expectAnswered();
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
         // Back to the manifests as given (and the policies the re-synthesis added are removed).
         for (const p of run.cluster.store.list('NetworkPolicy', run.namespace)) {
           if (!original.some((o) => o.metadata.name === p.metadata.name)) run.cluster.deleteObject('NetworkPolicy', run.namespace, p.metadata.name);

@@ -5,6 +5,11 @@ import { enforcement } from './enforcement';
 import { dataSource } from './data-source';
 import { rollingWeb } from './rolling-web';
 import { cronJobs } from './cronjobs';
+import { patroniFailover } from './patroni-failover';
+import { redisFailover } from './redis-failover';
+import { upgrade } from './upgrade';
+import { cacheFullRestart } from './cache-full-restart';
+import { slowStart } from './slow-start';
 
 /** Every scenario, in the order a full run executes them. */
-export const SCENARIOS: readonly Scenario[] = [freshInstall, celery, enforcement, dataSource, cronJobs, rollingWeb];
+export const SCENARIOS: readonly Scenario[] = [freshInstall, celery, enforcement, dataSource, cronJobs, rollingWeb, upgrade, cacheFullRestart, patroniFailover, redisFailover, slowStart];

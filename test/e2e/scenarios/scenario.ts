@@ -16,6 +16,11 @@ export interface Scenario {
   readonly description: string;
   /** Environments it is meant for (e.g. failover needs several members); all when undefined. */
   readonly environments?: readonly string[];
+  /**
+   * A scenario about how the platform starts needs a fresh, empty cluster of its own: these pods
+   * (by labels) are kept from being scheduled for the given seconds after the manifests are applied.
+   */
+  readonly freshStart?: { readonly hold: ReadonlyArray<{ readonly labels: Readonly<Record<string, string>>; readonly seconds: number }> };
   run(ctx: ScenarioContext): Promise<void>;
 }
 

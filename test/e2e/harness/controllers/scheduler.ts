@@ -77,6 +77,13 @@ export function unfit(pod: KubeObject, node: KubeObject, nodes: readonly KubeObj
 export class Scheduler {
   private timer?: NodeJS.Timeout;
   private stopWatch?: () => void;
+  /** Pods kept off every node until a time (a node that is down, a slow start on purpose). */
+  private readonly holds: Array<{ readonly matches: (pod: KubeObject) => boolean; readonly until: number }> = [];
+
+  /** Keeps pods that `matches` selects Pending for `ms` (scenarios: a node failure, a late start). */
+  hold(matches: (pod: KubeObject) => boolean, ms: number): void {
+    this.holds.push({ matches, until: Date.now() + ms });
+  }
 
   constructor(private readonly store: ObjectStore, private readonly recorder: Recorder) {}
 
@@ -105,7 +112,9 @@ export class Scheduler {
 
   scheduleAll(): void {
     const nodes = this.store.list('Node');
-    for (const pod of this.store.list('Pod').filter((p) => !p.spec.nodeName && !isTerminating(p) && !p.metadata.annotations?.[HARNESS_POD_ANNOTATION])) {
+    const now = Date.now();
+    const held = (p: KubeObject) => this.holds.some((h) => h.until > now && h.matches(p));
+    for (const pod of this.store.list('Pod').filter((p) => !p.spec.nodeName && !isTerminating(p) && !p.metadata.annotations?.[HARNESS_POD_ANNOTATION] && !held(p))) {
       const others = placed(this.store);
       const reasons = new Map<string, number>();
       const candidates = nodes.filter((n) => {
