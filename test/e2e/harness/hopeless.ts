@@ -12,7 +12,9 @@ export const HOPELESS_AFTER = {
   /** A pod that is not Ready while its NetworkPolicies drop its connections. */
   blockedMs: 45_000,
   /** Restarts of one container (the back-off doubles each time: 10, 20, 40 s). */
-  restarts: 4,
+  restarts: 3,
+  /** A pod whose containers all run but that is not Ready (a readiness probe that never passes). */
+  unreadyMs: 120_000,
 };
 
 /**
@@ -42,6 +44,9 @@ export class HopelessWatch {
       const scheduled = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
       if (scheduled?.status === 'False' && lasting(`${where}/unschedulable`, HOPELESS_AFTER.unschedulableMs)) reason ??= `${where} cannot be scheduled: ${scheduled.message}`;
       if (!isReady(pod) && blocked.length > 0 && lasting(`${where}/blocked`, HOPELESS_AFTER.blockedMs)) reason ??= `${where} is not Ready and its NetworkPolicies drop its connections`;
+      const mains: any[] = pod.status?.containerStatuses ?? [];
+      const allRunning = mains.length > 0 && mains.every((c) => c.state?.running && c.started !== false);
+      if (allRunning && !isReady(pod) && lasting(`${where}/unready`, HOPELESS_AFTER.unreadyMs)) reason ??= `${where} has been running for ${HOPELESS_AFTER.unreadyMs / 1000} s without becoming Ready`;
     }
     for (const key of [...this.since.keys()]) if (key.startsWith(`${where}/`) && !seen.has(key)) this.since.delete(key);
     return reason;

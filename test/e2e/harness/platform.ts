@@ -147,10 +147,10 @@ export class PlatformRun {
     this.log(`applied ${this.objects.length} objects and ${secrets.length} Secrets to ${this.namespace}`);
   }
 
-  /** Workloads of the manifests that are not finished yet (their names), empty when all are. */
-  pending(): string[] {
+  /** Workloads of the manifests (or of `objects`) that are not finished yet (their names), empty when all are. */
+  pending(objects: readonly KubeObject[] = this.objects): string[] {
     const out: string[] = [];
-    for (const o of this.objects) {
+    for (const o of objects) {
       const live = this.cluster.store.get(o.kind, o.metadata.namespace, o.metadata.name);
       if (o.kind === 'Deployment' && !(live && deploymentComplete(live))) out.push(`Deployment ${o.metadata.name}`);
       if (o.kind === 'StatefulSet' && !(live && statefulSetComplete(live))) out.push(`StatefulSet ${o.metadata.name}`);
@@ -169,12 +169,12 @@ export class PlatformRun {
    * once when a Job fails (it will not run again by itself), otherwise after `timeoutMs`, with
    * the explanation. Returns the seconds from apply to ready.
    */
-  async waitUntilReady(timeoutMs: number): Promise<number> {
+  async waitUntilReady(timeoutMs: number, objects: readonly KubeObject[] = this.objects): Promise<number> {
     let lastPending = '';
     const hopeless = new HopelessWatch();
     let lastHopelessCheck = 0;
     await this.cluster.waitFor('every workload to be ready', timeoutMs, async () => {
-      for (const o of this.objects.filter((x) => x.kind === 'Job')) {
+      for (const o of objects.filter((x) => x.kind === 'Job')) {
         const live = this.cluster.store.get('Job', o.metadata.namespace, o.metadata.name);
         if (live && jobFinished(live) === 'Failed') throw new Error(`Job ${o.metadata.namespace}/${o.metadata.name} failed: the platform cannot start\n${await this.explain()}`);
       }
@@ -187,7 +187,7 @@ export class PlatformRun {
           if (reason) throw new Error(`${reason}: the platform cannot start\n${await this.explain()}`);
         }
       }
-      const pending = this.pending();
+      const pending = this.pending(objects);
       const text = pending.join(', ');
       if (text !== lastPending) {
         lastPending = text;

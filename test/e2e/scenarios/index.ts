@@ -10,6 +10,7 @@ import { redisFailover } from './redis-failover';
 import { upgrade } from './upgrade';
 import { cacheFullRestart } from './cache-full-restart';
 import { slowStart } from './slow-start';
+import { mutations } from './mutations';
 
 /** Every scenario, in the order a full run executes them. */
-export const SCENARIOS: readonly Scenario[] = [freshInstall, celery, enforcement, dataSource, cronJobs, rollingWeb, upgrade, cacheFullRestart, patroniFailover, redisFailover, slowStart];
+export const SCENARIOS: readonly Scenario[] = [freshInstall, celery, enforcement, dataSource, cronJobs, rollingWeb, upgrade, cacheFullRestart, patroniFailover, redisFailover, mutations, slowStart];
