@@ -60,7 +60,7 @@ export const MUTATIONS: readonly Mutation[] = [
       for (const c of s.spec.template.spec.containers) if (c.securityContext) c.securityContext.runAsUser = 1001;
       return [s];
     },
-    expect: [/Pod \S+\/postgres-0/, /[Pp]ermission denied/],
+    expect: [/Pod \S+\/postgres-0/, /Permission denied: container patroni \(uid 1001[^\n]*cannot enter \/home\/postgres\/pgdata\/\S+[^\n]*owner uid 101/],
   },
   {
     name: 'readiness-wrong-port',
@@ -124,6 +124,7 @@ export async function plantAndCatch(run: PlatformRun, mutations: readonly Mutati
   }
   // Back to the manifests as they are, whatever was caught.
   run.cluster.apply(run.objects.filter((o) => changed.some((c) => c.kind === o.kind && c.metadata.name === o.metadata.name)));
+  for (const [name, seconds] of Object.entries(caught)) run.log(`planted mistake ${name}: named after ${seconds.toFixed(0)} s`);
   const missed = mutations.filter((m) => !(m.name in caught));
   if (missed.length) throw new Error(`the harness did not name these planted mistakes within ${timeoutMs / 1000} s: ${missed.map((m) => `${m.name} (${m.description}; expected ${m.expect.map(String).join(' and ')})`).join('; ')}\nits explanation was:\n${explanation}`);
   await run.waitUntilReady(600_000);

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Cluster } from './cluster';
 import type { KubeObject } from './store';
 import { isReady, isTerminating, phaseOf } from './controllers/pods';
@@ -35,6 +37,56 @@ function containerLines(cluster: Cluster, pod: KubeObject): string[] {
   return out;
 }
 
+/** The user a container runs as: its own securityContext over the pod's. */
+function userOf(pod: KubeObject, container: any): { uid?: number; groups: number[] } {
+  const p = pod.spec.securityContext ?? {};
+  const c = container.securityContext ?? {};
+  const gid = c.runAsGroup ?? p.runAsGroup;
+  return { uid: c.runAsUser ?? p.runAsUser, groups: [gid, p.fsGroup, ...(p.supplementalGroups ?? [])].filter((g) => g !== undefined) };
+}
+
+/** Can uid/groups list and enter a directory with these owner, group and mode bits? */
+function canEnter(st: fs.Stats, uid: number, groups: readonly number[]): boolean {
+  if (uid === 0) return true;
+  if (st.uid === uid) return (st.mode & 0o500) === 0o500;
+  if (groups.includes(st.gid)) return (st.mode & 0o050) === 0o050;
+  return (st.mode & 0o005) === 0o005;
+}
+
+/**
+ * Directories on the pod's persistent volumes that its containers' user cannot enter (`ls -la` of
+ * the volume, as an operator would look): a data directory written by another uid.
+ */
+export function volumeAccessProblems(cluster: Cluster, pod: KubeObject): string[] {
+  const out: string[] = [];
+  for (const v of pod.spec.volumes ?? []) {
+    if (!v.persistentVolumeClaim) continue;
+    const root = path.join(cluster.options.runDir, 'persistent-volumes', pod.metadata.namespace!, v.persistentVolumeClaim.claimName);
+    if (!fs.existsSync(root)) continue;
+    for (const c of pod.spec.containers ?? []) {
+      const mount = (c.volumeMounts ?? []).find((m: any) => m.name === v.name);
+      const { uid, groups } = userOf(pod, c);
+      if (!mount || uid === undefined) continue;
+      const walk = (dir: string, depth: number): void => {
+        let st: fs.Stats;
+        try {
+          st = fs.statSync(dir);
+        } catch {
+          return;
+        }
+        if (!st.isDirectory()) return;
+        if (!canEnter(st, uid, groups)) {
+          out.push(`container ${c.name} (uid ${uid}, groups ${groups.join(',')}) cannot enter ${path.join(mount.mountPath, path.relative(root, dir))} on volume ${v.name}: owner uid ${st.uid}, group ${st.gid}, mode ${(st.mode & 0o7777).toString(8)}`);
+          return;
+        }
+        if (depth < 4) for (const e of fs.readdirSync(dir)) walk(path.join(dir, e), depth + 1);
+      };
+      walk(root, 0);
+    }
+  }
+  return out;
+}
+
 /** Why a pod is not Ready: scheduling, volumes, containers, probes, logs, dropped connections. */
 export async function explainPod(cluster: Cluster, pod: KubeObject, blocked?: BlockedConnections): Promise<string[]> {
   const head = `Pod ${pod.metadata.namespace}/${pod.metadata.name} (${phaseOf(pod)}${isTerminating(pod) ? ', terminating' : ''}${pod.status?.podIP ? `, ${pod.status.podIP}` : ''})`;
@@ -44,6 +96,7 @@ export async function explainPod(cluster: Cluster, pod: KubeObject, blocked?: Bl
   if (pod.status?.message) lines.push(`  ${pod.status.message}`);
   lines.push(...containerLines(cluster, pod).map((l) => `  ${l}`));
   for (const b of (await blocked?.(pod).catch(() => [])) ?? []) lines.push(`  blocked by NetworkPolicy: ${b}`);
+  for (const problem of volumeAccessProblems(cluster, pod)) lines.push(`  Permission denied: ${problem}`);
   return lines;
 }
 

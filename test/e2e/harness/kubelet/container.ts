@@ -132,13 +132,27 @@ export function prepareRoot(spec: ContainerSpec): string {
 
 /** Unmounts a container's root and drops its writable layer (a restarted container starts clean). */
 export function removeRoot(layerDir: string): void {
-  const merged = path.join(layerDir, 'rootfs');
-  try {
-    execFileSync('umount', ['-l', merged], { stdio: 'ignore' });
-  } catch {
-    // not mounted
+  removeTree(layerDir);
+}
+
+/**
+ * Removes a directory of the node after unmounting everything mounted under it (container roots,
+ * memory-backed volumes), deepest first: a mount left behind would make the removal fail.
+ */
+export function removeTree(dir: string): void {
+  const prefix = `${path.resolve(dir)}/`;
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m && (m === prefix.slice(0, -1) || m.startsWith(prefix)))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) {
+    try {
+      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+    } catch {
+      // gone meanwhile
+    }
   }
-  fs.rmSync(layerDir, { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export interface RunningContainer {

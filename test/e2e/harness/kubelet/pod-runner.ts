@@ -5,7 +5,7 @@ import { ADDRESSES } from '../contracts';
 import type { KubeObject, ObjectStore } from '../store';
 import { NotFoundError } from '../store';
 import { ContainerConfigError, containerArgv, containerEnv, KeyLookup } from './env';
-import { ContainerSpec, execInContainer, ExecResult, killGroup, Mount, removeRoot, RunningContainer, startContainer } from './container';
+import { ContainerSpec, execInContainer, ExecResult, killGroup, Mount, removeRoot, removeTree, RunningContainer, startContainer } from './container';
 import { probeTiming, ProbeResult, runProbe, validateProbe } from './probes';
 import { cleanupVolumes, PreparedVolume, prepareVolume, SERVICE_ACCOUNT_MOUNT, SERVICE_ACCOUNT_VOLUME, UnsupportedVolumeError, VolumeNotReadyError, volumeSpecs } from './volumes';
 import { Recorder } from './recorder';
@@ -160,9 +160,12 @@ class ContainerRunner {
     }
   }
 
-  exec(argv: readonly string[], timeoutMs: number, input?: string): Promise<ExecResult> {
-    if (this.pid === undefined) return Promise.resolve({ exitCode: 126, output: `${this.where} is not running`, timedOut: false });
-    return execInContainer(this.pid, this.running?.process.pid, this.user, this.env, argv, timeoutMs, input);
+  async exec(argv: readonly string[], timeoutMs: number, input?: string): Promise<ExecResult> {
+    if (this.pid === undefined) return { exitCode: 126, output: `${this.where} is not running`, timedOut: false };
+    const r = await execInContainer(this.pid, this.running?.process.pid, this.user, this.env, argv, timeoutMs, input);
+    // The container ended while the command was entering it: say that, not what nsenter saw.
+    if (r.exitCode === 127 && r.output.startsWith('nsenter:') && !this.isRunning) return { exitCode: 126, output: `${this.where} exited while the command started`, timedOut: false };
+    return r;
   }
 
   get isRunning(): boolean {
@@ -570,7 +573,7 @@ export class PodRunner {
     await Promise.all([...this.inits, ...this.mains].map((c) => c.stop(grace, grace > 0)));
     await this.finished?.catch(() => undefined);
     await this.releaseSandbox();
-    fs.rmSync(this.podDir, { recursive: true, force: true });
+    removeTree(this.podDir);
     if (this.statusTimer) clearTimeout(this.statusTimer);
     try {
       this.deps.store.delete('Pod', this.namespace, this.name);
@@ -585,7 +588,7 @@ export class PodRunner {
   private async releaseSandbox(): Promise<void> {
     if (this.sandboxReleased) return;
     this.sandboxReleased = true;
-    cleanupVolumes(this.podDir, this.volumes);
+    cleanupVolumes(this.podDir);
     if (this.netns) await this.deps.network.detachPod(this.object).catch(() => undefined);
   }
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { KubeObject } from '../store';
+import { removeTree } from './container';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -218,15 +219,6 @@ function tmpfsSize(limit: string): string {
 }
 
 /** Removes a pod's volumes from the node (persistent volumes stay). */
-export function cleanupVolumes(podDir: string, volumes: readonly PreparedVolume[]): void {
-  for (const v of volumes) {
-    if (v.tmpfs) {
-      try {
-        execFileSync('umount', ['-l', v.hostPath]);
-      } catch {
-        // already gone
-      }
-    }
-  }
-  fs.rmSync(path.join(podDir, 'volumes'), { recursive: true, force: true });
+export function cleanupVolumes(podDir: string): void {
+  removeTree(path.join(podDir, 'volumes'));
 }
