@@ -5,6 +5,7 @@ import { createParts } from './harness/parts';
 import { Cluster } from './harness/cluster';
 import type { Scenario } from './scenarios/scenario';
 import { MemoryMeter } from './harness/memory-meter';
+import { removeTree } from './harness/kubelet/container';
 
 /** Options of one e2e session: one environment's manifests on a fresh cluster. */
 export interface SessionOptions {
@@ -99,7 +100,7 @@ export class Session {
       ['environment', this.options.environment],
       ['empty to all Ready (after apply)', this.readySeconds === undefined ? 'not ready' : `${this.readySeconds.toFixed(1)} s`],
       ['session total', `${((Date.now() - this.started) / 1000).toFixed(1)} s`],
-      ['peak memory of the run (cgroup)', this.meter.peakText()],
+      ['peak memory (harness and every process it started)', this.meter.peakText()],
       ...this.outcomes.map((o): [string, string] => [`scenario ${o.name}`, `${o.seconds.toFixed(1)} s${o.error ? ' (FAILED)' : ''}`]),
       ...this.outcomes.flatMap((o) => o.figures.map((f): [string, string] => [`  ${o.name}: ${f.what}`, f.value])),
     ];
@@ -115,6 +116,12 @@ export class Session {
   async close(): Promise<void> {
     await this.run.stop();
     this.meter.stop();
-    if (!this.options.keep) fs.rmSync(this.run.options.runDir, { recursive: true, force: true });
+    if (!this.options.keep) {
+      try {
+        removeTree(this.run.options.runDir);
+      } catch (e) {
+        this.run.log(`could not remove ${this.run.options.runDir}: ${(e as Error).message}`);
+      }
+    }
   }
 }

@@ -7,7 +7,7 @@ import { Cluster, ClusterParts } from './cluster';
 import { KubeObject, ObjectStore } from './store';
 import { loadManifests } from './manifests';
 import { explainPlatform, BlockedConnections } from './diagnose';
-import { deploymentComplete } from './controllers/deployment';
+import { deploymentComplete, templateHash } from './controllers/deployment';
 import { statefulSetComplete } from './controllers/statefulset';
 import { jobFinished } from './controllers/job';
 import { isReady } from './controllers/pods';
@@ -159,6 +159,17 @@ export class PlatformRun {
     return out;
   }
 
+  /** Is this pod of its workload's current template (not one that a rollout is about to replace)? */
+  private ofCurrentTemplate(pod: KubeObject): boolean {
+    const owner = pod.metadata.ownerReferences?.[0];
+    if (!owner || (owner.kind !== 'Deployment' && owner.kind !== 'StatefulSet')) return true;
+    const o = this.cluster.store.get(owner.kind, pod.metadata.namespace, owner.name);
+    if (!o) return false;
+    return owner.kind === 'Deployment'
+      ? pod.metadata.labels?.['pod-template-hash'] === templateHash(o.spec.template)
+      : pod.metadata.labels?.['controller-revision-hash'] === `${o.metadata.name}-${templateHash(o.spec.template)}`;
+  }
+
   /** Why the platform is not up (every unfinished workload, its pods, their containers and drops). */
   explain(): Promise<string> {
     return explainPlatform(this.cluster, this.namespace, this.parts.blocked);
@@ -181,7 +192,7 @@ export class PlatformRun {
       // Every few seconds: a pod stuck in a way that will not fix itself fails the run at once.
       if (Date.now() - lastHopelessCheck > 5000) {
         lastHopelessCheck = Date.now();
-        for (const pod of this.cluster.store.list('Pod', this.namespace)) {
+        for (const pod of this.cluster.store.list('Pod', this.namespace).filter((p) => this.ofCurrentTemplate(p))) {
           const blocked = isReady(pod) ? [] : ((await this.parts.blocked?.(pod).catch(() => [])) ?? []);
           const reason = hopeless.check(pod, blocked);
           if (reason) throw new Error(`${reason}: the platform cannot start\n${await this.explain()}`);

@@ -48,17 +48,24 @@ export class StatefulSetController extends Controller {
     const extra = pods.filter((p) => ordinalOf(p) >= replicas && !isTerminating(p)).sort((a, b) => ordinalOf(b) - ordinalOf(a));
     for (const p of parallel ? extra : extra.slice(0, 1)) deletePod(this.store, ns, p.metadata.name);
 
-    // Rolling update: one pod at a time, from the highest ordinal down to the partition.
+    // Rolling update, as the StatefulSet controller does it: from the highest ordinal down to the
+    // partition, the first pod of an old revision is deleted (to come back on the new one), and
+    // the update stops at a pod that is not healthy yet. With OrderedReady, any pod that is not
+    // Running and Ready stops it first (which is why reverting a broken template needs the broken
+    // pod deleted by hand there); with Parallel, a broken pod of the old revision is replaced.
     const strategy = s.spec.updateStrategy?.type ?? 'RollingUpdate';
-    if (strategy === 'RollingUpdate') {
+    const current = [...Array(replicas).keys()].map((i) => byOrdinal.get(i));
+    const blocked = !parallel && current.some((p) => !p || isTerminating(p) || !isReady(p));
+    if (strategy === 'RollingUpdate' && !blocked) {
       const partition = s.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
-      const current = [...Array(replicas).keys()].map((i) => byOrdinal.get(i));
-      const allSettled = current.every((p) => p && !isTerminating(p) && isAvailable(p, minReady));
-      if (allSettled) {
-        const stale = current
-          .filter((p): p is KubeObject => !!p && ordinalOf(p) >= partition && p.metadata.labels?.['controller-revision-hash'] !== revision)
-          .sort((a, b) => ordinalOf(b) - ordinalOf(a))[0];
-        if (stale) deletePod(this.store, ns, stale.metadata.name);
+      for (let i = replicas - 1; i >= partition; i--) {
+        const p = current[i];
+        if (!p) break;
+        if (!isTerminating(p) && p.metadata.labels?.['controller-revision-hash'] !== revision) {
+          deletePod(this.store, ns, p.metadata.name);
+          break;
+        }
+        if (isTerminating(p) || !isAvailable(p, minReady)) break;
       }
     }
 

@@ -141,18 +141,27 @@ export function removeRoot(layerDir: string): void {
  */
 export function removeTree(dir: string): void {
   const prefix = `${path.resolve(dir)}/`;
-  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m): m is string => !!m && (m === prefix.slice(0, -1) || m.startsWith(prefix)))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) {
+  // A container that is still being killed can keep a mount busy for a moment: try a few times.
+  for (let attempt = 0; ; attempt++) {
+    const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+      .map((l) => l.split(' ')[4])
+      .filter((m): m is string => !!m && (m === prefix.slice(0, -1) || m.startsWith(prefix)))
+      .sort((a, b) => b.length - a.length);
+    for (const m of mounts) {
+      try {
+        execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+      } catch {
+        // gone meanwhile
+      }
+    }
     try {
-      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
-    } catch {
-      // gone meanwhile
+      fs.rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 20) throw e;
+      execFileSync('sleep', ['0.25']);
     }
   }
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export interface RunningContainer {

@@ -573,7 +573,11 @@ export class PodRunner {
     await Promise.all([...this.inits, ...this.mains].map((c) => c.stop(grace, grace > 0)));
     await this.finished?.catch(() => undefined);
     await this.releaseSandbox();
-    removeTree(this.podDir);
+    try {
+      removeTree(this.podDir);
+    } catch (e) {
+      this.deps.recorder.event(this.object, 'CleanupFailed', `${this.podDir} could not be removed: ${(e as Error).message}`);
+    }
     if (this.statusTimer) clearTimeout(this.statusTimer);
     try {
       this.deps.store.delete('Pod', this.namespace, this.name);
