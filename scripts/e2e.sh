@@ -35,7 +35,35 @@ if [[ "${1:-}" == --jest ]]; then mode=jest; shift; fi
 
 # The image stand-ins' Debian roots (cached under /var/cache/superset-k8s-e2e/roots; built when
 # missing, which needs Debian's archive: done here, before entering the node namespace).
-npx tsx test/e2e/harness/images/build-roots.ts
+if [[ -z "${E2E_ROOTS_READY:-}" ]]; then
+  npx tsx test/e2e/harness/images/build-roots.ts
+  export E2E_ROOTS_READY=1
+fi
+
+# The whole suite (`npm run test:e2e` without arguments): its independent parts at once, each in
+# a node namespace of its own (a platform mostly waits: two cores carry three of them), each part's
+# output printed when it ends.
+if [[ "${mode}" == jest && $# -eq 0 ]]; then
+  logs="$(mktemp -d)"
+  parts=("dev|E2E_ENVIRONMENTS=dev|test/e2e/platform" "prod|E2E_ENVIRONMENTS=prod|test/e2e/platform" \
+    "fresh-start|E2E_ENVIRONMENTS=|test/e2e/fresh-start" "harness|E2E_ENVIRONMENTS=|test/e2e/harness/")
+  pids=()
+  started=${SECONDS}
+  for part in "${parts[@]}"; do
+    IFS='|' read -r name assignment pattern <<< "${part}"
+    env "${assignment}" bash "$0" --jest "${pattern}" > "${logs}/${name}.log" 2>&1 &
+    pids+=("$!")
+  done
+  status=0
+  for i in "${!parts[@]}"; do
+    name="${parts[$i]%%|*}"
+    if wait "${pids[$i]}"; then result=passed; else result=FAILED; status=1; fi
+    echo "===== e2e ${name}: ${result} ($((SECONDS - started)) s since the start)"
+    cat "${logs}/${name}.log"
+  done
+  rm -rf "${logs}"
+  exit "${status}"
+fi
 
 # One node namespace per run, so runs never share addresses, rules or names.
 run_id="${E2E_RUN_ID:-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')}"

@@ -26,18 +26,3 @@ describe.each(environments)('%s from dist/', (environment) => {
   }
 });
 
-// Scenarios about how the platform starts: each on a fresh, empty cluster of its own (dev only:
-// how the platform starts does not depend on its size).
-describe.each(SCENARIOS.filter((s) => s.freshStart).map((s) => [s.name, s] as const))('%s on an empty cluster (dev)', (_name, scenario) => {
-  let session: Session;
-  beforeAll(async () => {
-    session = new Session({ environment: 'dev', hold: scenario.freshStart!.hold });
-    await session.open();
-  }, 900_000);
-  afterAll(async () => {
-    if (!session) return;
-    console.log(`e2e figures (${scenario.name}):\n${session.figures().join('\n')}`);
-    await session.close();
-  }, 300_000);
-  test(scenario.description, () => session.scenario(scenario).then(() => undefined), 900_000);
-});

@@ -28,7 +28,7 @@ import { loadAll } from 'js-yaml';
 import { ADDRESSES } from '../contracts';
 import { ObjectStore, type KubeObject } from '../store';
 import { HarnessApiServer, type ApiRequestRecord } from './api-server';
-import { ensurePatroniRoot, rootVersions } from './patroni-root';
+import { mountPatroniRoot, PatroniRoot } from './patroni-root';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -124,6 +124,7 @@ describeInNode.each(VARIANTS)('Patroni 4.1 from dist/dev against the harness API
   }));
   const timings: Array<[string, number]> = [];
   let root: string;
+  let mounted: PatroniRoot | undefined;
   let networkUp = false;
   /** Requests before patronictl ran: those of the Patroni daemons. */
   let daemonRequests = Number.MAX_SAFE_INTEGER;
@@ -299,8 +300,9 @@ describeInNode.each(VARIANTS)('Patroni 4.1 from dist/dev against the harness API
   }
 
   beforeAll(async () => {
-    root = ensurePatroniRoot((l) => process.stderr.write(`${l}\n`));
     fs.mkdirSync(WORK, { recursive: true, mode: 0o755 });
+    mounted = mountPatroniRoot(path.join(WORK, 'image'));
+    root = mounted.root;
     for (const o of objects) store.create(o);
     if (variant.rules) store.update('Role', NS, 'postgres-patroni', (r) => { r.rules = variant.rules; });
     setUpNetwork();
@@ -312,10 +314,11 @@ describeInNode.each(VARIANTS)('Patroni 4.1 from dist/dev against the harness API
     await Promise.all(members.map((m) => (m.process ? waitFor(`${m.name} to exit`, 10_000, () => m.exited).catch(() => undefined) : undefined)));
     await server.stop();
     tearDownNetwork();
+    mounted?.release();
     fs.rmSync(WORK, { recursive: true, force: true });
     // eslint-disable-next-line no-console
     console.log([
-      `Patroni e2e against the harness API server with ${variant.title} (${root ? rootVersions(root).replace(/\n/g, ', ') : 'no root'}` +
+      `Patroni e2e against the harness API server with ${variant.title} (${mounted ? mounted.versions : 'no root'}` +
         `${PATRONI_PACKAGE ? `; Patroni from ${PATRONI_PACKAGE}` : ''})`,
       ...timings.map(([what, ms]) => `  ${what}: ${(ms / 1000).toFixed(1)} s`),
       '', 'Requests of the Patroni daemons (method path query -> verb: status count):', ...callTable(server.requests.slice(0, daemonRequests)),

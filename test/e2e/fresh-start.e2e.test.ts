@@ -3,12 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { Session } from './session';
+import { SCENARIOS } from './scenarios';
 import { loadManifests } from './harness/manifests';
 import { withoutMigrateRedisFlows } from './mutations';
 
-// The harness must catch what a cluster would: the first-apply defect planted in a copy of
-// dist/dev makes e2e fail with a message that names the pod, the peer and the port. (The other
-// planted mistakes run on the dev platform of platform.e2e.test.ts: scenarios/mutations.ts.)
+// Runs that need a fresh, empty cluster of their own: the scenarios about how the platform starts,
+// and the first-apply defect planted in a copy of dist/dev, which must make e2e fail with a
+// message that names the pod, the peer and the port. (The other planted mistakes run on the dev
+// platform of platform.e2e.test.ts: scenarios/mutations.ts.)
 
 const repoRoot = path.resolve(__dirname, '../..');
 
@@ -29,4 +31,20 @@ describe('a fresh install of a dist/dev copy whose migrate Job cannot reach Redi
       await session.close();
     }
   }, 900_000);
+});
+
+// Scenarios about how the platform starts: each on a fresh, empty cluster of its own (dev only:
+// how the platform starts does not depend on its size).
+describe.each(SCENARIOS.filter((s) => s.freshStart).map((s) => [s.name, s] as const))('%s on an empty cluster (dev)', (_name, scenario) => {
+  let session: Session;
+  beforeAll(async () => {
+    session = new Session({ environment: 'dev', hold: scenario.freshStart!.hold });
+    await session.open();
+  }, 900_000);
+  afterAll(async () => {
+    if (!session) return;
+    console.log(`e2e figures (${scenario.name}):\n${session.figures().join('\n')}`);
+    await session.close();
+  }, 300_000);
+  test(scenario.description, () => session.scenario(scenario).then(() => undefined), 900_000);
 });
