@@ -11,6 +11,8 @@ import { upgrade } from './upgrade';
 import { cacheFullRestart } from './cache-full-restart';
 import { slowStart } from './slow-start';
 import { mutations } from './mutations';
+import { firstAdmin } from './first-admin';
+import { redisQueueOutage } from './redis-queue-outage';
 
 /** Every scenario, in the order a full run executes them. */
-export const SCENARIOS: readonly Scenario[] = [freshInstall, celery, enforcement, dataSource, cronJobs, rollingWeb, upgrade, cacheFullRestart, patroniFailover, redisFailover, mutations, slowStart];
+export const SCENARIOS: readonly Scenario[] = [freshInstall, firstAdmin, celery, enforcement, dataSource, cronJobs, rollingWeb, upgrade, cacheFullRestart, redisQueueOutage, patroniFailover, redisFailover, mutations, slowStart];
