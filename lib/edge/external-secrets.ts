@@ -26,7 +26,7 @@ export class ExternalSecrets extends Construct {
         metadata: {
           name,
           namespace: env.namespace,
-          labels: recommendedLabels({ name: 'superset-platform', instance: env.config.instance, component: 'secrets', version: env.config.superset.image.tag }),
+          labels: recommendedLabels({ name: 'superset-platform', instance: env.config.instance, component: 'secrets' }),
         },
         spec: {
           refreshInterval: ext.refreshInterval,

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { PodMonitor, PrometheusRule } from '../../imports/monitoring.coreos.com';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
+import { serverVersion } from './engine';
 import { alert } from '../monitoring/alert-rule';
 
 export interface RedisMonitoringProps {
@@ -19,7 +20,7 @@ export class RedisMonitoring extends Construct {
     const { env } = props;
     const m = env.config.monitoring;
     const ns = env.namespace;
-    const labels = recommendedLabels({ name: 'redis', instance: env.config.instance, component: 'monitoring', version: env.config.redis.engine });
+    const labels = recommendedLabels({ name: 'redis', instance: env.config.instance, component: 'monitoring', version: serverVersion(env.config.redis) });
     for (const name of ['redis-cache', 'redis-queue']) {
       new PodMonitor(this, name, {
         metadata: { name, namespace: ns, labels },
