@@ -1,9 +1,15 @@
 import { z } from 'zod';
+import { imageOf } from '../config/primitives';
 
 // The monitoring settings every component's monitoring objects read (plugged into the platform
 // schema as `monitoring`).
 
-const image = z.string().regex(/^[a-z0-9]([a-z0-9._\-/]*[a-z0-9])?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image with a pinned tag, such as "prom/statsd-exporter:v0.28.0"');
+const image = imageOf({
+  repositoryExample: 'docker.io/prom/statsd-exporter',
+  tagExample: 'v0.30.0',
+  repositoryDescription: 'statsd_exporter image repository with its registry, without tag',
+  tagDescription: 'statsd_exporter image tag; pinned, never "latest"',
+});
 
 /** Prometheus Operator objects and the exporters they scrape (optional: needs the Operator's CRDs). */
 export const monitoringSchema = z.strictObject({
