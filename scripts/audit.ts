@@ -1,11 +1,13 @@
 // npm run audit -- <env> [--format markdown] [--strict]
 // Scores the synthesized manifests of an environment (dist/<env>/) against the 25-point Superset
-// production checklist: each point pass, fail or procedural (covered by a document), with evidence.
-// --strict exits 1 when a checkable point fails.
+// production checklist: each point pass (proved by the manifests), documented (a procedure only a
+// document can cover) or fail, with evidence. Evidence that names a placeholder (a reserved
+// example domain) fails its point. --strict exits 1 when a checkable point fails or any
+// placeholder is left; 2 on an error.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { AuditReport, runAudit } from '../lib/audit/checklist';
+import { AuditReport, runAudit, strictFailures } from '../lib/audit/checklist';
 import { AuditContext } from '../lib/audit/evidence';
 import type { KubeObject } from '../lib/policy';
 
@@ -19,19 +21,34 @@ export function auditEnvironment(environment: string, distRoot = path.join(ROOT,
   return runAudit(new AuditContext(environment, objects, ROOT));
 }
 
-const MARK = { pass: 'PASS', fail: 'FAIL', procedural: 'DOC ' } as const;
+const MARK = { pass: 'PASS', fail: 'FAIL', documented: 'DOC ' } as const;
+
+/** The headline: what the manifests prove, apart from what only a document covers. */
+export function summaryOf(report: AuditReport): string {
+  const { checkable, procedural } = report;
+  return `${checkable.passed}/${checkable.total} checkable points proved by the manifests, ` +
+    `${procedural.covered}/${procedural.total} procedural points covered by a document (whether they are followed, the manifests cannot tell); ` +
+    `${report.score}/25 counting both (${report.band})` +
+    (report.placeholders.length ? `; ${report.placeholders.length} placeholder value(s) left` : '');
+}
 
 export function formatAudit(report: AuditReport, format: 'text' | 'markdown'): string {
+  const placeholders = report.placeholders.length
+    ? ['', 'Placeholders (reserved example domains; each fails the points whose evidence it is):', ...report.placeholders.map((p) => `  ${p}`)]
+    : [];
   if (format === 'markdown') {
     return [
-      `## Production-readiness audit: ${report.environment} — ${report.score}/25 (${report.band})`, '',
-      '| # | area | point | result | evidence |', '|---|---|---|---|---|',
-      ...report.results.map((r) => `| ${r.n} | ${r.area} | ${r.point} | ${r.status} | ${r.evidence.join('<br>')} |`), '',
+      `## Production-readiness audit: ${report.environment}`, '', summaryOf(report), '',
+      '| # | area | point | kind | result | evidence |', '|---|---|---|---|---|---|',
+      ...report.results.map((r) => `| ${r.n} | ${r.area} | ${r.point} | ${r.kind} | ${r.status} | ${r.evidence.join('<br>')} |`),
+      ...(report.placeholders.length ? ['', '**Placeholders** (each fails the points whose evidence it is):', '', ...report.placeholders.map((p) => `- \`${p}\``)] : []),
+      '',
     ].join('\n');
   }
   return [
-    `Production-readiness audit of ${report.environment}: ${report.score}/25 (${report.band})`,
+    `Production-readiness audit of ${report.environment}: ${summaryOf(report)}`,
     ...report.results.map((r) => `${MARK[r.status]} ${String(r.n).padStart(2)} [${r.area}] ${r.point}\n${r.evidence.map((e) => `       ${e}`).join('\n')}`),
+    ...placeholders,
     '',
   ].join('\n');
 }
@@ -45,8 +62,11 @@ if (require.main === module) {
     if (format !== 'text' && format !== 'markdown') throw new Error(`--format must be text or markdown, not "${format}"`);
     const report = auditEnvironment(environment);
     process.stdout.write(formatAudit(report, format));
-    const failedCheckable = report.results.filter((r) => r.status === 'fail' && r.kind === 'checkable').length;
-    if (args.includes('--strict') && failedCheckable > 0) process.exitCode = 1;
+    const failures = strictFailures(report);
+    if (args.includes('--strict') && failures.length > 0) {
+      console.error(`audit --strict failed: ${failures.join('; ')}`);
+      process.exitCode = 1;
+    }
   } catch (error) {
     console.error(`audit failed: ${(error as Error).message}`);
     process.exitCode = 2;

@@ -82,7 +82,7 @@ export function secretsTable(): string {
     ...allSecretRefs(config, { allOptional: true }).map((r) => {
       const configKey = Object.entries(config.secrets).find(([, name]) => name === r.secretName)?.[0];
       const where = r.configField ?? (configKey ? `secrets.${configKey}` : 'superset.auth.oauth.secretName');
-      return `| \`${r.secretName}\` (\`${where}\`) | \`${r.key}\` | \`${r.envVar}\` | ${r.description} | \`${r.generate}\` |`;
+      return `| \`${r.secretName}\` (\`${where}\`) | \`${r.key}\` | ${r.envVar ? `\`${r.envVar}\`` : '(none: mounted by the ingress controller)'} | ${r.description} | \`${r.generate}\` |`;
     }),
   ].join('\n');
 }

@@ -6,7 +6,7 @@
 // (docs/RUNBOOK.md), not a side effect. Nothing is ever written to the repository.
 import { spawnSync } from 'node:child_process';
 import { stringify } from 'yaml';
-import { generateSecrets } from '../lib/config/platform-secrets';
+import { generateSecrets, manualSecretInstructions } from '../lib/config/platform-secrets';
 import { resolveEnvironment } from '../lib/config/load';
 import { overridesFor } from '../lib/synthesize';
 import { ENVIRONMENTS } from '../environments';
@@ -17,7 +17,7 @@ function main(argv: string[]): number {
   const env = resolveEnvironment(name, overridesFor(name, ENVIRONMENTS));
   const { manifests, manual } = generateSecrets(env.config, env.namespace);
   const yaml = manifests.map((m) => stringify(m)).join('---\n');
-  for (const ref of manual) console.error(`add by hand: Secret ${ref.secretName} key ${ref.key} (${ref.description})`);
+  for (const line of manualSecretInstructions(manual, env.namespace)) console.error(line);
   if (!argv.includes('--apply')) {
     console.error(`# ${manifests.length} Secrets for ${env.namespace} with fresh random values: pipe into kubectl create -f -, never save them.`);
     process.stdout.write(yaml);

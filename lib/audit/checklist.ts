@@ -2,13 +2,18 @@ import { pinnedImages } from '../policy/rules/pinned-images';
 import { noSecretLiterals } from '../policy/rules/no-secret-literals';
 import { cpuToMillis, memoryToBytes } from '../config/quantity';
 import { AuditContext, envOf, secretRefText } from './evidence';
+import { EvidenceValue, placeholdersIn, placeholdersOf } from './placeholders';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 // The 25-point Superset production checklist, each point with the evidence that satisfies it: an
 // object and field in the manifests, or a document section (docs/SECURITY.md, UPGRADE.md, RUNBOOK.md).
+// A point passes only when the manifests prove it; a point that only a document can cover is
+// "documented" and counted apart; evidence that names a placeholder (a reserved example domain)
+// proves nothing and fails its point.
 
-export type AuditStatus = 'pass' | 'fail' | 'procedural';
+/** pass: proved by the manifests. documented: a document covers it (not verifiable here). */
+export type AuditStatus = 'pass' | 'fail' | 'documented';
 
 export interface AuditResult {
   readonly status: AuditStatus;
@@ -25,6 +30,11 @@ export interface AuditPoint {
   check(ctx: AuditContext): AuditResult;
 }
 
+/** A point as written below: its check, and the values its evidence rests on (scanned for placeholders). */
+interface PointDefinition extends AuditPoint {
+  evidenceValues?(ctx: AuditContext): EvidenceValue[];
+}
+
 const pass = (...evidence: string[]): AuditResult => ({ status: 'pass', evidence });
 const fail = (...evidence: string[]): AuditResult => ({ status: 'fail', evidence });
 
@@ -39,7 +49,7 @@ function documented(ctx: AuditContext, doc: string, heading: string): AuditResul
   const d = ctx.doc(doc);
   if (!d) return fail(`missing: ${doc}`);
   const found = d.headings.find((h) => h.includes(heading.toLowerCase()));
-  return found ? { status: 'procedural', evidence: [`${doc} § ${found}`] } : fail(`missing: a "${heading}" section in ${doc}`);
+  return found ? { status: 'documented', evidence: [`${doc} § ${found}`] } : fail(`missing: a "${heading}" section in ${doc}`);
 }
 
 /** A document section as one condition of a checkable point. */
@@ -65,7 +75,26 @@ function cronEnv(cron: any): Array<{ name: string; value?: string; valueFrom?: u
   return cron.spec.jobTemplate.spec.template.spec.containers.flatMap((c: any) => c.env ?? []);
 }
 
-export const CHECKLIST: readonly AuditPoint[] = [
+/** The images and literal env values of a CronJob's containers (init containers too). */
+function cronValues(cron: any): EvidenceValue[] {
+  if (!cron) return [];
+  const spec = cron.spec.jobTemplate.spec.template.spec;
+  return [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: any) => [
+    { at: `CronJob ${cron.metadata.name} container ${c.name} image`, value: c.image as string },
+    ...(c.env ?? []).filter((e: any) => typeof e.value === 'string').map((e: any) => ({ at: `CronJob ${cron.metadata.name} env ${e.name}`, value: e.value as string })),
+  ]);
+}
+
+/** The literal env values of the Patroni StatefulSet that configure WAL archiving. */
+function walValues(ctx: AuditContext): EvidenceValue[] {
+  const sts = ctx.labelled('StatefulSet', 'postgres', 'patroni')[0];
+  if (!sts) return [];
+  return sts.spec.template.spec.containers.flatMap((c: any) => (c.env ?? [])
+    .filter((e: any) => /^(WALG_|WALE_|AWS_|WAL_)/.test(e.name) && typeof e.value === 'string')
+    .map((e: any) => ({ at: `StatefulSet ${sts.metadata.name} env ${e.name}`, value: e.value as string })));
+}
+
+const POINTS: readonly PointDefinition[] = [
   {
     n: 1, area: 'security', point: 'strong secret key (42+ chars), never in Git', kind: 'checkable',
     check: (ctx) => {
@@ -102,6 +131,11 @@ export const CHECKLIST: readonly AuditPoint[] = [
         [/includeSubDomains/.test(hsts?.value ?? ''), 'HSTS includeSubDomains'],
       );
     },
+    evidenceValues: (ctx) => [
+      ...ctx.ofKind('Ingress').flatMap((i) => [...(i.spec.rules ?? []).map((r: any) => r.host), ...(i.spec.tls ?? []).flatMap((t: any) => t.hosts ?? [])]
+        .map((host: string) => ({ at: `Ingress ${i.metadata.name} host`, value: host }))),
+      ...ctx.ofKind('HTTPRoute').flatMap((r) => (r.spec.hostnames ?? []).map((host: string) => ({ at: `HTTPRoute ${r.metadata.name} hostname`, value: host }))),
+    ],
   },
   {
     n: 3, area: 'security', point: 'no default admin/admin', kind: 'checkable',
@@ -115,13 +149,23 @@ export const CHECKLIST: readonly AuditPoint[] = [
     },
   },
   {
-    n: 4, area: 'security', point: 'SSO (OIDC/SAML) hook', kind: 'checkable',
+    n: 4, area: 'security', point: 'SSO (OIDC/SAML) with a configured provider', kind: 'checkable',
     check: (ctx) => {
-      const authType = ctx.pySetting('AUTH_TYPE');
-      return authType
-        ? pass(`ConfigMap superset-config: AUTH_TYPE = ${authType.split('\n')[0]}`, ...(ctx.pySetting('OAUTH_PROVIDERS') ? ['ConfigMap superset-config: OAUTH_PROVIDERS with client secrets from env'] : []))
-        : fail('missing: AUTH_TYPE / OAUTH_PROVIDERS hook in superset_config.py (superset.auth)');
+      const authType = (ctx.pySetting('AUTH_TYPE') ?? '').split('\n')[0];
+      const providers = ctx.pySetting('OAUTH_PROVIDERS') ?? '';
+      const urls = [...providers.matchAll(/"server_metadata_url": "([^"]+)"/g)].map((m) => m[1]);
+      const secretsFromEnv = /"client_secret": _required_env\(/.test(providers) && !/"client_secret": "/.test(providers);
+      if (authType !== 'AUTH_OAUTH') {
+        return fail(`missing: an OIDC provider: ConfigMap superset-config has AUTH_TYPE = ${authType || '(unset)'}, users log in with local accounts (set superset.auth.type "oauth" with a provider)`);
+      }
+      return allOf(
+        [true, 'ConfigMap superset-config: AUTH_TYPE = AUTH_OAUTH'],
+        [urls.length > 0, `OAUTH_PROVIDERS: ${urls.length} OIDC provider(s) with a discovery URL (${urls.join(', ')})`],
+        [secretsFromEnv, 'OAUTH_PROVIDERS client secrets read from the environment (a Secret), never literals'],
+      );
     },
+    evidenceValues: (ctx) => [...(ctx.pySetting('OAUTH_PROVIDERS') ?? '').matchAll(/"server_metadata_url": "([^"]+)"/g)]
+      .map((m) => ({ at: 'ConfigMap superset-config OAUTH_PROVIDERS server_metadata_url', value: m[1] })),
   },
   {
     n: 5, area: 'security', point: 'secure cookies: HttpOnly, Secure, SameSite=Lax, CSRF on', kind: 'checkable',
@@ -229,6 +273,7 @@ export const CHECKLIST: readonly AuditPoint[] = [
         [!!restore, `CronJob ${restore?.metadata.name ?? 'restore-check'}: scheduled restore test`],
       );
     },
+    evidenceValues: (ctx) => [...cronValues(cronJobs(ctx, /backup/)[0]), ...cronValues(cronJobs(ctx, /restore/)[0]), ...walValues(ctx)],
   },
   {
     n: 15, area: 'backups', point: 'off-site copy', kind: 'checkable',
@@ -237,6 +282,7 @@ export const CHECKLIST: readonly AuditPoint[] = [
       const target = backup && cronEnv(backup).find((e) => /(S3_BUCKET|BUCKET)$/.test(e.name));
       return target ? pass(`CronJob ${backup.metadata.name}: uploads to object storage (${target.name})`) : fail('missing: a backup CronJob uploading to object storage');
     },
+    evidenceValues: (ctx) => cronValues(cronJobs(ctx, /backup/)[0]),
   },
   {
     n: 16, area: 'backups', point: 'disaster-recovery plan, target RTO 4 h', kind: 'procedural',
@@ -248,6 +294,7 @@ export const CHECKLIST: readonly AuditPoint[] = [
       const cron = cronJobs(ctx, /dashboard-export/)[0];
       return cron ? pass(`CronJob ${cron.metadata.name}: schedule ${cron.spec.schedule}`) : fail('missing: a dashboard-export CronJob');
     },
+    evidenceValues: (ctx) => cronValues(cronJobs(ctx, /dashboard-export/)[0]),
   },
   {
     n: 18, area: 'monitoring', point: 'centralized logs (web, workers, Postgres)', kind: 'checkable',
@@ -304,13 +351,36 @@ export const CHECKLIST: readonly AuditPoint[] = [
       [pinnedImages.check(ctx.objects).length === 0, 'every image pinned with an explicit pull policy (policy pinned-images)'],
       documentedCondition(ctx, 'docs/UPGRADE.md', 'rollback', 'update procedure'),
     ),
+    evidenceValues: (ctx) => ctx.containers().map(({ at, container }) => ({ at: `${at} image`, value: container.image as string })),
   },
 ];
+
+/** A point's check with its placeholder scan: evidence naming a placeholder fails the point. */
+function withPlaceholders(p: PointDefinition): AuditPoint {
+  const { evidenceValues, ...point } = p;
+  return {
+    ...point,
+    check(ctx) {
+      const result = p.check(ctx);
+      const found = evidenceValues ? placeholdersIn(evidenceValues(ctx)) : [];
+      if (found.length === 0) return result;
+      return fail(...found.map((f) => `placeholder: ${f}: a reserved example domain proves nothing, set the real one`), ...result.evidence.filter((e) => e.startsWith('missing:')));
+    },
+  };
+}
+
+export const CHECKLIST: readonly AuditPoint[] = POINTS.map(withPlaceholders);
 
 export interface AuditReport {
   readonly environment: string;
   readonly results: ReadonlyArray<AuditPoint & AuditResult>;
-  /** Points passed or covered by their document, out of 25. */
+  /** Checkable points proved by the manifests, of all checkable points. */
+  readonly checkable: { readonly passed: number; readonly total: number };
+  /** Procedural points covered by a document (or proved by an object, such as a Probe), of all procedural points. */
+  readonly procedural: { readonly covered: number; readonly total: number };
+  /** Every value in the manifests that names a placeholder (reserved example domain). */
+  readonly placeholders: readonly string[];
+  /** Points passed or covered by their document, out of 25 (the vendors' scale). */
   readonly score: number;
   readonly band: string;
 }
@@ -324,6 +394,17 @@ export function bandOf(score: number): string {
 
 export function runAudit(ctx: AuditContext): AuditReport {
   const results = CHECKLIST.map((p) => ({ ...p, ...p.check(ctx) }));
-  const score = results.filter((r) => r.status !== 'fail').length;
-  return { environment: ctx.environment, results, score, band: bandOf(score) };
+  const of = (kind: AuditPoint['kind']) => results.filter((r) => r.kind === kind);
+  const checkable = { passed: of('checkable').filter((r) => r.status === 'pass').length, total: of('checkable').length };
+  const procedural = { covered: of('procedural').filter((r) => r.status !== 'fail').length, total: of('procedural').length };
+  const score = checkable.passed + procedural.covered;
+  return { environment: ctx.environment, results, checkable, procedural, placeholders: placeholdersOf(ctx.objects), score, band: bandOf(score) };
+}
+
+/** --strict: a checkable point that fails, or any placeholder, is an error. */
+export function strictFailures(report: AuditReport): string[] {
+  return [
+    ...report.results.filter((r) => r.kind === 'checkable' && r.status === 'fail').map((r) => `point ${r.n} fails`),
+    ...report.placeholders.map((p) => `placeholder ${p}`),
+  ];
 }

@@ -1,4 +1,5 @@
 import { edgeWarnings } from '../edge/rules';
+import { monitoringWarnings } from '../monitoring/rules';
 import { opsProblems, opsWarnings } from '../ops/rules';
 import { databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
 import { redisProblems, redisWarnings } from '../redis/rules';
@@ -25,5 +26,6 @@ export function warnings(config: PlatformConfig): string[] {
     ...databaseWarnings(config),
     ...opsWarnings(config),
     ...redisWarnings(config),
+    ...monitoringWarnings(config),
   ];
 }

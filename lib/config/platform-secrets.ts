@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { edgeSecretRefs } from '../edge/secrets';
 import { opsSecretRefs } from '../ops/secrets';
 import { databaseSecretRefs } from '../postgres/secrets';
 import { supersetSecretRefs } from '../superset/secrets';
@@ -15,7 +16,7 @@ import type { SecretRef } from './secret-ref';
  * ExternalSecrets cover everything.
  */
 export function allSecretRefs(config: PlatformConfig, options: { readonly allOptional?: boolean } = {}): SecretRef[] {
-  return [...supersetSecretRefs(config), ...databaseSecretRefs(config, options), ...opsSecretRefs(config)];
+  return [...supersetSecretRefs(config), ...databaseSecretRefs(config, options), ...opsSecretRefs(config), ...edgeSecretRefs(config)];
 }
 
 /**
@@ -62,4 +63,24 @@ export function generateSecrets(config: PlatformConfig, namespace: string, rando
     });
   }
   return { manifests, manual };
+}
+
+/**
+ * What the operator must create by hand, one line each: a `kubectl create secret tls` command per
+ * TLS Secret (its key comes from your CA, never from this repository), otherwise one line per key.
+ */
+export function manualSecretInstructions(manual: readonly SecretRef[], namespace: string): string[] {
+  const lines: string[] = [];
+  const tls = new Set<string>();
+  for (const ref of manual) {
+    if (ref.secretType === 'kubernetes.io/tls') {
+      if (tls.has(ref.secretName)) continue;
+      tls.add(ref.secretName);
+      const host = /edge\.host "([^"]+)"/.exec(manual.find((r) => r.secretName === ref.secretName && r.key === 'tls.crt')?.description ?? '')?.[1] ?? 'edge.host';
+      lines.push(`create by hand: kubectl -n ${namespace} create secret tls ${ref.secretName} --cert=<certificate chain of ${host}, PEM> --key=<its private key, PEM> (or set edge.tls.certManagerClusterIssuer and let cert-manager issue it)`);
+    } else {
+      lines.push(`add by hand: Secret ${ref.secretName} key ${ref.key} (${ref.description})`);
+    }
+  }
+  return lines;
 }

@@ -9,7 +9,7 @@ export interface SecretRef {
   readonly secretName: string;
   /** Key inside the Secret. */
   readonly key: string;
-  /** Environment variable the key is exposed as. */
+  /** Environment variable the key is exposed as; '' when no container reads it (a TLS key the ingress controller reads). */
   readonly envVar: string;
   /** What it is and what reads it. */
   readonly description: string;
@@ -19,6 +19,8 @@ export interface SecretRef {
   readonly random?: { readonly bytes: number; readonly encoding: 'base64' | 'hex' };
   /** Config field that names the Secret, for the Secrets reference; `secrets.<key>` when unset. */
   readonly configField?: string;
+  /** Type of the Secret when it is not Opaque: a kubernetes.io/tls Secret is created with `kubectl create secret tls`. */
+  readonly secretType?: 'kubernetes.io/tls';
 }
 
 /** How a Secret value is generated: the text of the Secrets reference and the bytes `npm run secrets` draws. */

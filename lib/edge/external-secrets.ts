@@ -26,13 +26,19 @@ export class ExternalSecrets extends Construct {
         metadata: {
           name,
           namespace: env.namespace,
-          labels: recommendedLabels({ name: 'superset-platform', instance: env.config.instance, component: 'secrets', version: env.config.superset.image.tag }),
+          labels: recommendedLabels({ name: 'superset-platform', instance: env.config.instance, component: 'secrets' }),
         },
         spec: {
           refreshInterval: ext.refreshInterval,
           secretStoreRef: { kind: ext.storeKind, name: ext.storeName },
           // Owner: deleting the ExternalSecret deletes the Secret; Merge would leave stale keys.
-          target: { name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          target: {
+            name,
+            creationPolicy: 'Owner',
+            deletionPolicy: 'Retain',
+            // A TLS Secret must have its type, or the ingress controller refuses it.
+            ...(refs[0].secretType ? { template: { type: refs[0].secretType } } : {}),
+          },
           data: refs.map((ref) => ({ secretKey: ref.key, remoteRef: { key: `${ext.remoteKeyPrefix}${name}`, property: ref.key } })),
         },
       });

@@ -10,7 +10,10 @@ export interface PlatformNamespaceProps {
 /** Pod Security Standard version pinned with the API types we generate (Kubernetes 1.28). */
 export const POD_SECURITY_VERSION = 'v1.28';
 
-/** The environment's namespace, enforcing the "restricted" Pod Security Standard. */
+/**
+ * The environment's namespace, enforcing the "restricted" Pod Security Standard. No version label:
+ * the namespace belongs to no one version of anything.
+ */
 export class PlatformNamespace extends Construct {
   constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
     super(scope, id);
@@ -28,7 +31,6 @@ export class PlatformNamespace extends Construct {
           'app.kubernetes.io/instance': env.config.instance,
           'app.kubernetes.io/component': 'namespace',
           'app.kubernetes.io/part-of': PART_OF,
-          'app.kubernetes.io/version': env.config.superset.image.tag,
           'app.kubernetes.io/managed-by': MANAGED_BY,
           ...podSecurity,
         },

@@ -38,7 +38,7 @@ export class NetworkPolicies extends Construct {
     const meta = (name: string) => ({
       name,
       namespace: env.namespace,
-      labels: recommendedLabels({ name: 'superset-platform', instance: env.config.instance, component: 'network-policy', version: env.config.superset.image.tag }),
+      labels: recommendedLabels({ name: 'superset-platform', instance: env.config.instance, component: 'network-policy' }),
     });
     const dns = env.config.network.dns;
 

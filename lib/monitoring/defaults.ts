@@ -5,6 +5,8 @@ export const MONITORING_DEFAULTS: MonitoringConfig = {
   enabled: false,
   scrapeInterval: '30s',
   ruleLabels: {},
-  statsdExporterImage: 'prom/statsd-exporter:v0.28.0',
+  // prometheus/statsd_exporter v0.30.0 (tag of 2026-05-28, security updates of its dependencies);
+  // its release workflow pushes every tag to Docker Hub as prom/statsd-exporter (docs/images.md).
+  statsdExporterImage: { repository: 'docker.io/prom/statsd-exporter', tag: 'v0.30.0' },
   alerts: { errorRatePercent: 5, p95LatencySeconds: 2, cpuSaturationPercent: 99 },
 };

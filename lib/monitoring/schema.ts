@@ -1,15 +1,23 @@
 import { z } from 'zod';
+import { imageOf } from '../config/primitives';
 
 // The monitoring settings every component's monitoring objects read (plugged into the platform
 // schema as `monitoring`).
 
-const image = z.string().regex(/^[a-z0-9]([a-z0-9._\-/]*[a-z0-9])?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image with a pinned tag, such as "prom/statsd-exporter:v0.28.0"');
+const image = imageOf({
+  repositoryExample: 'docker.io/prom/statsd-exporter',
+  tagExample: 'v0.30.0',
+  repositoryDescription: 'statsd_exporter image repository with its registry, without tag',
+  tagDescription: 'statsd_exporter image tag; pinned, never "latest"',
+});
 
 /** Prometheus Operator objects and the exporters they scrape (optional: needs the Operator's CRDs). */
 export const monitoringSchema = z.strictObject({
   enabled: z.boolean().describe('emit ServiceMonitors, PodMonitors and PrometheusRules (needs the Prometheus Operator CRDs) and the statsd exporter sidecars'),
   scrapeInterval: z.string().regex(/^\d+s$/, 'must be seconds such as "30s"').describe('how often Prometheus scrapes each target'),
   ruleLabels: z.record(z.string(), z.string()).describe('labels the Prometheus ruleSelector matches (e.g. {"release": "kube-prometheus-stack"})'),
+  runbookBaseUrl: z.string().regex(/^https:\/\/[^\s#]+$/, 'must be an https:// URL without "#", such as "https://github.com/acme/superset-k8s/blob/main/docs/RUNBOOK.md"').optional()
+    .describe('where docs/RUNBOOK.md is published; each alert\'s runbook_url is this URL plus the anchor of its section (unset: only the repository path in the runbook annotation)'),
   statsdExporterImage: image.describe('statsd_exporter sidecar: turns Superset\'s and gunicorn\'s statsd metrics into Prometheus metrics'),
   alerts: z.strictObject({
     errorRatePercent: z.number().min(0.01).max(100).describe('alert when this share of web responses are 5xx over 5 minutes'),

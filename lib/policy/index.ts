@@ -1,4 +1,5 @@
 import type { KubeObject, PolicyRule, PolicyViolation } from './rule';
+import { explicitRegistry } from './rules/explicit-registry';
 import { networkPolicyCoverage } from './rules/network-policy-coverage';
 import { noSecretLiterals } from './rules/no-secret-literals';
 import { pdbCoverage } from './rules/pdb-coverage';
@@ -19,6 +20,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   resourcesSet,
   probes,
   pinnedImages,
+  explicitRegistry,
   noSecretLiterals,
   pdbCoverage,
   recommendedLabels,

@@ -6,10 +6,14 @@ import type { PgbouncerConfig, PostgresConfig } from './schema';
  * patroni.yml instead of its configure_spilo entrypoint, so the whole configuration is in dist/.
  */
 export const SPILO_IMAGE = { repository: 'ghcr.io/zalando/spilo-18', tag: '4.1-p2' } as const;
-/** CloudNativePG's PgBouncer image: Debian, PgBouncer built from source, runs as uid 998 / gid 996. */
+/** CloudNativePG's PgBouncer image: Debian trixie with PgBouncer from the PGDG packages, runs as uid 998 / gid 996. */
 export const PGBOUNCER_IMAGE = { repository: 'ghcr.io/cloudnative-pg/pgbouncer', tag: '1.25.2' } as const;
-/** The Prometheus community exporter (reads SHOW STATS/POOLS from the admin console). */
-export const PGBOUNCER_EXPORTER_IMAGE = { repository: 'quay.io/prometheuscommunity/pgbouncer-exporter', tag: 'v0.11.0' } as const;
+/**
+ * The Prometheus community exporter (reads SHOW STATS/POOLS from the admin console). v0.12.1
+ * (tag of 2026-06-26) fixes the reserve_pool metric on PgBouncer >= 1.24; its release workflow
+ * pushes every tag to quay.io/prometheuscommunity (docs/images.md).
+ */
+export const PGBOUNCER_EXPORTER_IMAGE = { repository: 'quay.io/prometheuscommunity/pgbouncer-exporter', tag: 'v0.12.1' } as const;
 
 export const POSTGRES_DEFAULTS: PostgresConfig = {
   image: { ...SPILO_IMAGE },

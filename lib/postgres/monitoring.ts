@@ -32,18 +32,18 @@ export class DatabaseMonitoring extends Construct {
       spec: { jobLabel: 'app.kubernetes.io/name', selector: sel('pgbouncer'), endpoints: [{ port: 'metrics', path: '/metrics', interval: m.scrapeInterval }] },
     });
 
-    const cronAge = (cronjob: string, hours: number, severity: 'warning' | 'critical', what: string, section: string) =>
-      alert(`${cronjob.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}TooOld`,
+    const cronAge = (cronjob: string, hours: number, severity: 'warning' | 'critical', what: string) =>
+      alert(m, `${cronjob.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}TooOld`,
         `time() - max(kube_cronjob_status_last_successful_time{namespace="${ns}",cronjob="${cronjob}"}) > ${hours * 3600} or absent(kube_cronjob_status_last_successful_time{namespace="${ns}",cronjob="${cronjob}"})`,
-        '15m', severity, `${what} has not succeeded for ${hours} hours.`, section);
+        '15m', severity, `${what} has not succeeded for ${hours} hours.`);
     const ops = env.config.ops;
     const cronRules = [
       ...(ops.backup.enabled ? [
-        cronAge('pg-backup', 26, 'critical', 'The daily database backup', 'restore-from-a-backup'),
-        alert('PgBackupFailed', `max(kube_job_status_failed{namespace="${ns}",job_name=~"pg-backup-.*"}) > 0`, '5m', 'warning', 'A database backup Job failed; older backups are kept.', 'restore-from-a-backup'),
+        cronAge('pg-backup', 26, 'critical', 'The daily database backup'),
+        alert(m, 'PgBackupFailed', `max(kube_job_status_failed{namespace="${ns}",job_name=~"pg-backup-.*"}) > 0`, '5m', 'warning', 'A database backup Job failed; older backups are kept.'),
       ] : []),
-      ...(ops.restoreCheck.enabled ? [cronAge('pg-restore-check', 8 * 24, 'warning', 'The weekly restore check', 'restore-from-a-backup')] : []),
-      ...(ops.dashboardExport.enabled ? [cronAge('dashboard-export', 26, 'warning', 'The dashboard export', 'restart')] : []),
+      ...(ops.restoreCheck.enabled ? [cronAge('pg-restore-check', 8 * 24, 'warning', 'The weekly restore check')] : []),
+      ...(ops.dashboardExport.enabled ? [cronAge('dashboard-export', 26, 'warning', 'The dashboard export')] : []),
     ];
 
     new PrometheusRule(this, 'Rules', {
@@ -52,18 +52,18 @@ export class DatabaseMonitoring extends Construct {
         groups: [{
           name: 'database',
           rules: [
-            alert('PatroniNoLeader',
+            alert(m, 'PatroniNoLeader',
               `(max(patroni_primary{namespace="${ns}"}) or max(patroni_master{namespace="${ns}"}) or vector(0)) < 1`,
-              '1m', 'critical', 'No Patroni member is the primary: Superset cannot write.', 'patroni-switchover-and-failover'),
-            alert('PatroniMemberDown',
+              '1m', 'critical', 'No Patroni member is the primary: Superset cannot write.'),
+            alert(m, 'PatroniMemberDown',
               `kube_statefulset_status_replicas_ready{namespace="${ns}",statefulset="postgres"} < kube_statefulset_replicas{namespace="${ns}",statefulset="postgres"}`,
-              '10m', 'warning', 'A Patroni member is not ready: the cluster survives one more failure less.', 'patroni-switchover-and-failover'),
-            alert('PgbouncerPoolNearLimit',
+              '10m', 'warning', 'A Patroni member is not ready: the cluster survives one more failure less.'),
+            alert(m, 'PgbouncerPoolNearLimit',
               `sum by (pod) (pgbouncer_pools_server_active_connections{namespace="${ns}"}) / sum by (pod) (pgbouncer_databases_pool_size{namespace="${ns}"}) > 0.9`,
-              '10m', 'warning', 'PgBouncer uses over 90 % of its server pool: database connections are near the limit.', 'restart'),
-            alert('PgbouncerClientsWaiting',
+              '10m', 'warning', 'PgBouncer uses over 90 % of its server pool: database connections are near the limit.'),
+            alert(m, 'PgbouncerClientsWaiting',
               `max(pgbouncer_pools_client_waiting_connections{namespace="${ns}"}) > 0`,
-              '5m', 'warning', 'Clients have waited for a database connection for 5 minutes.', 'restart'),
+              '5m', 'warning', 'Clients have waited for a database connection for 5 minutes.'),
             ...cronRules,
           ],
         }],

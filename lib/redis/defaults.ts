@@ -4,15 +4,18 @@ import type { RedisConfig, RedisSecretNames } from './schema';
  * Defaults of the Redis tier (what staging runs): a 3-shard Redis Cluster with one replica per
  * shard for the caches, and redis-queue as 1 primary + 2 replicas under 3 Sentinels.
  *
- * Images (checked November 2026): Valkey 9.1.4 (released 2026-11-18, current stable, BSD) and
- * Redis 8.10.2 (2026-09-17, security release of the current GA line), both the official
- * Debian-based images, which have the `getent`, `timeout` and `stat` the scripts use; the
- * exporter is oliver006/redis_exporter v1.88.0 (2026-07-23), which supports Valkey 7-9 and Redis.
+ * Images, each seen upstream (where: docs/images.md): Valkey 9.1.1 (released 2026-07-21, a
+ * security release; its tag and the multi-arch docker.io/valkey/valkey:9.1.1 image are confirmed;
+ * 9.1.2 exists as a Debian package, 9.1.3 only in a third party's notes, neither as an image tag
+ * we could show) and Redis 8.10.2 (security release of 2026-09-18 in Docker's official images),
+ * both the official Debian-based images, which have the `getent`, `timeout` and `stat` the scripts
+ * use; the exporter is oliver006/redis_exporter v1.88.0 (tag of 2026-07-23), which supports
+ * Valkey 7-9 and Redis.
  */
 export const REDIS_DEFAULTS: RedisConfig = {
   engine: 'valkey',
   images: {
-    valkey: { repository: 'docker.io/valkey/valkey', tag: '9.1.4' },
+    valkey: { repository: 'docker.io/valkey/valkey', tag: '9.1.1' },
     redis: { repository: 'docker.io/library/redis', tag: '8.10.2' },
     exporter: { repository: 'docker.io/oliver006/redis_exporter', tag: 'v1.88.0' },
   },

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { PodMonitor, PrometheusRule } from '../../imports/monitoring.coreos.com';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
+import { serverVersion } from './engine';
 import { alert } from '../monitoring/alert-rule';
 
 export interface RedisMonitoringProps {
@@ -19,7 +20,7 @@ export class RedisMonitoring extends Construct {
     const { env } = props;
     const m = env.config.monitoring;
     const ns = env.namespace;
-    const labels = recommendedLabels({ name: 'redis', instance: env.config.instance, component: 'monitoring', version: env.config.redis.engine });
+    const labels = recommendedLabels({ name: 'redis', instance: env.config.instance, component: 'monitoring', version: serverVersion(env.config.redis) });
     for (const name of ['redis-cache', 'redis-queue']) {
       new PodMonitor(this, name, {
         metadata: { name, namespace: ns, labels },
@@ -38,19 +39,19 @@ export class RedisMonitoring extends Construct {
         groups: [{
           name: 'redis',
           rules: [
-            alert('RedisDown', `min by (pod) (redis_up{namespace="${ns}"}) == 0`, '2m', 'critical', 'A Redis server does not answer its exporter.', 'redis-cluster-repair'),
-            alert('RedisMemoryHigh',
+            alert(m, 'RedisDown', `min by (pod) (redis_up{namespace="${ns}"}) == 0`, '2m', 'critical', 'A Redis server does not answer its exporter.'),
+            alert(m, 'RedisMemoryHigh',
               `max by (pod) (redis_memory_used_bytes{namespace="${ns}"} / (redis_memory_max_bytes{namespace="${ns}"} > 0)) > 0.8 or max by (pod) (container_memory_working_set_bytes{namespace="${ns}",container="redis"} / on (namespace, pod, container) kube_pod_container_resource_limits{namespace="${ns}",container="redis",resource="memory"}) > 0.8`,
-              '10m', 'warning', 'A Redis server uses over 80 % of its memory.', 'clear-the-cache'),
-            alert('RedisCacheHitRateLow',
+              '10m', 'warning', 'A Redis server uses over 80 % of its memory.'),
+            alert(m, 'RedisCacheHitRateLow',
               `sum(rate(redis_keyspace_hits_total{${cache}}[30m])) / clamp_min(sum(rate(redis_keyspace_hits_total{${cache}}[30m])) + sum(rate(redis_keyspace_misses_total{${cache}}[30m])), 1e-9) < 0.5`,
-              '30m', 'warning', 'Fewer than half of the cache lookups hit (aim: 80 %): charts query the databases again and again.', 'clear-the-cache'),
-            alert('CeleryQueueBacklog',
+              '30m', 'warning', 'Fewer than half of the cache lookups hit (aim: 80 %): charts query the databases again and again.'),
+            alert(m, 'CeleryQueueBacklog',
               `max by (key) (redis_key_size{${queue},db="db0"}) > 100`,
-              '10m', 'warning', 'More than 100 tasks wait in a Celery queue: add workers (superset.workers.<queue>.maxReplicas).', 'restart'),
-            alert('RedisCacheClusterFailed', `min(redis_cluster_state{${cache}}) < 1`, '2m', 'critical', 'The redis-cache cluster reports cluster_state:fail.', 'redis-cluster-repair'),
+              '10m', 'warning', 'More than 100 tasks wait in a Celery queue: add workers (superset.workers.<queue>.maxReplicas).'),
+            alert(m, 'RedisCacheClusterFailed', `min(redis_cluster_state{${cache}}) < 1`, '2m', 'critical', 'The redis-cache cluster reports cluster_state:fail.'),
             ...(env.config.redis.queue.mode === 'sentinel'
-              ? [alert('RedisQueueNoPrimary', `count(redis_instance_info{${queue},role="master"}) < 1 or absent(redis_instance_info{${queue},role="master"})`, '1m', 'critical', 'redis-queue has no primary: Celery and async queries stop.', 'redis-cluster-repair')]
+              ? [alert(m, 'RedisQueueNoPrimary', `count(redis_instance_info{${queue},role="master"}) < 1 or absent(redis_instance_info{${queue},role="master"})`, '1m', 'critical', 'redis-queue has no primary: Celery and async queries stop.')]
               : []),
           ],
         }],

@@ -18,7 +18,7 @@ const MIN_MAXMEMORY_BYTES = 32 * 2 ** 20;
 
 function pinnedTag(field: string, tag: string): ConfigProblem[] {
   if (!MUTABLE_REDIS_TAGS.has(tag.toLowerCase())) return [];
-  return [{ field, value: tag, rule: 'must be a pinned version; a moving tag changes the server under a running cluster', fix: 'use a versioned tag such as "9.1.4" (and optionally a digest)' }];
+  return [{ field, value: tag, rule: 'must be a pinned version; a moving tag changes the server under a running cluster', fix: 'use a versioned tag such as "9.1.1" (and optionally a digest)' }];
 }
 
 /** maxmemory is at least 32 MiB, and the volume holds what the server writes. */

@@ -15,7 +15,7 @@ export type RedisSecretNames = z.infer<typeof redisSecretNamesSchema>;
 
 const image = (what: string) => imageOf({
   repositoryExample: 'docker.io/valkey/valkey',
-  tagExample: '9.1.4',
+  tagExample: '9.1.1',
   repositoryDescription: `${what} image repository, without tag`,
   tagDescription: `${what} image tag; pinned, never "latest"`,
 });

@@ -41,7 +41,7 @@ export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
 
 /** Superset's defaults: a small production-shaped platform (what staging runs). */
 export const SUPERSET_DEFAULTS: SupersetConfig = {
-  image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.1' },
+  image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.2' },
   auth: { type: 'database', oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', providers: [] } },
   featureFlags: { ALERT_REPORTS: true },
   asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },

@@ -45,7 +45,7 @@ export class StatsdMapping extends Construct {
       metadata: {
         name: STATSD_MAPPING_CONFIGMAP,
         namespace: env.namespace,
-        labels: recommendedLabels({ name: 'statsd-exporter', instance: env.config.instance, component: 'metrics', version: env.config.monitoring.statsdExporterImage.split(':')[1] }),
+        labels: recommendedLabels({ name: 'statsd-exporter', instance: env.config.instance, component: 'metrics', version: env.config.monitoring.statsdExporterImage.tag }),
       },
       data: { 'mapping.yaml': STATSD_MAPPING },
     });

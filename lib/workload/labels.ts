@@ -6,8 +6,12 @@ export interface ComponentIdentity {
   readonly instance: string;
   /** app.kubernetes.io/component, e.g. "web", "worker-reports". */
   readonly component: string;
-  /** app.kubernetes.io/version: the version of the software the component runs. */
-  readonly version: string;
+  /**
+   * app.kubernetes.io/version: the version of the software the component runs. Omitted for
+   * objects of the platform as a whole (name PART_OF: Namespace, NetworkPolicies, ExternalSecrets),
+   * which run no software: a version there would change on every upgrade for nothing.
+   */
+  readonly version?: string;
 }
 
 export const PART_OF = 'superset-platform';
@@ -34,12 +38,12 @@ export function selectorLabels(id: ComponentIdentity): Record<string, string> {
   };
 }
 
-/** The recommended app.kubernetes.io labels, on every object and pod template. */
+/** The recommended app.kubernetes.io labels, on every object and pod template (version only when the identity has one). */
 export function recommendedLabels(id: ComponentIdentity): Record<string, string> {
   return {
     ...selectorLabels(id),
     'app.kubernetes.io/part-of': PART_OF,
-    'app.kubernetes.io/version': toLabelValue(id.version),
+    ...(id.version === undefined ? {} : { 'app.kubernetes.io/version': toLabelValue(id.version) }),
     'app.kubernetes.io/managed-by': MANAGED_BY,
   };
 }

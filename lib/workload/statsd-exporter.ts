@@ -18,12 +18,19 @@ export function statsdExporterVolume(): k8s.Volume {
   return { name: 'statsd-mapping', configMap: { name: STATSD_MAPPING_CONFIGMAP, defaultMode: 0o444 } };
 }
 
+/** The image of the sidecar, as configured in `monitoring.statsdExporterImage`. */
+export interface StatsdExporterImage {
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest?: string;
+}
+
 /** The sidecar: statsd on loopback UDP in, Prometheus metrics on the `metrics` port out. */
-export function statsdExporterSidecar(image: string, imagePullPolicy: string): k8s.Container {
+export function statsdExporterSidecar(image: StatsdExporterImage, imagePullPolicy: string): k8s.Container {
   const port = k8s.IntOrString.fromString('metrics');
   return {
     name: 'statsd-exporter',
-    image,
+    image: `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`,
     imagePullPolicy,
     args: [
       `--statsd.listen-udp=${STATSD_UDP.host}:${STATSD_UDP.port}`,

@@ -57,7 +57,7 @@ describe('defaults and overrides', () => {
 
   test('the placeholder image repository is a warning, a real one is not', () => {
     expect(resolveEnvironment('qa', {}).warnings.join('\n')).toMatch(/placeholder .*superset\.image\.repository/);
-    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { host: 'bi.acme.com' }, ops: REAL_OPS }).warnings).toEqual([]);
+    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { host: 'bi.acme.com' }, network: { dataSources: [{ cidr: '10.30.0.0/16', ports: [5432] }] }, ops: REAL_OPS }).warnings).toEqual([]);
     expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } } }).warnings.join('\n')).toMatch(/edge\.host is the placeholder/);
   });
 

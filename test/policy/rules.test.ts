@@ -85,6 +85,12 @@ describe('policy rules', () => {
     expect(violationsOf(served, 'probes')).toEqual(['StatefulSet superset-test/redis-cache: container "cluster-agent": behind a Service but no readinessProbe']);
   });
 
+  test('an OAuth environment passes every rule (its token_key names a field, not a secret)', () => {
+    const oauth = { type: 'oauth' as const, oauth: { providers: [{ name: 'okta', serverMetadataUrl: 'https://login.acme.io/.well-known/openid-configuration', scope: 'openid', icon: 'fa-key' }] } };
+    expect(checkPolicies(buildObjects({ superset: { image: { repository: 'ghcr.io/acme/superset' }, auth: oauth } }))).toEqual([]);
+    expect(violationsOf(withChange('ConfigMap', 'superset-config', (o) => { o.data['superset_config.py'] += '\nX = {"token_key": "s3cr3t-value"}\n'; }), 'no-secret-literals')).toHaveLength(1);
+  });
+
   test('a rendered Secret with values is caught', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, stringData: { password: 'x' } };
     expect(violationsOf([...valid, secret], 'no-secret-literals')).toEqual(['Secret n/s: a Secret with values is rendered']);

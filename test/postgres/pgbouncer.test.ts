@@ -93,7 +93,7 @@ describe('PgBouncer Deployment', () => {
     const spec = find(buildObjects(REPO), 'Deployment', 'pgbouncer').spec.template.spec;
     const e = spec.containers[1];
     expect(e.name).toBe('exporter');
-    expect(e.image).toBe('quay.io/prometheuscommunity/pgbouncer-exporter:v0.11.0');
+    expect(e.image).toBe('quay.io/prometheuscommunity/pgbouncer-exporter:v0.12.1');
     expect(e.args).toEqual(['--pgBouncer.connectionString=postgres://pgbouncer_exporter@127.0.0.1:6432/pgbouncer?sslmode=disable', '--web.listen-address=:9127']);
     expect(envVar(e, 'PGPASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'pgbouncer-auth', key: 'stats-password' });
     expect(e.securityContext).toMatchObject({ runAsUser: 65534, readOnlyRootFilesystem: true });

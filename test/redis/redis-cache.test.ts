@@ -46,8 +46,8 @@ describe('redis-cache', () => {
 
     test('server, cluster agent and exporter; pinned images; the same scripts the repository holds', () => {
       expect(spec.containers.map((c: any) => c.name)).toEqual(['redis', 'cluster-agent', 'metrics']);
-      expect(container(sts, 'redis').image).toBe('docker.io/valkey/valkey:9.1.4');
-      expect(container(sts, 'cluster-agent').image).toBe('docker.io/valkey/valkey:9.1.4');
+      expect(container(sts, 'redis').image).toBe('docker.io/valkey/valkey:9.1.1');
+      expect(container(sts, 'cluster-agent').image).toBe('docker.io/valkey/valkey:9.1.1');
       expect(container(sts, 'metrics').image).toBe('docker.io/oliver006/redis_exporter:v1.88.0');
       expect(container(sts, 'redis').command).toEqual(['sh', '/etc/redis/cache-start.sh']);
       expect(envVar(container(sts, 'redis'), 'REDIS_SERVER').value).toBe('valkey-server');
@@ -138,7 +138,7 @@ describe('redis-cache', () => {
 
     test('4 shards x 2 replicas, required anti-affinity, a storage class, a digest', () => {
       const sts = find(cacheObjects({ redis: {
-        images: { valkey: { repository: 'mirror.example/valkey', tag: '9.1.4', digest: `sha256:${'a'.repeat(64)}` } },
+        images: { valkey: { repository: 'mirror.example/valkey', tag: '9.1.1', digest: `sha256:${'a'.repeat(64)}` } },
         cache: { shards: 4, replicasPerShard: 2, antiAffinity: 'required', storage: { size: '2Gi', storageClassName: 'fast-ssd' } },
       } }), 'StatefulSet', 'redis-cache');
       expect(sts.spec.replicas).toBe(12);
@@ -148,7 +148,7 @@ describe('redis-cache', () => {
         requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: sts.spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname' }],
       });
       expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('fast-ssd');
-      expect(container(sts, 'redis').image).toBe(`mirror.example/valkey:9.1.4@sha256:${'a'.repeat(64)}`);
+      expect(container(sts, 'redis').image).toBe(`mirror.example/valkey:9.1.1@sha256:${'a'.repeat(64)}`);
     });
 
     test('persistence: AOF, or nothing but nodes.conf', () => {

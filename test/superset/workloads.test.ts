@@ -134,7 +134,7 @@ describe('migration Job', () => {
 
   test('defaults: upgrade then init, straight to the primary, with backoff, deadline and TTL', () => {
     const job = jobOf();
-    expect(job.metadata.name).toMatch(/^superset-migrate-6-1-0-k8s-1-[0-9a-f]{8}$/);
+    expect(job.metadata.name).toMatch(/^superset-migrate-6-1-0-k8s-2-[0-9a-f]{8}$/);
     const c = job.spec.template.spec.containers[0];
     expect(c.command).toEqual(['/bin/sh', '-c', 'set -e; superset db upgrade; superset init']);
     expect(envVar(c, 'DATABASE_HOST').value).toBe('postgres');

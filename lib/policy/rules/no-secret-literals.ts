@@ -9,8 +9,12 @@ const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENT
 /** Lines of a config file that assign a literal to a secret-looking name, or embed credentials in a URL. */
 const SECRET_ASSIGNMENT = /(password|passwd|secret|token|api_?key|private_?key)\w*["']?\s*[:=]\s*["'][^"'{}\s]{4,}["']/i;
 const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@{}"']*:[^@\s{}"']{3,}@/i;
-/** Settings whose name says "password" but whose value is a method, never a secret. */
-const NOT_A_SECRET_SETTING = /^\s*["']?(password_encryption)["']?\s*[:=]\s*["']?(md5|scram-sha-256)["']?\s*$/i;
+/**
+ * Settings whose name says "password" or "token" but whose value is a method or a field name,
+ * never a secret: PostgreSQL's password_encryption, and the token_key of an OAuth provider
+ * (which field of the token response holds the access token).
+ */
+const NOT_A_SECRET_SETTING = /^\s*["']?(password_encryption|token_key)["']?\s*[:=]\s*["']?(md5|scram-sha-256|access_token|id_token)["']?,?\s*$/i;
 
 export const noSecretLiterals: PolicyRule = {
   id: 'no-secret-literals',

@@ -1,0 +1,39 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULTS } from '../../lib/config/platform-defaults';
+
+// images/superset/Dockerfile adds drivers to the official image. redis-py is already in that
+// image: apache-superset depends on it and the image installs Superset's own pinned
+// requirements/base.txt. Installing it again with a range of our own (it said redis>=5,<6) can
+// replace the version Superset and kombu were released and tested with. The Dockerfile keeps the
+// image's redis-py and fails the build if the result is inconsistent or lacks RedisCluster.
+
+const DOCKERFILE = fs.readFileSync(path.join(__dirname, '..', '..', 'images', 'superset', 'Dockerfile'), 'utf8');
+/** The RUN instructions, continuation lines joined. */
+const runs = DOCKERFILE.replace(/\\\n/g, ' ').split('\n').filter((l) => /^RUN\s/.test(l));
+/** Every package spec a `uv pip install` / `pip install` line names. */
+const installed = runs.flatMap((r) => [...r.matchAll(/(?:uv )?pip install ([^&;]+)/g)].flatMap((m) => m[1].split(/\s+/).filter((a) => a && !a.startsWith('-'))))
+  .map((spec) => spec.replace(/^["']|["']$/g, ''));
+
+describe('images/superset/Dockerfile', () => {
+  test('installs the PostgreSQL driver and statsd, each pinned exactly', () => {
+    expect(installed.map((s) => s.split(/[=<>!~]/)[0]).sort()).toEqual(['psycopg2-binary', 'statsd']);
+    for (const spec of installed) expect(spec).toMatch(/^[a-z0-9-]+==\d+(\.\d+)+$/);
+  });
+
+  test('does not install or constrain redis-py: the image keeps the version Superset pins', () => {
+    expect(installed.filter((s) => /^redis\b/i.test(s))).toEqual([]);
+  });
+
+  test('fails the build when the installed packages disagree or redis-py has no RedisCluster (>= 4.1)', () => {
+    const checks = runs.join('\n');
+    expect(checks).toMatch(/uv pip check/);
+    expect(checks).toMatch(/import [^"]*redis\.cluster/);
+    expect(checks).toMatch(/redis\.__version__[^"]*>= \(4, 1\)/);
+  });
+
+  test('the default image tag is the revision of this file that has these changes', () => {
+    expect(DEFAULTS.superset.image.tag).toBe('6.1.0-k8s.2');
+    expect(DOCKERFILE).toMatch(/-t <registry>\/superset:6\.1\.0-k8s\.2 images\/superset/);
+  });
+});
