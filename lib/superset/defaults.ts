@@ -107,7 +107,13 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
     activeDeadlineSeconds: 1800,
     ttlSecondsAfterFinished: 604800,
     waitInPods: true,
+    // Long enough for a migration on a large metadata database; then the init container exits 1
+    // and the kubelet restarts it with back-off, which `kubectl get pods` shows.
+    waitTimeoutSeconds: 900,
     resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    // Requests stay small (an init container's request is reserved for the whole pod while it
+    // waits); the limits leave room for the Superset app `superset db current` imports.
+    waitResources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '768Mi' },
   },
   logLevel: 'INFO',
 };

@@ -41,6 +41,7 @@ export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
   problems.push(...resourceLimits('superset.web.resources', s.web.resources));
   problems.push(...resourceLimits('superset.beat.resources', s.beat.resources));
   problems.push(...resourceLimits('superset.migrations.resources', s.migrations.resources));
+  problems.push(...resourceLimits('superset.migrations.waitResources', s.migrations.waitResources));
 
   const g = s.web.gunicorn;
   if (g.maxRequests > 0 && g.maxRequestsJitter > g.maxRequests) {

@@ -80,7 +80,9 @@ const migrationsSchema = z.strictObject({
   activeDeadlineSeconds: positiveInt.describe('the migration Job is killed after this long'),
   ttlSecondsAfterFinished: seconds.describe('a finished migration Job is deleted after this long (re-applying then re-runs the idempotent migration)'),
   waitInPods: z.boolean().describe('web, worker and beat pods wait in an init container until the schema is at the image\'s head revision'),
+  waitTimeoutSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('the wait-for-migrations init container gives up (exit 1, the pod restarts it visibly) after this long'),
   resources: resourcesSchema,
+  waitResources: resourcesSchema.describe('resources of the wait-for-migrations init containers (one `superset db current` every 10 s)'),
 });
 
 const beatSchema = z.strictObject({

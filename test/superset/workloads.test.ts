@@ -152,12 +152,19 @@ describe('migration Job', () => {
     expect(jobOf({ cache: { dataTimeoutSeconds: 60 }, web: { maxReplicas: 9 } }).metadata.name).toBe(base);
   });
 
-  test('long-running pods wait for the migration, and roll when superset_config.py changes', () => {
+  test('long-running pods wait for the migration (bounded, small), and roll when superset_config.py changes', () => {
     const hashOf = (o = {}) => find(buildObjects({ superset: { ...REPO, ...o } }), 'Deployment', 'superset-web').spec.template.metadata.annotations['superset-k8s.io/config-sha256'];
     expect(hashOf()).not.toBe(hashOf({ rowLimit: 10 }));
     const spec = find(buildObjects({ superset: REPO }), 'Deployment', 'superset-worker-reports').spec.template.spec;
-    expect(spec.initContainers[0].name).toBe('wait-for-migrations');
-    expect(spec.initContainers[0].command.join(' ')).toMatch(/superset db current .*\(head\)/);
+    const wait = spec.initContainers[0];
+    expect(wait.name).toBe('wait-for-migrations');
+    expect(wait.command).toEqual(['/bin/sh', '/etc/superset/superset-wait.sh', 'head']);
+    expect(envVar(wait, 'WAIT_TIMEOUT_SECONDS').value).toBe('900');
+    expect(envVar(wait, 'MIGRATION_JOB').value).toBe(jobOf().metadata.name);
+    // Small requests: an init container's request is reserved for the pod while it waits.
+    expect(wait.resources.requests).toEqual({ cpu: '50m', memory: '256Mi' });
+    expect(wait.resources.limits).toEqual({ cpu: '500m', memory: '768Mi' });
+    expect(envVar(find(buildObjects({ superset: { ...REPO, migrations: { waitTimeoutSeconds: 120 } } }), 'Deployment', 'superset-beat').spec.template.spec.initContainers[0], 'WAIT_TIMEOUT_SECONDS').value).toBe('120');
     const noWait = find(buildObjects({ superset: { ...REPO, migrations: { waitInPods: false } } }), 'Deployment', 'superset-web');
     expect(noWait.spec.template.spec.initContainers).toBeUndefined();
   });

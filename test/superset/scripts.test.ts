@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SUPERSET_SCRIPTS_DIR, WAIT_SCRIPT } from '../../lib/superset/scripts';
+
+// The scripts of lib/superset/scripts run for real under /bin/sh, with a stand-in `superset` CLI
+// first on PATH that plays a given sequence of `superset db current` outcomes.
+
+const FAKE_CLI = path.join(__dirname, '..', 'fixtures', 'fake-superset-cli');
+
+interface Run { code: number | null; log: string[]; calls: string[] }
+
+function run(script: string, args: string[], plan: string[], env: Record<string, string> = {}): Run {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superset-scripts-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'plan'), `${plan.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 'calls'), '');
+    const r = spawnSync('/bin/sh', [path.join(SUPERSET_SCRIPTS_DIR, script), ...args], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${FAKE_CLI}:/usr/bin:/bin`,
+        TMPDIR: dir,
+        FAKE_SUPERSET_PLAN: path.join(dir, 'plan'),
+        FAKE_SUPERSET_CALLS: path.join(dir, 'calls'),
+        WAIT_INTERVAL_SECONDS: '0',
+        WAIT_TIMEOUT_SECONDS: '3600',
+        DATABASE_HOST: 'postgres',
+        DATABASE_PORT: '5432',
+        ...env,
+      },
+    });
+    const strip = (l: string) => l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /, '');
+    return {
+      code: r.status,
+      log: `${r.stdout}${r.stderr}`.split('\n').filter(Boolean).map(strip),
+      calls: fs.readFileSync(path.join(dir, 'calls'), 'utf8').split('\n').filter(Boolean),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const REDIS_DOWN = 'redis.exceptions.ConnectionError: Error 111 connecting to redis-cache:6379. Connection refused.';
+
+describe(`${WAIT_SCRIPT} head (the wait-for-migrations init container)`, () => {
+  test('logs what it waits for and why on every attempt, and ends once the schema is at head', () => {
+    const r = run(WAIT_SCRIPT, ['head'], [`fail:${REDIS_DOWN}`, 'rev:', 'rev:0c2f1e3d4b5a', 'rev:9d8e7f6a5b4c (head)'], { MIGRATION_JOB: 'superset-migrate-6-1-0-k8s-1-abcd1234' });
+    expect(r.code).toBe(0);
+    expect(r.log).toEqual([
+      'superset-wait: waiting for the migration Job superset-migrate-6-1-0-k8s-1-abcd1234 to bring the schema to this image\'s head revision (at most 3600s)',
+      expect.stringMatching(new RegExp(`^superset-wait: still waiting \\(\\d+s of 3600s\\): superset db current failed: ${REDIS_DOWN.replace(/[.()]/g, '\\$&')}$`)),
+      expect.stringMatching(/still waiting .*: the schema is at no revision \(nothing migrated yet\), not at this image's head$/),
+      expect.stringMatching(/still waiting .*: the schema is at 0c2f1e3d4b5a, not at this image's head$/),
+      expect.stringMatching(/^superset-wait: schema at this image's head \(9d8e7f6a5b4c\) after \d+s$/),
+    ]);
+    expect(r.calls).toEqual(Array(4).fill('db current'));
+  });
+
+  test('gives up after its deadline with exit 1 and the last reason, so the pod restarts visibly', () => {
+    const r = run(WAIT_SCRIPT, ['head'], ['rev:0c2f1e3d4b5a'], { WAIT_TIMEOUT_SECONDS: '0' });
+    expect(r.code).toBe(1);
+    expect(r.log.pop()).toMatch(/^superset-wait: giving up after \d+s and 1 attempts waiting for the migration Job to bring the schema to this image's head revision: the schema is at 0c2f1e3d4b5a, not at this image's head$/);
+  });
+
+  test('a wrong mode is a usage error', () => {
+    expect(run(WAIT_SCRIPT, ['soon'], ['rev:']).code).toBe(2);
+  });
+});
