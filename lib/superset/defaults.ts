@@ -105,6 +105,9 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
   migrations: {
     backoffLimit: 2,
     activeDeadlineSeconds: 1800,
+    // An empty cluster initialises Postgres and creates the Redis Cluster after the Job starts;
+    // the rest of the deadline is left for the migration itself.
+    dependencyTimeoutSeconds: 900,
     ttlSecondsAfterFinished: 604800,
     waitInPods: true,
     // Long enough for a migration on a large metadata database; then the init container exits 1

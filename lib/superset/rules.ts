@@ -43,6 +43,16 @@ export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
   problems.push(...resourceLimits('superset.migrations.resources', s.migrations.resources));
   problems.push(...resourceLimits('superset.migrations.waitResources', s.migrations.waitResources));
 
+  const m = s.migrations;
+  if (m.dependencyTimeoutSeconds >= m.activeDeadlineSeconds) {
+    problems.push({
+      field: 'superset.migrations.dependencyTimeoutSeconds',
+      value: m.dependencyTimeoutSeconds,
+      rule: `must be below superset.migrations.activeDeadlineSeconds (${m.activeDeadlineSeconds}), or the Job is killed while it still waits and never migrates`,
+      fix: `lower superset.migrations.dependencyTimeoutSeconds to ${Math.floor(m.activeDeadlineSeconds / 2)} or raise superset.migrations.activeDeadlineSeconds above ${m.dependencyTimeoutSeconds}`,
+    });
+  }
+
   const g = s.web.gunicorn;
   if (g.maxRequests > 0 && g.maxRequestsJitter > g.maxRequests) {
     problems.push({

@@ -78,6 +78,7 @@ const cacheSchema = z.strictObject({
 const migrationsSchema = z.strictObject({
   backoffLimit: z.number().int().min(0, 'must be 0 or more').max(10, 'must be at most 10').describe('retries of the migration Job before it is failed'),
   activeDeadlineSeconds: positiveInt.describe('the migration Job is killed after this long'),
+  dependencyTimeoutSeconds: positiveInt.describe('the migration Job waits this long for Postgres and Redis to answer before it gives up the attempt; must be below activeDeadlineSeconds'),
   ttlSecondsAfterFinished: seconds.describe('a finished migration Job is deleted after this long (re-applying then re-runs the idempotent migration)'),
   waitInPods: z.boolean().describe('web, worker and beat pods wait in an init container until the schema is at the image\'s head revision'),
   waitTimeoutSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('the wait-for-migrations init container gives up (exit 1, the pod restarts it visibly) after this long'),

@@ -10,6 +10,8 @@ export const SUPERSET_SCRIPTS_DIR = path.join(__dirname, 'scripts');
 
 /** Waits for the database (mode `reachable`) or for the schema head (mode `head`), bounded. */
 export const WAIT_SCRIPT = 'superset-wait.sh';
+/** The migration Job's command: wait for the dependencies, `superset db upgrade`, `superset init`. */
+export const MIGRATE_SCRIPT = 'superset-migrate.sh';
 
 /** name -> content of every script, in name order. */
 export function supersetScripts(): Record<string, string> {

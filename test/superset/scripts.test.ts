@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SUPERSET_SCRIPTS_DIR, WAIT_SCRIPT } from '../../lib/superset/scripts';
+import { MIGRATE_SCRIPT, SUPERSET_SCRIPTS_DIR, WAIT_SCRIPT } from '../../lib/superset/scripts';
 
 // The scripts of lib/superset/scripts run for real under /bin/sh, with a stand-in `superset` CLI
 // first on PATH that plays a given sequence of `superset db current` outcomes.
@@ -65,5 +65,37 @@ describe(`${WAIT_SCRIPT} head (the wait-for-migrations init container)`, () => {
 
   test('a wrong mode is a usage error', () => {
     expect(run(WAIT_SCRIPT, ['soon'], ['rev:']).code).toBe(2);
+  });
+});
+
+describe(`${MIGRATE_SCRIPT} (the migration Job)`, () => {
+  test('waits until the database and Redis answer, then upgrades and inits', () => {
+    const r = run(MIGRATE_SCRIPT, [], [`fail:${REDIS_DOWN}`, 'fail:psycopg2.OperationalError: connection to server at "postgres" (10.0.0.7), port 5432 failed: Connection refused', 'rev:']);
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual(['db current', 'db current', 'db current', 'db upgrade', 'init']);
+    expect(r.log).toEqual([
+      'superset-wait: waiting for the metadata database (postgres:5432) and the Redis servers superset_config.py connects to (at most 3600s)',
+      expect.stringMatching(/still waiting .*: superset db current failed: redis\.exceptions\.ConnectionError: Error 111 connecting to redis-cache:6379/),
+      expect.stringMatching(/still waiting .*: superset db current failed: psycopg2\.OperationalError: connection to server at "postgres"/),
+      expect.stringMatching(/^superset-wait: ready after \d+s: the database answers \(revision: none yet\)$/),
+      'superset-migrate: superset db upgrade',
+      'ok: db upgrade',
+      'superset-migrate: superset init',
+      'ok: init',
+      'superset-migrate: done',
+    ]);
+  });
+
+  test('never migrates when the wait gives up, and fails the attempt', () => {
+    const r = run(MIGRATE_SCRIPT, [], [`fail:${REDIS_DOWN}`], { WAIT_TIMEOUT_SECONDS: '0' });
+    expect(r.code).toBe(1);
+    expect(r.calls).toEqual(['db current']);
+    expect(r.log.pop()).toMatch(/giving up after \d+s and 1 attempts waiting for the metadata database .*: superset db current failed: redis\.exceptions\.ConnectionError/);
+  });
+
+  test('a failed upgrade fails the Job attempt before init', () => {
+    const r = run(MIGRATE_SCRIPT, [], ['rev:0c2f1e3d4b5a'], { FAKE_SUPERSET_FAIL: 'db upgrade' });
+    expect(r.code).not.toBe(0);
+    expect(r.calls).toEqual(['db current', 'db upgrade']);
   });
 });

@@ -132,11 +132,13 @@ describe('beat', () => {
 describe('migration Job', () => {
   const jobOf = (overrides = {}) => findAll(buildObjects({ superset: { ...REPO, ...overrides } }), 'Job')[0];
 
-  test('defaults: upgrade then init, straight to the primary, with backoff, deadline and TTL', () => {
+  test('defaults: waits for its dependencies (bounded below the deadline), then upgrade and init, straight to the primary, with backoff, deadline and TTL', () => {
     const job = jobOf();
     expect(job.metadata.name).toMatch(/^superset-migrate-6-1-0-k8s-1-[0-9a-f]{8}$/);
     const c = job.spec.template.spec.containers[0];
-    expect(c.command).toEqual(['/bin/sh', '-c', 'set -e; superset db upgrade; superset init']);
+    expect(c.command).toEqual(['/bin/sh', '/etc/superset/superset-migrate.sh']);
+    expect(Number(envVar(c, 'WAIT_TIMEOUT_SECONDS').value)).toBe(900);
+    expect(Number(envVar(c, 'WAIT_TIMEOUT_SECONDS').value)).toBeLessThan(job.spec.activeDeadlineSeconds);
     expect(envVar(c, 'DATABASE_HOST').value).toBe('postgres');
     expect(envVar(c, 'DATABASE_PORT').value).toBe('5432');
     expect([job.spec.backoffLimit, job.spec.activeDeadlineSeconds, job.spec.ttlSecondsAfterFinished]).toEqual([2, 1800, 604800]);

@@ -9,7 +9,7 @@ describe('Superset container scripts', () => {
   const scripts = fs.readdirSync(SUPERSET_SCRIPTS_DIR).filter((f) => f.endsWith('.sh')).sort();
 
   test('there are scripts to check', () => {
-    expect(scripts).toEqual(expect.arrayContaining(['superset-wait.sh']));
+    expect(scripts).toEqual(expect.arrayContaining(['superset-migrate.sh', 'superset-wait.sh']));
   });
 
   test.each(scripts)('%s passes shellcheck (POSIX sh)', (name) => {
