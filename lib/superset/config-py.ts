@@ -254,7 +254,8 @@ function authSection(config: PlatformConfig): string {
   const auth = config.superset.auth;
   if (auth.type === 'database') {
     return `
-# Users log in with Superset's own accounts; set superset.auth.type "oauth" for SSO.
+# Users log in with Superset's own accounts; the migration Job creates the first admin from the
+# Secret "${config.secrets.admin}". Set superset.auth.type "oauth" for SSO.
 AUTH_TYPE = AUTH_DB
 `;
   }
@@ -272,8 +273,11 @@ AUTH_TYPE = AUTH_DB
   return `
 # Single sign-on through OIDC; client credentials come from the Secret ${JSON.stringify(auth.oauth.secretName)}.
 AUTH_TYPE = AUTH_OAUTH
-AUTH_USER_REGISTRATION = True
+# No local admin exists: users are created at their first login, with roles from the IdP groups.
+AUTH_USER_REGISTRATION = ${toPython(auth.oauth.userRegistration)}
 AUTH_USER_REGISTRATION_ROLE = ${toPython(auth.oauth.registrationRole)}
+AUTH_ROLES_MAPPING = ${toPython(auth.oauth.rolesMapping)}
+AUTH_ROLES_SYNC_AT_LOGIN = ${toPython(auth.oauth.syncRolesAtLogin)}
 OAUTH_PROVIDERS = ${toPython(providers)}
 `;
 }

@@ -42,7 +42,10 @@ export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
 /** Superset's defaults: a small production-shaped platform (what staging runs). */
 export const SUPERSET_DEFAULTS: SupersetConfig = {
   image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.1' },
-  auth: { type: 'database', oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', providers: [] } },
+  auth: {
+    type: 'database',
+    oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', userRegistration: true, rolesMapping: {}, syncRolesAtLogin: true, providers: [] },
+  },
   featureFlags: { ALERT_REPORTS: true },
   asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
   webserverTimeoutSeconds: 300,
@@ -124,4 +127,5 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
 export const SUPERSET_SECRET_DEFAULTS: SupersetSecretNames = {
   app: 'superset-app',
   database: 'superset-database',
+  admin: 'superset-admin',
 };

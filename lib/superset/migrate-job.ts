@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { MIGRATE_SCRIPT } from './scripts';
+import { supersetAdminRefs } from './secrets';
 import { CONFIG_DIR, objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
 
 export interface SupersetMigrateJobProps {
@@ -14,7 +15,7 @@ function nameSafe(text: string): string {
 }
 
 /**
- * `superset db upgrade` then `superset init`, once per image version, straight to the Patroni
+ * `superset db upgrade`, `superset init` and (AUTH_DB) the first admin, once per image version, straight to the Patroni
  * primary (DDL through a transaction pooler is asking for trouble). It first waits, logging why,
  * until the database and the Redis servers superset_config.py connects to answer: on an empty
  * cluster they come up minutes after the Job starts. A Job's pod template is immutable, so its
@@ -38,7 +39,11 @@ export class SupersetMigrateJob extends Construct {
         command: ['/bin/sh', `${CONFIG_DIR}/${MIGRATE_SCRIPT}`],
         resources: m.resources,
         database: 'primary',
-        extraEnv: [{ name: 'WAIT_TIMEOUT_SECONDS', value: String(m.dependencyTimeoutSeconds) }],
+        extraEnv: [
+          { name: 'WAIT_TIMEOUT_SECONDS', value: String(m.dependencyTimeoutSeconds) },
+          // AUTH_DB: the first admin, created once after `superset init` (none under SSO).
+          ...supersetAdminRefs(ctx.env.config).map((ref) => ({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } })),
+        ],
       })],
       terminationGracePeriodSeconds: 30,
       spread: false,

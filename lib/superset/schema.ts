@@ -9,6 +9,7 @@ import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, positiveInt, seconds } 
 export const supersetSecretNamesSchema = z.strictObject({
   app: dnsLabel.describe('Secret with the Superset secret key (and the async-queries JWT secret)'),
   database: dnsLabel.describe('Secret with the Superset database password'),
+  admin: dnsLabel.describe('Secret with the first admin (username, email, password) the migration Job creates when superset.auth.type is "database"'),
 });
 export type SupersetSecretNames = z.infer<typeof supersetSecretNamesSchema>;
 
@@ -101,7 +102,10 @@ const authSchema = z.strictObject({
   type: z.enum(['database', 'oauth']).describe('AUTH_TYPE: "database" (Superset users) or "oauth" (OIDC/OAuth SSO)'),
   oauth: z.strictObject({
     secretName: dnsLabel.describe('Secret with "<provider>-client-id" and "<provider>-client-secret" keys'),
-    registrationRole: z.string().min(1).describe('role given to users on their first SSO login'),
+    registrationRole: z.string().min(1).describe('AUTH_USER_REGISTRATION_ROLE: role given to users on their first SSO login'),
+    userRegistration: z.boolean().describe('AUTH_USER_REGISTRATION: create a Superset user on the first SSO login (off: only users an admin created can log in)'),
+    rolesMapping: z.record(z.string().min(1), z.array(z.string().min(1)).min(1, 'must name at least one Superset role')).describe('AUTH_ROLES_MAPPING: identity-provider group -> Superset roles, e.g. {"superset-admins": ["Admin"]}'),
+    syncRolesAtLogin: z.boolean().describe('AUTH_ROLES_SYNC_AT_LOGIN: re-apply rolesMapping at every login (off: only at registration)'),
     providers: z.array(oauthProviderSchema).describe('OIDC providers when type is "oauth"'),
   }),
 });

@@ -184,10 +184,27 @@ describe('superset_config.py', () => {
       { ...FAKE_ENV, OAUTH_KEYCLOAK_CLIENT_ID: 'superset', OAUTH_KEYCLOAK_CLIENT_SECRET: 'client-secret-value' });
     expect(sso.settings.AUTH_TYPE).toBe(4); // AUTH_OAUTH
     expect(sso.settings.AUTH_USER_REGISTRATION_ROLE).toBe('Viewer');
+    expect(sso.settings.AUTH_USER_REGISTRATION).toBe(true);
+    expect(sso.settings.AUTH_ROLES_MAPPING).toEqual({});
+    expect(sso.settings.AUTH_ROLES_SYNC_AT_LOGIN).toBe(true);
     expect(sso.settings.OAUTH_PROVIDERS).toEqual([{
       name: 'keycloak', icon: 'fa-key', token_key: 'access_token',
       remote_app: { client_id: 'superset', client_secret: 'client-secret-value', server_metadata_url: 'https://sso.example.com/realms/x/.well-known/openid-configuration', client_kwargs: { scope: 'openid email profile' } },
     }]);
+  });
+
+  test('OIDC: registration, default role and group-to-role mapping come from the environment file', () => {
+    const provider = { name: 'okta', serverMetadataUrl: 'https://acme.okta.example/.well-known/openid-configuration', scope: 'openid email profile groups', icon: 'fa-key' };
+    const sso = run(render({ superset: { auth: { type: 'oauth', oauth: {
+      userRegistration: false, registrationRole: 'Public', syncRolesAtLogin: false,
+      rolesMapping: { 'bi-admins': ['Admin'], 'bi-analysts': ['Alpha', 'sql_lab'] }, providers: [provider],
+    } } } }), { ...FAKE_ENV, OAUTH_OKTA_CLIENT_ID: 'id', OAUTH_OKTA_CLIENT_SECRET: 'secret' });
+    expect(sso.settings).toMatchObject({
+      AUTH_USER_REGISTRATION: false,
+      AUTH_USER_REGISTRATION_ROLE: 'Public',
+      AUTH_ROLES_MAPPING: { 'bi-admins': ['Admin'], 'bi-analysts': ['Alpha', 'sql_lab'] },
+      AUTH_ROLES_SYNC_AT_LOGIN: false,
+    });
   });
 
   test('Superset metrics go to the local statsd_exporter only when monitoring is on', () => {

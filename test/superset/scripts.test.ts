@@ -11,7 +11,7 @@ const FAKE_CLI = path.join(__dirname, '..', 'fixtures', 'fake-superset-cli');
 
 interface Run { code: number | null; log: string[]; calls: string[] }
 
-function run(script: string, args: string[], plan: string[], env: Record<string, string> = {}): Run {
+function run(script: string, args: string[], plan: string[], env: Record<string, string> = {}, users?: string): Run {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superset-scripts-'));
   try {
     fs.writeFileSync(path.join(dir, 'plan'), `${plan.join('\n')}\n`);
@@ -23,6 +23,7 @@ function run(script: string, args: string[], plan: string[], env: Record<string,
         TMPDIR: dir,
         FAKE_SUPERSET_PLAN: path.join(dir, 'plan'),
         FAKE_SUPERSET_CALLS: path.join(dir, 'calls'),
+        FAKE_SUPERSET_USERS: users ?? path.join(dir, 'users'),
         WAIT_INTERVAL_SECONDS: '0',
         WAIT_TIMEOUT_SECONDS: '3600',
         DATABASE_HOST: 'postgres',
@@ -82,6 +83,7 @@ describe(`${MIGRATE_SCRIPT} (the migration Job)`, () => {
       'ok: db upgrade',
       'superset-migrate: superset init',
       'ok: init',
+      'superset-migrate: no first admin to create (single sign-on: users are registered at their first login)',
       'superset-migrate: done',
     ]);
   });
@@ -97,5 +99,42 @@ describe(`${MIGRATE_SCRIPT} (the migration Job)`, () => {
     const r = run(MIGRATE_SCRIPT, [], ['rev:0c2f1e3d4b5a'], { FAKE_SUPERSET_FAIL: 'db upgrade' });
     expect(r.code).not.toBe(0);
     expect(r.calls).toEqual(['db current', 'db upgrade']);
+  });
+});
+
+describe(`${MIGRATE_SCRIPT}: the first admin (AUTH_DB)`, () => {
+  const ADMIN = { ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'bi-admins@acme.example', ADMIN_PASSWORD: 'not-a-real-password' };
+  const users = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'superset-users-')), 'users');
+
+  test('is created once after superset init; a re-run changes nothing and says so', () => {
+    const db = users();
+    const first = run(MIGRATE_SCRIPT, [], ['rev:'], ADMIN, db);
+    expect(first.code).toBe(0);
+    expect(first.calls.slice(2)).toEqual(['init', 'fab create-admin --username admin --firstname Superset --lastname Admin --email bi-admins@acme.example --password not-a-real-password']);
+    expect(first.log).toContain('superset-migrate: created the first admin "admin" (bi-admins@acme.example) from the admin Secret');
+    const again = run(MIGRATE_SCRIPT, [], ['rev:9d8e7f6a5b4c (head)'], ADMIN, db);
+    expect(again.code).toBe(0);
+    expect(again.log).toContain('superset-migrate: a user "admin" or one with email bi-admins@acme.example already exists: nothing changed (the Secret\'s password is never applied to an existing user)');
+    expect(fs.readFileSync(db, 'utf8')).toBe('admin bi-admins@acme.example\n');
+    expect(again.log.join('\n')).not.toContain('not-a-real-password');
+  });
+
+  test('an existing user with the same email counts as existing too', () => {
+    const db = users();
+    fs.writeFileSync(db, 'alice bi-admins@acme.example\n');
+    expect(run(MIGRATE_SCRIPT, [], ['rev:'], ADMIN, db).log.join('\n')).toMatch(/already exists: nothing changed/);
+  });
+
+  test('under single sign-on (no admin Secret) no local user is created', () => {
+    const r = run(MIGRATE_SCRIPT, [], ['rev:']);
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual(['db current', 'db upgrade', 'init']);
+    expect(r.log).toContain('superset-migrate: no first admin to create (single sign-on: users are registered at their first login)');
+  });
+
+  test('a missing password fails the Job attempt instead of creating a user without one', () => {
+    const r = run(MIGRATE_SCRIPT, [], ['rev:'], { ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'a@b.example' });
+    expect(r.code).not.toBe(0);
+    expect(r.calls).not.toContainEqual(expect.stringMatching(/^fab create-admin/));
   });
 });

@@ -1,3 +1,5 @@
+import { resolveEnvironment } from '../../lib/config/load';
+import { generateSecrets } from '../../lib/config/platform-secrets';
 import { CHARTS } from '../../lib/platform';
 import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';
 
@@ -169,6 +171,40 @@ describe('migration Job', () => {
     expect(envVar(find(buildObjects({ superset: { ...REPO, migrations: { waitTimeoutSeconds: 120 } } }), 'Deployment', 'superset-beat').spec.template.spec.initContainers[0], 'WAIT_TIMEOUT_SECONDS').value).toBe('120');
     const noWait = find(buildObjects({ superset: { ...REPO, migrations: { waitInPods: false } } }), 'Deployment', 'superset-web');
     expect(noWait.spec.template.spec.initContainers).toBeUndefined();
+  });
+});
+
+describe('first login', () => {
+  const OIDC = { type: 'oauth' as const, oauth: { providers: [{ name: 'okta', serverMetadataUrl: 'https://acme.okta.example/.well-known/openid-configuration', scope: 'openid', icon: 'fa-key' }] } };
+  const migrateOf = (objects: any[]) => findAll(objects, 'Job')[0].spec.template.spec.containers[0];
+  const exportOf = (objects: any[]) => find(objects, 'CronJob', 'dashboard-export').spec.jobTemplate.spec.template.spec.initContainers[0];
+
+  test('AUTH_DB: only the migration Job reads the admin Secret (username, email, password), and the export runs as its username', () => {
+    const objects = buildObjects({ superset: REPO });
+    const m = migrateOf(objects);
+    expect(['ADMIN_USERNAME', 'ADMIN_EMAIL', 'ADMIN_PASSWORD'].map((n) => envVar(m, n).valueFrom.secretKeyRef)).toEqual([
+      { name: 'superset-admin', key: 'username' }, { name: 'superset-admin', key: 'email' }, { name: 'superset-admin', key: 'password' },
+    ]);
+    for (const d of ['superset-web', 'superset-worker-interactive', 'superset-beat']) {
+      const pod = find(objects, 'Deployment', d).spec.template.spec;
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) expect((c.env ?? []).map((e: any) => e.name)).not.toContain('ADMIN_PASSWORD');
+    }
+    expect(envVar(exportOf(objects), 'EXPORT_USER').valueFrom.secretKeyRef).toEqual({ name: 'superset-admin', key: 'username' });
+    expect(envVar(exportOf(objects), 'ADMIN_PASSWORD')).toBeUndefined();
+  });
+
+  test('OIDC: no admin Secret and no local admin', () => {
+    const objects = buildObjects({ superset: { ...REPO, auth: OIDC } } as any);
+    expect(envVar(migrateOf(objects), 'ADMIN_USERNAME')).toBeUndefined();
+    expect(envVar(exportOf(objects), 'EXPORT_USER').value).toBe('admin');
+  });
+
+  test('npm run secrets generates the admin Secret: username "admin", a placeholder email, a random password', () => {
+    const env = resolveEnvironment('prod', { superset: REPO });
+    const admin = generateSecrets(env.config, env.namespace, (n: number) => Buffer.alloc(n, 7)).manifests.find((m: any) => m.metadata.name === 'superset-admin') as any;
+    expect(admin.stringData).toEqual({ username: 'admin', email: 'admin@example.invalid', password: '07'.repeat(24) });
+    const sso = resolveEnvironment('prod', { superset: { ...REPO, auth: OIDC } });
+    expect(generateSecrets(sso.config, sso.namespace).manifests.map((m: any) => m.metadata.name)).not.toContain('superset-admin');
   });
 });
 
