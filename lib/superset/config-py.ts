@@ -4,6 +4,9 @@ import { oauthEnvVar } from './secrets';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { pyExpr, toPython } from './python';
 
+/** Superset's health endpoints (superset/views/health.py): the probes use the first. */
+export const HEALTH_PATHS = ['/health', '/healthcheck', '/ping'] as const;
+
 /** Where workers write their liveness heartbeat, and beat its schedule (both on the /tmp emptyDir). */
 export const WORKER_HEARTBEAT_FILE = '/tmp/celery-worker-heartbeat';
 export const WORKER_HEARTBEAT_INTERVAL_SECONDS = 10;
@@ -338,6 +341,25 @@ RATELIMIT_ENABLED = True
 RATELIMIT_APPLICATION = ${toPython(config.edge.rateLimits.application)}
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = ${toPython(config.edge.rateLimits.login)}
+# Flask-AppBuilder always installs Flask-Limiter and the application limit applies to every request.
+# A redis-queue failover must not fail requests or the probes: storage errors are swallowed and
+# the limits count in each process's memory until redis-queue answers again (Flask-Limiter 3.x).
+RATELIMIT_SWALLOW_ERRORS = True
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+_HEALTH_PATHS = frozenset(${toPython(HEALTH_PATHS)})
+
+
+def _exempt_health_from_rate_limits(app):
+    # Runs after Flask-AppBuilder created the limiter (Superset's FLASK_APP_MUTATOR hook): the
+    # kubelet's probes never touch the limiter's storage.
+    from flask import request
+
+    limiters = app.extensions.get("limiter", ())
+    for limiter in limiters if isinstance(limiters, (set, list, tuple)) else [limiters]:
+        limiter.request_filter(lambda: request.path in _HEALTH_PATHS)
+
+
+FLASK_APP_MUTATOR = _exempt_health_from_rate_limits
 
 SECRET_KEY = _required_env("SUPERSET_SECRET_KEY")
 # Only while rotating the key (docs/RUNBOOK.md): \`superset re-encrypt-secrets\` reads the old one here.

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { SUPERSET_WEB } from './endpoints';
 import { gunicornSizing } from './sizing';
+import { HEALTH_PATHS } from './config-py';
 import { ScaledDeployment } from '../workload/scaled-deployment';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
@@ -19,7 +20,7 @@ export function gunicornExtraArgs(gracefulTimeoutSeconds: number, statsd: boolea
   return args.join(' ');
 }
 
-const HEALTH: k8s.HttpGetAction = { path: '/health', port: k8s.IntOrString.fromString('http') };
+const HEALTH: k8s.HttpGetAction = { path: HEALTH_PATHS[0], port: k8s.IntOrString.fromString('http') };
 
 /**
  * The web tier: gunicorn (gthread) through the image's run-server.sh, sized from the CPU request.

@@ -207,6 +207,11 @@ describe('superset_config.py', () => {
     });
   });
 
+  test('rate limits never fail a request when their storage is down, and the health endpoints are exempt', () => {
+    expect(defaults.settings).toMatchObject({ RATELIMIT_ENABLED: true, RATELIMIT_SWALLOW_ERRORS: true, RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: true });
+    expect(defaults.settings.FLASK_APP_MUTATOR).toMatch(/function _exempt_health_from_rate_limits/);
+  });
+
   test('Superset metrics go to the local statsd_exporter only when monitoring is on', () => {
     expect(defaults.settings.STATS_LOGGER).toBeUndefined();
     const on = run(render({ monitoring: { enabled: true } }));
