@@ -74,6 +74,14 @@ SQLALCHEMY_ENGINE_OPTIONS = ${toPython(engineOptions)}
  */
 export const CACHE_CLIENT_TIMEOUTS = { socket_connect_timeout: 2, socket_timeout: 3 } as const;
 
+/**
+ * redis-py's RedisCluster replaces its startup nodes by the pod IPs it learns (default
+ * dynamic_startup_nodes=True): after a full restart of redis-cache every pod has a new IP, and a
+ * long-lived client (prefork Celery children) never finds the cluster again. Keeping the seed
+ * (the redis-cache Service name) lets it rediscover the cluster through DNS.
+ */
+export const CACHE_CLUSTER_OPTIONS = { ...CACHE_CLIENT_TIMEOUTS, dynamic_startup_nodes: false } as const;
+
 function cacheSection(config: PlatformConfig): string {
   const c = config.superset.cache;
   const cluster = `${REDIS_CACHE.host}:${REDIS_CACHE.port}`;
@@ -83,7 +91,7 @@ function cacheSection(config: PlatformConfig): string {
     CACHE_REDIS_PASSWORD: pyExpr('_REDIS_CACHE_PASSWORD'),
     CACHE_KEY_PREFIX: prefix,
     CACHE_DEFAULT_TIMEOUT: timeout,
-    CACHE_OPTIONS: { ...CACHE_CLIENT_TIMEOUTS },
+    CACHE_OPTIONS: { ...CACHE_CLUSTER_OPTIONS },
     ...extra,
   });
   return `
@@ -101,6 +109,7 @@ RESULTS_BACKEND = RedisClusterCache(
     default_timeout=${c.dataTimeoutSeconds},
     socket_connect_timeout=${CACHE_CLIENT_TIMEOUTS.socket_connect_timeout},
     socket_timeout=${CACHE_CLIENT_TIMEOUTS.socket_timeout},
+    dynamic_startup_nodes=False,
 )
 `;
 }

@@ -71,11 +71,12 @@ describe('superset_config.py', () => {
     const caches = ['CACHE_CONFIG', 'DATA_CACHE_CONFIG', 'FILTER_STATE_CACHE_CONFIG', 'EXPLORE_FORM_DATA_CACHE_CONFIG', 'THUMBNAIL_CACHE_CONFIG'].map((k) => defaults.settings[k]);
     for (const c of caches) {
       expect(c).toMatchObject({ CACHE_TYPE: 'RedisClusterCache', CACHE_REDIS_CLUSTER: 'redis-cache:6379', CACHE_REDIS_PASSWORD: 'cache-pw' });
-      expect(c.CACHE_OPTIONS).toEqual({ socket_connect_timeout: 2, socket_timeout: 3 });
+      // dynamic_startup_nodes off: the client keeps the Service name as its seed (a full restart gives every pod a new IP).
+      expect(c.CACHE_OPTIONS).toEqual({ socket_connect_timeout: 2, socket_timeout: 3, dynamic_startup_nodes: false });
     }
     const prefixes = [...caches.map((c) => c.CACHE_KEY_PREFIX), defaults.results_backend.key_prefix];
     expect(new Set(prefixes).size).toBe(6);
-    expect(defaults.results_backend).toMatchObject({ type: 'RedisClusterCache', cluster: 'redis-cache:6379', password: 'cache-pw', socket_connect_timeout: 2, socket_timeout: 3 });
+    expect(defaults.results_backend).toMatchObject({ type: 'RedisClusterCache', cluster: 'redis-cache:6379', password: 'cache-pw', socket_connect_timeout: 2, socket_timeout: 3, dynamic_startup_nodes: false });
     expect(defaults.settings.DATA_CACHE_CONFIG.CACHE_DEFAULT_TIMEOUT).toBe(3600);
   });
 
