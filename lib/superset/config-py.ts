@@ -3,6 +3,9 @@ import type { PlatformConfig } from '../config/platform-schema';
 import { oauthEnvVar } from './secrets';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { pyExpr, toPython } from './python';
+import { ASYNC_EVENTS_STREAM_PREFIX } from './defaults';
+
+export { ASYNC_EVENTS_STREAM_PREFIX };
 
 /** Superset's health endpoints (superset/views/health.py): the probes use the first. */
 export const HEALTH_PATHS = ['/health', '/healthcheck', '/ping'] as const;
@@ -259,6 +262,7 @@ GLOBAL_ASYNC_QUERIES_JWT_SECRET = _required_env("GLOBAL_ASYNC_QUERIES_JWT_SECRET
 GLOBAL_ASYNC_QUERIES_JWT_COOKIE_SECURE = True
 GLOBAL_ASYNC_QUERIES_JWT_COOKIE_SAMESITE = "Lax"
 GLOBAL_ASYNC_QUERIES_CACHE_BACKEND = ${toPython(queueCache(config, REDIS_QUEUE_DB.asyncQueries, 'superset_async_'))}
+GLOBAL_ASYNC_QUERIES_REDIS_STREAM_PREFIX = ${toPython(ASYNC_EVENTS_STREAM_PREFIX)}
 `;
 }
 

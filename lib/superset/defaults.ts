@@ -39,6 +39,12 @@ export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
   routes: [],
 };
 
+/**
+ * Superset's default stream-name prefix of async-query events (superset/config.py), written out
+ * so the key namespaces sharing redis-queue's db 0 are all visible in the file (docs/redis.md).
+ */
+export const ASYNC_EVENTS_STREAM_PREFIX = 'async-events-';
+
 /** Superset's defaults: a small production-shaped platform (what staging runs). */
 export const SUPERSET_DEFAULTS: SupersetConfig = {
   image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.1' },

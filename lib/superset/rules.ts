@@ -1,9 +1,10 @@
 import type { ConfigProblem } from '../config/errors';
 import { MUTABLE_TAGS } from '../config/primitives';
 import { resourceLimits } from '../config/resource-rules';
-import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
+import { ASYNC_EVENTS_STREAM_PREFIX, PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import type { SupersetConfig } from './schema';
 import { gunicornSizing, gunicornWorkersForMemory } from './sizing';
+
 
 // Cross-field rules of Superset's settings (the platform rules run them with every other tier's).
 // The schema checks each field alone; these check how they fit.
@@ -78,6 +79,16 @@ export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
     const field = `superset.workers.${queue}`;
     problems.push(...replicaRange(field, q.minReplicas, q.maxReplicas));
     problems.push(...resourceLimits(`${field}.resources`, q.resources));
+    // Under Sentinel every use of redis-queue lands in db 0 (docs/redis.md): a queue is a key
+    // named like the queue, and must not fall into the async-query events' namespace.
+    if (queue.startsWith(ASYNC_EVENTS_STREAM_PREFIX.replace(/-$/, ''))) {
+      problems.push({
+        field: `${field}`,
+        value: queue,
+        rule: `a queue name must not start with "${ASYNC_EVENTS_STREAM_PREFIX.replace(/-$/, '')}": its Celery key would share the namespace of Superset's async-query event streams in redis-queue's db 0`,
+        fix: `rename the queue superset.workers.${queue}`,
+      });
+    }
     if (q.routes.length === 0 && queue !== s.defaultQueue) {
       problems.push({
         field: `${field}.routes`,

@@ -208,6 +208,23 @@ describe('superset_config.py', () => {
     });
   });
 
+  test('Sentinel mode: every namespace sharing redis-queue\'s db 0 is distinct (RedisSentinelCache ignores CACHE_REDIS_DB)', () => {
+    const s = run(render({ superset: { asyncQueries: { enabled: true } } })); // the defaults run redis-queue under Sentinel
+    expect(s.settings.DISTRIBUTED_COORDINATION_CONFIG.CACHE_TYPE).toBe('RedisSentinelCache');
+    expect(s.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND.CACHE_TYPE).toBe('RedisSentinelCache');
+    const queues = [...new Set([s.celery.task_default_queue, ...Object.values(s.celery.task_routes).map((r: any) => r.queue)])];
+    const namespaces = [
+      s.settings.DISTRIBUTED_COORDINATION_CONFIG.CACHE_KEY_PREFIX,
+      s.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND.CACHE_KEY_PREFIX,
+      s.settings.GLOBAL_ASYNC_QUERIES_REDIS_STREAM_PREFIX,
+      ...queues, // kombu keeps each queue as a list named like it (priority lists add a suffix)
+      '_kombu.binding.', 'unacked', // kombu's exchange bindings and unacked-message bookkeeping
+      'gtf:', // Superset's task-framework keys (docs/redis.md)
+    ];
+    expect(queues.sort()).toEqual(['interactive', 'reports']);
+    for (const a of namespaces) for (const b of namespaces) if (a !== b) expect(`${a} vs ${b}: ${b.startsWith(a)}`).toBe(`${a} vs ${b}: false`);
+  });
+
   test('rate limits never fail a request when their storage is down, and the health endpoints are exempt', () => {
     expect(defaults.settings).toMatchObject({ RATELIMIT_ENABLED: true, RATELIMIT_SWALLOW_ERRORS: true, RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: true });
     expect(defaults.settings.FLASK_APP_MUTATOR).toMatch(/function _exempt_health_from_rate_limits/);
