@@ -79,7 +79,8 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
       threads: 4,
       maxRequests: 1000,
       maxRequestsJitter: 100,
-      keepAliveSeconds: 5,
+      // Above NGINX's upstream keepalive_timeout (60 s): the proxy closes idle connections first.
+      keepAliveSeconds: 75,
       gracefulTimeoutSeconds: 60,
     },
     preStopDelaySeconds: 10,

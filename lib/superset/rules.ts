@@ -1,6 +1,7 @@
 import type { ConfigProblem } from '../config/errors';
 import { MUTABLE_TAGS } from '../config/primitives';
 import { resourceLimits } from '../config/resource-rules';
+import { NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS } from '../edge/defaults';
 import { ASYNC_EVENTS_STREAM_PREFIX, PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import type { SupersetConfig } from './schema';
 import { gunicornSizing, gunicornWorkersForMemory } from './sizing';
@@ -55,6 +56,14 @@ export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
   }
 
   const g = s.web.gunicorn;
+  if (g.keepAliveSeconds <= NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS) {
+    problems.push({
+      field: 'superset.web.gunicorn.keepAliveSeconds',
+      value: g.keepAliveSeconds,
+      rule: `must be above NGINX's upstream keepalive_timeout (${NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS} s): a backend closing idle connections first races NGINX reusing them (sporadic 502s, healthy pods ejected by max-fails)`,
+      fix: `raise superset.web.gunicorn.keepAliveSeconds to ${NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS + 15}`,
+    });
+  }
   if (g.maxRequests > 0 && g.maxRequestsJitter > g.maxRequests) {
     problems.push({
       field: 'superset.web.gunicorn.maxRequestsJitter',

@@ -10,6 +10,8 @@ export const SUPERSET_SCRIPTS_DIR = path.join(__dirname, 'scripts');
 
 /** Waits for the database (mode `reachable`) or for the schema head (mode `head`), bounded. */
 export const WAIT_SCRIPT = 'superset-wait.sh';
+/** The web container's command: gunicorn exec'd as PID 1 with run-server.sh's flags. */
+export const WEB_SCRIPT = 'superset-web.sh';
 /** The migration Job's command: wait for the dependencies, `superset db upgrade`, `superset init`. */
 export const MIGRATE_SCRIPT = 'superset-migrate.sh';
 

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MIGRATE_SCRIPT, SUPERSET_SCRIPTS_DIR, WAIT_SCRIPT } from '../../lib/superset/scripts';
+import { MIGRATE_SCRIPT, SUPERSET_SCRIPTS_DIR, WAIT_SCRIPT, WEB_SCRIPT } from '../../lib/superset/scripts';
 
 // The scripts of lib/superset/scripts run for real under /bin/sh, with a stand-in `superset` CLI
 // first on PATH that plays a given sequence of `superset db current` outcomes.
@@ -136,5 +136,39 @@ describe(`${MIGRATE_SCRIPT}: the first admin (AUTH_DB)`, () => {
     const r = run(MIGRATE_SCRIPT, [], ['rev:'], { ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'a@b.example' });
     expect(r.code).not.toBe(0);
     expect(r.calls).not.toContainEqual(expect.stringMatching(/^fab create-admin/));
+  });
+});
+
+describe(`${WEB_SCRIPT} (the web container)`, () => {
+  /** Starts the script as the container would, waits for the stand-in gunicorn, sends SIGTERM. */
+  function start(env: Record<string, string>): Promise<{ pid: number; lines: string[]; code: number | null }> {
+    return new Promise((resolve) => {
+      const child = spawn('/bin/sh', [path.join(SUPERSET_SCRIPTS_DIR, WEB_SCRIPT)], { env: { PATH: `${FAKE_CLI}:/usr/bin:/bin`, ...env } });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (/arg superset\.app:create_app\(\)\n/.test(out)) child.kill('SIGTERM');
+      });
+      child.on('exit', (code) => resolve({ pid: child.pid!, lines: out.split('\n').filter(Boolean), code }));
+    });
+  }
+
+  test('gunicorn replaces the shell (same PID), so the SIGTERM the kubelet sends reaches it', async () => {
+    const r = await start({ GUNICORN_KEEPALIVE: '75' });
+    expect(r.lines[0]).toBe(`pid ${r.pid}`);
+    expect(r.lines).toContain('got SIGTERM');
+    expect(r.code).toBe(0);
+  });
+
+  test('the flags of Superset 6.1\'s run-server.sh from the same variables, statsd only when configured', async () => {
+    const args = (lines: string[]) => lines.filter((l) => l.startsWith('arg ')).map((l) => l.slice(4));
+    const plain = args((await start({ SERVER_WORKER_AMOUNT: '5', SERVER_THREADS_AMOUNT: '4', GUNICORN_TIMEOUT: '300', GUNICORN_KEEPALIVE: '75', WORKER_MAX_REQUESTS: '1000', WORKER_MAX_REQUESTS_JITTER: '100' })).lines);
+    expect(plain).toEqual([
+      '--bind', '0.0.0.0:8088', '--access-logfile', '-', '--error-logfile', '-', '--workers', '5', '--worker-class', 'gthread',
+      '--threads', '4', '--log-level', 'info', '--timeout', '300', '--keep-alive', '75', '--max-requests', '1000',
+      '--max-requests-jitter', '100', '--limit-request-line', '0', '--limit-request-field_size', '0', 'superset.app:create_app()',
+    ]);
+    const statsd = args((await start({ SERVER_STATSD_HOST: '127.0.0.1', SERVER_STATSD_PORT: '9125', SERVER_STATSD_PREFIX: 'superset.web' })).lines);
+    expect(statsd.slice(-5)).toEqual(['--statsd-host', '127.0.0.1:9125', '--statsd-prefix', 'superset.web', 'superset.app:create_app()']);
   });
 });

@@ -10,7 +10,8 @@ describe('web', () => {
   test('defaults: gunicorn sized from the CPU request, probes on /health, drain on shutdown', () => {
     const web = find(buildObjects({ superset: REPO }), 'Deployment', 'superset-web');
     const c = web.spec.template.spec.containers[0];
-    expect(c.command).toEqual(['/usr/bin/run-server.sh']);
+    expect(c.command).toEqual(['/bin/sh', '/etc/superset/superset-web.sh']);
+    expect(envVar(c, 'GUNICORN_KEEPALIVE').value).toBe('75');
     expect(envVar(c, 'SERVER_WORKER_AMOUNT').value).toBe('3'); // 1 CPU -> 2 x 1 + 1
     expect(envVar(c, 'SERVER_THREADS_AMOUNT').value).toBe('4');
     expect(envVar(c, 'SERVER_WORKER_CLASS').value).toBe('gthread');
