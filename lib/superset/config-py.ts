@@ -3,6 +3,7 @@ import type { PlatformConfig } from '../config/platform-schema';
 import { oauthEnvVar } from './secrets';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { pyExpr, toPython } from './python';
+import { longestTaskSeconds } from './sizing';
 import { ASYNC_EVENTS_STREAM_PREFIX } from './defaults';
 
 export { ASYNC_EVENTS_STREAM_PREFIX };
@@ -221,7 +222,7 @@ function celerySection(config: PlatformConfig): string {
   for (const [queue, q] of Object.entries(s.workers)) {
     for (const pattern of q.routes) routes[pattern] = { queue };
   }
-  const visibility = Math.max(3600, ...Object.values(s.workers).map((q) => q.taskTimeLimitSeconds * 2));
+  const visibility = Math.max(3600, ...Object.keys(s.workers).map((q) => longestTaskSeconds(s, q) * 2));
   const transport = sentinelMode(config)
     ? `    broker_transport_options = {**_REDIS_QUEUE_SENTINEL_OPTIONS, "visibility_timeout": ${visibility}}
     result_backend_transport_options = dict(_REDIS_QUEUE_SENTINEL_OPTIONS)`

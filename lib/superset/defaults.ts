@@ -55,7 +55,9 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
   featureFlags: { ALERT_REPORTS: true },
   asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
   webserverTimeoutSeconds: 300,
-  sqlLabAsyncTimeLimitSeconds: 21600,
+  // Superset's default is 6 h; the SQL Lab workers' grace period follows it (limit + 90 s), so a
+  // rollout or a drain waits at most this long for a running query. 1 h keeps drains practical.
+  sqlLabAsyncTimeLimitSeconds: 3600,
   rowLimit: 50000,
   database: {
     name: 'superset',

@@ -87,7 +87,8 @@ describe('superset_config.py', () => {
       expect(defaults.celery.broker_url).toBe(sentinels.map((s) => `sentinel://:queue%2Fpw@${s}/0`).join(';'));
       expect(defaults.celery.result_backend).toBe(sentinels.map((s) => `sentinel://:queue%2Fpw@${s}/1`).join(';'));
       const sentinelOptions = { master_name: 'redis-queue', sentinel_kwargs: { password: 'queue/pw' } };
-      expect(defaults.celery.broker_transport_options).toEqual({ ...sentinelOptions, visibility_timeout: 3600 });
+      // Twice the longest task: SQL Lab's own limit, 3600 + 60 s.
+      expect(defaults.celery.broker_transport_options).toEqual({ ...sentinelOptions, visibility_timeout: 7320 });
       expect(defaults.celery.result_backend_transport_options).toEqual(sentinelOptions);
     });
 
@@ -128,7 +129,7 @@ describe('superset_config.py', () => {
     test('Celery, coordination, async queries and rate limits on the redis-queue Service', () => {
       expect(standalone.celery.broker_url).toBe('redis://:queue%2Fpw@redis-queue:6379/0');
       expect(standalone.celery.result_backend).toBe('redis://:queue%2Fpw@redis-queue:6379/1');
-      expect(standalone.celery.broker_transport_options).toEqual({ visibility_timeout: 3600 });
+      expect(standalone.celery.broker_transport_options).toEqual({ visibility_timeout: 7320 });
       expect(standalone.celery.task_publish_retry_policy).toEqual({ max_retries: 12, interval_start: 0, interval_step: 0.5, interval_max: 1 });
       expect(standalone.celery.result_backend_transport_options).toBeUndefined();
       expect(standalone.settings.DISTRIBUTED_COORDINATION_CONFIG).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_PORT: 6379, CACHE_REDIS_DB: 3 });

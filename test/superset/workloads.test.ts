@@ -105,7 +105,19 @@ describe('workers', () => {
     expect(probe).toMatch(/celery-worker-heartbeat/);
     expect(probe).not.toMatch(/inspect|ping/);
     expect(c.startupProbe.exec.command).toEqual(c.livenessProbe.exec.command);
-    expect(w.spec.template.spec.terminationGracePeriodSeconds).toBe(300 + 30);
+    // The interactive queue runs SQL Lab: Superset's own per-task limit (3600 + 60 s) overrides --time-limit=300.
+    expect(w.spec.template.spec.terminationGracePeriodSeconds).toBe(3600 + 60 + 30);
+    expect(find(buildObjects({ superset: REPO }), 'Deployment', 'superset-worker-reports').spec.template.spec.terminationGracePeriodSeconds).toBe(600 + 30);
+  });
+
+  test('the grace period of the workers that run SQL Lab follows SQLLAB_ASYNC_TIME_LIMIT_SEC, wherever the task is routed', () => {
+    const grace = (o: any, d: string) => find(buildObjects({ superset: { ...REPO, ...o } }), 'Deployment', d).spec.template.spec.terminationGracePeriodSeconds;
+    expect(grace({ sqlLabAsyncTimeLimitSeconds: 7200 }, 'superset-worker-interactive')).toBe(7200 + 90);
+    const moved = { workers: { interactive: { routes: ['load_chart_data_into_cache'] }, reports: { routes: ['reports.*', 'sql_lab.get_sql_results'] } } };
+    expect(grace(moved, 'superset-worker-reports')).toBe(3600 + 90);
+    expect(grace(moved, 'superset-worker-interactive')).toBe(300 + 30);
+    // A limit below the queue's own --time-limit leaves the grace period at the queue's.
+    expect(grace({ sqlLabAsyncTimeLimitSeconds: 60 }, 'superset-worker-interactive')).toBe(300 + 30);
   });
 
   test('custom: an added queue gets its own Deployment, HPA and PDB', () => {
