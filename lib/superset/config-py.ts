@@ -305,9 +305,9 @@ function talismanConfig(config: PlatformConfig): Record<string, unknown> {
     content_security_policy: {
       'base-uri': ["'self'"],
       'default-src': ["'self'"],
-      'img-src': ["'self'", 'blob:', 'data:'],
+      'img-src': ["'self'", 'blob:', 'data:', ...config.superset.mapTiles.imageSources],
       'worker-src': ["'self'", 'blob:'],
-      'connect-src': ["'self'", ...config.edge.cspConnectSources],
+      'connect-src': ["'self'", ...config.superset.mapTiles.connectSources, ...config.edge.cspConnectSources],
       'object-src': "'none'",
       'style-src': ["'self'", "'unsafe-inline'"],
       'script-src': ["'self'", "'strict-dynamic'"],

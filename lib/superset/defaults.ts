@@ -59,6 +59,12 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
   // rollout or a drain waits at most this long for a running query. 1 h keeps drains practical.
   sqlLabAsyncTimeLimitSeconds: 3600,
   rowLimit: 50000,
+  // Superset 6.1's TALISMAN_CONFIG allows these for its default base maps (OpenStreetMap tiles,
+  // terrestris WMS); without them Talisman's CSP blocks every map chart's background.
+  mapTiles: {
+    connectSources: ['https://tile.openstreetmap.org', 'https://tile.osm.ch'],
+    imageSources: ['https://ows.terrestris.de'],
+  },
   database: {
     name: 'superset',
     user: 'superset',

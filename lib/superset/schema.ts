@@ -110,6 +110,12 @@ const authSchema = z.strictObject({
   }),
 });
 
+const origin = z.string().regex(/^https:\/\/[a-z0-9*][a-z0-9.*-]*(:\d+)?$/, 'must be an https:// origin such as "https://tile.openstreetmap.org"');
+const mapTilesSchema = z.strictObject({
+  connectSources: z.array(origin).describe('tile servers the map charts fetch from (CSP connect-src)'),
+  imageSources: z.array(origin).describe('map servers loaded as images, e.g. WMS layers (CSP img-src)'),
+});
+
 export const supersetSchema = z.strictObject({
   image: imageSchema.describe('Superset image with the Postgres and Redis drivers (see images/superset/Dockerfile)'),
   auth: authSchema.describe('how users log in'),
@@ -118,6 +124,7 @@ export const supersetSchema = z.strictObject({
   webserverTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('gunicorn timeout and SUPERSET_WEBSERVER_TIMEOUT; the ingress proxy timeout must not be shorter'),
   sqlLabAsyncTimeLimitSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('SQLLAB_ASYNC_TIME_LIMIT_SEC: longest async SQL Lab query; the grace period of the workers that run SQL Lab is this + 90 s'),
   rowLimit: positiveInt.describe('ROW_LIMIT: default row limit of chart queries'),
+  mapTiles: mapTilesSchema.describe('base-map hosts the Content-Security-Policy allows; the defaults are Superset 6.1\'s'),
   database: databaseSchema,
   cache: cacheSchema,
   web: webSchema,

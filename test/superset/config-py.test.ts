@@ -155,13 +155,13 @@ describe('superset_config.py', () => {
 
   test('CSP and HSTS agree with the edge; rate limits per client address', () => {
     const csp = defaults.settings.TALISMAN_CONFIG;
-    expect(csp.content_security_policy['connect-src']).toEqual(["'self'", 'https://api.mapbox.com', 'https://events.mapbox.com']);
+    expect(csp.content_security_policy['connect-src']).toEqual(["'self'", 'https://tile.openstreetmap.org', 'https://tile.osm.ch', 'https://api.mapbox.com', 'https://events.mapbox.com']);
     expect(csp.content_security_policy['script-src']).toEqual(["'self'", "'strict-dynamic'"]);
     expect(csp).toMatchObject({ force_https: false, strict_transport_security: true, strict_transport_security_max_age: 31536000, strict_transport_security_include_subdomains: true, session_cookie_secure: true });
     expect(defaults.settings).toMatchObject({ RATELIMIT_ENABLED: true, RATELIMIT_APPLICATION: '50 per second', AUTH_RATE_LIMITED: true, AUTH_RATE_LIMIT: '5 per second', SCARF_ANALYTICS: false });
     const custom = run(render({ edge: { hstsMaxAgeSeconds: 63072000, cspConnectSources: ['wss://bi.acme.com'] } }));
     expect(custom.settings.TALISMAN_CONFIG.strict_transport_security_max_age).toBe(63072000);
-    expect(custom.settings.TALISMAN_CONFIG.content_security_policy['connect-src']).toEqual(["'self'", 'wss://bi.acme.com']);
+    expect(custom.settings.TALISMAN_CONFIG.content_security_policy['connect-src']).toEqual(["'self'", 'https://tile.openstreetmap.org', 'https://tile.osm.ch', 'wss://bi.acme.com']);
   });
 
   test('the worker heartbeat bootstep is installed through celeryd_init, held strongly', () => {
@@ -224,6 +224,16 @@ describe('superset_config.py', () => {
     ];
     expect(queues.sort()).toEqual(['interactive', 'reports']);
     for (const a of namespaces) for (const b of namespaces) if (a !== b) expect(`${a} vs ${b}: ${b.startsWith(a)}`).toBe(`${a} vs ${b}: false`);
+  });
+
+  test('the CSP allows the base-map hosts of Superset 6.1\'s defaults (OpenStreetMap tiles, terrestris WMS), or the configured ones', () => {
+    const csp = defaults.settings.TALISMAN_CONFIG.content_security_policy;
+    expect(csp['connect-src']).toEqual(expect.arrayContaining(['https://tile.openstreetmap.org', 'https://tile.osm.ch', 'https://api.mapbox.com']));
+    expect(csp['img-src']).toEqual(["'self'", 'blob:', 'data:', 'https://ows.terrestris.de']);
+    const own = run(render({ superset: { mapTiles: { connectSources: ['https://tiles.acme.example'], imageSources: [] } } })).settings.TALISMAN_CONFIG.content_security_policy;
+    expect(own['connect-src']).toContain('https://tiles.acme.example');
+    expect(own['connect-src']).not.toContain('https://tile.openstreetmap.org');
+    expect(() => render({ superset: { mapTiles: { connectSources: ['http://tiles.acme.example'], imageSources: [] } } })).toThrow(/superset\.mapTiles\.connectSources\.0 = "http:\/\/tiles\.acme\.example"\s+rule: must be an https:\/\/ origin/);
   });
 
   test('rate limits never fail a request when their storage is down, and the health endpoints are exempt', () => {
