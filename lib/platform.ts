@@ -89,13 +89,15 @@ export function buildPlatform(app: App, env: Environment): void {
   new RedisCache(chart(CHARTS.redisCache), 'RedisCache', { env });
   new RedisQueue(chart(CHARTS.redisQueue), 'RedisQueue', { env });
 
-  new SupersetMigrateJob(chart(CHARTS.supersetMigrate), 'Migrate', { context });
-  new SupersetWeb(chart(CHARTS.supersetWeb), 'Web', { context });
+  const migrate = new SupersetMigrateJob(chart(CHARTS.supersetMigrate), 'Migrate', { context });
+  // The long-running pods name the Job they wait for in their wait-for-migrations log.
+  const podContext: SupersetPodContext = { ...context, migrationJobName: migrate.jobName };
+  new SupersetWeb(chart(CHARTS.supersetWeb), 'Web', { context: podContext });
   const workers = chart(CHARTS.supersetWorkers);
   for (const [queue, settings] of Object.entries(env.config.superset.workers)) {
-    new SupersetWorker(workers, queue, { context, queue, settings });
+    new SupersetWorker(workers, queue, { context: podContext, queue, settings });
   }
-  new SupersetBeat(chart(CHARTS.supersetBeat), 'Beat', { context });
+  new SupersetBeat(chart(CHARTS.supersetBeat), 'Beat', { context: podContext });
 
   const edge = chart(CHARTS.edge);
   if (env.config.edge.mode === 'ingress') new SupersetIngress(edge, 'Ingress', { env });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { edgeSecretRefs } from '../edge/secrets';
 import { opsSecretRefs } from '../ops/secrets';
 import { databaseSecretRefs } from '../postgres/secrets';
-import { supersetSecretRefs } from '../superset/secrets';
+import { supersetAdminRefs, supersetSecretRefs } from '../superset/secrets';
 import type { PlatformConfig } from './platform-schema';
 import type { SecretRef } from './secret-ref';
 
@@ -16,7 +16,7 @@ import type { SecretRef } from './secret-ref';
  * ExternalSecrets cover everything.
  */
 export function allSecretRefs(config: PlatformConfig, options: { readonly allOptional?: boolean } = {}): SecretRef[] {
-  return [...supersetSecretRefs(config), ...databaseSecretRefs(config, options), ...opsSecretRefs(config), ...edgeSecretRefs(config)];
+  return [...supersetSecretRefs(config), ...supersetAdminRefs(config), ...databaseSecretRefs(config, options), ...opsSecretRefs(config), ...edgeSecretRefs(config)];
 }
 
 /**
@@ -51,6 +51,7 @@ export function generateSecrets(config: PlatformConfig, namespace: string, rando
     const stringData: Record<string, string> = {};
     for (const ref of refs) {
       if (ref.random) stringData[ref.key] = random(ref.random.bytes).toString(ref.random.encoding);
+      else if (ref.value !== undefined) stringData[ref.key] = ref.value;
       else manual.push(ref);
     }
     if (Object.keys(stringData).length === 0) continue;

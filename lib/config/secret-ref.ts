@@ -17,6 +17,8 @@ export interface SecretRef {
   readonly generate: string;
   /** Random bytes and encoding for `npm run secrets`; absent when the value comes from elsewhere (an IdP). */
   readonly random?: { readonly bytes: number; readonly encoding: 'base64' | 'hex' };
+  /** A non-secret starting value `npm run secrets` writes (e.g. a user name), when not random. */
+  readonly value?: string;
   /** Config field that names the Secret, for the Secrets reference; `secrets.<key>` when unset. */
   readonly configField?: string;
   /** Type of the Secret when it is not Opaque: a kubernetes.io/tls Secret is created with `kubectl create secret tls`. */

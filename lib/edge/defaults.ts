@@ -1,5 +1,13 @@
 import type { EdgeConfig, ExternalSecretsConfig, NetworkConfig } from './schema';
 
+/**
+ * NGINX keeps idle upstream connections for its `keepalive_timeout` (upstream context, default
+ * 60 s since nginx 1.15.3); the F5 NGINX Ingress Controller and NGINX Gateway Fabric keep that
+ * default. A backend that closes idle connections sooner races NGINX reusing them (sporadic 502s,
+ * and max-fails may eject a healthy pod), so gunicorn's keep-alive must outlive it.
+ */
+export const NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS = 60;
+
 /** Placeholder host of the defaults: synth warns while it is used. */
 export const PLACEHOLDER_HOST = 'superset.example.com';
 

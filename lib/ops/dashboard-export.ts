@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
 import { gitRefs } from './secrets';
+import { supersetAdminRefs } from '../superset/secrets';
 import { SUPERSET_RUN_AS, SupersetPodContext, supersetContainer, supersetVolumes } from '../superset/superset-pod';
 import { resourceRequirements } from '../workload/resources';
 import { emptyDir, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, SCRIPTS_DIR, scriptsMount, scriptsVolume, secretEnv } from './ops-pod';
@@ -14,6 +15,17 @@ export const DASHBOARD_EXPORT_NAME = 'dashboard-export';
 const EXPORT_DIR = '/export';
 const HOME_DIR = '/home/ops';
 
+/**
+ * Who the export runs as: the first admin's username from the admin Secret (AUTH_DB); under SSO
+ * no local admin exists and Superset 6.1 exports as "admin", a user an operator creates.
+ */
+function exportUserEnv(env: Environment): k8s.EnvVar {
+  const username = supersetAdminRefs(env.config).find((r) => r.key === 'username');
+  return username
+    ? { name: 'EXPORT_USER', valueFrom: { secretKeyRef: { name: username.secretName, key: username.key } } }
+    : { name: 'EXPORT_USER', value: 'admin' };
+}
+
 /** Folder of the export in the Git repository: configured, else the environment's name. */
 export function gitExportPath(env: Environment): string {
   return env.config.ops.dashboardExport.git.path ?? env.name;
@@ -21,7 +33,7 @@ export function gitExportPath(env: Environment): string {
 
 /**
  * CronJob `dashboard-export`: an init container of the Superset image runs
- * `superset export-dashboards` (as the user "admin", which must exist) into a shared emptyDir;
+ * `superset export-dashboards` (as the first admin, EXPORT_USER) into a shared emptyDir;
  * the ops container unpacks it into a stable YAML tree and commits it to Git over SSH (only when
  * something changed), or uploads it to object storage (lib/ops/scripts/dashboard-export.sh).
  */
@@ -39,7 +51,7 @@ export class DashboardExport extends Construct {
       command: ['/bin/bash', `${SCRIPTS_DIR}/dashboard-export.sh`, 'export'],
       resources: d.exportResources,
       database: 'pgbouncer',
-      extraEnv: [{ name: 'EXPORT_DIR', value: EXPORT_DIR }],
+      extraEnv: [{ name: 'EXPORT_DIR', value: EXPORT_DIR }, exportUserEnv(env)],
     });
     const exporter: k8s.Container = { ...superset, volumeMounts: [...(superset.volumeMounts ?? []), scriptsMount, exportMount] };
 

@@ -1,5 +1,6 @@
 import type { KubeObject, PolicyRule, PolicyViolation } from './rule';
 import { explicitRegistry } from './rules/explicit-registry';
+import { namedEndpointsAllowed } from './rules/named-endpoints-allowed';
 import { networkPolicyCoverage } from './rules/network-policy-coverage';
 import { noSecretLiterals } from './rules/no-secret-literals';
 import { pdbCoverage } from './rules/pdb-coverage';
@@ -26,6 +27,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   recommendedLabels,
   stableSelectors,
   networkPolicyCoverage,
+  namedEndpointsAllowed,
 ];
 
 export function checkPolicies(objects: readonly KubeObject[], rules: readonly PolicyRule[] = POLICY_RULES): PolicyViolation[] {

@@ -57,10 +57,16 @@ function allows(policies: any[], self: Endpoint, other: Endpoint, port: number, 
     (!rule[peers] || rule[peers].some((peer: any) => peerMatches(peer, other, p.metadata.namespace))) && portMatches(rule.ports, port, protocol)));
 }
 
+/** Which side of a connection the policies allow: the egress of the source, the ingress of the destination. */
+export function connectionVerdict(objects: readonly KubeObject[], src: Endpoint, dst: Endpoint, port: number, protocol = 'TCP'): { egress: boolean; ingress: boolean } {
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  return { egress: allows(policies, src, dst, port, protocol, 'Egress'), ingress: allows(policies, dst, src, port, protocol, 'Ingress') };
+}
+
 /** Is a connection from `src` to `dst` on `port` allowed by the policies among `objects`? */
 export function connectionAllowed(objects: readonly KubeObject[], src: Endpoint, dst: Endpoint, port: number, protocol = 'TCP'): boolean {
-  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
-  return allows(policies, src, dst, port, protocol, 'Egress') && allows(policies, dst, src, port, protocol, 'Ingress');
+  const v = connectionVerdict(objects, src, dst, port, protocol);
+  return v.egress && v.ingress;
 }
 
 /**

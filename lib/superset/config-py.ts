@@ -3,6 +3,13 @@ import type { PlatformConfig } from '../config/platform-schema';
 import { oauthEnvVar } from './secrets';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { pyExpr, toPython } from './python';
+import { longestTaskSeconds } from './sizing';
+import { ASYNC_EVENTS_STREAM_PREFIX } from './defaults';
+
+export { ASYNC_EVENTS_STREAM_PREFIX };
+
+/** Superset's health endpoints (superset/views/health.py): the probes use the first. */
+export const HEALTH_PATHS = ['/health', '/healthcheck', '/ping'] as const;
 
 /** Where workers write their liveness heartbeat, and beat its schedule (both on the /tmp emptyDir). */
 export const WORKER_HEARTBEAT_FILE = '/tmp/celery-worker-heartbeat';
@@ -71,6 +78,14 @@ SQLALCHEMY_ENGINE_OPTIONS = ${toPython(engineOptions)}
  */
 export const CACHE_CLIENT_TIMEOUTS = { socket_connect_timeout: 2, socket_timeout: 3 } as const;
 
+/**
+ * redis-py's RedisCluster replaces its startup nodes by the pod IPs it learns (default
+ * dynamic_startup_nodes=True): after a full restart of redis-cache every pod has a new IP, and a
+ * long-lived client (prefork Celery children) never finds the cluster again. Keeping the seed
+ * (the redis-cache Service name) lets it rediscover the cluster through DNS.
+ */
+export const CACHE_CLUSTER_OPTIONS = { ...CACHE_CLIENT_TIMEOUTS, dynamic_startup_nodes: false } as const;
+
 function cacheSection(config: PlatformConfig): string {
   const c = config.superset.cache;
   const cluster = `${REDIS_CACHE.host}:${REDIS_CACHE.port}`;
@@ -80,7 +95,7 @@ function cacheSection(config: PlatformConfig): string {
     CACHE_REDIS_PASSWORD: pyExpr('_REDIS_CACHE_PASSWORD'),
     CACHE_KEY_PREFIX: prefix,
     CACHE_DEFAULT_TIMEOUT: timeout,
-    CACHE_OPTIONS: { ...CACHE_CLIENT_TIMEOUTS },
+    CACHE_OPTIONS: { ...CACHE_CLUSTER_OPTIONS },
     ...extra,
   });
   return `
@@ -98,6 +113,7 @@ RESULTS_BACKEND = RedisClusterCache(
     default_timeout=${c.dataTimeoutSeconds},
     socket_connect_timeout=${CACHE_CLIENT_TIMEOUTS.socket_connect_timeout},
     socket_timeout=${CACHE_CLIENT_TIMEOUTS.socket_timeout},
+    dynamic_startup_nodes=False,
 )
 `;
 }
@@ -206,7 +222,7 @@ function celerySection(config: PlatformConfig): string {
   for (const [queue, q] of Object.entries(s.workers)) {
     for (const pattern of q.routes) routes[pattern] = { queue };
   }
-  const visibility = Math.max(3600, ...Object.values(s.workers).map((q) => q.taskTimeLimitSeconds * 2));
+  const visibility = Math.max(3600, ...Object.keys(s.workers).map((q) => longestTaskSeconds(s, q) * 2));
   const transport = sentinelMode(config)
     ? `    broker_transport_options = {**_REDIS_QUEUE_SENTINEL_OPTIONS, "visibility_timeout": ${visibility}}
     result_backend_transport_options = dict(_REDIS_QUEUE_SENTINEL_OPTIONS)`
@@ -247,6 +263,7 @@ GLOBAL_ASYNC_QUERIES_JWT_SECRET = _required_env("GLOBAL_ASYNC_QUERIES_JWT_SECRET
 GLOBAL_ASYNC_QUERIES_JWT_COOKIE_SECURE = True
 GLOBAL_ASYNC_QUERIES_JWT_COOKIE_SAMESITE = "Lax"
 GLOBAL_ASYNC_QUERIES_CACHE_BACKEND = ${toPython(queueCache(config, REDIS_QUEUE_DB.asyncQueries, 'superset_async_'))}
+GLOBAL_ASYNC_QUERIES_REDIS_STREAM_PREFIX = ${toPython(ASYNC_EVENTS_STREAM_PREFIX)}
 `;
 }
 
@@ -254,7 +271,8 @@ function authSection(config: PlatformConfig): string {
   const auth = config.superset.auth;
   if (auth.type === 'database') {
     return `
-# Users log in with Superset's own accounts; set superset.auth.type "oauth" for SSO.
+# Users log in with Superset's own accounts; the migration Job creates the first admin from the
+# Secret "${config.secrets.admin}". Set superset.auth.type "oauth" for SSO.
 AUTH_TYPE = AUTH_DB
 `;
   }
@@ -272,8 +290,11 @@ AUTH_TYPE = AUTH_DB
   return `
 # Single sign-on through OIDC; client credentials come from the Secret ${JSON.stringify(auth.oauth.secretName)}.
 AUTH_TYPE = AUTH_OAUTH
-AUTH_USER_REGISTRATION = True
+# No local admin exists: users are created at their first login, with roles from the IdP groups.
+AUTH_USER_REGISTRATION = ${toPython(auth.oauth.userRegistration)}
 AUTH_USER_REGISTRATION_ROLE = ${toPython(auth.oauth.registrationRole)}
+AUTH_ROLES_MAPPING = ${toPython(auth.oauth.rolesMapping)}
+AUTH_ROLES_SYNC_AT_LOGIN = ${toPython(auth.oauth.syncRolesAtLogin)}
 OAUTH_PROVIDERS = ${toPython(providers)}
 `;
 }
@@ -284,9 +305,9 @@ function talismanConfig(config: PlatformConfig): Record<string, unknown> {
     content_security_policy: {
       'base-uri': ["'self'"],
       'default-src': ["'self'"],
-      'img-src': ["'self'", 'blob:', 'data:'],
+      'img-src': ["'self'", 'blob:', 'data:', ...config.superset.mapTiles.imageSources],
       'worker-src': ["'self'", 'blob:'],
-      'connect-src': ["'self'", ...config.edge.cspConnectSources],
+      'connect-src': ["'self'", ...config.superset.mapTiles.connectSources, ...config.edge.cspConnectSources],
       'object-src': "'none'",
       'style-src': ["'self'", "'unsafe-inline'"],
       'script-src': ["'self'", "'strict-dynamic'"],
@@ -334,6 +355,25 @@ RATELIMIT_ENABLED = True
 RATELIMIT_APPLICATION = ${toPython(config.edge.rateLimits.application)}
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = ${toPython(config.edge.rateLimits.login)}
+# Flask-AppBuilder always installs Flask-Limiter and the application limit applies to every request.
+# A redis-queue failover must not fail requests or the probes: storage errors are swallowed and
+# the limits count in each process's memory until redis-queue answers again (Flask-Limiter 3.x).
+RATELIMIT_SWALLOW_ERRORS = True
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+_HEALTH_PATHS = frozenset(${toPython(HEALTH_PATHS)})
+
+
+def _exempt_health_from_rate_limits(app):
+    # Runs after Flask-AppBuilder created the limiter (Superset's FLASK_APP_MUTATOR hook): the
+    # kubelet's probes never touch the limiter's storage.
+    from flask import request
+
+    limiters = app.extensions.get("limiter", ())
+    for limiter in limiters if isinstance(limiters, (set, list, tuple)) else [limiters]:
+        limiter.request_filter(lambda: request.path in _HEALTH_PATHS)
+
+
+FLASK_APP_MUTATOR = _exempt_health_from_rate_limits
 
 SECRET_KEY = _required_env("SUPERSET_SECRET_KEY")
 # Only while rotating the key (docs/RUNBOOK.md): \`superset re-encrypt-secrets\` reads the old one here.

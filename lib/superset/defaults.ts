@@ -39,15 +39,32 @@ export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
   routes: [],
 };
 
+/**
+ * Superset's default stream-name prefix of async-query events (superset/config.py), written out
+ * so the key namespaces sharing redis-queue's db 0 are all visible in the file (docs/redis.md).
+ */
+export const ASYNC_EVENTS_STREAM_PREFIX = 'async-events-';
+
 /** Superset's defaults: a small production-shaped platform (what staging runs). */
 export const SUPERSET_DEFAULTS: SupersetConfig = {
   image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.2' },
-  auth: { type: 'database', oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', providers: [] } },
+  auth: {
+    type: 'database',
+    oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', userRegistration: true, rolesMapping: {}, syncRolesAtLogin: true, providers: [] },
+  },
   featureFlags: { ALERT_REPORTS: true },
   asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
   webserverTimeoutSeconds: 300,
-  sqlLabAsyncTimeLimitSeconds: 21600,
+  // Superset's default is 6 h; the SQL Lab workers' grace period follows it (limit + 90 s), so a
+  // rollout or a drain waits at most this long for a running query. 1 h keeps drains practical.
+  sqlLabAsyncTimeLimitSeconds: 3600,
   rowLimit: 50000,
+  // Superset 6.1's TALISMAN_CONFIG allows these for its default base maps (OpenStreetMap tiles,
+  // terrestris WMS); without them Talisman's CSP blocks every map chart's background.
+  mapTiles: {
+    connectSources: ['https://tile.openstreetmap.org', 'https://tile.osm.ch'],
+    imageSources: ['https://ows.terrestris.de'],
+  },
   database: {
     name: 'superset',
     user: 'superset',
@@ -70,7 +87,8 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
       threads: 4,
       maxRequests: 1000,
       maxRequestsJitter: 100,
-      keepAliveSeconds: 5,
+      // Above NGINX's upstream keepalive_timeout (60 s): the proxy closes idle connections first.
+      keepAliveSeconds: 75,
       gracefulTimeoutSeconds: 60,
     },
     preStopDelaySeconds: 10,
@@ -105,9 +123,18 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
   migrations: {
     backoffLimit: 2,
     activeDeadlineSeconds: 1800,
+    // An empty cluster initialises Postgres and creates the Redis Cluster after the Job starts;
+    // the rest of the deadline is left for the migration itself.
+    dependencyTimeoutSeconds: 900,
     ttlSecondsAfterFinished: 604800,
     waitInPods: true,
+    // Long enough for a migration on a large metadata database; then the init container exits 1
+    // and the kubelet restarts it with back-off, which `kubectl get pods` shows.
+    waitTimeoutSeconds: 900,
     resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    // Requests stay small (an init container's request is reserved for the whole pod while it
+    // waits); the limits leave room for the Superset app `superset db current` imports.
+    waitResources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '768Mi' },
   },
   logLevel: 'INFO',
 };
@@ -115,4 +142,5 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
 export const SUPERSET_SECRET_DEFAULTS: SupersetSecretNames = {
   app: 'superset-app',
   database: 'superset-database',
+  admin: 'superset-admin',
 };

@@ -36,9 +36,14 @@ export function supersetFlows(env: Environment): Flow[] {
     tcp(component(migrate), component(postgres), [POSTGRES_PRIMARY.port], 'migrations go straight to the primary'),
   ];
   for (const c of longRunning) {
+    flows.push(tcp(component(c), component(pgbouncer), [PGBOUNCER.port], 'metadata database through PgBouncer'));
+  }
+  // The migration Job loads the same superset_config.py as web (so `db upgrade` and `init` see the
+  // same settings; a second config would drift), and that file connects to redis-cache at import
+  // (RedisClusterCache connects in its constructor) and names the redis-queue Sentinels.
+  for (const c of [...longRunning, migrate]) {
     flows.push(
-      tcp(component(c), component(pgbouncer), [PGBOUNCER.port], 'metadata database through PgBouncer'),
-      tcp(component(c), component(redisCache), [REDIS_CACHE.port], 'Flask caches and SQL Lab results'),
+      tcp(component(c), component(redisCache), [REDIS_CACHE.port], 'Flask caches and SQL Lab results (connected when superset_config.py is imported)'),
       tcp(component(c), component(redisQueue), redisQueueClientPorts(env.config.redis.queue.mode), 'Celery broker, coordination, async queries, rate limits (through Sentinel in sentinel mode)'),
     );
   }

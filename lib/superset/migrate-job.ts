@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
+import { MIGRATE_SCRIPT } from './scripts';
+import { supersetAdminRefs } from './secrets';
+import { CONFIG_DIR, objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
 
 export interface SupersetMigrateJobProps {
   readonly context: SupersetPodContext;
@@ -13,10 +15,13 @@ function nameSafe(text: string): string {
 }
 
 /**
- * `superset db upgrade` then `superset init`, once per image version, straight to the Patroni
- * primary (DDL through a transaction pooler is asking for trouble). A Job's pod template is
- * immutable, so its name carries the version and a hash of the template: any change gives a new
- * Job (both commands are idempotent) and re-applying the same one is a no-op.
+ * `superset db upgrade`, `superset init` and (AUTH_DB) the first admin, once per image version, straight to the Patroni
+ * primary (DDL through a transaction pooler is asking for trouble). It first waits, logging why,
+ * until the database and the Redis servers superset_config.py connects to answer: on an empty
+ * cluster they come up minutes after the Job starts. A Job's pod template is immutable, so its
+ * name carries the version and a hash of the template: any change gives a new Job (both commands
+ * are idempotent) and re-applying the same one is a no-op (a failed one is deleted and re-applied,
+ * docs/operations.md).
  */
 export class SupersetMigrateJob extends Construct {
   public readonly jobName: string;
@@ -31,9 +36,14 @@ export class SupersetMigrateJob extends Construct {
       containers: [supersetContainer(ctx, {
         name: 'migrate',
         component: 'migrate',
-        command: ['/bin/sh', '-c', 'set -e; superset db upgrade; superset init'],
+        command: ['/bin/sh', `${CONFIG_DIR}/${MIGRATE_SCRIPT}`],
         resources: m.resources,
         database: 'primary',
+        extraEnv: [
+          { name: 'WAIT_TIMEOUT_SECONDS', value: String(m.dependencyTimeoutSeconds) },
+          // AUTH_DB: the first admin, created once after `superset init` (none under SSO).
+          ...supersetAdminRefs(ctx.env.config).map((ref) => ({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } })),
+        ],
       })],
       terminationGracePeriodSeconds: 30,
       spread: false,

@@ -1,9 +1,11 @@
 import type { ConfigProblem } from '../config/errors';
 import { MUTABLE_TAGS } from '../config/primitives';
 import { resourceLimits } from '../config/resource-rules';
-import { PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
+import { NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS } from '../edge/defaults';
+import { ASYNC_EVENTS_STREAM_PREFIX, PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
 import type { SupersetConfig } from './schema';
 import { gunicornSizing, gunicornWorkersForMemory } from './sizing';
+
 
 // Cross-field rules of Superset's settings (the platform rules run them with every other tier's).
 // The schema checks each field alone; these check how they fit.
@@ -41,8 +43,27 @@ export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
   problems.push(...resourceLimits('superset.web.resources', s.web.resources));
   problems.push(...resourceLimits('superset.beat.resources', s.beat.resources));
   problems.push(...resourceLimits('superset.migrations.resources', s.migrations.resources));
+  problems.push(...resourceLimits('superset.migrations.waitResources', s.migrations.waitResources));
+
+  const m = s.migrations;
+  if (m.dependencyTimeoutSeconds >= m.activeDeadlineSeconds) {
+    problems.push({
+      field: 'superset.migrations.dependencyTimeoutSeconds',
+      value: m.dependencyTimeoutSeconds,
+      rule: `must be below superset.migrations.activeDeadlineSeconds (${m.activeDeadlineSeconds}), or the Job is killed while it still waits and never migrates`,
+      fix: `lower superset.migrations.dependencyTimeoutSeconds to ${Math.floor(m.activeDeadlineSeconds / 2)} or raise superset.migrations.activeDeadlineSeconds above ${m.dependencyTimeoutSeconds}`,
+    });
+  }
 
   const g = s.web.gunicorn;
+  if (g.keepAliveSeconds <= NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS) {
+    problems.push({
+      field: 'superset.web.gunicorn.keepAliveSeconds',
+      value: g.keepAliveSeconds,
+      rule: `must be above NGINX's upstream keepalive_timeout (${NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS} s): a backend closing idle connections first races NGINX reusing them (sporadic 502s, healthy pods ejected by max-fails)`,
+      fix: `raise superset.web.gunicorn.keepAliveSeconds to ${NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS + 15}`,
+    });
+  }
   if (g.maxRequests > 0 && g.maxRequestsJitter > g.maxRequests) {
     problems.push({
       field: 'superset.web.gunicorn.maxRequestsJitter',
@@ -67,6 +88,16 @@ export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
     const field = `superset.workers.${queue}`;
     problems.push(...replicaRange(field, q.minReplicas, q.maxReplicas));
     problems.push(...resourceLimits(`${field}.resources`, q.resources));
+    // Under Sentinel every use of redis-queue lands in db 0 (docs/redis.md): a queue is a key
+    // named like the queue, and must not fall into the async-query events' namespace.
+    if (queue.startsWith(ASYNC_EVENTS_STREAM_PREFIX.replace(/-$/, ''))) {
+      problems.push({
+        field: `${field}`,
+        value: queue,
+        rule: `a queue name must not start with "${ASYNC_EVENTS_STREAM_PREFIX.replace(/-$/, '')}": its Celery key would share the namespace of Superset's async-query event streams in redis-queue's db 0`,
+        fix: `rename the queue superset.workers.${queue}`,
+      });
+    }
     if (q.routes.length === 0 && queue !== s.defaultQueue) {
       problems.push({
         field: `${field}.routes`,

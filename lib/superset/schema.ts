@@ -9,6 +9,7 @@ import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, positiveInt, seconds } 
 export const supersetSecretNamesSchema = z.strictObject({
   app: dnsLabel.describe('Secret with the Superset secret key (and the async-queries JWT secret)'),
   database: dnsLabel.describe('Secret with the Superset database password'),
+  admin: dnsLabel.describe('Secret with the first admin (username, email, password) the migration Job creates when superset.auth.type is "database"'),
 });
 export type SupersetSecretNames = z.infer<typeof supersetSecretNamesSchema>;
 
@@ -78,9 +79,12 @@ const cacheSchema = z.strictObject({
 const migrationsSchema = z.strictObject({
   backoffLimit: z.number().int().min(0, 'must be 0 or more').max(10, 'must be at most 10').describe('retries of the migration Job before it is failed'),
   activeDeadlineSeconds: positiveInt.describe('the migration Job is killed after this long'),
+  dependencyTimeoutSeconds: positiveInt.describe('the migration Job waits this long for Postgres and Redis to answer before it gives up the attempt; must be below activeDeadlineSeconds'),
   ttlSecondsAfterFinished: seconds.describe('a finished migration Job is deleted after this long (re-applying then re-runs the idempotent migration)'),
   waitInPods: z.boolean().describe('web, worker and beat pods wait in an init container until the schema is at the image\'s head revision'),
+  waitTimeoutSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('the wait-for-migrations init container gives up (exit 1, the pod restarts it visibly) after this long'),
   resources: resourcesSchema,
+  waitResources: resourcesSchema.describe('resources of the wait-for-migrations init containers (one `superset db current` every 10 s)'),
 });
 
 const beatSchema = z.strictObject({
@@ -98,9 +102,18 @@ const authSchema = z.strictObject({
   type: z.enum(['database', 'oauth']).describe('AUTH_TYPE: "database" (Superset users) or "oauth" (OIDC/OAuth SSO)'),
   oauth: z.strictObject({
     secretName: dnsLabel.describe('Secret with "<provider>-client-id" and "<provider>-client-secret" keys'),
-    registrationRole: z.string().min(1).describe('role given to users on their first SSO login'),
+    registrationRole: z.string().min(1).describe('AUTH_USER_REGISTRATION_ROLE: role given to users on their first SSO login'),
+    userRegistration: z.boolean().describe('AUTH_USER_REGISTRATION: create a Superset user on the first SSO login (off: only users an admin created can log in)'),
+    rolesMapping: z.record(z.string().min(1), z.array(z.string().min(1)).min(1, 'must name at least one Superset role')).describe('AUTH_ROLES_MAPPING: identity-provider group -> Superset roles, e.g. {"superset-admins": ["Admin"]}'),
+    syncRolesAtLogin: z.boolean().describe('AUTH_ROLES_SYNC_AT_LOGIN: re-apply rolesMapping at every login (off: only at registration)'),
     providers: z.array(oauthProviderSchema).describe('OIDC providers when type is "oauth"'),
   }),
+});
+
+const origin = z.string().regex(/^https:\/\/[a-z0-9*][a-z0-9.*-]*(:\d+)?$/, 'must be an https:// origin such as "https://tile.openstreetmap.org"');
+const mapTilesSchema = z.strictObject({
+  connectSources: z.array(origin).describe('tile servers the map charts fetch from (CSP connect-src)'),
+  imageSources: z.array(origin).describe('map servers loaded as images, e.g. WMS layers (CSP img-src)'),
 });
 
 export const supersetSchema = z.strictObject({
@@ -109,8 +122,9 @@ export const supersetSchema = z.strictObject({
   featureFlags: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'feature flag names are UPPER_SNAKE_CASE'), z.boolean()).describe('FEATURE_FLAGS merged over Superset\'s own defaults'),
   asyncQueries: asyncQueriesSchema,
   webserverTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('gunicorn timeout and SUPERSET_WEBSERVER_TIMEOUT; the ingress proxy timeout must not be shorter'),
-  sqlLabAsyncTimeLimitSeconds: positiveInt.describe('SQLLAB_ASYNC_TIME_LIMIT_SEC: longest async SQL Lab query'),
+  sqlLabAsyncTimeLimitSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('SQLLAB_ASYNC_TIME_LIMIT_SEC: longest async SQL Lab query; the grace period of the workers that run SQL Lab is this + 90 s'),
   rowLimit: positiveInt.describe('ROW_LIMIT: default row limit of chart queries'),
+  mapTiles: mapTilesSchema.describe('base-map hosts the Content-Security-Policy allows; the defaults are Superset 6.1\'s'),
   database: databaseSchema,
   cache: cacheSchema,
   web: webSchema,

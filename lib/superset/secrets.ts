@@ -16,6 +16,41 @@ export function oauthEnvVar(provider: string, part: 'id' | 'secret'): string {
   return `OAUTH_${provider.toUpperCase()}_CLIENT_${part.toUpperCase()}`;
 }
 
+/**
+ * The first admin (superset.auth.type "database" only): the migration Job creates this user once
+ * with `superset fab create-admin`, and the dashboard export runs as it. Read by those two pods
+ * only, never by web, workers or beat.
+ */
+export function supersetAdminRefs(config: SupersetSecretSettings): SecretRef[] {
+  if (config.superset.auth.type !== 'database') return [];
+  const secretName = config.secrets.admin;
+  return [
+    {
+      secretName,
+      key: 'username',
+      envVar: 'ADMIN_USERNAME',
+      description: 'user name of the first admin the migration Job creates (Superset 6.1\'s `export-dashboards` exports as the user "admin", so keep "admin" while the dashboard export is on)',
+      generate: 'a user name; `npm run secrets` writes "admin"',
+      value: 'admin',
+    },
+    {
+      secretName,
+      key: 'email',
+      envVar: 'ADMIN_EMAIL',
+      description: 'email of the first admin (unique among Superset users)',
+      generate: 'the admin\'s email; `npm run secrets` writes a placeholder (admin@example.invalid) to change before creating the Secret',
+      value: 'admin@example.invalid',
+    },
+    {
+      secretName,
+      key: 'password',
+      envVar: 'ADMIN_PASSWORD',
+      description: 'password of the first admin, used once when the user is created (rotating it: docs/secrets.md)',
+      ...hex(24),
+    },
+  ];
+}
+
 /** Secret keys read by Superset's web, worker, beat and migration containers. */
 export function supersetSecretRefs(config: SupersetSecretSettings): SecretRef[] {
   const refs: SecretRef[] = [

@@ -4,13 +4,14 @@ import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
 import { renderSupersetConfig } from './config-py';
+import { supersetScripts } from './scripts';
 import { CONFIG_FILE } from './superset-pod';
 
 export interface SupersetConfigProps {
   readonly env: Environment;
 }
 
-/** The ConfigMap holding superset_config.py, and the hash pods carry to roll when it changes. */
+/** The ConfigMap holding superset_config.py and the Superset scripts, and the hash pods carry to roll when they change. */
 export class SupersetConfig extends Construct {
   public readonly name = 'superset-config';
   public readonly hash: string;
@@ -20,14 +21,15 @@ export class SupersetConfig extends Construct {
     super(scope, id);
     const { env } = props;
     this.content = renderSupersetConfig(env.name, env.config);
-    this.hash = createHash('sha256').update(this.content).digest('hex');
+    const data = { [CONFIG_FILE]: this.content, ...supersetScripts() };
+    this.hash = createHash('sha256').update(JSON.stringify(data)).digest('hex');
     new k8s.KubeConfigMap(this, 'Resource', {
       metadata: {
         name: this.name,
         namespace: env.namespace,
         labels: recommendedLabels({ name: 'superset', instance: env.config.instance, component: 'config', version: env.config.superset.image.tag }),
       },
-      data: { [CONFIG_FILE]: this.content },
+      data,
     });
   }
 }

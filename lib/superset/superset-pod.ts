@@ -8,6 +8,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs
 import { resourceRequirements } from '../workload/resources';
 import { topologySpread } from '../workload/topology';
 import { statsdExporterSidecar, statsdExporterVolume } from '../workload/statsd-exporter';
+import { WAIT_SCRIPT } from './scripts';
 
 /** The `superset` user of the official image (created by useradd, uid/gid 1000; our Dockerfile asserts it). */
 export const SUPERSET_RUN_AS: RunAs = { uid: 1000, gid: 1000 };
@@ -20,6 +21,8 @@ export interface SupersetPodContext {
   readonly configMapName: string;
   readonly configHash: string;
   readonly serviceAccountName: string;
+  /** Name of this image's migration Job, for the wait-for-migrations log line. */
+  readonly migrationJobName?: string;
 }
 
 /** Which Postgres endpoint a workload uses: PgBouncer for the app, the primary for migrations. */
@@ -113,19 +116,22 @@ export function supersetContainer(ctx: SupersetPodContext, o: SupersetContainerO
 
 /**
  * Holds a pod until `superset db upgrade` of its image has run (alembic reports "(head)"), so new
- * code never starts on an old schema when everything is applied at once.
+ * code never starts on an old schema when everything is applied at once. Every attempt logs why
+ * it still waits; after the timeout it exits 1 and the kubelet restarts it (visible as
+ * Init:Error / Init:CrashLoopBackOff) instead of looping silently forever.
  */
 function waitForMigrations(ctx: SupersetPodContext, component: string): k8s.Container {
+  const m = ctx.env.config.superset.migrations;
   return supersetContainer(ctx, {
     name: 'wait-for-migrations',
     component,
-    command: [
-      '/bin/sh',
-      '-c',
-      'until superset db current 2>/dev/null | grep -q "(head)"; do echo "waiting for the migration Job of this image"; sleep 10; done',
-    ],
-    resources: ctx.env.config.superset.migrations.resources,
+    command: ['/bin/sh', `${CONFIG_DIR}/${WAIT_SCRIPT}`, 'head'],
+    resources: m.waitResources,
     database: 'pgbouncer',
+    extraEnv: [
+      { name: 'WAIT_TIMEOUT_SECONDS', value: String(m.waitTimeoutSeconds) },
+      ...(ctx.migrationJobName ? [{ name: 'MIGRATION_JOB', value: ctx.migrationJobName }] : []),
+    ],
   });
 }
 

@@ -2,27 +2,36 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { SUPERSET_WEB } from './endpoints';
 import { gunicornSizing } from './sizing';
+import { HEALTH_PATHS } from './config-py';
 import { ScaledDeployment } from '../workload/scaled-deployment';
 import { STATSD_UDP } from '../workload/statsd-exporter';
-import { objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
+import { WEB_SCRIPT } from './scripts';
+import { CONFIG_DIR, objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
 
 export interface SupersetWebProps {
   readonly context: SupersetPodContext;
 }
 
-/** Settings run-server.sh does not expose; gunicorn reads them from GUNICORN_CMD_ARGS. */
-export function gunicornExtraArgs(gracefulTimeoutSeconds: number, statsd: boolean): string {
+/** Settings run-server.sh's variables do not cover; gunicorn reads them from GUNICORN_CMD_ARGS. */
+export function gunicornExtraArgs(gracefulTimeoutSeconds: number): string {
   // /dev/shm keeps worker heartbeats off disk (a slow disk would make gunicorn kill workers).
-  const args = [`--graceful-timeout ${gracefulTimeoutSeconds}`, '--worker-tmp-dir /dev/shm'];
-  // Request durations and status codes, for the p95 latency and 5xx alerts.
-  if (statsd) args.push(`--statsd-host ${STATSD_UDP.host}:${STATSD_UDP.port}`, '--statsd-prefix superset.web');
-  return args.join(' ');
+  return [`--graceful-timeout ${gracefulTimeoutSeconds}`, '--worker-tmp-dir /dev/shm'].join(' ');
 }
 
-const HEALTH: k8s.HttpGetAction = { path: '/health', port: k8s.IntOrString.fromString('http') };
+/** Request durations and status codes to the statsd_exporter sidecar, for the p95 latency and 5xx alerts. */
+function statsdEnv(enabled: boolean): k8s.EnvVar[] {
+  if (!enabled) return [];
+  return [
+    { name: 'SERVER_STATSD_HOST', value: STATSD_UDP.host },
+    { name: 'SERVER_STATSD_PORT', value: String(STATSD_UDP.port) },
+    { name: 'SERVER_STATSD_PREFIX', value: 'superset.web' },
+  ];
+}
+
+const HEALTH: k8s.HttpGetAction = { path: HEALTH_PATHS[0], port: k8s.IntOrString.fromString('http') };
 
 /**
- * The web tier: gunicorn (gthread) through the image's run-server.sh, sized from the CPU request.
+ * The web tier: gunicorn (gthread) with the image's run-server.sh flags, sized from the CPU request.
  * Shutdown drains: preStop waits until the ingress has dropped the pod, then gunicorn gets
  * SIGTERM and lets in-flight requests finish within the graceful timeout.
  */
@@ -42,7 +51,8 @@ export class SupersetWeb extends Construct {
       ...supersetContainer(ctx, {
         name: 'web',
         component: 'web',
-        command: ['/usr/bin/run-server.sh'],
+        // gunicorn as PID 1 (exec), with run-server.sh's flags: SIGTERM reaches it (scripts/superset-web.sh).
+        command: ['/bin/sh', `${CONFIG_DIR}/${WEB_SCRIPT}`],
         resources: web.resources,
         database: 'pgbouncer',
         extraEnv: [
@@ -53,7 +63,8 @@ export class SupersetWeb extends Construct {
           { name: 'GUNICORN_KEEPALIVE', value: String(g.keepAliveSeconds) },
           { name: 'WORKER_MAX_REQUESTS', value: String(g.maxRequests) },
           { name: 'WORKER_MAX_REQUESTS_JITTER', value: String(g.maxRequestsJitter) },
-          { name: 'GUNICORN_CMD_ARGS', value: gunicornExtraArgs(g.gracefulTimeoutSeconds, ctx.env.config.monitoring.enabled) },
+          { name: 'GUNICORN_CMD_ARGS', value: gunicornExtraArgs(g.gracefulTimeoutSeconds) },
+          ...statsdEnv(ctx.env.config.monitoring.enabled),
         ],
       }),
       ports: [{ name: 'http', containerPort: SUPERSET_WEB.port, protocol: 'TCP' }],

@@ -3,6 +3,7 @@ import * as k8s from '../../imports/k8s';
 import type { WorkerQueueConfig } from './schema';
 import { ScaledDeployment } from '../workload/scaled-deployment';
 import { WORKER_HEARTBEAT_FILE, WORKER_HEARTBEAT_INTERVAL_SECONDS } from './config-py';
+import { longestTaskSeconds } from './sizing';
 import { fileFreshCommand, objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
 
 export interface SupersetWorkerProps {
@@ -65,7 +66,9 @@ export class SupersetWorker extends Construct {
       template: supersetPodTemplate(ctx, {
         id: identity,
         containers: [container],
-        terminationGracePeriodSeconds: q.taskTimeLimitSeconds + WORKER_SHUTDOWN_MARGIN_SECONDS,
+        // Warm shutdown lets the running task finish: for the SQL Lab queue that is Superset's own
+        // per-task limit (SQLLAB_ASYNC_TIME_LIMIT_SEC + 60 s), which overrides --time-limit.
+        terminationGracePeriodSeconds: longestTaskSeconds(ctx.env.config.superset, props.queue) + WORKER_SHUTDOWN_MARGIN_SECONDS,
         spread: q.maxReplicas > 1,
         metrics: true,
       }),

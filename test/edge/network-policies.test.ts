@@ -40,7 +40,7 @@ const databaseFlows = [
   'pg-backup -> postgres:5432/TCP',
 ];
 /** Caches on redis-cache; Celery and the rest on redis-queue, whose clients first ask a Sentinel (26379). */
-const redisFlows = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'dashboard-export'].flatMap((p) => [
+const redisFlows = ['superset-web', 'superset-worker-interactive', 'superset-worker-reports', 'superset-beat', 'superset-migrate', 'dashboard-export'].flatMap((p) => [
   `${p} -> redis-cache:6379/TCP`, `${p} -> redis-queue:6379/TCP`, `${p} -> redis-queue:26379/TCP`,
 ]);
 

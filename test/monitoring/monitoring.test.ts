@@ -20,7 +20,8 @@ describe('monitoring', () => {
     const withSidecar = podsOf(objects).filter((p) => p.spec.containers.some((c: any) => c.name === 'statsd-exporter')).map((p) => p.owner.metadata.name);
     expect(withSidecar).toEqual(['superset-web', 'superset-worker-interactive', 'superset-worker-reports']);
     const web = find(objects, 'Deployment', 'superset-web').spec.template.spec;
-    expect(envVar(web.containers[0], 'GUNICORN_CMD_ARGS').value).toMatch(/--statsd-host 127\.0\.0\.1:9125 --statsd-prefix superset\.web/);
+    // run-server.sh's own --statsd-host flag would override GUNICORN_CMD_ARGS: the web script takes these instead.
+    expect(['SERVER_STATSD_HOST', 'SERVER_STATSD_PORT', 'SERVER_STATSD_PREFIX'].map((n) => envVar(web.containers[0], n).value)).toEqual(['127.0.0.1', '9125', 'superset.web']);
     const sidecar = web.containers[1];
     expect(sidecar.args).toContain('--statsd.listen-udp=127.0.0.1:9125');
     expect(sidecar.ports).toEqual([{ name: 'metrics', containerPort: 9102, protocol: 'TCP' }]);

@@ -71,11 +71,12 @@ describe('superset_config.py', () => {
     const caches = ['CACHE_CONFIG', 'DATA_CACHE_CONFIG', 'FILTER_STATE_CACHE_CONFIG', 'EXPLORE_FORM_DATA_CACHE_CONFIG', 'THUMBNAIL_CACHE_CONFIG'].map((k) => defaults.settings[k]);
     for (const c of caches) {
       expect(c).toMatchObject({ CACHE_TYPE: 'RedisClusterCache', CACHE_REDIS_CLUSTER: 'redis-cache:6379', CACHE_REDIS_PASSWORD: 'cache-pw' });
-      expect(c.CACHE_OPTIONS).toEqual({ socket_connect_timeout: 2, socket_timeout: 3 });
+      // dynamic_startup_nodes off: the client keeps the Service name as its seed (a full restart gives every pod a new IP).
+      expect(c.CACHE_OPTIONS).toEqual({ socket_connect_timeout: 2, socket_timeout: 3, dynamic_startup_nodes: false });
     }
     const prefixes = [...caches.map((c) => c.CACHE_KEY_PREFIX), defaults.results_backend.key_prefix];
     expect(new Set(prefixes).size).toBe(6);
-    expect(defaults.results_backend).toMatchObject({ type: 'RedisClusterCache', cluster: 'redis-cache:6379', password: 'cache-pw', socket_connect_timeout: 2, socket_timeout: 3 });
+    expect(defaults.results_backend).toMatchObject({ type: 'RedisClusterCache', cluster: 'redis-cache:6379', password: 'cache-pw', socket_connect_timeout: 2, socket_timeout: 3, dynamic_startup_nodes: false });
     expect(defaults.settings.DATA_CACHE_CONFIG.CACHE_DEFAULT_TIMEOUT).toBe(3600);
   });
 
@@ -86,7 +87,8 @@ describe('superset_config.py', () => {
       expect(defaults.celery.broker_url).toBe(sentinels.map((s) => `sentinel://:queue%2Fpw@${s}/0`).join(';'));
       expect(defaults.celery.result_backend).toBe(sentinels.map((s) => `sentinel://:queue%2Fpw@${s}/1`).join(';'));
       const sentinelOptions = { master_name: 'redis-queue', sentinel_kwargs: { password: 'queue/pw' } };
-      expect(defaults.celery.broker_transport_options).toEqual({ ...sentinelOptions, visibility_timeout: 3600 });
+      // Twice the longest task: SQL Lab's own limit, 3600 + 60 s.
+      expect(defaults.celery.broker_transport_options).toEqual({ ...sentinelOptions, visibility_timeout: 7320 });
       expect(defaults.celery.result_backend_transport_options).toEqual(sentinelOptions);
     });
 
@@ -127,7 +129,7 @@ describe('superset_config.py', () => {
     test('Celery, coordination, async queries and rate limits on the redis-queue Service', () => {
       expect(standalone.celery.broker_url).toBe('redis://:queue%2Fpw@redis-queue:6379/0');
       expect(standalone.celery.result_backend).toBe('redis://:queue%2Fpw@redis-queue:6379/1');
-      expect(standalone.celery.broker_transport_options).toEqual({ visibility_timeout: 3600 });
+      expect(standalone.celery.broker_transport_options).toEqual({ visibility_timeout: 7320 });
       expect(standalone.celery.task_publish_retry_policy).toEqual({ max_retries: 12, interval_start: 0, interval_step: 0.5, interval_max: 1 });
       expect(standalone.celery.result_backend_transport_options).toBeUndefined();
       expect(standalone.settings.DISTRIBUTED_COORDINATION_CONFIG).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_PORT: 6379, CACHE_REDIS_DB: 3 });
@@ -153,13 +155,13 @@ describe('superset_config.py', () => {
 
   test('CSP and HSTS agree with the edge; rate limits per client address', () => {
     const csp = defaults.settings.TALISMAN_CONFIG;
-    expect(csp.content_security_policy['connect-src']).toEqual(["'self'", 'https://api.mapbox.com', 'https://events.mapbox.com']);
+    expect(csp.content_security_policy['connect-src']).toEqual(["'self'", 'https://tile.openstreetmap.org', 'https://tile.osm.ch', 'https://api.mapbox.com', 'https://events.mapbox.com']);
     expect(csp.content_security_policy['script-src']).toEqual(["'self'", "'strict-dynamic'"]);
     expect(csp).toMatchObject({ force_https: false, strict_transport_security: true, strict_transport_security_max_age: 31536000, strict_transport_security_include_subdomains: true, session_cookie_secure: true });
     expect(defaults.settings).toMatchObject({ RATELIMIT_ENABLED: true, RATELIMIT_APPLICATION: '50 per second', AUTH_RATE_LIMITED: true, AUTH_RATE_LIMIT: '5 per second', SCARF_ANALYTICS: false });
     const custom = run(render({ edge: { hstsMaxAgeSeconds: 63072000, cspConnectSources: ['wss://bi.acme.com'] } }));
     expect(custom.settings.TALISMAN_CONFIG.strict_transport_security_max_age).toBe(63072000);
-    expect(custom.settings.TALISMAN_CONFIG.content_security_policy['connect-src']).toEqual(["'self'", 'wss://bi.acme.com']);
+    expect(custom.settings.TALISMAN_CONFIG.content_security_policy['connect-src']).toEqual(["'self'", 'https://tile.openstreetmap.org', 'https://tile.osm.ch', 'wss://bi.acme.com']);
   });
 
   test('the worker heartbeat bootstep is installed through celeryd_init, held strongly', () => {
@@ -184,10 +186,59 @@ describe('superset_config.py', () => {
       { ...FAKE_ENV, OAUTH_KEYCLOAK_CLIENT_ID: 'superset', OAUTH_KEYCLOAK_CLIENT_SECRET: 'client-secret-value' });
     expect(sso.settings.AUTH_TYPE).toBe(4); // AUTH_OAUTH
     expect(sso.settings.AUTH_USER_REGISTRATION_ROLE).toBe('Viewer');
+    expect(sso.settings.AUTH_USER_REGISTRATION).toBe(true);
+    expect(sso.settings.AUTH_ROLES_MAPPING).toEqual({});
+    expect(sso.settings.AUTH_ROLES_SYNC_AT_LOGIN).toBe(true);
     expect(sso.settings.OAUTH_PROVIDERS).toEqual([{
       name: 'keycloak', icon: 'fa-key', token_key: 'access_token',
       remote_app: { client_id: 'superset', client_secret: 'client-secret-value', server_metadata_url: 'https://sso.example.com/realms/x/.well-known/openid-configuration', client_kwargs: { scope: 'openid email profile' } },
     }]);
+  });
+
+  test('OIDC: registration, default role and group-to-role mapping come from the environment file', () => {
+    const provider = { name: 'okta', serverMetadataUrl: 'https://acme.okta.example/.well-known/openid-configuration', scope: 'openid email profile groups', icon: 'fa-key' };
+    const sso = run(render({ superset: { auth: { type: 'oauth', oauth: {
+      userRegistration: false, registrationRole: 'Public', syncRolesAtLogin: false,
+      rolesMapping: { 'bi-admins': ['Admin'], 'bi-analysts': ['Alpha', 'sql_lab'] }, providers: [provider],
+    } } } }), { ...FAKE_ENV, OAUTH_OKTA_CLIENT_ID: 'id', OAUTH_OKTA_CLIENT_SECRET: 'secret' });
+    expect(sso.settings).toMatchObject({
+      AUTH_USER_REGISTRATION: false,
+      AUTH_USER_REGISTRATION_ROLE: 'Public',
+      AUTH_ROLES_MAPPING: { 'bi-admins': ['Admin'], 'bi-analysts': ['Alpha', 'sql_lab'] },
+      AUTH_ROLES_SYNC_AT_LOGIN: false,
+    });
+  });
+
+  test('Sentinel mode: every namespace sharing redis-queue\'s db 0 is distinct (RedisSentinelCache ignores CACHE_REDIS_DB)', () => {
+    const s = run(render({ superset: { asyncQueries: { enabled: true } } })); // the defaults run redis-queue under Sentinel
+    expect(s.settings.DISTRIBUTED_COORDINATION_CONFIG.CACHE_TYPE).toBe('RedisSentinelCache');
+    expect(s.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND.CACHE_TYPE).toBe('RedisSentinelCache');
+    const queues = [...new Set([s.celery.task_default_queue, ...Object.values(s.celery.task_routes).map((r: any) => r.queue)])];
+    const namespaces = [
+      s.settings.DISTRIBUTED_COORDINATION_CONFIG.CACHE_KEY_PREFIX,
+      s.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND.CACHE_KEY_PREFIX,
+      s.settings.GLOBAL_ASYNC_QUERIES_REDIS_STREAM_PREFIX,
+      ...queues, // kombu keeps each queue as a list named like it (priority lists add a suffix)
+      '_kombu.binding.', 'unacked', // kombu's exchange bindings and unacked-message bookkeeping
+      'gtf:', // Superset's task-framework keys (docs/redis.md)
+    ];
+    expect(queues.sort()).toEqual(['interactive', 'reports']);
+    for (const a of namespaces) for (const b of namespaces) if (a !== b) expect(`${a} vs ${b}: ${b.startsWith(a)}`).toBe(`${a} vs ${b}: false`);
+  });
+
+  test('the CSP allows the base-map hosts of Superset 6.1\'s defaults (OpenStreetMap tiles, terrestris WMS), or the configured ones', () => {
+    const csp = defaults.settings.TALISMAN_CONFIG.content_security_policy;
+    expect(csp['connect-src']).toEqual(expect.arrayContaining(['https://tile.openstreetmap.org', 'https://tile.osm.ch', 'https://api.mapbox.com']));
+    expect(csp['img-src']).toEqual(["'self'", 'blob:', 'data:', 'https://ows.terrestris.de']);
+    const own = run(render({ superset: { mapTiles: { connectSources: ['https://tiles.acme.example'], imageSources: [] } } })).settings.TALISMAN_CONFIG.content_security_policy;
+    expect(own['connect-src']).toContain('https://tiles.acme.example');
+    expect(own['connect-src']).not.toContain('https://tile.openstreetmap.org');
+    expect(() => render({ superset: { mapTiles: { connectSources: ['http://tiles.acme.example'], imageSources: [] } } })).toThrow(/superset\.mapTiles\.connectSources\.0 = "http:\/\/tiles\.acme\.example"\s+rule: must be an https:\/\/ origin/);
+  });
+
+  test('rate limits never fail a request when their storage is down, and the health endpoints are exempt', () => {
+    expect(defaults.settings).toMatchObject({ RATELIMIT_ENABLED: true, RATELIMIT_SWALLOW_ERRORS: true, RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: true });
+    expect(defaults.settings.FLASK_APP_MUTATOR).toMatch(/function _exempt_health_from_rate_limits/);
   });
 
   test('Superset metrics go to the local statsd_exporter only when monitoring is on', () => {

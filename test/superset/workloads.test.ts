@@ -1,3 +1,5 @@
+import { resolveEnvironment } from '../../lib/config/load';
+import { generateSecrets } from '../../lib/config/platform-secrets';
 import { CHARTS } from '../../lib/platform';
 import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';
 
@@ -8,7 +10,8 @@ describe('web', () => {
   test('defaults: gunicorn sized from the CPU request, probes on /health, drain on shutdown', () => {
     const web = find(buildObjects({ superset: REPO }), 'Deployment', 'superset-web');
     const c = web.spec.template.spec.containers[0];
-    expect(c.command).toEqual(['/usr/bin/run-server.sh']);
+    expect(c.command).toEqual(['/bin/sh', '/etc/superset/superset-web.sh']);
+    expect(envVar(c, 'GUNICORN_KEEPALIVE').value).toBe('75');
     expect(envVar(c, 'SERVER_WORKER_AMOUNT').value).toBe('3'); // 1 CPU -> 2 x 1 + 1
     expect(envVar(c, 'SERVER_THREADS_AMOUNT').value).toBe('4');
     expect(envVar(c, 'SERVER_WORKER_CLASS').value).toBe('gthread');
@@ -102,7 +105,19 @@ describe('workers', () => {
     expect(probe).toMatch(/celery-worker-heartbeat/);
     expect(probe).not.toMatch(/inspect|ping/);
     expect(c.startupProbe.exec.command).toEqual(c.livenessProbe.exec.command);
-    expect(w.spec.template.spec.terminationGracePeriodSeconds).toBe(300 + 30);
+    // The interactive queue runs SQL Lab: Superset's own per-task limit (3600 + 60 s) overrides --time-limit=300.
+    expect(w.spec.template.spec.terminationGracePeriodSeconds).toBe(3600 + 60 + 30);
+    expect(find(buildObjects({ superset: REPO }), 'Deployment', 'superset-worker-reports').spec.template.spec.terminationGracePeriodSeconds).toBe(600 + 30);
+  });
+
+  test('the grace period of the workers that run SQL Lab follows SQLLAB_ASYNC_TIME_LIMIT_SEC, wherever the task is routed', () => {
+    const grace = (o: any, d: string) => find(buildObjects({ superset: { ...REPO, ...o } }), 'Deployment', d).spec.template.spec.terminationGracePeriodSeconds;
+    expect(grace({ sqlLabAsyncTimeLimitSeconds: 7200 }, 'superset-worker-interactive')).toBe(7200 + 90);
+    const moved = { workers: { interactive: { routes: ['load_chart_data_into_cache'] }, reports: { routes: ['reports.*', 'sql_lab.get_sql_results'] } } };
+    expect(grace(moved, 'superset-worker-reports')).toBe(3600 + 90);
+    expect(grace(moved, 'superset-worker-interactive')).toBe(300 + 30);
+    // A limit below the queue's own --time-limit leaves the grace period at the queue's.
+    expect(grace({ sqlLabAsyncTimeLimitSeconds: 60 }, 'superset-worker-interactive')).toBe(300 + 30);
   });
 
   test('custom: an added queue gets its own Deployment, HPA and PDB', () => {
@@ -132,11 +147,13 @@ describe('beat', () => {
 describe('migration Job', () => {
   const jobOf = (overrides = {}) => findAll(buildObjects({ superset: { ...REPO, ...overrides } }), 'Job')[0];
 
-  test('defaults: upgrade then init, straight to the primary, with backoff, deadline and TTL', () => {
+  test('defaults: waits for its dependencies (bounded below the deadline), then upgrade and init, straight to the primary, with backoff, deadline and TTL', () => {
     const job = jobOf();
     expect(job.metadata.name).toMatch(/^superset-migrate-6-1-0-k8s-2-[0-9a-f]{8}$/);
     const c = job.spec.template.spec.containers[0];
-    expect(c.command).toEqual(['/bin/sh', '-c', 'set -e; superset db upgrade; superset init']);
+    expect(c.command).toEqual(['/bin/sh', '/etc/superset/superset-migrate.sh']);
+    expect(Number(envVar(c, 'WAIT_TIMEOUT_SECONDS').value)).toBe(900);
+    expect(Number(envVar(c, 'WAIT_TIMEOUT_SECONDS').value)).toBeLessThan(job.spec.activeDeadlineSeconds);
     expect(envVar(c, 'DATABASE_HOST').value).toBe('postgres');
     expect(envVar(c, 'DATABASE_PORT').value).toBe('5432');
     expect([job.spec.backoffLimit, job.spec.activeDeadlineSeconds, job.spec.ttlSecondsAfterFinished]).toEqual([2, 1800, 604800]);
@@ -152,14 +169,55 @@ describe('migration Job', () => {
     expect(jobOf({ cache: { dataTimeoutSeconds: 60 }, web: { maxReplicas: 9 } }).metadata.name).toBe(base);
   });
 
-  test('long-running pods wait for the migration, and roll when superset_config.py changes', () => {
+  test('long-running pods wait for the migration (bounded, small), and roll when superset_config.py changes', () => {
     const hashOf = (o = {}) => find(buildObjects({ superset: { ...REPO, ...o } }), 'Deployment', 'superset-web').spec.template.metadata.annotations['superset-k8s.io/config-sha256'];
     expect(hashOf()).not.toBe(hashOf({ rowLimit: 10 }));
     const spec = find(buildObjects({ superset: REPO }), 'Deployment', 'superset-worker-reports').spec.template.spec;
-    expect(spec.initContainers[0].name).toBe('wait-for-migrations');
-    expect(spec.initContainers[0].command.join(' ')).toMatch(/superset db current .*\(head\)/);
+    const wait = spec.initContainers[0];
+    expect(wait.name).toBe('wait-for-migrations');
+    expect(wait.command).toEqual(['/bin/sh', '/etc/superset/superset-wait.sh', 'head']);
+    expect(envVar(wait, 'WAIT_TIMEOUT_SECONDS').value).toBe('900');
+    expect(envVar(wait, 'MIGRATION_JOB').value).toBe(jobOf().metadata.name);
+    // Small requests: an init container's request is reserved for the pod while it waits.
+    expect(wait.resources.requests).toEqual({ cpu: '50m', memory: '256Mi' });
+    expect(wait.resources.limits).toEqual({ cpu: '500m', memory: '768Mi' });
+    expect(envVar(find(buildObjects({ superset: { ...REPO, migrations: { waitTimeoutSeconds: 120 } } }), 'Deployment', 'superset-beat').spec.template.spec.initContainers[0], 'WAIT_TIMEOUT_SECONDS').value).toBe('120');
     const noWait = find(buildObjects({ superset: { ...REPO, migrations: { waitInPods: false } } }), 'Deployment', 'superset-web');
     expect(noWait.spec.template.spec.initContainers).toBeUndefined();
+  });
+});
+
+describe('first login', () => {
+  const OIDC = { type: 'oauth' as const, oauth: { providers: [{ name: 'okta', serverMetadataUrl: 'https://acme.okta.example/.well-known/openid-configuration', scope: 'openid', icon: 'fa-key' }] } };
+  const migrateOf = (objects: any[]) => findAll(objects, 'Job')[0].spec.template.spec.containers[0];
+  const exportOf = (objects: any[]) => find(objects, 'CronJob', 'dashboard-export').spec.jobTemplate.spec.template.spec.initContainers[0];
+
+  test('AUTH_DB: only the migration Job reads the admin Secret (username, email, password), and the export runs as its username', () => {
+    const objects = buildObjects({ superset: REPO });
+    const m = migrateOf(objects);
+    expect(['ADMIN_USERNAME', 'ADMIN_EMAIL', 'ADMIN_PASSWORD'].map((n) => envVar(m, n).valueFrom.secretKeyRef)).toEqual([
+      { name: 'superset-admin', key: 'username' }, { name: 'superset-admin', key: 'email' }, { name: 'superset-admin', key: 'password' },
+    ]);
+    for (const d of ['superset-web', 'superset-worker-interactive', 'superset-beat']) {
+      const pod = find(objects, 'Deployment', d).spec.template.spec;
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) expect((c.env ?? []).map((e: any) => e.name)).not.toContain('ADMIN_PASSWORD');
+    }
+    expect(envVar(exportOf(objects), 'EXPORT_USER').valueFrom.secretKeyRef).toEqual({ name: 'superset-admin', key: 'username' });
+    expect(envVar(exportOf(objects), 'ADMIN_PASSWORD')).toBeUndefined();
+  });
+
+  test('OIDC: no admin Secret and no local admin', () => {
+    const objects = buildObjects({ superset: { ...REPO, auth: OIDC } } as any);
+    expect(envVar(migrateOf(objects), 'ADMIN_USERNAME')).toBeUndefined();
+    expect(envVar(exportOf(objects), 'EXPORT_USER').value).toBe('admin');
+  });
+
+  test('npm run secrets generates the admin Secret: username "admin", a placeholder email, a random password', () => {
+    const env = resolveEnvironment('prod', { superset: REPO });
+    const admin = generateSecrets(env.config, env.namespace, (n: number) => Buffer.alloc(n, 7)).manifests.find((m: any) => m.metadata.name === 'superset-admin') as any;
+    expect(admin.stringData).toEqual({ username: 'admin', email: 'admin@example.invalid', password: '07'.repeat(24) });
+    const sso = resolveEnvironment('prod', { superset: { ...REPO, auth: OIDC } });
+    expect(generateSecrets(sso.config, sso.namespace).manifests.map((m: any) => m.metadata.name)).not.toContain('superset-admin');
   });
 });
 

@@ -2,8 +2,10 @@
 # dashboard-export.sh export|publish: dashboards as YAML, versioned (CronJob dashboard-export).
 #
 #   export   (init container, Superset image): `superset export-dashboards` writes every dashboard
-#            with its charts, datasets and databases as a ZIP of YAML to EXPORT_DIR/dashboards.zip.
-#            Superset's command exports as the user named "admin", which must exist.
+#            with its charts, datasets and databases as a ZIP of YAML to EXPORT_DIR/dashboards.zip,
+#            as EXPORT_USER (the first admin, from the admin Secret). Superset 6.1's command always
+#            exports as the user named "admin" (superset/cli/importexport.py), so any other
+#            EXPORT_USER fails at once with the reason instead of an AttributeError later.
 #   publish  (ops image): unpacks the ZIP into a stable tree (the timestamped top folder and
 #            metadata.yaml's timestamp removed, so an unchanged Superset gives an identical tree),
 #            then, by EXPORT_TARGET:
@@ -22,10 +24,13 @@ require_env EXPORT_DIR
 readonly ZIP="${EXPORT_DIR}/dashboards.zip"
 
 export_dashboards() {
+  require_env EXPORT_USER
+  [[ "${EXPORT_USER}" == admin ]] ||
+    die "${EXIT_PERMANENT}" "the export should run as \"${EXPORT_USER}\" (username of the admin Secret), but Superset 6.1's export-dashboards always exports as the user \"admin\": keep the username \"admin\" in the admin Secret, or create a user \"admin\" with the Admin role"
   rm -f "${ZIP}"
-  log "superset export-dashboards -f ${ZIP}"
+  log "superset export-dashboards -f ${ZIP} (as ${EXPORT_USER})"
   superset export-dashboards -f "${ZIP}" ||
-    die "${EXIT_RETRY}" "superset export-dashboards failed (it exports as the user \"admin\": that user must exist; see the log above)"
+    die "${EXIT_RETRY}" "superset export-dashboards failed (it exports as the user \"${EXPORT_USER}\": that user must exist; see the log above)"
   [[ -s "${ZIP}" ]] || die "${EXIT_RETRY}" "superset export-dashboards wrote no ZIP"
   log "wrote ${ZIP} ($(stat -c %s "${ZIP}") bytes)"
 }

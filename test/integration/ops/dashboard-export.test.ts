@@ -39,7 +39,7 @@ async function exportPhase(env: Record<string, string> = {}): Promise<{ exportDi
   const exportDir = fs.mkdtempSync(path.join(dir, 'export-'));
   chownToRunner(exportDir);
   const r = await run('/bin/bash', [path.join(scripts, 'dashboard-export.sh'), 'export'], {
-    env: { ...baseEnv(path.join(dir, 'home'), [path.join(FIXTURES, 'fake-superset')]), EXPORT_DIR: exportDir, FAKE_SUPERSET_CONTENT: content, ...env },
+    env: { ...baseEnv(path.join(dir, 'home'), [path.join(FIXTURES, 'fake-superset')]), EXPORT_DIR: exportDir, EXPORT_USER: 'admin', FAKE_SUPERSET_CONTENT: content, ...env },
   });
   return { exportDir, r };
 }
@@ -224,6 +224,12 @@ describe('dashboard-export.sh failure paths', () => {
   test('no user "admin" in Superset: the export phase fails and says why', async () => {
     const { r } = await exportPhase({ FAKE_SUPERSET_NO_ADMIN: '1' });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/it exports as the user "admin": that user must exist/) });
+  });
+
+  test('an export user other than "admin": exit 3 at once (Superset 6.1 exports as "admin"), before running Superset', async () => {
+    const { exportDir, r } = await exportPhase({ EXPORT_USER: 'bi-admin' });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 3, stderr: expect.stringMatching(/should run as "bi-admin" \(username of the admin Secret\), but Superset 6\.1's export-dashboards always exports as the user "admin"/) });
+    expect(fs.existsSync(path.join(exportDir, 'dashboards.zip'))).toBe(false);
   });
 
   test('a corrupt ZIP: the publish phase exits 3', async () => {
