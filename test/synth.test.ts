@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthToRoot } from '../scripts/synth';
+import { parse as parseYaml } from 'yaml';
 import type { EnvironmentOverrides } from '../lib/config/platform-schema';
 
 const ROOT = path.join(__dirname, '..');
@@ -72,5 +73,43 @@ describe('synth command', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/synth failed; dist\/ is unchanged\.\nUnknown environment "nope"/);
     expect(snapshot(path.join(ROOT, 'dist'))).toEqual(before);
+  });
+});
+
+describe('cdk8s CLI', () => {
+  const run = (command: string, args: string[]) =>
+    spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+
+  test('cdk8s.yaml is valid YAML (the CLI rejects duplicate keys)', () => {
+    expect(() => parseYaml(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'))).not.toThrow();
+  });
+
+  test('cdk8s synth writes the same bytes as npm run synth; check:cdk8s names any file that differs', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-cli-'));
+    try {
+      const expected = path.join(work, 'dist');
+      synthToRoot({ environments: [], outRoot: expected, warn: () => undefined });
+      // One planted difference: the check must report exactly it, so every other file is identical.
+      fs.appendFileSync(path.join(expected, 'prod', '60-edge.yaml'), '# planted\n');
+      const check = run('npm', ['run', '--silent', 'check:cdk8s', '--', expected]);
+      expect(check.status).toBe(1);
+      const report = check.stderr.split('\n').filter((l) => l.startsWith('Files ') || l.startsWith('Only in '));
+      expect(report).toEqual([`Files ${expected}/prod/60-edge.yaml and cdk8s synth output/prod/60-edge.yaml differ`]);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  test('cdk8s import regenerates the committed CRD types', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-import-'));
+    try {
+      const imported = run(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['import', 'crds/monitoring.coreos.com.yaml', '--output', out, '--language', 'typescript']);
+      expect(imported.stderr).not.toMatch(/Error/);
+      expect(imported.status).toBe(0);
+      const file = 'monitoring.coreos.com.ts';
+      expect(fs.readFileSync(path.join(out, file), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'imports', file), 'utf8'));
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 });
