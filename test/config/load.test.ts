@@ -112,7 +112,7 @@ describe('field rules (schema)', () => {
     ['bad digest', { superset: { image: { digest: 'sha256:abc' } } }, /superset\.image\.digest = "sha256:abc"\s+rule: must be "sha256:" followed by 64 hex digits/],
     ['percent out of range', { autoscaling: { targetCpuPercent: 150 } }, /autoscaling\.targetCpuPercent = 150\s+rule: must be between 1 and 100/],
     ['negative seconds', { superset: { web: { preStopDelaySeconds: -5 } } }, /superset\.web\.preStopDelaySeconds = -5\s+rule: must be 0 or more seconds/],
-    ['bad queue name', { superset: { workers: { Reports_2: { routes: ['x'] } } } }, /superset\.workers[\s\S]*invalid key[\s\S]*DNS label/],
+    ['bad queue name', { superset: { workers: { Reports_2: { routes: ['x'] } } } }, /superset\.workers\.Reports_2 = [\s\S]*rule: is not a valid key of superset\.workers: must be a DNS label[\s\S]*fix: {2}rename "Reports_2" in superset\.workers to a DNS label/],
     ['bad feature flag name', { superset: { featureFlags: { alertReports: true } } }, /superset\.featureFlags[\s\S]*UPPER_SNAKE_CASE/],
     ['bad database identifier', { superset: { database: { name: 'Superset-DB' } } }, /superset\.database\.name = "Superset-DB"\s+rule: must be a lower-case PostgreSQL identifier/],
     ['too many gunicorn threads', { superset: { web: { gunicorn: { threads: 100 } } } }, /superset\.web\.gunicorn\.threads = 100\s+rule: must be at most 32/],
@@ -141,5 +141,51 @@ describe('cross-field rules', () => {
   ];
   test.each(cases)('%s', (_what, override, expected) => {
     expect(() => resolveEnvironment('prod', override as EnvironmentOverrides)).toThrow(expected);
+  });
+});
+
+describe('every fix is an instruction', () => {
+  /** Every problem of an override (any stage), for a close look at each fix. */
+  const problemsOf = (overrides: unknown) => errorOf(overrides).problems;
+  const IMPERATIVE = /^(set|raise|lower|write|remove|rename|add|make|change|shorten|lengthen|correct|move|use|build|give|route|enable|point|replace|keep) /;
+
+  // [zod issue kind, override, field, the exact fix]
+  const kinds: Array<[string, unknown, string, string]> = [
+    ['number below its range', { pgbouncer: { replicas: -1 } }, 'pgbouncer.replicas', 'set pgbouncer.replicas to a whole number from 1 to 20'],
+    ['number above its range (zod default message)', { pgbouncer: { maxClientConn: 200000 } }, 'pgbouncer.maxClientConn', 'set pgbouncer.maxClientConn to a whole number from 1 to 100000'],
+    ['number with only a minimum', { superset: { workers: { reports: { maxTasksPerChild: 0 } } } }, 'superset.workers.reports.maxTasksPerChild', 'raise superset.workers.reports.maxTasksPerChild to 1 or more'],
+    ['fraction', { superset: { web: { gunicorn: { threads: 2.5 } } } }, 'superset.web.gunicorn.threads', 'set superset.web.gunicorn.threads to a whole number'],
+    ['wrong type', { superset: { web: { maxReplicas: '4' } } }, 'superset.web.maxReplicas', 'write superset.web.maxReplicas as a number'],
+    ['missing required field', { superset: { auth: { oauth: { providers: [{ name: 'okta', scope: 'openid', icon: 'fa-key' }] } } } }, 'superset.auth.oauth.providers.0.serverMetadataUrl', 'add superset.auth.oauth.providers.0.serverMetadataUrl (string)'],
+    ['enum', { imagePullPolicy: 'Sometimes' }, 'imagePullPolicy', 'set imagePullPolicy to one of "IfNotPresent", "Always", "Never"'],
+    ['format (regex)', { superset: { database: { name: 'Superset-DB' } } }, 'superset.database.name', 'set superset.database.name to a lower-case PostgreSQL identifier'],
+    ['empty string (zod default message)', { redis: { cache: { storage: { storageClassName: '' } } } }, 'redis.cache.storage.storageClassName', 'set redis.cache.storage.storageClassName to a non-empty value'],
+    ['empty list', { ops: { restoreCheck: { requiredTables: [] } } }, 'ops.restoreCheck.requiredTables', 'add at least one entry to ops.restoreCheck.requiredTables'],
+    ['custom check (refine)', { ops: { objectStorage: { prefix: '/abs/' } } }, 'ops.objectStorage.prefix', 'set ops.objectStorage.prefix to a relative path such as "superset/prod" (no leading or trailing "/", no "." or ".." segments)'],
+    ['union', { postgres: { parameters: { work_mem: true } } }, 'postgres.parameters.work_mem', 'write postgres.parameters.work_mem as a string or a number'],
+    ['invalid map key', { superset: { featureFlags: { alertReports: true } } }, 'superset.featureFlags.alertReports', 'rename "alertReports" in superset.featureFlags: feature flag names are UPPER_SNAKE_CASE'],
+  ];
+  test.each(kinds)('%s', (_kind, override, field, fix) => {
+    const problem = problemsOf(override).find((p) => p.field === field);
+    expect(problem?.fix).toBe(fix);
+  });
+
+  test('unknown keys: remove or correct', () => {
+    expect(problemsOf({ superset: { web: { replcas: 3 } } })[0].fix).toMatch(/^remove "replcas" or correct its spelling/);
+  });
+
+  // Generated and hand-written fixes alike: from the schema kinds above and a sample of cross-field rules.
+  const samples: unknown[] = [
+    ...kinds.map((k) => k[1]),
+    { superset: { web: { minReplicas: 5, maxReplicas: 3 }, image: { tag: 'latest' }, defaultQueue: 'celery' } },
+    { superset: { web: { resources: { cpuRequest: '2', cpuLimit: '1' } } } },
+    { pgbouncer: { image: { tag: 'stable-2026' } }, redis: { images: { valkey: { tag: 'latest' } } } },
+    { superset: { auth: { type: 'oauth' } } },
+  ];
+  test.each(samples.map((s) => [JSON.stringify(s), s]))('%s: every fix starts with a verb and never says "must"', (_name, override) => {
+    for (const p of problemsOf(override)) {
+      expect(p.fix).toMatch(IMPERATIVE);
+      expect(p.fix).not.toMatch(/\bmust\b|a value that/);
+    }
   });
 });
