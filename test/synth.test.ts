@@ -44,12 +44,31 @@ describe('atomic synth', () => {
     ['an unknown key', { ...good, beta: { superset: { webb: {} } } as EnvironmentOverrides }, [], /superset\.webb[\s\S]*did you mean "web"/],
     ['an unknown environment name', good, ['alpha', 'omega'], /Unknown environment "omega"/],
     ['a cross-field rule', { ...good, alpha: { superset: { image: { tag: 'latest' } } } }, ['alpha'], /superset\.image\.tag = "latest"/],
+    // Bad input found by trying it: each names environment, field, value, rule and fix.
+    ['replicas beyond any sane size', { ...good, alpha: { superset: { web: { maxReplicas: 1e9 } } } }, ['alpha'],
+      /Invalid environment "alpha"[\s\S]*superset\.web\.maxReplicas = 1000000000\s+rule: must be at most 500: [^\n]+\s+fix: {2}set superset\.web\.maxReplicas to a whole number from 1 to 500/],
+    ['an infinite replica count', { ...good, beta: { superset: { workers: { reports: { maxReplicas: Infinity } } } } }, ['beta'],
+      /Invalid environment "beta"[\s\S]*superset\.workers\.reports\.maxReplicas = Infinity\s+rule: must be a finite number\s+fix: {2}set superset\.workers\.reports\.maxReplicas to a whole number from 1 to 500/],
   ];
   test.each(failures)('%s fails with a clear error and leaves the output untouched', (_what, registry, environments, expected) => {
     const before = snapshot(out);
     expect(() => synthToRoot({ environments, outRoot: out, registry, warn: () => undefined })).toThrow(expected);
     expect(snapshot(out)).toEqual(before);
     expect(fs.readdirSync(work)).toEqual(['dist']); // no temporary folder left behind
+  });
+
+  test('an absurd replica count is blamed on itself, not on the connection budget it breaks', () => {
+    const registry = { alpha: { superset: { web: { maxReplicas: 1e9 } } } };
+    const message = (() => {
+      try {
+        synthToRoot({ environments: ['alpha'], outRoot: out, registry, warn: () => undefined });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    })();
+    expect(message).toMatch(/superset\.web\.maxReplicas = 1000000000/);
+    expect(message).not.toMatch(/maxClientConn|12500000063/);
   });
 
   test('a single environment replaces only its own folder', () => {

@@ -10,6 +10,8 @@ export const memoryQuantity = z
   .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, 'must be a Kubernetes memory quantity with a binary unit, such as "512Mi" or "4Gi"');
 export const seconds = z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more seconds');
 export const positiveInt = z.number().int('must be a whole number').min(1, 'must be at least 1');
+/** Pods of one Deployment (or HPA bound). */
+export const replicaCount = positiveInt.max(500, 'must be at most 500: far beyond what the 10,000-user reference (scale-10k) needs; a larger number is a typo, not a size');
 export const percent = z.number().int('must be a whole number').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
 export const dnsLabel = z
   .string()
