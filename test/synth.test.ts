@@ -47,6 +47,10 @@ describe('atomic synth', () => {
     // Bad input found by trying it: each names environment, field, value, rule and fix.
     ['replicas beyond any sane size', { ...good, alpha: { superset: { web: { maxReplicas: 1e9 } } } }, ['alpha'],
       /Invalid environment "alpha"[\s\S]*superset\.web\.maxReplicas = 1000000000\s+rule: must be at most 500: [^\n]+\s+fix: {2}set superset\.web\.maxReplicas to a whole number from 1 to 500/],
+    ['an absurd volume size', { ...good, alpha: { postgres: { storage: { size: '99999999999Ti' } } } }, ['alpha'],
+      /postgres\.storage\.size = "99999999999Ti"\s+rule: must be at most 64Ti: [^\n]+\s+fix: {2}lower postgres\.storage\.size to 64Ti or less/],
+    ['an absurd memory limit', { ...good, alpha: { superset: { web: { resources: { memoryLimit: '1000Ti' } } } } }, ['alpha'],
+      /superset\.web\.resources\.memoryLimit = "1000Ti"\s+rule: must be at most 1Ti: [^\n]+\s+fix: {2}lower superset\.web\.resources\.memoryLimit to 1Ti or less \(did you mean "1000Gi"\?\)/],
     ['an infinite replica count', { ...good, beta: { superset: { workers: { reports: { maxReplicas: Infinity } } } } }, ['beta'],
       /Invalid environment "beta"[\s\S]*superset\.workers\.reports\.maxReplicas = Infinity\s+rule: must be a finite number\s+fix: {2}set superset\.workers\.reports\.maxReplicas to a whole number from 1 to 500/],
   ];

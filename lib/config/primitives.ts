@@ -1,13 +1,48 @@
 import { z } from 'zod';
+import { cpuToMillis, memoryToBytes } from './quantity';
 
 // Field types shared by every section of the schema, each with the rule its error message states.
 
+const CPU_FORMAT = /^([1-9]\d*m|\d+(\.\d{1,3})?)$/;
+const BINARY_FORMAT = /^[1-9]\d*(Ki|Mi|Gi|Ti)$/;
+/** The next smaller binary unit, to suggest when a value is out of range by a unit slip. */
+const SMALLER_UNIT: Readonly<Record<string, string>> = { Ti: 'Gi', Gi: 'Mi', Mi: 'Ki' };
+
+/** CPU cores: more than any container here uses (gunicorn and Celery are capped at 64 processes). */
+export const MAX_CPU = 64;
 export const cpuQuantity = z
   .string()
-  .regex(/^([1-9]\d*m|\d+(\.\d{1,3})?)$/, 'must be a Kubernetes CPU quantity such as "500m" or "2"');
-export const memoryQuantity = z
-  .string()
-  .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, 'must be a Kubernetes memory quantity with a binary unit, such as "512Mi" or "4Gi"');
+  .regex(CPU_FORMAT, 'must be a Kubernetes CPU quantity such as "500m" or "2"')
+  .superRefine((q, ctx) => {
+    if (!CPU_FORMAT.test(q) || cpuToMillis(q) <= MAX_CPU * 1000) return;
+    const millis = q.endsWith('m') ? '' : ` (did you mean "${q}m"?)`;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be at most ${MAX_CPU} CPUs: no container of this platform uses more, and a larger number is usually millicores written without "m"`,
+      params: { fix: `lower {field} to ${MAX_CPU} or less${millis}` },
+    });
+  });
+
+/** A binary quantity ("512Mi") bounded by `max`; `why` says where the bound comes from. */
+function binaryQuantity(what: string, max: string, why: string) {
+  return z
+    .string()
+    .regex(BINARY_FORMAT, `must be a Kubernetes ${what} quantity with a binary unit, such as "512Mi" or "4Gi"`)
+    .superRefine((q, ctx) => {
+      if (!BINARY_FORMAT.test(q) || memoryToBytes(q) <= memoryToBytes(max)) return;
+      const [, digits, unit] = /^(\d+)(\w+)$/.exec(q)!;
+      const smaller = SMALLER_UNIT[unit] && memoryToBytes(`${digits}${SMALLER_UNIT[unit]}`) <= memoryToBytes(max) ? ` (did you mean "${digits}${SMALLER_UNIT[unit]}"?)` : '';
+      ctx.addIssue({ code: 'custom', message: `must be at most ${max}: ${why}`, params: { fix: `lower {field} to ${max} or less${smaller}` } });
+    });
+}
+
+/** Memory of one container. */
+export const memoryQuantity = binaryQuantity('memory', '1Ti', 'no container of this platform can use more, and a larger value is almost always a unit slip (Ti for Gi)');
+/**
+ * Size of one volume (PersistentVolumeClaim or emptyDir). 64Ti is the largest volume Amazon EBS
+ * creates ("Amazon EBS volume constraints", EBS user guide).
+ */
+export const storageQuantity = binaryQuantity('storage', '64Ti', 'the largest single volume the common block stores create (Amazon EBS: 64 TiB); a larger value is almost always a unit slip');
 export const seconds = z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more seconds');
 export const positiveInt = z.number().int('must be a whole number').min(1, 'must be at least 1');
 /** Pods of one Deployment (or HPA bound). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, imageOf, memoryQuantity, positiveInt, resourcesOf, seconds } from '../config/primitives';
+import { dnsLabel, imageOf, positiveInt, resourcesOf, seconds, storageQuantity } from '../config/primitives';
 
 // The metadata database tier: PostgreSQL managed by Patroni, and PgBouncer in front of it.
 // Plugged into the platform schema as `postgres` and `pgbouncer` (and the names of their Secrets
@@ -40,7 +40,7 @@ export const postgresSchema = z.strictObject({
   members: positiveInt.max(7, 'must be at most 7').describe('Patroni members (StatefulSet replicas): 1 for dev, 3 for high availability'),
   resources: resourcesOf('each Postgres member'),
   storage: z.strictObject({
-    size: memoryQuantity.describe('PersistentVolumeClaim size of each member (binary units)'),
+    size: storageQuantity.describe('PersistentVolumeClaim size of each member (binary units)'),
     storageClassName: z.string().min(1).optional().describe('StorageClass of the data volumes; the cluster default when unset'),
   }),
   parameters: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'must be a postgresql.conf parameter name'), parameterValue).describe('postgresql.conf parameters merged over the ones derived from the memory request'),

@@ -117,6 +117,10 @@ describe('field rules (schema)', () => {
     ['bad database identifier', { superset: { database: { name: 'Superset-DB' } } }, /superset\.database\.name = "Superset-DB"\s+rule: must be a lower-case PostgreSQL identifier/],
     ['too many gunicorn threads', { superset: { web: { gunicorn: { threads: 100 } } } }, /superset\.web\.gunicorn\.threads = 100\s+rule: must be at most 32/],
     ['OAuth provider over http', { superset: { auth: { oauth: { providers: [{ name: 'okta', serverMetadataUrl: 'http://x', scope: 'openid', icon: 'fa-key' }] } } } }, /serverMetadataUrl = "http:\/\/x"\s+rule: must be an https:\/\/ URL/],
+    ['memory beyond any container', { redis: { queue: { resources: { memoryRequest: '2Ti', memoryLimit: '2Ti' } } } }, /redis\.queue\.resources\.memoryRequest = "2Ti"\s+rule: must be at most 1Ti[\s\S]*fix: {2}lower redis\.queue\.resources\.memoryRequest to 1Ti or less \(did you mean "2Gi"\?\)/],
+    ['a volume beyond any block store', { redis: { cache: { storage: { size: '65Ti' } } } }, /redis\.cache\.storage\.size = "65Ti"\s+rule: must be at most 64Ti[\s\S]*fix: {2}lower redis\.cache\.storage\.size to 64Ti or less \(did you mean "65Gi"\?\)/],
+    ['scratch space beyond any volume', { ops: { backup: { scratchSize: '100Ti' } } }, /ops\.backup\.scratchSize = "100Ti"\s+rule: must be at most 64Ti/],
+    ['cores written for millicores', { superset: { beat: { resources: { cpuRequest: '500', cpuLimit: '500' } } } }, /superset\.beat\.resources\.cpuRequest = "500"\s+rule: must be at most 64 CPUs[\s\S]*fix: {2}lower superset\.beat\.resources\.cpuRequest to 64 or less \(did you mean "500m"\?\)/],
     ['bad log level', { superset: { logLevel: 'TRACE' } }, /superset\.logLevel = "TRACE"\s+rule: must be one of/],
   ];
   test.each(cases)('%s', (_what, override, expected) => {
