@@ -47,6 +47,10 @@ describe('atomic synth', () => {
     // Bad input found by trying it: each names environment, field, value, rule and fix.
     ['replicas beyond any sane size', { ...good, alpha: { superset: { web: { maxReplicas: 1e9 } } } }, ['alpha'],
       /Invalid environment "alpha"[\s\S]*superset\.web\.maxReplicas = 1000000000\s+rule: must be at most 500: [^\n]+\s+fix: {2}set superset\.web\.maxReplicas to a whole number from 1 to 500/],
+    ['an image repository with a tag', { ...good, alpha: { superset: { image: { repository: 'ghcr.io/acme/superset:latest' } } } }, ['alpha'],
+      /superset\.image\.repository = "ghcr\.io\/acme\/superset:latest"\s+rule: must not contain a tag \(":latest"\)[^\n]*\s+fix: {2}move "latest" to superset\.image\.tag and set superset\.image\.repository to "ghcr\.io\/acme\/superset"/],
+    ['a moving minor-version tag', { ...good, beta: { redis: { images: { valkey: { tag: '9.1' } } } } }, ['beta'],
+      /redis\.images\.valkey\.tag = "9\.1"\s+rule: must name a patch release such as "[^"]+": [^\n]+\s+fix: {2}set redis\.images\.valkey\.tag to the full version of a release/],
     ['an absurd volume size', { ...good, alpha: { postgres: { storage: { size: '99999999999Ti' } } } }, ['alpha'],
       /postgres\.storage\.size = "99999999999Ti"\s+rule: must be at most 64Ti: [^\n]+\s+fix: {2}lower postgres\.storage\.size to 64Ti or less/],
     ['an absurd memory limit', { ...good, alpha: { superset: { web: { resources: { memoryLimit: '1000Ti' } } } } }, ['alpha'],

@@ -76,14 +76,53 @@ export interface ImageText {
   readonly tagExample?: string;
   readonly repositoryDescription: string;
   readonly tagDescription: string;
+  /**
+   * The project publishes one tag per patch release (x.y.z) and also moving "x.y" or "x" tags:
+   * a version-like tag must then name the patch release.
+   */
+  readonly patchReleases?: boolean;
 }
+
+// The grammar of an image reference (github.com/distribution/reference): an optional registry
+// host[:port], lower-case path components, then an optional ":tag" and "@algorithm:hex" digest.
+const DOMAIN = '(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\\d+)?/)';
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const TAG = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
+const DIGEST = 'sha256:[a-f0-9]{64}';
+const REFERENCE = new RegExp(`^(${DOMAIN}?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+const TAG_FORMAT = new RegExp(`^${TAG}$`);
 
 /** An image pinned by tag (and optionally digest); every image of the platform is configured this way. */
 export function imageOf(text: ImageText) {
   const example = (e: string | undefined) => (e ? ` such as "${e}"` : '');
+  const repository = z.string().superRefine((value, ctx) => {
+    const m = REFERENCE.exec(value);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: value === '' ? 'must not be empty' : `must be an image repository${example(text.repositoryExample)} (no tag)` });
+      return;
+    }
+    const [, name, tag, digest] = m;
+    if (!tag && !digest) return;
+    // The tag and digest have fields of their own; in the repository they would be rendered twice.
+    const parts = [tag && `a tag (":${tag}")`, digest && `a digest ("@${digest}")`].filter(Boolean).join(' or ');
+    const moves = [tag && `"${tag}" to {parent}.tag`, digest && `"${digest}" to {parent}.digest`].filter(Boolean).join(' and ');
+    ctx.addIssue({
+      code: 'custom',
+      message: `must not contain ${parts}: the image is rendered as repository:tag, so it would read "${value}:<tag>"`,
+      params: { fix: `move ${moves} and set {field} to "${name}"` },
+    });
+  });
+  const tag = z.string().regex(TAG_FORMAT, `must be a Docker tag${example(text.tagExample)}`).superRefine((value, ctx) => {
+    if (!text.patchReleases || !TAG_FORMAT.test(value) || !/^v?\d/.test(value) || /^v?\d+\.\d+\.\d+/.test(value)) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must name a patch release${example(text.tagExample)}: the project publishes a tag per patch release, and "${value}" moves to each new one, so pods of one rollout could run different versions`,
+      params: { fix: `set {field} to the full version of a release${example(text.tagExample)}` },
+    });
+  });
   return z.strictObject({
-    repository: z.string().min(1, 'must not be empty').regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/, `must be an image repository${example(text.repositoryExample)} (no tag)`).describe(text.repositoryDescription),
-    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, `must be a Docker tag${example(text.tagExample)}`).describe(text.tagDescription),
-    digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" followed by 64 hex digits').optional().describe('optional content digest; when set the image is pulled by digest'),
+    repository: repository.describe(text.repositoryDescription),
+    tag: tag.describe(text.tagDescription),
+    digest: z.string().regex(new RegExp(`^${DIGEST}$`), 'must be "sha256:" followed by 64 hex digits').optional().describe('optional content digest; when set the image is pulled by digest'),
   });
 }

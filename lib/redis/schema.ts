@@ -18,6 +18,7 @@ const image = (what: string) => imageOf({
   tagExample: '9.1.4',
   repositoryDescription: `${what} image repository, without tag`,
   tagDescription: `${what} image tag; pinned, never "latest"`,
+  patchReleases: true,
 });
 const milliseconds = (min: number, max: number) =>
   z.number().int('must be a whole number of milliseconds').min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`);

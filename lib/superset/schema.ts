@@ -24,6 +24,7 @@ const imageSchema = imageOf({
   tagExample: '6.1.0-k8s.1',
   repositoryDescription: 'image repository, without tag',
   tagDescription: 'image tag; pinned, never "latest"',
+  patchReleases: true,
 });
 
 const gunicornSchema = z.strictObject({

@@ -109,6 +109,10 @@ describe('field rules (schema)', () => {
     ['bad pull policy', { imagePullPolicy: 'Sometimes' }, /imagePullPolicy = "Sometimes"\s+rule: must be one of "IfNotPresent", "Always", "Never"/],
     ['bad namespace', { namespace: 'Superset_Prod' }, /namespace = "Superset_Prod"\s+rule: must be a DNS label/],
     ['image with a tag in the repository', { superset: { image: { repository: 'acme/superset:6.1.0 ' } } }, /superset\.image\.repository[\s\S]*rule: must be an image repository/],
+    ['digest in the repository', { redis: { images: { valkey: { repository: `docker.io/valkey/valkey@sha256:${'a'.repeat(64)}` } } } }, /redis\.images\.valkey\.repository = "docker\.io\/valkey\/valkey@sha256:a+"\s+rule: must not contain a digest[^\n]*\s+fix: {2}move "sha256:a{64}" to redis\.images\.valkey\.digest and set redis\.images\.valkey\.repository to "docker\.io\/valkey\/valkey"/],
+    ['tag and digest in the repository', { pgbouncer: { image: { repository: `ghcr.io/cloudnative-pg/pgbouncer:1.25.2@sha256:${'b'.repeat(64)}` } } }, /pgbouncer\.image\.repository = [^\n]+\s+rule: must not contain a tag \(":1\.25\.2"\) or a digest[^\n]*\s+fix: {2}move "1\.25\.2" to pgbouncer\.image\.tag and "sha256:b{64}" to pgbouncer\.image\.digest and set pgbouncer\.image\.repository to "ghcr\.io\/cloudnative-pg\/pgbouncer"/],
+    ['moving Superset tag', { superset: { image: { tag: '6.1' } } }, /superset\.image\.tag = "6\.1"\s+rule: must name a patch release such as "6\.1\.0-k8s\.1"/],
+    ['moving exporter tag', { pgbouncer: { exporterImage: { tag: 'v0' } } }, /pgbouncer\.exporterImage\.tag = "v0"\s+rule: must name a patch release/],
     ['bad digest', { superset: { image: { digest: 'sha256:abc' } } }, /superset\.image\.digest = "sha256:abc"\s+rule: must be "sha256:" followed by 64 hex digits/],
     ['percent out of range', { autoscaling: { targetCpuPercent: 150 } }, /autoscaling\.targetCpuPercent = 150\s+rule: must be between 1 and 100/],
     ['negative seconds', { superset: { web: { preStopDelaySeconds: -5 } } }, /superset\.web\.preStopDelaySeconds = -5\s+rule: must be 0 or more seconds/],
@@ -125,6 +129,18 @@ describe('field rules (schema)', () => {
   ];
   test.each(cases)('%s', (_what, override, expected) => {
     expect(() => resolveEnvironment('prod', override as EnvironmentOverrides)).toThrow(expected);
+  });
+});
+
+describe('image references', () => {
+  test('a registry with a port is a repository, not a tag', () => {
+    for (const repository of ['registry.internal:5000/analytics/superset', 'localhost:5000/superset', 'superset']) {
+      expect(resolveEnvironment('qa', { superset: { image: { repository } } }).config.superset.image.repository).toBe(repository);
+    }
+  });
+
+  test('patch tags and suffixes pass; images without patch releases keep their own scheme', () => {
+    expect(() => resolveEnvironment('qa', { superset: { image: { tag: '6.1.0-k8s.2' } }, pgbouncer: { exporterImage: { tag: 'v0.11.0' } }, postgres: { image: { tag: '4.1-p2' } }, ops: { image: { tag: '18-ops.2' } } })).not.toThrow();
   });
 });
 
