@@ -7,7 +7,12 @@ cd "$(dirname "$0")/.."
 expected=${1:-dist}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-CDK8S_CHECK_UPGRADE=false npx --no-install cdk8s synth --output "$scratch/out" >/dev/null
+# Its output (warnings included) is shown only when it fails.
+if ! CDK8S_CHECK_UPGRADE=false npx --no-install cdk8s synth --output "$scratch/out" >"$scratch/log" 2>&1; then
+  cat "$scratch/log" >&2
+  echo "cdk8s synth failed" >&2
+  exit 1
+fi
 if ! diff -r -q "$expected" "$scratch/out" >"$scratch/report"; then
   echo "cdk8s synth and $expected/ differ:" >&2
   sed "s#$scratch/out#cdk8s synth output#g" "$scratch/report" >&2

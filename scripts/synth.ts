@@ -17,6 +17,20 @@ export interface SynthOptions {
   readonly warn?: (message: string) => void;
 }
 
+/** Errors that are the input's fault (config, policy, names), reported without a stack. */
+const INPUT_ERRORS = ['ConfigError', 'PolicyError', 'UnknownEnvironmentError', 'SynthFailure'];
+export function isInputError(error: unknown): error is Error {
+  return error instanceof Error && INPUT_ERRORS.includes(error.name);
+}
+
+/** Several environments failed: every message, one after the other. */
+export class SynthFailure extends Error {
+  constructor(public readonly failures: readonly Error[]) {
+    super(failures.map((f) => f.message).join('\n\n'));
+    this.name = 'SynthFailure';
+  }
+}
+
 /** Synthesize, then swap into `outRoot`; throws without touching `outRoot` on any failure. */
 export function synthToRoot(options: SynthOptions): string[] {
   const registry = options.registry ?? ENVIRONMENTS;
@@ -28,10 +42,19 @@ export function synthToRoot(options: SynthOptions): string[] {
   const tmp = fs.mkdtempSync(path.join(path.dirname(outRoot), '.synth-tmp-'));
   try {
     const fresh = path.join(tmp, 'new');
+    // Every environment is tried, so one run reports the problems of all of them.
+    const failures: Error[] = [];
     for (const name of names) {
-      const result = synthesizeEnvironment(name, overridesFor(name, registry), path.join(fresh, name));
-      for (const w of result.warnings) (options.warn ?? console.warn)(`warning: ${name}: ${w}`);
+      try {
+        const result = synthesizeEnvironment(name, overridesFor(name, registry), path.join(fresh, name));
+        for (const w of result.warnings) (options.warn ?? console.warn)(`warning: ${name}: ${w}`);
+      } catch (error) {
+        if (!isInputError(error)) throw error;
+        failures.push(error);
+      }
     }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new SynthFailure(failures);
     if (all) {
       if (fs.existsSync(outRoot)) fs.renameSync(outRoot, path.join(tmp, 'old'));
       fs.renameSync(fresh, outRoot);
@@ -62,8 +85,7 @@ function main(argv: string[]): void {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`synthesized ${names.join(', ')} into ${outRoot}/ in ${ms.toFixed(0)} ms`);
   } catch (error) {
-    const known = error instanceof Error && ['ConfigError', 'PolicyError', 'UnknownEnvironmentError'].includes(error.name);
-    console.error(`synth failed; ${outRoot}/ is unchanged.\n${known ? (error as Error).message : (error as Error).stack ?? error}`);
+    console.error(`synth failed; ${outRoot}/ is unchanged.\n${isInputError(error) ? error.message : (error as Error).stack ?? error}`);
     process.exitCode = 1;
   }
 }

@@ -65,6 +65,14 @@ describe('atomic synth', () => {
     expect(fs.readdirSync(work)).toEqual(['dist']); // no temporary folder left behind
   });
 
+  test('every failing environment is reported in one run', () => {
+    const registry = { ...good, alpha: { superset: { web: { minReplicas: 0 } } }, beta: { superset: { image: { tag: 'latest' } } } };
+    expect(() => synthToRoot({ environments: [], outRoot: out, registry, warn: () => undefined }))
+      .toThrow(/Invalid environment "alpha"[\s\S]*superset\.web\.minReplicas = 0[\s\S]*Invalid environment "beta"[\s\S]*superset\.image\.tag = "latest"/);
+    expect(() => synthToRoot({ environments: ['nope', 'alpha'], outRoot: out, registry, warn: () => undefined }))
+      .toThrow(/Unknown environment "nope"[\s\S]*Invalid environment "alpha"/);
+  });
+
   test('an absurd replica count is blamed on itself, not on the connection budget it breaks', () => {
     const registry = { alpha: { superset: { web: { maxReplicas: 1e9 } } } };
     const message = (() => {

@@ -1,10 +1,11 @@
 import { WORKER_QUEUE_TEMPLATE } from '../superset/defaults';
-import { ConfigError } from './errors';
-import { deepMerge } from './merge';
+import type { z } from 'zod';
+import { ConfigError, ConfigProblem } from './errors';
+import { deepMerge, isPlainObject } from './merge';
 import { DEFAULTS } from './platform-defaults';
 import { crossFieldProblems, warnings } from './platform-rules';
 import { EnvironmentOverrides, PlatformConfig, platformSchema } from './platform-schema';
-import { toProblems } from './schema-problems';
+import { dotted, toProblems } from './schema-problems';
 
 /** A validated environment: its name, the full config (defaults merged in) and soft warnings. */
 export interface Environment {
@@ -27,7 +28,8 @@ export function resolveEnvironment(name: string, overrides: EnvironmentOverrides
   const merged = withDefaults(overrides);
   const parsed = platformSchema.safeParse(merged);
   if (!parsed.success) {
-    throw new ConfigError(name, parsed.error.issues.flatMap((issue) => toProblems(platformSchema, issue, merged)));
+    const schemaProblems = parsed.error.issues.flatMap((issue) => toProblems(platformSchema, issue, merged));
+    throw new ConfigError(name, [...schemaProblems, ...rulesDespite(overrides, parsed.error.issues)]);
   }
   const problems = crossFieldProblems(parsed.data);
   if (problems.length > 0) throw new ConfigError(name, problems);
@@ -37,4 +39,54 @@ export function resolveEnvironment(name: string, overrides: EnvironmentOverrides
     config: parsed.data,
     warnings: warnings(parsed.data),
   };
+}
+
+type Issue = z.core.$ZodIssue;
+type Path = readonly PropertyKey[];
+
+/**
+ * The cross-field problems of an environment the schema rejected, so one run reports both kinds:
+ * each invalid value is taken out of the overrides (its default takes its place) until the schema
+ * accepts the result. Problems on a field that was taken out are dropped: its value is not the
+ * user's, and the schema problem already names it.
+ */
+function rulesDespite(overrides: EnvironmentOverrides, issues: readonly Issue[]): ConfigProblem[] {
+  const repaired = structuredClone(overrides) as Record<string, unknown>;
+  const removed: string[] = [];
+  let pending = issues;
+  while (pending.length > 0) {
+    const paths = pending.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path]));
+    const taken = paths.map((p) => removeFrom(repaired, p)).filter((p): p is string => p !== undefined);
+    if (taken.length === 0) return []; // an invalid default: the defaults test catches it
+    removed.push(...taken);
+    const parsed = platformSchema.safeParse(withDefaults(repaired as EnvironmentOverrides));
+    if (parsed.success) {
+      const related = (field: string) => removed.some((r) => field === r || field.startsWith(`${r}.`) || r.startsWith(`${field}.`));
+      return crossFieldProblems(parsed.data).filter((p) => !related(p.field));
+    }
+    pending = parsed.error.issues;
+  }
+  return [];
+}
+
+/**
+ * Deletes the override at `path`, or the list that holds it (a list replaces its default as a
+ * whole), or the nearest written object when the value at `path` came from the defaults.
+ * Returns the dotted path removed; undefined when nothing along `path` was written.
+ */
+function removeFrom(root: Record<PropertyKey, unknown>, path: Path): string | undefined {
+  const chain = [root];
+  for (const key of path.slice(0, -1)) {
+    const child = chain[chain.length - 1][key];
+    if (!isPlainObject(child)) break;
+    chain.push(child);
+  }
+  const depth = chain.length - 1; // chain[depth] holds path[depth]
+  if (path.length > 0 && chain[depth][path[depth]] !== undefined) {
+    delete chain[depth][path[depth]];
+    return dotted(path.slice(0, depth + 1));
+  }
+  if (depth === 0) return undefined;
+  delete chain[depth - 1][path[depth - 1]];
+  return dotted(path.slice(0, depth));
 }

@@ -92,6 +92,19 @@ describe('unknown names', () => {
     expect(errorOf({ superset: { workers: { reports: { concurency: 2 } } } }).message).toMatch(/superset\.workers\.reports\.concurency[\s\S]*did you mean "concurrency"/);
   });
 
+  test('schema problems do not hide cross-field problems', () => {
+    const e = errorOf({ superset: { web: { maxReplicas: '4' }, image: { tag: 'latest' }, workers: { reports: { minReplicas: 3, maxReplicas: 1 } } } });
+    expect(e.problems.map((p) => p.field)).toEqual(['superset.web.maxReplicas', 'superset.image.tag', 'superset.workers.reports.minReplicas']);
+  });
+
+  test('rules run with the defaults in place of invalid values, and say nothing about those fields', () => {
+    // minReplicas 0 is invalid; its default (2) exceeds maxReplicas 1, which the user did not get wrong.
+    const e = errorOf({ superset: { web: { minReplicas: 0, maxReplicas: 1 }, auth: { oauth: { providers: [{ name: 'okta' }] } } }, postgres: { members: 99 } });
+    expect(e.problems.map((p) => p.field).sort()).toEqual([
+      'postgres.members', 'superset.auth.oauth.providers.0.icon', 'superset.auth.oauth.providers.0.scope', 'superset.auth.oauth.providers.0.serverMetadataUrl', 'superset.web.minReplicas',
+    ]);
+  });
+
   test('every problem is reported, not just the first', () => {
     const e = errorOf({ superset: { web: { minReplicas: 0, maxReplicas: -1 } }, imagePullPolicy: 'Sometimes' });
     expect(e.problems.map((p) => p.field).sort()).toEqual(['imagePullPolicy', 'superset.web.maxReplicas', 'superset.web.minReplicas']);
