@@ -111,6 +111,50 @@ describe('synth command', () => {
   });
 });
 
+describe('synth command: usage and environment files that do not compile', () => {
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+  test('--help prints the usage and the environments, and touches nothing', () => {
+    const before = snapshot(path.join(ROOT, 'dist'));
+    for (const flag of ['--help', '-h']) {
+      const run = spawnSync(tsx, ['scripts/synth.ts', flag], { cwd: ROOT, encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/^usage: npm run synth \[-- <environment> \.\.\.\] \[--out <dir>\]/);
+      expect(run.stdout).toMatch(/environments: dev, staging, prod, scale-10k/);
+      expect(run.stderr).toBe('');
+    }
+    expect(snapshot(path.join(ROOT, 'dist'))).toEqual(before);
+  });
+
+  test('an unknown option is an error with the usage, not an unknown environment', () => {
+    const run = spawnSync(tsx, ['scripts/synth.ts', '--frobnicate'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^synth failed; dist\/ is unchanged\.\nunknown option "--frobnicate"\nusage: npm run synth/);
+  });
+
+  test('a syntax error in an environment file names file, line and message; dist/ stays as it was', () => {
+    // A copy of the sources with one broken environment file, run through the real entry point.
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-syntax-'));
+    try {
+      for (const dir of ['lib', 'scripts', 'environments', 'imports', 'dist']) fs.cpSync(path.join(ROOT, dir), path.join(work, dir), { recursive: true });
+      for (const file of ['package.json', 'tsconfig.json']) fs.copyFileSync(path.join(ROOT, file), path.join(work, file));
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'));
+      const file = path.join(work, 'environments', 'staging.ts');
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      lines.splice(3, 0, 'const broken = { tag: "6.1.0" "x" };');
+      fs.writeFileSync(file, lines.join('\n'));
+      const before = snapshot(path.join(work, 'dist'));
+      const run = spawnSync(tsx, ['scripts/synth.ts'], { cwd: work, encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^synth failed; dist\/ is unchanged\.\nenvironments\/staging\.ts:4:30: Expected "}" but found "\\"x\\""\n/);
+      expect(run.stderr).not.toMatch(/\bat \S+ \(|esbuild|TransformError/);
+      expect(snapshot(path.join(work, 'dist'))).toEqual(before);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('cdk8s CLI', () => {
   const run = (command: string, args: string[]) =>
     spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
