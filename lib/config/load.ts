@@ -51,7 +51,7 @@ type Path = readonly PropertyKey[];
  * user's, and the schema problem already names it.
  */
 function rulesDespite(overrides: EnvironmentOverrides, issues: readonly Issue[]): ConfigProblem[] {
-  const repaired = structuredClone(overrides) as Record<string, unknown>;
+  const repaired = copyTree(overrides) as Record<string, unknown>;
   const removed: string[] = [];
   let pending = issues;
   while (pending.length > 0) {
@@ -67,6 +67,13 @@ function rulesDespite(overrides: EnvironmentOverrides, issues: readonly Issue[])
     pending = parsed.error.issues;
   }
   return [];
+}
+
+/** Copies the objects and lists of a tree (only keys are deleted from it); leaves are shared, so any value copies. */
+function copyTree(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyTree);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyTree(v)]));
+  return value;
 }
 
 /**

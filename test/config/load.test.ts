@@ -105,6 +105,12 @@ describe('unknown names', () => {
     ]);
   });
 
+  test('any value an environment file can hold is reported, a function too', () => {
+    const e = errorOf({ superset: { web: { maxReplicas: () => 3 } } });
+    expect(e.problems.map((p) => [p.field, p.rule])).toEqual([['superset.web.maxReplicas', 'must be of type number']]);
+    expect(e.message).toMatch(/superset\.web\.maxReplicas = \(a function\)/);
+  });
+
   test('every problem is reported, not just the first', () => {
     const e = errorOf({ superset: { web: { minReplicas: 0, maxReplicas: -1 } }, imagePullPolicy: 'Sometimes' });
     expect(e.problems.map((p) => p.field).sort()).toEqual(['imagePullPolicy', 'superset.web.maxReplicas', 'superset.web.minReplicas']);
