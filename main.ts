@@ -1,10 +1,12 @@
-// Entry point for `cdk8s synth`, which writes a scratch copy to cdk8s.out/.
-// `npm run synth` (scripts/synth.ts) is the supported path: it writes dist/ atomically.
-import * as path from 'node:path';
-import { ENVIRONMENTS } from './environments';
-import { synthesizeEnvironment } from './lib/synthesize';
+// Entry point for `cdk8s synth` (cdk8s.yaml): writes every environment to cdk8s.out/<env>/ with the
+// same code, so the same bytes, as `npm run synth` writes to dist/<env>/ (npm run check:cdk8s).
+// cdk8s synth empties its output folder before this runs, which is why it is a scratch folder and
+// not dist/.
+import { isInputError, synthToRoot } from './scripts/synth';
 
-const outdir = process.env.CDK8S_OUTDIR ?? 'cdk8s.out';
-for (const [name, overrides] of Object.entries(ENVIRONMENTS)) {
-  synthesizeEnvironment(name, overrides, path.join(outdir, name));
+try {
+  synthToRoot({ environments: [], outRoot: process.env.CDK8S_OUTDIR ?? 'cdk8s.out' });
+} catch (error) {
+  console.error(isInputError(error) ? error.message : error);
+  process.exitCode = 1;
 }

@@ -1,6 +1,7 @@
 // npm run secrets -- <env> [--apply]
 // Creates the Secrets of the contract for a new cluster, with strong random values. Without
-// --apply it prints the manifests to stdout (pipe them: `npm run -s secrets -- prod | kubectl create -f -`);
+// --apply it prints the manifests to stdout (pipe them: `npm run --silent secrets -- prod | kubectl create -f -`;
+// without --silent npm writes its banner into the pipe first, so the script refuses);
 // with --apply it runs `kubectl create -f -` itself, so values never reach a terminal or a file.
 // `create` (not `apply`) never overwrites an existing Secret: rotating a password is a procedure
 // (docs/RUNBOOK.md), not a side effect. Nothing is ever written to the repository.
@@ -11,9 +12,23 @@ import { resolveEnvironment } from '../lib/config/load';
 import { overridesFor } from '../lib/synthesize';
 import { ENVIRONMENTS } from '../environments';
 
+/**
+ * npm prints "> package script" to stdout before running a script unless its log level is
+ * silent; in a pipe that banner reaches kubectl ahead of the YAML and the whole stream is rejected.
+ */
+export function npmBannerInPipe(env: NodeJS.ProcessEnv, stdoutIsTty: boolean): boolean {
+  return !stdoutIsTty && env.npm_lifecycle_event !== undefined && env.npm_config_loglevel !== 'silent';
+}
+
 function main(argv: string[]): number {
   const name = argv.find((a) => !a.startsWith('--'));
-  if (!name) throw new Error('usage: npm run secrets -- <environment> [--apply]');
+  if (!name) throw new Error('usage: npm run --silent secrets -- <environment> [--apply]');
+  if (!argv.includes('--apply') && npmBannerInPipe(process.env, process.stdout.isTTY === true)) {
+    throw new Error(
+      'npm printed its banner to stdout ahead of the manifests, so kubectl would reject the stream; nothing was printed. ' +
+        `Run \`npm run --silent secrets -- ${name} | kubectl create -f -\` or \`npm run secrets -- ${name} --apply\`.`,
+    );
+  }
   const env = resolveEnvironment(name, overridesFor(name, ENVIRONMENTS));
   const { manifests, manual } = generateSecrets(env.config, env.namespace);
   const yaml = manifests.map((m) => stringify(m)).join('---\n');

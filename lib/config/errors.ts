@@ -12,7 +12,11 @@ export interface ConfigProblem {
 
 export function describeValue(value: unknown): string {
   if (value === undefined) return '(missing)';
-  const text = JSON.stringify(value);
+  // JSON has no Infinity or NaN: it would print them as null.
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'function') return '(a function)';
+  const text = JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  if (text === undefined) return String(value); // a symbol
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 

@@ -1,10 +1,11 @@
-import type { z } from 'zod';
 import { WORKER_QUEUE_TEMPLATE } from '../superset/defaults';
+import type { z } from 'zod';
 import { ConfigError, ConfigProblem } from './errors';
 import { deepMerge, isPlainObject } from './merge';
 import { DEFAULTS } from './platform-defaults';
 import { crossFieldProblems, warnings } from './platform-rules';
 import { EnvironmentOverrides, PlatformConfig, platformSchema } from './platform-schema';
+import { dotted, toProblems } from './schema-problems';
 
 /** A validated environment: its name, the full config (defaults merged in) and soft warnings. */
 export interface Environment {
@@ -27,7 +28,8 @@ export function resolveEnvironment(name: string, overrides: EnvironmentOverrides
   const merged = withDefaults(overrides);
   const parsed = platformSchema.safeParse(merged);
   if (!parsed.success) {
-    throw new ConfigError(name, parsed.error.issues.flatMap((issue) => toProblems(issue, merged)));
+    const schemaProblems = parsed.error.issues.flatMap((issue) => toProblems(platformSchema, issue, merged));
+    throw new ConfigError(name, [...schemaProblems, ...rulesDespite(overrides, parsed.error.issues)]);
   }
   const problems = crossFieldProblems(parsed.data);
   if (problems.length > 0) throw new ConfigError(name, problems);
@@ -40,92 +42,58 @@ export function resolveEnvironment(name: string, overrides: EnvironmentOverrides
 }
 
 type Issue = z.core.$ZodIssue;
+type Path = readonly PropertyKey[];
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node = root;
-  for (const key of path) {
-    if (!isPlainObject(node) && !Array.isArray(node)) return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
-}
-
-/** Keys the schema accepts at a path, to suggest a correction for a misspelt key. */
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let def: any = (platformSchema as any)._zod.def;
-  const unwrap = () => {
-    while (def && ['optional', 'default', 'prefault', 'nullable'].includes(def.type)) def = def.innerType._zod.def;
-  };
-  unwrap();
-  for (const _key of path) {
-    if (def?.type === 'object') def = def.shape[_key as string]?._zod.def;
-    else if (def?.type === 'record') def = def.valueType._zod.def;
-    else return [];
-    unwrap();
-  }
-  return def?.type === 'object' ? Object.keys(def.shape) : [];
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-      diagonal = above;
+/**
+ * The cross-field problems of an environment the schema rejected, so one run reports both kinds:
+ * each invalid value is taken out of the overrides (its default takes its place) until the schema
+ * accepts the result. Problems on a field that was taken out are dropped: its value is not the
+ * user's, and the schema problem already names it.
+ */
+function rulesDespite(overrides: EnvironmentOverrides, issues: readonly Issue[]): ConfigProblem[] {
+  const repaired = copyTree(overrides) as Record<string, unknown>;
+  const removed: string[] = [];
+  let pending = issues;
+  while (pending.length > 0) {
+    const paths = pending.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path]));
+    const taken = paths.map((p) => removeFrom(repaired, p)).filter((p): p is string => p !== undefined);
+    if (taken.length === 0) return []; // an invalid default: the defaults test catches it
+    removed.push(...taken);
+    const parsed = platformSchema.safeParse(withDefaults(repaired as EnvironmentOverrides));
+    if (parsed.success) {
+      const related = (field: string) => removed.some((r) => field === r || field.startsWith(`${r}.`) || r.startsWith(`${field}.`));
+      return crossFieldProblems(parsed.data).filter((p) => !related(p.field));
     }
+    pending = parsed.error.issues;
   }
-  return row[b.length];
+  return [];
 }
 
-function dotted(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(environment)' : path.map(String).join('.');
+/** Copies the objects and lists of a tree (only keys are deleted from it); leaves are shared, so any value copies. */
+function copyTree(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyTree);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyTree(v)]));
+  return value;
 }
 
-function toProblems(issue: Issue, merged: unknown): ConfigProblem[] {
-  const field = dotted(issue.path);
-  const value = valueAt(merged, issue.path);
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const known = knownKeysAt(issue.path);
-      return issue.keys.map((key) => {
-        const closest = known
-          .map((k) => ({ k, d: editDistance(key, k) }))
-          .sort((a, b) => a.d - b.d)[0];
-        const suggestion = closest && closest.d <= Math.max(2, Math.floor(Math.max(key.length, closest.k.length) / 2.5)) ? ` (did you mean "${closest.k}"?)` : '';
-        return {
-          field: issue.path.length ? `${field}.${key}` : key,
-          value: valueAt(merged, [...issue.path, key]),
-          rule: `is not a known setting${issue.path.length ? ` of ${field}` : ''}`,
-          fix: `remove "${key}" or correct its spelling${suggestion}; known keys: ${known.join(', ')}`,
-        };
-      });
-    }
-    case 'invalid_type':
-      // z.number().int() reports a fraction as a type issue; its message is the rule.
-      if (issue.expected === 'int' && typeof value === 'number') return [{ field, value, rule: issue.message, fix: `set ${field} to a whole number` }];
-      return [{
-        field,
-        value,
-        rule: value === undefined ? `is required (${issue.expected})` : `must be of type ${issue.expected}`,
-        fix: value === undefined ? `set ${field}` : `write ${field} as a ${issue.expected}`,
-      }];
-    case 'invalid_value':
-      return [{
-        field,
-        value,
-        rule: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
-        fix: `set ${field} to one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
-      }];
-    case 'too_small':
-    case 'too_big':
-      return [{ field, value, rule: issue.message, fix: `set ${field} to a value that ${issue.message}` }];
-    case 'invalid_key':
-      return [{ field, value, rule: `has an invalid key: ${issue.issues.map((i) => i.message).join('; ')}`, fix: `rename the key in ${field}` }];
-    default:
-      return [{ field, value, rule: issue.message, fix: `set ${field} to a value that ${issue.message}` }];
+/**
+ * Deletes the override at `path`, or the list that holds it (a list replaces its default as a
+ * whole), or the nearest written object when the value at `path` came from the defaults.
+ * Returns the dotted path removed; undefined when nothing along `path` was written.
+ */
+function removeFrom(root: Record<PropertyKey, unknown>, path: Path): string | undefined {
+  const chain = [root];
+  for (const key of path.slice(0, -1)) {
+    const child = chain[chain.length - 1][key];
+    if (!isPlainObject(child)) break;
+    chain.push(child);
   }
+  const depth = chain.length - 1; // chain[depth] holds path[depth]
+  if (path.length > 0 && chain[depth][path[depth]] !== undefined) {
+    delete chain[depth][path[depth]];
+    return dotted(path.slice(0, depth + 1));
+  }
+  if (depth === 0) return undefined;
+  delete chain[depth - 1][path[depth - 1]];
+  return dotted(path.slice(0, depth));
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, imageOf, memoryQuantity, positiveInt, resourcesOf } from '../config/primitives';
+import { dnsLabel, imageOf, positiveInt, resourcesOf, storageQuantity } from '../config/primitives';
 
 // Operations: the database backup, the restore check and the dashboard export CronJobs.
 // Plugged into the platform schema as `ops` (the Postgres major comes from
@@ -55,7 +55,7 @@ const backupSchema = z.strictObject({
   retentionDays: positiveInt.max(3650, 'must be at most 3650 days').describe('backups older than this many days are deleted (checklist: 30)'),
   keepLast: positiveInt.max(365, 'must be at most 365').describe('the newest N complete backups are always kept, whatever their age (so a month of failed backups never empties the bucket)'),
   lockWaitTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('pg_dump --lock-wait-timeout: give up (and retry) instead of queueing behind an exclusive lock, e.g. a migration'),
-  scratchSize: memoryQuantity.describe('emptyDir size limit for the dump before upload: at least the compressed size of the database'),
+  scratchSize: storageQuantity.describe('emptyDir size limit for the dump before upload: at least the compressed size of the database'),
   credentials: z.strictObject({
     user: pgIdentifier.describe('database role pg_dump connects as: a member of pg_read_all_data (see docs/operations.md), or the superuser'),
     secretName: dnsLabel.describe('Secret with that role\'s password'),
@@ -69,7 +69,7 @@ const restoreCheckSchema = z.strictObject({
   maxBackupAgeHours: z.number().int().min(25, 'must be at least 25 hours: backups are daily').max(8760).describe('the check fails when the newest complete backup is older than this'),
   requiredTables: z.array(pgIdentifier).min(1, 'must list at least one table').describe('tables (schema public) that must exist in the restored database'),
   nonEmptyTables: z.array(pgIdentifier).describe('tables that must also have at least one row'),
-  scratchSize: memoryQuantity.describe('emptyDir size limit for the downloaded dump plus the restored database (about 5x the dump)'),
+  scratchSize: storageQuantity.describe('emptyDir size limit for the downloaded dump plus the restored database (about 5x the dump)'),
   resources: resourcesOf('the restore-check container (the throwaway Postgres runs in it)'),
 });
 

@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import { dnsLabel, imageOf, memoryQuantity, positiveInt, resourcesOf, seconds } from '../config/primitives';
+import { dnsLabel, imageOf, positiveInt, resourcesOf, seconds, storageQuantity } from '../config/primitives';
 
 // The metadata database tier: PostgreSQL managed by Patroni, and PgBouncer in front of it.
 // Plugged into the platform schema as `postgres` and `pgbouncer` (and the names of their Secrets
 // into `secrets`). Strict like the rest of the schema: an unknown key is an error.
 
-const image = (what: string) => imageOf({
+/** `tagExample` for projects that tag each patch release (Spilo's "4.1-p2" scheme has none). */
+const image = (what: string, tagExample?: string) => imageOf({
   repositoryDescription: `${what} image repository, without tag`,
   tagDescription: `${what} image tag; pinned, never "latest"`,
+  tagExample,
+  patchReleases: tagExample !== undefined,
 });
 
 /** A Postgres parameter value as postgresql.conf takes it ("4GB", 200, "on"). */
@@ -40,7 +43,7 @@ export const postgresSchema = z.strictObject({
   members: positiveInt.max(7, 'must be at most 7').describe('Patroni members (StatefulSet replicas): 1 for dev, 3 for high availability'),
   resources: resourcesOf('each Postgres member'),
   storage: z.strictObject({
-    size: memoryQuantity.describe('PersistentVolumeClaim size of each member (binary units)'),
+    size: storageQuantity.describe('PersistentVolumeClaim size of each member (binary units)'),
     storageClassName: z.string().min(1).optional().describe('StorageClass of the data volumes; the cluster default when unset'),
   }),
   parameters: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'must be a postgresql.conf parameter name'), parameterValue).describe('postgresql.conf parameters merged over the ones derived from the memory request'),
@@ -52,8 +55,8 @@ export const postgresSchema = z.strictObject({
 });
 
 export const pgbouncerSchema = z.strictObject({
-  image: image('PgBouncer'),
-  exporterImage: image('pgbouncer-exporter'),
+  image: image('PgBouncer', '1.25.2'),
+  exporterImage: image('pgbouncer-exporter', 'v0.11.0'),
   replicas: positiveInt.max(20, 'must be at most 20').describe('PgBouncer pods (fixed: each holds its own server pool, so the budget counts them); 2+ for availability'),
   resources: resourcesOf('PgBouncer'),
   exporterResources: resourcesOf('the metrics exporter sidecar'),

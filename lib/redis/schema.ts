@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, imageOf, memoryQuantity, resourcesOf } from '../config/primitives';
+import { dnsLabel, imageOf, resourcesOf, storageQuantity } from '../config/primitives';
 
 // The Redis part of an environment, plugged into the platform schema as `redis`: redis-cache (a
 // Redis Cluster for Superset's caches) and redis-queue (a non-cluster Redis for Celery,
@@ -18,12 +18,13 @@ const image = (what: string) => imageOf({
   tagExample: '9.1.1',
   repositoryDescription: `${what} image repository, without tag`,
   tagDescription: `${what} image tag; pinned, never "latest"`,
+  patchReleases: true,
 });
 const milliseconds = (min: number, max: number) =>
   z.number().int('must be a whole number of milliseconds').min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`);
 
 export const storageSchema = z.strictObject({
-  size: memoryQuantity.describe('size of the PersistentVolumeClaim of each pod (binary units)'),
+  size: storageQuantity.describe('size of the PersistentVolumeClaim of each pod (binary units)'),
   storageClassName: z.string().min(1).optional().describe('StorageClass of the claims; the cluster default when unset'),
 });
 

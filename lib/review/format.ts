@@ -12,6 +12,17 @@ function counts(env: EnvironmentDiff): string {
   return `${n('added')} added, ${n('changed')} changed, ${n('removed')} removed`;
 }
 
+/**
+ * The warning for a change that migrates the schema, with the command that applies it in order;
+ * `literal` marks names and commands (backticks in Markdown).
+ */
+export function migrationNote(env: EnvironmentDiff, literal: (text: string) => string = (t) => t): string | undefined {
+  const m = env.migration;
+  if (!m) return undefined;
+  return `Job ${literal(m.job)} runs superset db upgrade (${m.reason}). Apply it and wait for it before the rest, ` +
+    `and downgrade with the new image before any rollback: ${literal(`npm run upgrade -- ${env.environment}`)} (docs/UPGRADE.md)`;
+}
+
 function fieldText(f: FieldChange, indent: string): string[] {
   if (f.lines) return [`${indent}${f.path}:`, ...f.lines.map((l) => `${indent}  ${l.op} ${l.text}`)];
   return [`${indent}${f.path}: ${show(f.before)} -> ${show(f.after)}`];
@@ -26,6 +37,8 @@ export function formatText(diffs: readonly EnvironmentDiff[]): string {
       continue;
     }
     out.push(`${env.environment}: ${env.change === 'changed' ? counts(env) : `environment ${env.change} (${counts(env)})`}`);
+    const note = migrationNote(env);
+    if (note) out.push(`  ! includes a database migration: ${note}`);
     for (const o of env.objects) {
       out.push(`  ${SYMBOL[o.change]} ${o.object}`);
       for (const f of o.fields) out.push(...fieldText(f, '      '));
@@ -47,6 +60,8 @@ export function formatMarkdown(diffs: readonly EnvironmentDiff[]): string {
   for (const d of diffs) out.push(`| ${d.environment} | ${d.change} | ${counts(d)} |`);
   for (const env of changed) {
     out.push('', `### ${env.environment}`, '');
+    const note = migrationNote(env, code);
+    if (note) out.push(`> **Includes a database migration.** ${note}`, '');
     for (const o of env.objects) {
       out.push(`- **${o.change}** ${code(o.object)}`);
       for (const f of o.fields) {

@@ -1,5 +1,6 @@
 import { diffLines } from 'diff';
 import { parseAllDocuments } from 'yaml';
+import { migrationChange, MigrationChange } from './migration';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -26,6 +27,8 @@ export interface EnvironmentDiff {
   readonly environment: string;
   readonly change: 'added' | 'removed' | 'changed' | 'unchanged';
   readonly objects: readonly ObjectChange[];
+  /** Set when the change runs a schema migration, which must be applied and finish first. */
+  readonly migration?: MigrationChange;
 }
 
 function objectKey(o: any): string {
@@ -102,6 +105,7 @@ export function diffManifests(before: ManifestTree, after: ManifestTree): Enviro
       }
     }
     const change = !before.has(environment) ? 'added' : !after.has(environment) ? 'removed' : objects.length ? 'changed' : 'unchanged';
-    return { environment, change, objects };
+    const migration = migrationChange(old.values(), now.values());
+    return { environment, change, objects, ...(migration ? { migration } : {}) };
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, positiveInt, seconds } from '../config/primitives';
+import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, positiveInt, replicaCount, seconds } from '../config/primitives';
 
 // Superset's part of an environment, plugged into the platform schema as `superset` (and the
 // names of its Secrets into `secrets`): the image, login, web, Celery workers, beat and the
@@ -25,6 +25,7 @@ const imageSchema = imageOf({
   tagExample: '6.1.0-k8s.1',
   repositoryDescription: 'image repository, without tag',
   tagDescription: 'image tag; pinned, never "latest"',
+  patchReleases: true,
 });
 
 const gunicornSchema = z.strictObject({
@@ -37,16 +38,16 @@ const gunicornSchema = z.strictObject({
 });
 
 const webSchema = z.strictObject({
-  minReplicas: positiveInt.describe('replicas at rest (HPA minimum)'),
-  maxReplicas: positiveInt.describe('HPA maximum; equal to minReplicas disables autoscaling'),
+  minReplicas: replicaCount.describe('replicas at rest (HPA minimum)'),
+  maxReplicas: replicaCount.describe('HPA maximum; equal to minReplicas disables autoscaling'),
   resources: resourcesSchema,
   gunicorn: gunicornSchema,
   preStopDelaySeconds: seconds.max(120, 'must be at most 120 seconds').describe('delay before SIGTERM so the ingress stops routing to a terminating pod'),
 });
 
 const workerQueueSchema = z.strictObject({
-  minReplicas: positiveInt.describe('replicas at rest (HPA minimum)'),
-  maxReplicas: positiveInt.describe('HPA maximum; equal to minReplicas disables autoscaling'),
+  minReplicas: replicaCount.describe('replicas at rest (HPA minimum)'),
+  maxReplicas: replicaCount.describe('HPA maximum; equal to minReplicas disables autoscaling'),
   concurrency: positiveInt.max(64, 'must be at most 64').describe('Celery prefork processes per pod'),
   maxTasksPerChild: positiveInt.describe('recycle a Celery process after this many tasks (bounds memory growth)'),
   prefetchMultiplier: positiveInt.max(16, 'must be at most 16').describe('tasks reserved per process; 1 keeps long tasks from blocking short ones'),

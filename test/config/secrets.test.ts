@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { resolveEnvironment } from '../../lib/config/load';
 import { allSecretRefs, generateSecrets, secretsByName } from '../../lib/config/platform-secrets';
 import { buildObjects, findAll } from '../helpers';
@@ -67,5 +71,36 @@ describe('ExternalSecrets', () => {
       target: { name: 'superset-database', creationPolicy: 'Owner', deletionPolicy: 'Retain' },
       data: [{ secretKey: 'password', remoteRef: { key: 'prod/superset/superset-database', property: 'password' } }],
     });
+  });
+});
+
+describe('npm run secrets (the real command)', () => {
+  const ROOT = path.join(__dirname, '..', '..');
+  // The outer npm (npm test) exports its config as npm_* variables, which the inner npm would read.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const sh = (command: string) => spawnSync('bash', ['-c', command], { cwd: ROOT, encoding: 'utf8', env });
+  const documented = ['README.md', 'docs/secrets.md'].flatMap((file) =>
+    [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/^\s*(npm run [^|\n]*secrets[^|\n]*?)\s*\|\s*kubectl create -f -/gm)].map((m) => m[1]));
+
+  test('the docs show the pipe into kubectl create', () => {
+    expect(documented.length).toBeGreaterThan(0);
+  });
+
+  test.each(documented)('`%s` writes only Secret manifests to stdout', (command) => {
+    const run = sh(command);
+    expect(run.status).toBe(0);
+    const docs = parseAllDocuments(run.stdout);
+    expect(docs.flatMap((d) => d.errors)).toEqual([]);
+    const objects = docs.map((d) => d.toJS());
+    expect(objects.length).toBeGreaterThan(3);
+    for (const o of objects) expect([o.apiVersion, o.kind, o.metadata.namespace, Object.keys(o).sort()]).toEqual(['v1', 'Secret', 'superset-prod', ['apiVersion', 'kind', 'metadata', 'stringData', 'type']]);
+  });
+
+  test('without --silent, npm prints its banner into the pipe: the script says so and prints no Secret', () => {
+    const run = sh('npm run secrets -- prod | cat');
+    expect(run.stdout).toMatch(/^\s*> superset-k8s@/); // npm's banner, ahead of anything the script writes
+    expect(run.stdout).not.toMatch(/kind: Secret|stringData/);
+    expect(run.stderr).toMatch(/npm printed its banner to stdout[\s\S]*npm run --silent secrets -- prod \| kubectl create -f -/);
+    expect(sh('set -o pipefail; npm run secrets -- prod | cat').status).not.toBe(0);
   });
 });

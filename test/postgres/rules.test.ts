@@ -13,7 +13,7 @@ describe('database tier: field rules (schema)', () => {
     ['no members', { postgres: { members: 0 } }, /postgres\.members = 0\s+rule: must be at least 1/],
     ['too many members', { postgres: { members: 9 } }, /postgres\.members = 9\s+rule: must be at most 7/],
     ['Postgres too old', { postgres: { majorVersion: 13 } }, /postgres\.majorVersion = 13\s+rule: must be 14 or later/],
-    ['bad storage size', { postgres: { storage: { size: '20GB' } } }, /postgres\.storage\.size = "20GB"\s+rule: must be a Kubernetes memory quantity/],
+    ['bad storage size', { postgres: { storage: { size: '20GB' } } }, /postgres\.storage\.size = "20GB"\s+rule: must be a Kubernetes storage quantity/],
     ['bad parameter name', { postgres: { parameters: { 'Shared Buffers': '1GB' } } }, /postgres\.parameters[\s\S]*postgresql\.conf parameter name/],
     ['ttl too short', { postgres: { patroni: { ttlSeconds: 5 } } }, /postgres\.patroni\.ttlSeconds = 5\s+rule: must be at least 10 seconds/],
     ['bad bucket', { postgres: { walArchive: { bucket: 'My_Bucket' } } }, /postgres\.walArchive\.bucket = "My_Bucket"\s+rule: must be an S3 bucket name/],

@@ -1,5 +1,11 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { formatMarkdown, formatText } from '../../lib/review/format';
 import { diffManifests, flatten, ManifestTree } from '../../lib/review/manifest-diff';
+import { treeInFolder } from '../../scripts/diff';
+import { synthToRoot } from '../../scripts/synth';
 
 const deployment = (image: string, replicas: number, extraEnv = '') => `apiVersion: apps/v1
 kind: Deployment
@@ -80,5 +86,72 @@ describe('semantic manifest diff', () => {
 
   test('flatten keys named list items by name and keeps empty containers', () => {
     expect([...flatten({ a: [{ name: 'x', v: 1 }], b: [], c: {}, d: [1, 2] })]).toEqual([['a[x].name', 'x'], ['a[x].v', 1], ['b', []], ['c', {}], ['d[0]', 1], ['d[1]', 2]]);
+  });
+});
+
+describe('a change that migrates the schema', () => {
+  const job = (name: string, image: string, command = 'superset db upgrade') => `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+  namespace: prod
+  labels:
+    app.kubernetes.io/component: migrate
+spec:
+  template:
+    spec:
+      containers:
+        - name: migrate
+          image: ${image}
+          command: ["/bin/sh", "-c", "${command}"]
+`;
+  const env = (files: Record<string, string>) => tree({ prod: files });
+  const web = deployment('superset:6.1.0', 3);
+
+  test('a new Superset image: a new migration Job, said first, with the command that applies it in order', () => {
+    const diffs = diffManifests(env({ '40-migrate.yaml': job('superset-migrate-6-1-0-aaaa', 'superset:6.1.0'), '50-web.yaml': web }),
+      env({ '40-migrate.yaml': job('superset-migrate-6-1-1-bbbb', 'superset:6.1.1'), '50-web.yaml': deployment('superset:6.1.1', 3) }));
+    expect(diffs[0].migration).toEqual({
+      job: 'superset-migrate-6-1-1-bbbb', previousJob: 'superset-migrate-6-1-0-aaaa', imageBefore: 'superset:6.1.0', imageAfter: 'superset:6.1.1',
+      reason: 'the Superset image changes: superset:6.1.0 -> superset:6.1.1',
+    });
+    expect(formatText(diffs)).toMatch(/^prod: 1 added, 1 changed, 1 removed\n {2}! includes a database migration: Job superset-migrate-6-1-1-bbbb runs superset db upgrade \(the Superset image changes: superset:6\.1\.0 -> superset:6\.1\.1\)\. Apply it and wait for it before the rest, and downgrade with the new image before any rollback: npm run upgrade -- prod/);
+    expect(formatMarkdown(diffs)).toMatch(/### prod\n\n> \*\*Includes a database migration\.\*\* Job `superset-migrate-6-1-1-bbbb` runs [^\n]*`npm run upgrade -- prod`/);
+  });
+
+  test('the same image with a new Job template is a migration too', () => {
+    const [d] = diffManifests(env({ 'j.yaml': job('superset-migrate-6-1-0-aaaa', 'superset:6.1.0') }), env({ 'j.yaml': job('superset-migrate-6-1-0-cccc', 'superset:6.1.0', 'superset db upgrade; superset init') }));
+    expect(d.migration?.reason).toBe('the migration Job\'s pod template changes');
+  });
+
+  test('no new migration Job, no migration: other changes say nothing about it', () => {
+    const same = job('superset-migrate-6-1-0-aaaa', 'superset:6.1.0');
+    const [d] = diffManifests(env({ 'j.yaml': same, '50-web.yaml': web }), env({ 'j.yaml': same, '50-web.yaml': deployment('superset:6.1.0', 5) }));
+    expect(d.change).toBe('changed');
+    expect(d.migration).toBeUndefined();
+    expect(formatText([d])).not.toMatch(/migration/);
+    expect(formatMarkdown([d])).not.toMatch(/migration/);
+  });
+});
+
+describe('migration detection on synthesized manifests', () => {
+  test('a new Superset tag is reported as a migration, a replica change is not', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-migration-'));
+    try {
+      // Real synths of one environment, differing only in what each test names.
+      const synth = (dir: string, overrides: EnvironmentOverrides) => {
+        synthToRoot({ environments: [], outRoot: path.join(work, dir), registry: { qa: overrides }, warn: () => undefined });
+        return treeInFolder(path.join(work, dir));
+      };
+      const base = synth('base', {});
+      const [upgrade] = diffManifests(base, synth('upgrade', { superset: { image: { tag: '6.1.1-k8s.1' } } }));
+      expect(upgrade.migration?.reason).toMatch(/^the Superset image changes: \S+:6\.1\.0-k8s\.\d+ -> \S+:6\.1\.1-k8s\.1$/);
+      expect(upgrade.migration?.job).toMatch(/^superset-migrate-6-1-1-k8s-1-[0-9a-f]{8}$/);
+      const [scale] = diffManifests(base, synth('scale', { superset: { web: { maxReplicas: 7 } } }));
+      expect(scale.change).toBe('changed');
+      expect(scale.migration).toBeUndefined();
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });

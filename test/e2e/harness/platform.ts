@@ -68,9 +68,13 @@ export function imagesOf(objects: readonly KubeObject[]): string[] {
   return [...new Set(images)].sort();
 }
 
-/** Secrets from `npm run secrets -- <env>` (the documented way), as the API server stores them. */
+/**
+ * Secrets from `npm run --silent secrets -- <env>` (the documented pipe into `kubectl create -f -`),
+ * as the API server stores them. Its stderr (the Secrets it cannot generate, such as the Ingress's
+ * TLS certificate, which the platform adds itself) is not needed here.
+ */
 export function generatedSecrets(environment: string): KubeObject[] {
-  const out = execFileSync('npx', ['tsx', path.join(__dirname, '../../../scripts/secrets.ts'), environment], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('npm', ['run', '--silent', 'secrets', '--', environment], { cwd: path.join(__dirname, '../../..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return (yaml.loadAll(out) as KubeObject[]).filter(Boolean).map(toStoredSecret);
 }
 

@@ -92,7 +92,7 @@ const SUPERSET: ImageSpec = {
   sources: [
     'apache/superset Dockerfile (lean stage): USER superset created by useradd --user-group (uid/gid 1000, checked by images/superset/Dockerfile), SUPERSET_HOME=/app/superset_home, FLASK_APP="superset.app:create_app()", PYTHONPATH=/app/pythonpath, SUPERSET_PORT=8088, WORKDIR /app, CMD ["/usr/bin/run-server.sh"]',
     'apache/superset docker/entrypoints/run-server.sh: the gunicorn flags each SERVER_*/GUNICORN_*/WORKER_* variable sets',
-    'images/superset/Dockerfile (this repository): the uv virtual environment at /app/.venv (PATH), psycopg2-binary 2.9.10, redis>=5,<6, statsd 4.0.1',
+    'images/superset/Dockerfile (this repository): the uv virtual environment at /app/.venv (PATH), psycopg2-binary and statsd at exact versions, the redis-py of the official image (the version Superset pins)',
   ],
 };
 

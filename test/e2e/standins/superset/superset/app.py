@@ -1,6 +1,7 @@
 """create_app(): the Flask app with the extensions configured from superset.config, in the order
 Superset 6.1's app initializer uses (config, caches and results backend, the async-query
-manager, ProxyFix, Talisman, the Flask-AppBuilder limiter, the Celery app, the views)."""
+manager, ProxyFix, Talisman, the Flask-AppBuilder limiter, the Celery app, the views, then
+FLASK_APP_MUTATOR)."""
 
 import logging
 import os
@@ -39,6 +40,10 @@ class SupersetAppInitializer:
         self.configure_middlewares()
         self.configure_celery()
         self.register_views()
+        # Superset calls the config's FLASK_APP_MUTATOR once the app (and FAB's limiter) exist.
+        mutator = self.config.get("FLASK_APP_MUTATOR")
+        if mutator:
+            mutator(self.app)
 
     def configure_cache(self) -> None:
         """Every cache is built now: a RedisClusterCache connects to the cluster right here."""
