@@ -67,6 +67,25 @@ describe(`${WAIT_SCRIPT} head (the wait-for-migrations init container)`, () => {
   test('a wrong mode is a usage error', () => {
     expect(run(WAIT_SCRIPT, ['soon'], ['rev:']).code).toBe(2);
   });
+
+  test('stops at once on SIGTERM while it sleeps between attempts (a shell as PID 1 would ignore it otherwise)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superset-wait-term-'));
+    fs.writeFileSync(path.join(dir, 'plan'), 'rev:0c2f1e3d4b5a\n');
+    fs.writeFileSync(path.join(dir, 'calls'), '');
+    const child = spawn('/bin/sh', [path.join(SUPERSET_SCRIPTS_DIR, WAIT_SCRIPT), 'head'], {
+      env: { PATH: `${FAKE_CLI}:/usr/bin:/bin`, TMPDIR: dir, FAKE_SUPERSET_PLAN: path.join(dir, 'plan'), FAKE_SUPERSET_CALLS: path.join(dir, 'calls'), WAIT_INTERVAL_SECONDS: '600', WAIT_TIMEOUT_SECONDS: '3600' },
+    });
+    let out = '';
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (/still waiting/.test(out)) child.kill('SIGTERM');
+    });
+    const r = await ended;
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r).toEqual({ code: 143, signal: null });
+    expect(out.trim().split('\n').pop()).toMatch(/superset-wait: stopped by SIGTERM while waiting for the migration Job to bring the schema/);
+  }, 20_000);
 });
 
 describe(`${MIGRATE_SCRIPT} (the migration Job)`, () => {

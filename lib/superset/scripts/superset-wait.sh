@@ -27,6 +27,10 @@ last_line() { sed -e '/^[[:space:]]*$/d' "$1" | tail -n 1 | cut -c 1-300; }
 
 errors=$(mktemp "${TMPDIR:-/tmp}/superset-wait.XXXXXX")
 trap 'rm -f "$errors"' EXIT
+# As an init container this shell is PID 1, which ignores a signal it has no handler for: without
+# this trap a pod deleted while waiting would only stop at SIGKILL, after the grace period.
+sleeper=
+trap 'log "stopped by SIGTERM while waiting for $what"; [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; exit 143' TERM
 start=$(date +%s)
 attempt=0
 log "waiting for $what (at most ${timeout}s)"
@@ -51,5 +55,9 @@ while :; do
     exit 1
   fi
   log "still waiting (${elapsed}s of ${timeout}s): $reason"
-  sleep "$interval"
+  # In the background, so the TERM trap runs at once instead of after the sleep.
+  sleep "$interval" &
+  sleeper=$!
+  wait "$sleeper"
+  sleeper=
 done

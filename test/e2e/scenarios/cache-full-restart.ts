@@ -1,3 +1,4 @@
+import { isTerminating } from '../harness/controllers/pods';
 import { statefulSetComplete } from '../harness/controllers/statefulset';
 import type { PlatformRun } from '../harness/platform';
 import { check, Scenario } from './scenario';
@@ -20,7 +21,8 @@ async function sqlLab(run: PlatformRun, host: string): Promise<{ status: number;
   return json(run, host, '/e2e/sql-lab', { database: 'metadata', sql: 'SELECT count(*) AS n FROM ab_role', timeout: 20 }, 60_000);
 }
 
-const restarts = (run: PlatformRun) => run.cluster.pods(run.namespace, SUPERSET('worker-interactive'))
+// Running workers only: a pod of an earlier rollout may still be finishing its warm shutdown.
+const restarts = (run: PlatformRun) => run.cluster.pods(run.namespace, SUPERSET('worker-interactive')).filter((p) => !isTerminating(p))
   .map((p) => `${p.metadata.name}:${(p.status?.containerStatuses ?? []).map((c: { restartCount: number }) => c.restartCount).join(',')}`).join(' ');
 
 /**
