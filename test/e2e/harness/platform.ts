@@ -221,6 +221,17 @@ export class PlatformRun {
 
   /** An HTTPS request to a host of the Ingress, through the ingress controller (as a user's browser). */
   request(host: string, urlPath: string, options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+    return this.requestOnce(host, urlPath, options).catch((e: Error & { reusedSocket?: boolean }) => {
+      // A kept-alive connection the ingress closed as the request went out (an NGINX reload ends
+      // idle connections): a browser sends an idempotent request again on a new connection, as
+      // Node's documentation advises for ECONNRESET on a reused socket.
+      const idempotent = ['GET', 'HEAD'].includes(options.method ?? 'GET');
+      if (idempotent && e.reusedSocket) return this.requestOnce(host, urlPath, options);
+      throw e;
+    });
+  }
+
+  private requestOnce(host: string, urlPath: string, options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     return new Promise((resolve, reject) => {
       const req = https.request({
         host: this.parts.ingress.address, port: 443, servername: host, path: urlPath, method: options.method ?? 'GET', localAddress: this.userAddress,
@@ -232,7 +243,10 @@ export class PlatformRun {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       });
       req.on('timeout', () => req.destroy(new Error(`request to https://${host}${urlPath} timed out`)));
-      req.on('error', reject);
+      req.on('error', (e: Error & { code?: string; reusedSocket?: boolean }) => {
+        if (req.reusedSocket && (e.code === 'ECONNRESET' || e.message === 'socket hang up')) e.reusedSocket = true;
+        reject(e);
+      });
       req.end(options.body);
     });
   }

@@ -5,7 +5,7 @@ import { loadManifests } from '../harness/manifests';
 import type { PlatformRun } from '../harness/platform';
 import { check, Scenario } from './scenario';
 import { synthesizedVariant } from './variant';
-import { ensureWarehouse, json, podOf, SUPERSET } from './util';
+import { ensureWarehouse, json, podOf, readyPods, SUPERSET } from './util';
 
 const SQL = 'SELECT region, sum(amount) AS total FROM orders GROUP BY region ORDER BY region';
 
@@ -38,10 +38,11 @@ export const dataSource: Scenario = {
     const expectRefused = async (why: string) => {
       const r = await chartQuery(run, host);
       check(r.status !== 200, `the chart query reached the warehouse although ${why}`);
-      const worker = podOf(run, SUPERSET('worker-interactive'));
-      const blocked = await network.blockedConnections(run.namespace, worker.metadata.name);
+      // Any interactive worker may have run the task (prod runs several).
+      const workers = readyPods(run, SUPERSET('worker-interactive'));
+      const blocked = (await Promise.all(workers.map((w) => network.blockedConnections(run.namespace, w.metadata.name)))).flat();
       const line = blocked.find((b) => b.peerIp === outside.warehouse.address && b.port === 5432);
-      check(line, `the chart query failed (HTTP ${r.status}) but no NetworkPolicy drop of ${outside.warehouse.address}:5432 was recorded for ${worker.metadata.name}: ${JSON.stringify(r.body).slice(0, 300)}`);
+      check(line, `the chart query failed (HTTP ${r.status}) but no NetworkPolicy drop of ${outside.warehouse.address}:5432 was recorded for any of ${workers.map((w) => w.metadata.name).join(', ')}: ${JSON.stringify(r.body).slice(0, 300)}`);
       return line.message;
     };
     const expectAnswered = async () => {

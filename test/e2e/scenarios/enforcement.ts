@@ -55,7 +55,7 @@ export const enforcement: Scenario = {
     const noAuth = await python(run, web, 'web', [
       'import redis',
       'try:',
-      '    redis.Redis(host="redis-queue", port=6379, socket_timeout=5).ping(); print("accepted")',
+      '    redis.Redis(host="redis-queue-0.redis-queue-headless", port=6379, socket_timeout=5).ping(); print("accepted")',
       'except redis.exceptions.AuthenticationError as e: print("refused", e)',
       'except redis.exceptions.ResponseError as e: print("refused", e)',
     ].join('\n'));

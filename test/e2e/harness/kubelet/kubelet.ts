@@ -3,6 +3,9 @@ import { inspectPodSpec, Report } from '../report';
 import { KubeletDeps, PodRunner } from './pod-runner';
 import { HARNESS_POD_ANNOTATION } from '../contracts';
 
+/** How long a ConfigMap or Secret update takes to reach the mounted files. */
+export const VOLUME_SYNC_DELAY_MS = 10_000;
+
 /**
  * The kubelet of every virtual node (they are all this machine): runs each pod the scheduler has
  * placed, and stops it when its deletion is requested. Pod specs are checked first: a field the
@@ -19,6 +22,7 @@ export class Kubelet {
   start(): void {
     this.stopWatch = this.deps.store.watch((e) => {
       if (e.object.kind === 'Pod' && e.type !== 'DELETED') this.sync(e.object);
+      if ((e.object.kind === 'Secret' || e.object.kind === 'ConfigMap') && e.type === 'MODIFIED') this.projectLater(e.object);
     });
     for (const pod of this.deps.store.list('Pod')) this.sync(pod);
   }
@@ -46,6 +50,20 @@ export class Kubelet {
       return;
     }
     void next.start();
+  }
+
+  /**
+   * A changed ConfigMap or Secret reaches the files of the pods that mount it after the kubelet's
+   * sync delay (on a node: up to the sync period plus the cache's TTL, about a minute; here a
+   * fixed VOLUME_SYNC_DELAY_MS, so a procedure that waits for the update is exercised).
+   */
+  private projectLater(object: KubeObject): void {
+    const { kind } = object;
+    const { namespace, name } = object.metadata;
+    const timer = setTimeout(() => {
+      for (const r of this.runners.values()) if (r.namespace === namespace) r.refreshVolumes(kind as 'ConfigMap' | 'Secret', name);
+    }, VOLUME_SYNC_DELAY_MS);
+    timer.unref();
   }
 
   /** The runner of a pod (for exec, signals and logs in scenarios). */

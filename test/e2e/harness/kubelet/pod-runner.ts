@@ -325,6 +325,8 @@ export class PodRunner {
   terminating = false;
   readonly lastProbeFailure = new Map<string, string>();
   private volumes: PreparedVolume[] = [];
+  /** Set once every volume was set up (only then are ConfigMap/Secret updates projected). */
+  private volumesReady = false;
   private readonly inits: ContainerRunner[];
   private readonly mains: ContainerRunner[];
   private initialized = false;
@@ -470,6 +472,7 @@ export class PodRunner {
       }
     }
     this.podMessage = undefined;
+    this.volumesReady = true;
     for (const c of [...this.inits, ...this.mains]) {
       for (const [kind, probe] of [['startupProbe', c.spec.startupProbe], ['livenessProbe', c.spec.livenessProbe], ['readinessProbe', c.spec.readinessProbe]] as const) {
         if (probe) validateProbe(probe, { containerPorts: c.spec.ports ?? [], where: `${c.where} ${kind}` });
@@ -564,6 +567,29 @@ export class PodRunner {
   }
 
   /** Graceful deletion: preStop, SIGTERM, SIGKILL after the grace period; then the pod is gone. */
+  /**
+   * A ConfigMap or Secret this pod mounts changed: its files are written again through the atomic
+   * writer, as the kubelet's periodic sync does (subPath mounts keep the old file, as on a node).
+   */
+  refreshVolumes(kind: 'ConfigMap' | 'Secret', name: string): void {
+    if (!this.volumesReady || this.terminating) return;
+    for (const volume of volumeSpecs(this.object, false)) {
+      const refers = kind === 'ConfigMap' ? volume.configMap?.name === name : volume.secret?.secretName === name;
+      if (!refers) continue;
+      try {
+        prepareVolume(volume, {
+          pod: this.object,
+          podDir: this.podDir,
+          persistentDir: path.join(this.deps.runDir, 'persistent-volumes'),
+          lookup: (k, n) => this.deps.store.get(k, this.namespace, n),
+        });
+      } catch (e) {
+        // A Secret deleted or a key missing now: the kubelet keeps the files it had and says so.
+        this.deps.recorder.event(this.object, 'FailedMount', (e as Error).message, true);
+      }
+    }
+  }
+
   async terminate(): Promise<void> {
     if (this.terminated) return;
     this.terminated = true;
