@@ -37,6 +37,8 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
   const fieldRef = (fieldPath: string): k8s.EnvVarSource => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
   const archive = env.config.postgres.walArchive;
   const vars: k8s.EnvVar[] = [
+    // The data directory (postgresql.data_dir) for the start script; Patroni reads it from patroni.yml.
+    { name: 'PGDATA', value: PATRONI_PATHS.dataDir },
     // Patroni's member name must be the pod name: it labels "its" pod through the API.
     { name: 'PATRONI_NAME', valueFrom: fieldRef('metadata.name') },
     { name: 'PATRONI_KUBERNETES_NAMESPACE', valueFrom: fieldRef('metadata.namespace') },
@@ -125,7 +127,9 @@ export class PatroniStatefulSet extends Construct {
       name: 'patroni',
       image: imageRef(pg.image),
       imagePullPolicy: env.config.imagePullPolicy,
-      command: ['patroni', PATRONI_PATHS.configFile],
+      // The start script makes PGDATA 0700 (an fsGroup change leaves it group-writable, which
+      // Postgres refuses), then execs patroni.
+      command: [`${PATRONI_PATHS.scriptsDir}/patroni-start.sh`, PATRONI_PATHS.configFile],
       env: patroniEnv(env),
       ports: [
         { name: 'postgresql', containerPort: POSTGRES_PRIMARY.port, protocol: 'TCP' },

@@ -19,8 +19,12 @@ describe('Patroni StatefulSet', () => {
     expect(sts.spec.serviceName).toBe('postgres-members');
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(c.image).toBe('ghcr.io/zalando/spilo-18:4.1-p2');
-    expect(c.command).toEqual(['patroni', '/etc/patroni/patroni.yml']);
-    expect(spec.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 103, fsGroup: 103, runAsNonRoot: true });
+    // The start script makes PGDATA 0700 before it execs patroni (test/integration/database/patroni.test.ts).
+    expect(c.command).toEqual(['/etc/patroni/scripts/patroni-start.sh', '/etc/patroni/patroni.yml']);
+    expect(envVar(c, 'PGDATA').value).toBe(patroniYaml(objects).postgresql.data_dir);
+    expect(find(objects, 'ConfigMap', 'postgres-patroni').data['patroni-start.sh']).toMatch(/^#!\/bin\/sh/);
+    // Only a volume whose root does not fit yet gets the kubelet's recursive fsGroup walk.
+    expect(spec.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 103, fsGroup: 103, fsGroupChangePolicy: 'OnRootMismatch', runAsNonRoot: true });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } });
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
