@@ -5,7 +5,7 @@ import {
   PATRONI_API_PORT, PATRONI_PATHS, PATRONI_ROLE, PATRONI_ROLE_LABEL, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, postgresIdentity,
 } from './database-pod';
 import { POSTGRES_PRIMARY } from './endpoints';
-import { selectorLabels } from '../workload/labels';
+import { selectorLabels, withoutTrackingLabels } from '../workload/labels';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -72,6 +72,17 @@ export function postgresParameters(env: Environment): Record<string, ParameterVa
   return { ...params, ...pg.parameters };
 }
 
+/**
+ * The labels Patroni selects its pods and ConfigMaps by, and copies onto the ConfigMaps it creates
+ * at run time (leader, config, failover, sync), together with `cluster-name`: the pods' selector
+ * labels minus app.kubernetes.io/instance, Argo CD's tracking label, so Argo CD never takes those
+ * ConfigMaps for its own and prunes the leader lock (docs/database.md). The pods carry every
+ * selector label, so the StatefulSet, the Services and the PDB select them as before.
+ */
+export function patroniLabels(env: Environment): Record<string, string> {
+  return withoutTrackingLabels(selectorLabels(postgresIdentity(env)));
+}
+
 /** The WAL-G object-storage prefix: the bucket and a per-namespace path. */
 export function walArchivePrefix(env: Environment): string | undefined {
   const a = env.config.postgres.walArchive;
@@ -100,7 +111,7 @@ export function patroniConfig(env: Environment): Record<string, any> {
       // connect_address and the API password come from PATRONI_RESTAPI_* variables.
     },
     kubernetes: {
-      labels: selectorLabels(postgresIdentity(env)),
+      labels: patroniLabels(env),
       scope_label: PATRONI_SCOPE_LABEL,
       role_label: PATRONI_ROLE_LABEL,
       leader_label_value: PATRONI_ROLE.primary,

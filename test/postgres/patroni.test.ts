@@ -1,4 +1,7 @@
-import { parse } from 'yaml';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { ENVIRONMENTS } from '../../environments';
 import { CHARTS } from '../../lib/platform';
 import { POSTGRES_CONFIG_HASH_ANNOTATION } from '../../lib/postgres/patroni-statefulset';
 import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';
@@ -92,7 +95,7 @@ describe('patroni.yml', () => {
     const y = patroniYaml(buildObjects(REPO));
     expect(y.scope).toBe('postgres');
     expect(y.kubernetes).toEqual({
-      labels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'superset', 'app.kubernetes.io/component': 'database' },
+      labels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'database' },
       scope_label: 'cluster-name', role_label: 'role', leader_label_value: 'primary', follower_label_value: 'replica',
       standby_leader_label_value: 'primary', use_endpoints: false, bypass_api_service: false,
     });
@@ -175,5 +178,36 @@ describe('Postgres Services and RBAC', () => {
       'Service/postgres', 'Service/postgres-replicas', 'Service/postgres-members', 'StatefulSet/postgres', 'PodDisruptionBudget/postgres',
     ]);
     expect(CHARTS.postgres < CHARTS.pgbouncer && CHARTS.pgbouncer < CHARTS.supersetMigrate).toBe(true);
+  });
+});
+
+describe('GitOps tools never own what Patroni creates at run time', () => {
+  // Labels by which a GitOps tool claims an object: Argo CD's label tracking (default key
+  // app.kubernetes.io/instance, or the documented argocd.argoproj.io/instance) and Flux's
+  // kustomize-controller and helm-controller labels.
+  const tracking = (key: string) => key === 'app.kubernetes.io/instance' || key === 'argocd.argoproj.io/instance' || /^(kustomize|helm)\.toolkit\.fluxcd\.io\//.test(key);
+  const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+  const committed = (env: string) => parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', '..', 'dist', env, '20-postgres.yaml'), 'utf8')).map((d) => d.toJS());
+
+  test.each(Object.keys(ENVIRONMENTS))('%s: no label Patroni stamps on its ConfigMaps is a tracking label; every selector still selects the members', (env) => {
+    const objects = committed(env);
+    const y = patroniYaml(objects);
+    // Patroni writes kubernetes.labels plus scope_label=scope on the ConfigMaps it creates.
+    const stamped: Record<string, string> = { ...y.kubernetes.labels, [y.kubernetes.scope_label]: y.scope };
+    expect(Object.keys(stamped).filter(tracking)).toEqual([]);
+    expect(Object.keys(stamped).length).toBeGreaterThanOrEqual(2);
+
+    const sts = find(objects, 'StatefulSet', 'postgres');
+    const podLabels = sts.spec.template.metadata.labels;
+    // Patroni lists its members by the same labels: every pod must carry them.
+    expect(matches(stamped, podLabels)).toBe(true);
+    expect(matches(sts.spec.selector.matchLabels, podLabels)).toBe(true);
+    expect(matches(find(objects, 'Service', 'postgres').spec.selector, { ...podLabels, [y.kubernetes.role_label]: y.kubernetes.leader_label_value })).toBe(true);
+    expect(matches(find(objects, 'Service', 'postgres-replicas').spec.selector, { ...podLabels, [y.kubernetes.role_label]: y.kubernetes.follower_label_value })).toBe(true);
+    expect(matches(find(objects, 'Service', 'postgres-members').spec.selector, podLabels)).toBe(true);
+    const pdb = objects.find((o: any) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'postgres');
+    if (sts.spec.replicas > 1) expect(matches(pdb.spec.selector.matchLabels, podLabels)).toBe(true);
+    // The objects we apply keep the instance label (kubectl, Argo CD's informational label).
+    expect(sts.metadata.labels['app.kubernetes.io/instance']).toBe('superset');
   });
 });
