@@ -4,15 +4,12 @@ import type { Environment } from '../config/load';
 import {
   PATRONI_API_PORT, PATRONI_PATHS, PATRONI_ROLE, PATRONI_ROLE_LABEL, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, postgresIdentity,
 } from './database-pod';
-import { POSTGRES_PRIMARY } from './endpoints';
+import { POSTGRES_PRIMARY, REPLICATION_USER, SUPERUSER } from './endpoints';
 import { selectorLabels, withoutTrackingLabels } from '../workload/labels';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** Role names Patroni creates at bootstrap (passwords come from the environment, i.e. Secrets). */
-export const SUPERUSER = 'postgres';
-export const REPLICATION_USER = 'standby';
-export const RESTAPI_USER = 'patroni';
+export { REPLICATION_USER, RESTAPI_USER, SUPERUSER } from './endpoints';
 
 /**
  * Parameters Patroni takes only from the DCS (they must match on every member); they are seeded

@@ -3,7 +3,7 @@ import * as k8s from '../../imports/k8s';
 import { memoryToBytes, MIB } from '../config/quantity';
 import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
-import { databaseSecretRefs } from './secrets';
+import { bootstrapBackupRole, databaseSecretRefs } from './secrets';
 import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
@@ -49,6 +49,9 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
     { name: 'SUPERSET_DATABASE_NAME', value: env.config.superset.database.name },
     { name: 'SUPERSET_DATABASE_USER', value: env.config.superset.database.user },
   ];
+  // post-bootstrap.sh also creates the role the backups log in as (its password: a Secret below).
+  const backupRole = bootstrapBackupRole(env.config);
+  if (backupRole) vars.push({ name: 'BACKUP_DATABASE_USER', value: backupRole.user });
   if (archive.bucket) {
     vars.push({ name: 'WALG_S3_PREFIX', value: walArchivePrefix(env) });
     vars.push({ name: 'AWS_REGION', value: archive.region });

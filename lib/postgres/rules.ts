@@ -4,6 +4,9 @@ import { MUTABLE_TAGS } from '../config/primitives';
 import { memoryToBytes } from '../config/quantity';
 import { resourceLimits } from '../config/resource-rules';
 import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from '../ops/defaults';
+import type { OpsConfig } from '../ops/schema';
+import type { SupersetConfig } from '../superset/schema';
+import { REPLICATION_USER } from './endpoints';
 import type { PgbouncerConfig, PostgresConfig } from './schema';
 import { postgresSizeToBytes } from './sizing';
 
@@ -87,6 +90,23 @@ export function databaseProblems(config: BudgetSettings): ConfigProblem[] {
 
   problems.push(...budgetProblems(connectionBudget(config)));
   return problems;
+}
+
+/**
+ * post-bootstrap.sh creates the backup role with the password of its own Secret: it must not be a
+ * role that already has another password (Superset's, the replication role).
+ */
+export function backupRoleProblems(config: { readonly ops: Pick<OpsConfig, 'backup'>; readonly superset: Pick<SupersetConfig, 'database'> }): ConfigProblem[] {
+  const backup = config.ops.backup;
+  const taken = new Map([[config.superset.database.user, 'superset.database.user'], [REPLICATION_USER, 'the replication role Patroni creates']]);
+  const clash = taken.get(backup.credentials.user);
+  if (!backup.enabled || clash === undefined) return [];
+  return [{
+    field: 'ops.backup.credentials.user',
+    value: backup.credentials.user,
+    rule: `must be a role of its own, not ${clash}: Patroni's post-bootstrap script creates the backup role with the password of ops.backup.credentials, which would replace that role's password`,
+    fix: 'set ops.backup.credentials.user to a role of its own such as "superset_backup" (or to "postgres" with the superuser\'s Secret)',
+  }];
 }
 
 export function databaseWarnings(config: { readonly postgres: PostgresConfig; readonly pgbouncer: PgbouncerConfig }): string[] {

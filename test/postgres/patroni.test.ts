@@ -70,6 +70,19 @@ describe('Patroni StatefulSet', () => {
     expect(envVar(c, 'AWS_ACCESS_KEY_ID')).toBeUndefined();
   });
 
+  test('post-bootstrap also creates the backup role, with the password of the backup Secret; not when backups run as the superuser or are off', () => {
+    const c = container(buildObjects(REPO));
+    expect(envVar(c, 'BACKUP_DATABASE_USER').value).toBe('superset_backup');
+    expect(envVar(c, 'BACKUP_DATABASE_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'postgres-backup', key: 'password' });
+    const custom = container(buildObjects({ ...REPO, ops: { backup: { credentials: { user: 'dumper', secretName: 'dump-creds', passwordKey: 'pw' } } } }));
+    expect(envVar(custom, 'BACKUP_DATABASE_USER').value).toBe('dumper');
+    expect(envVar(custom, 'BACKUP_DATABASE_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'dump-creds', key: 'pw' });
+    const asSuperuser = container(buildObjects({ ...REPO, ops: { backup: { credentials: { user: 'postgres', secretName: 'postgres-credentials', passwordKey: 'superuser-password' } } } }));
+    expect([envVar(asSuperuser, 'BACKUP_DATABASE_USER'), envVar(asSuperuser, 'BACKUP_DATABASE_PASSWORD')]).toEqual([undefined, undefined]);
+    const off = container(buildObjects({ ...REPO, ops: { backup: { enabled: false }, restoreCheck: { enabled: false } } }));
+    expect([envVar(off, 'BACKUP_DATABASE_USER'), envVar(off, 'BACKUP_DATABASE_PASSWORD')]).toEqual([undefined, undefined]);
+  });
+
   test('probes on the Patroni REST API; the pod carries the labels Patroni selects on; it mounts an API token', () => {
     const sts = find(buildObjects(REPO), 'StatefulSet', 'postgres');
     const c = sts.spec.template.spec.containers[0];

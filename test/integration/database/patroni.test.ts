@@ -15,7 +15,7 @@ import { ENVIRONMENTS } from '../../../environments';
 import { PATRONI_PATHS } from '../../../lib/postgres/database-pod';
 import { applyFsGroup } from '../../e2e/harness/kubelet/volumes';
 import {
-  configMapData, distObjects, freePort, killPid, PG_BIN, psql, PsqlTarget, Server, signalGroup, sleep, startServer, stopAll, table, tempDir,
+  configMapData, distObjects, freePort, killPid, PG_BIN, psql, PsqlTarget, RUN_AS, Server, signalGroup, sleep, startServer, stopAll, table, tempDir,
   throwawayPassword, waitFor, waitForExit, writeOwned,
 } from './servers';
 
@@ -60,7 +60,11 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
   const generated = parse(data['patroni.yml']);
   const statefulSet = distObjects(ENV, '20-postgres.yaml').find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres');
   const patroniContainer = statefulSet.spec.template.spec.containers.find((c: any) => c.name === 'patroni');
-  const passwords = { superuser: throwawayPassword(), replication: throwawayPassword(), restapi: throwawayPassword(), superset: throwawayPassword() };
+  /** A plain value of the container's env (undefined when it has none). */
+  const containerEnv = (name: string): string | undefined => patroniContainer.env.find((e: any) => e.name === name)?.value;
+  /** The role pg-backup logs in as (ops.backup.credentials.user). */
+  const backupUser = env.config.ops.backup.credentials.user;
+  const passwords = { superuser: throwawayPassword(), replication: throwawayPassword(), restapi: throwawayPassword(), superset: throwawayPassword(), backup: throwawayPassword() };
   const timings: Array<Record<string, string | number>> = [];
   const members: Member[] = [];
   let root: string;
@@ -135,6 +139,8 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
         SUPERSET_DATABASE_NAME: db.name,
         SUPERSET_DATABASE_USER: db.user,
         SUPERSET_DATABASE_PASSWORD: passwords.superset,
+        // Set by the StatefulSet when post-bootstrap is to create the backup role.
+        ...(containerEnv('BACKUP_DATABASE_USER') ? { BACKUP_DATABASE_USER: containerEnv('BACKUP_DATABASE_USER'), BACKUP_DATABASE_PASSWORD: passwords.backup } : {}),
       },
     });
   }
@@ -207,6 +213,40 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     expect(config.postgresql.parameters.max_connections).toBe(100);
     // Unsafe endpoints need the REST API password.
     expect((await api(primary, '/restart', { method: 'POST', body: '{}' })).status).toBe(401);
+  });
+
+  test('post-bootstrap created the backup role from its Secret: it logs in, reads Superset\'s tables, cannot write; a re-run changes nothing; no password in any log', async () => {
+    const primary = await leader();
+    const backup: PsqlTarget = { host: '127.0.0.1', port: primary.pgPort, user: backupUser, database: db.name, password: passwords.backup };
+    psql(target(primary), 'insert into failover_probe default values');
+    expect(Number(psql(backup, 'select count(*) from failover_probe'))).toBeGreaterThan(0);
+    expect(() => psql(backup, 'insert into failover_probe default values')).toThrow(/permission denied/);
+    const superuser: PsqlTarget = { host: '127.0.0.1', port: primary.pgPort, user: 'postgres', database: 'postgres', password: passwords.superuser };
+    const roles = () => psql(superuser, `select rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolcanlogin from pg_roles where rolname in ('${db.user}', '${backupUser}') order by 1`);
+    const grants = () => psql(superuser, `select pg_has_role('${backupUser}', 'pg_read_all_data', 'member'), has_database_privilege('${backupUser}', '${db.name}', 'connect')`);
+    const before = [roles(), grants()];
+    expect(before[1]).toBe('t|t');
+
+    // Run again, as an operator would on a cluster bootstrapped without the backup role.
+    const script = path.join(root, 'post-bootstrap.sh');
+    const rerun = spawnSync(RUN_AS ? 'runuser' : script, [...(RUN_AS ? ['-u', RUN_AS, '--', script] : []), `host=127.0.0.1 port=${primary.pgPort} user=postgres dbname=postgres`], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH, PGPASSWORD: passwords.superuser, SUPERSET_DATABASE_NAME: db.name, SUPERSET_DATABASE_USER: db.user,
+        SUPERSET_DATABASE_PASSWORD: passwords.superset, BACKUP_DATABASE_USER: containerEnv('BACKUP_DATABASE_USER'), BACKUP_DATABASE_PASSWORD: passwords.backup,
+      },
+    });
+    expect(rerun.status).toBe(0);
+    expect(rerun.stdout).toMatch(/backup role "superset_backup" is in place/);
+    expect([roles(), grants()]).toEqual(before);
+    expect(Number(psql(backup, 'select count(*) from failover_probe'))).toBeGreaterThan(0);
+
+    const logs = fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.log')).map((f) => fs.readFileSync(path.join(root, f), 'utf8'));
+    expect(logs.length).toBeGreaterThanOrEqual(MEMBERS);
+    for (const text of [...logs, rerun.stdout, rerun.stderr]) {
+      expect(text.includes(passwords.backup)).toBe(false);
+      expect(text.includes(passwords.superset)).toBe(false);
+    }
   });
 
   test('a member whose data directory an fsGroup change made group-accessible starts again (mode 0700)', async () => {
