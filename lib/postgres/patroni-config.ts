@@ -6,6 +6,7 @@ import {
 } from './database-pod';
 import { POSTGRES_PRIMARY, REPLICATION_USER, SUPERUSER } from './endpoints';
 import { selectorLabels, withoutTrackingLabels } from '../workload/labels';
+import { walArchiving } from './rules';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -59,7 +60,8 @@ export function postgresParameters(env: Environment): Record<string, ParameterVa
     tcp_keepalives_interval: 10,
     tcp_keepalives_count: 6,
   };
-  if (archive.bucket) {
+  // Never toward a placeholder endpoint (walArchiving): failing archive_command keeps all WAL.
+  if (walArchiving(env.config)) {
     params.archive_mode = 'on';
     params.archive_command = 'wal-g wal-push "%p"';
     params.archive_timeout = archive.archiveTimeoutSeconds;
@@ -83,7 +85,7 @@ export function patroniLabels(env: Environment): Record<string, string> {
 /** The WAL-G object-storage prefix: the bucket and a per-namespace path. */
 export function walArchivePrefix(env: Environment): string | undefined {
   const a = env.config.postgres.walArchive;
-  if (!a.bucket) return undefined;
+  if (!a.bucket || !walArchiving(env.config)) return undefined;
   return `s3://${a.bucket}/${(a.prefix ?? `${env.namespace}/postgres`).replace(/^\/+|\/+$/g, '')}`;
 }
 
@@ -98,7 +100,7 @@ export function patroniConfig(env: Environment): Record<string, any> {
   const clusterWide: Record<string, ParameterValue> = {};
   const local: Record<string, ParameterValue> = {};
   for (const [k, v] of Object.entries(all)) (CLUSTER_WIDE_PARAMETERS.has(k) ? clusterWide : local)[k] = v;
-  const archiving = Boolean(pg.walArchive.bucket);
+  const archiving = walArchiving(env.config);
 
   return {
     scope: PATRONI_SCOPE,

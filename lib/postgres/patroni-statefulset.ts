@@ -3,6 +3,7 @@ import * as k8s from '../../imports/k8s';
 import { memoryToBytes, MIB } from '../config/quantity';
 import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
+import { walArchiving } from './rules';
 import { bootstrapBackupRole, databaseSecretRefs } from './secrets';
 import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
@@ -52,7 +53,7 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
   // post-bootstrap.sh also creates the role the backups log in as (its password: a Secret below).
   const backupRole = bootstrapBackupRole(env.config);
   if (backupRole) vars.push({ name: 'BACKUP_DATABASE_USER', value: backupRole.user });
-  if (archive.bucket) {
+  if (walArchiving(env.config)) {
     vars.push({ name: 'WALG_S3_PREFIX', value: walArchivePrefix(env) });
     vars.push({ name: 'AWS_REGION', value: archive.region });
     if (archive.endpoint) vars.push({ name: 'AWS_ENDPOINT', value: archive.endpoint });
@@ -175,7 +176,7 @@ export class PatroniStatefulSet extends Construct {
             automountServiceAccountToken: true,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(SPILO_RUN_AS),
-            containers: pg.walArchive.bucket ? [container, walgBaseBackupSidecar(env, container.env ?? [])] : [container],
+            containers: walArchiving(env.config) ? [container, walgBaseBackupSidecar(env, container.env ?? [])] : [container],
             volumes: [
               { name: 'patroni-config', configMap: { name: props.configMapName, defaultMode: 0o444, items: [{ key: 'patroni.yml', path: 'patroni.yml' }, ...scriptItems] } },
               { name: 'run-postgresql', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },

@@ -120,8 +120,34 @@ export function databaseWarnings(config: { readonly postgres: PostgresConfig; re
   return out;
 }
 
-/** The WAL archive still points at the placeholder store of the defaults. */
+/**
+ * Whether an endpoint is a placeholder: the defaults' own, or any host under the domains reserved
+ * for documentation (RFC 2606: example.com, example.net, example.org and the .example and .invalid
+ * top-level domains), which never reach an object store.
+ */
+export function isPlaceholderEndpoint(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return false;
+  if (endpoint === PLACEHOLDER_OBJECT_STORAGE_ENDPOINT) return true;
+  const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(endpoint)?.[1]?.toLowerCase().replace(/\.$/, '');
+  return host !== undefined && /(^|\.)(example\.(com|net|org)|example|invalid)$/.test(host);
+}
+
+/**
+ * Whether WAL archiving is on: a bucket is set and the endpoint is not a placeholder. Archiving
+ * toward a store that never answers is worse than none: archive_command fails forever, Postgres
+ * keeps every WAL segment until it succeeds, and pg_wal fills the volume until the primary stops.
+ */
+export function walArchiving(config: { readonly postgres: Pick<PostgresConfig, 'walArchive'> }): boolean {
+  const archive = config.postgres.walArchive;
+  return Boolean(archive.bucket) && !isPlaceholderEndpoint(archive.endpoint);
+}
+
+/** The WAL archive still points at a placeholder store: archiving stays off until it is replaced. */
 export function postgresPlaceholderWarnings(config: { readonly postgres: PostgresConfig }): string[] {
-  if (config.postgres.walArchive.endpoint !== PLACEHOLDER_OBJECT_STORAGE_ENDPOINT) return [];
-  return [`postgres.walArchive.endpoint is the placeholder "${PLACEHOLDER_OBJECT_STORAGE_ENDPOINT}": set the S3-compatible store WAL-G archives to.`];
+  const archive = config.postgres.walArchive;
+  if (!isPlaceholderEndpoint(archive.endpoint)) return [];
+  return [
+    `postgres.walArchive.endpoint is the placeholder "${archive.endpoint}": WAL archiving is OFF (archive_mode off, no WAL-G, no base backups, no point-in-time recovery) ` +
+    'until it names your S3-compatible store, because archiving to an endpoint that never answers keeps every WAL segment and fills the data volume. Set the endpoint (and the bucket) of your store.',
+  ];
 }

@@ -2,6 +2,7 @@ import { randomHex, SecretRef } from '../config/secret-ref';
 import type { OpsConfig } from '../ops/schema';
 import { PGBOUNCER_STATS_USER, SUPERUSER } from './endpoints';
 import type { SupersetConfig } from '../superset/schema';
+import { walArchiving } from './rules';
 import type { DatabaseSecretNames, PostgresConfig } from './schema';
 
 /** Which container of the database tier reads a key. */
@@ -76,11 +77,11 @@ export function databaseSecretRefs(config: DatabaseSecretSettings, options: { re
       ...randomHex(32),
     });
   }
-  if (config.postgres.walArchive.bucket || options.allOptional) {
+  if (walArchiving(config) || options.allOptional) {
     refs.push(
       {
         secretName: s.walArchive, key: 'access-key-id', envVar: 'AWS_ACCESS_KEY_ID', consumers: ['patroni'],
-        description: 'object-storage access key of WAL-G (continuous WAL archiving); only when postgres.walArchive.bucket is set',
+        description: 'object-storage access key of WAL-G (continuous WAL archiving); only when postgres.walArchive.bucket is set (and its endpoint is not a placeholder)',
         generate: 'from your object store (a key limited to the bucket)',
       },
       {

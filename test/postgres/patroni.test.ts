@@ -158,6 +158,31 @@ describe('patroni.yml', () => {
     expect(envVar(c, 'AWS_SECRET_ACCESS_KEY').valueFrom.secretKeyRef).toEqual({ name: 'postgres-wal-archive', key: 'secret-access-key' });
     expect(envVar(container(buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'b-wal', prefix: '/x/y/' } } })), 'WALG_S3_PREFIX').value).toBe('s3://b-wal/x/y');
   });
+
+  // A failing archive_command keeps every WAL segment: pg_wal fills the volume and the primary stops.
+  test.each([
+    ['the defaults\' placeholder', 'https://s3.example.com'],
+    ['a host under a documentation domain', 'https://minio.example.org:9000'],
+    ['the .invalid top-level domain', 'http://store.invalid'],
+  ])('WAL archiving is never enabled toward a placeholder endpoint: %s', (_what, endpoint) => {
+    const objects = buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'acme-superset-wal', endpoint } } });
+    const y = patroniYaml(objects);
+    expect(y.postgresql.parameters.archive_mode).toBe('off');
+    expect(y.postgresql.parameters.archive_command).toBeUndefined();
+    expect(y.postgresql.recovery_conf).toBeUndefined();
+    const sts = find(objects, 'StatefulSet', 'postgres');
+    expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['patroni']);
+    expect((container(objects).env as any[]).filter((e) => /^(WALG_|AWS_)/.test(e.name))).toEqual([]);
+    // No egress to object storage for a flow that does not exist.
+    const egress = find(objects, 'NetworkPolicy', 'postgres').spec.egress ?? [];
+    expect(JSON.stringify(egress)).not.toMatch(/object-storage|WAL-G/i);
+  });
+
+  test('the committed prod keeps its placeholder WAL endpoint, so its Patroni archives nothing', () => {
+    const prod = parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', '..', 'dist', 'prod', '20-postgres.yaml'), 'utf8')).map((d) => d.toJS());
+    expect(patroniYaml(prod).postgresql.parameters.archive_mode).toBe('off');
+    expect(find(prod, 'StatefulSet', 'postgres').spec.template.spec.containers.map((c: any) => c.name)).toEqual(['patroni']);
+  });
 });
 
 describe('Postgres Services and RBAC', () => {

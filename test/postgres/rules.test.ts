@@ -1,5 +1,5 @@
 import { resolveEnvironment } from '../../lib/config/load';
-import { versionOfTag } from '../../lib/postgres/rules';
+import { isPlaceholderEndpoint, versionOfTag } from '../../lib/postgres/rules';
 import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 
 const REPO = { superset: { image: { repository: 'ghcr.io/acme/superset' } } };
@@ -70,5 +70,19 @@ describe('database tier: warnings', () => {
   });
   test('two members is a warning', () => {
     expect(resolve({ postgres: { members: 2 } }).warnings.join('\n')).toMatch(/postgres\.members is 2/);
+  });
+  test('a placeholder WAL endpoint is a warning that says archiving is off, and why; a real one is not', () => {
+    const placeholder = resolve({ postgres: { walArchive: { bucket: 'superset-backups', endpoint: 'https://s3.example.com' } } }).warnings.join('\n');
+    expect(placeholder).toMatch(/postgres\.walArchive\.endpoint is the placeholder "https:\/\/s3\.example\.com": WAL archiving is OFF .*fills the data volume/);
+    expect(resolve({ postgres: { walArchive: { bucket: 'superset-backups', endpoint: 'https://minio.acme.net' } } }).warnings.join('\n')).not.toMatch(/walArchive/);
+  });
+});
+
+describe('placeholder endpoints', () => {
+  test.each([
+    ['https://s3.example.com', true], ['https://EXAMPLE.net', true], ['https://s3.eu.example.org:9000', true], ['http://minio.example', true], ['https://x.invalid/', true],
+    ['https://s3.eu-central-1.amazonaws.com', false], ['https://minio.storage:9000', false], ['https://example.community', false], ['https://myexample.com', false], [undefined, false],
+  ])('isPlaceholderEndpoint(%s) is %s', (endpoint, expected) => {
+    expect(isPlaceholderEndpoint(endpoint)).toBe(expected);
   });
 });
