@@ -111,7 +111,11 @@ describe('patroni.yml', () => {
       labels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'database' },
       scope_label: 'cluster-name', role_label: 'role', leader_label_value: 'primary', follower_label_value: 'replica',
       standby_leader_label_value: 'primary', use_endpoints: false, bypass_api_service: false,
+      // Patroni 4.1.0 demotes at once on a 403 of the leader update; retried within retry_timeout instead.
+      retriable_http_codes: [403],
     });
+    // Patroni's reload_config reads the codes from the root, its DCS constructor from kubernetes: both.
+    expect(y.retriable_http_codes).toEqual([403]);
     expect(y.bootstrap.dcs).toMatchObject({ ttl: 20, loop_wait: 5, retry_timeout: 5, failsafe_mode: true, maximum_lag_on_failover: 1048576 });
     expect(y.bootstrap.post_bootstrap).toBe('/etc/patroni/scripts/post-bootstrap.sh');
     expect(y.postgresql.bin_dir).toBe('/usr/lib/postgresql/18/bin');
