@@ -43,6 +43,10 @@ export const REDIS_DEFAULTS: RedisConfig = {
     maxmemoryPercent: 60,
     downAfterMilliseconds: 5000,
     failoverTimeoutMilliseconds: 30000,
+    // 0: a promoted replica accepts writes at once. With 1, it refuses them (NOREPLICAS) until
+    // another replica has re-attached, and kombu gives a ResponseError one reconnect, then raises:
+    // Celery publishes failed during every failover (docs/redis.md, "Celery through a failover").
+    minReplicasToWrite: 0,
     storage: { size: '4Gi' },
     antiAffinity: 'preferred',
     // Sentinel itself needs ~10 MiB; the probes' valkey-cli processes count against the limit too.

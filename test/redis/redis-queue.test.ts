@@ -53,10 +53,16 @@ describe('redis-queue', () => {
       expect(Object.keys(data).sort()).toEqual(['redis.conf', 'sentinel.conf', 'sentinel-master.conf', ...QUEUE_SCRIPTS, ...SENTINEL_SCRIPTS].sort());
     });
 
-    test('redis.conf: AOF every second, noeviction, maxmemory 60 % of the limit, a partitioned primary stops accepting writes', () => {
+    test('redis.conf: AOF every second, noeviction, maxmemory 60 % of the limit; a promoted replica takes writes at once', () => {
       const lines = renderQueueConf(env()).split('\n');
-      expect(lines).toEqual(expect.arrayContaining(['appendonly yes', 'appendfsync everysec', 'save ""', 'maxmemory-policy noeviction', `maxmemory ${614 * 2 ** 20}`, 'min-replicas-to-write 1', 'min-replicas-max-lag 10']));
-      expect(lines.join('\n')).not.toMatch(/requirepass|masterauth|replicaof/);
+      // min-replicas-to-write 1 made every failover refuse Celery publishes (NOREPLICAS) until another replica re-attached.
+      expect(lines).toEqual(expect.arrayContaining(['appendonly yes', 'appendfsync everysec', 'save ""', 'maxmemory-policy noeviction', `maxmemory ${614 * 2 ** 20}`, 'min-replicas-to-write 0']));
+      expect(lines.join('\n')).not.toMatch(/requirepass|masterauth|replicaof|min-replicas-max-lag/);
+    });
+
+    test('redis.conf: minReplicasToWrite, for who prefers refusing writes on a partitioned primary', () => {
+      const lines = renderQueueConf(env({ redis: { queue: { minReplicasToWrite: 1 } } })).split('\n');
+      expect(lines).toEqual(expect.arrayContaining(['min-replicas-to-write 1', 'min-replicas-max-lag 10']));
     });
 
     test('Sentinel: hostnames, majority quorum, the configured timeouts; the master is filled in at start', () => {
