@@ -51,6 +51,8 @@ export const REDIS_DEFAULTS: RedisConfig = {
     antiAffinity: 'preferred',
     // Sentinel itself needs ~10 MiB; the probes' valkey-cli processes count against the limit too.
     sentinelResources: { cpuRequest: '25m', cpuLimit: '200m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
+    // sh and valkey-cli every 5 s, like the cache's cluster agent.
+    agentResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
   },
 };
 

@@ -55,6 +55,7 @@ export const redisQueueSchema = z.strictObject({
   storage: storageSchema,
   antiAffinity,
   sentinelResources: resourcesOf('the Sentinel container of each pod (sentinel mode)'),
+  agentResources: resourcesOf('the auth-agent sidecar of each pod (applies a rotated password to the running servers)'),
 });
 
 export const redisSchema = z.strictObject({
