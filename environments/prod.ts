@@ -38,7 +38,8 @@ export default defineEnvironment({
     resources: { cpuRequest: '2', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '4Gi' },
     storage: { size: '50Gi' },
     // Continuous WAL archiving for point-in-time recovery, next to the daily logical backups.
-    // Replace the placeholder endpoint with your S3-compatible store (synth warns until then).
+    // Replace the placeholder endpoint with your S3-compatible store: until then archiving stays
+    // off (a store that never answers would keep every WAL segment and fill the volume) and synth warns.
     walArchive: { bucket: 'superset-backups', prefix: 'superset-prod/wal', endpoint: 'https://s3.example.com' },
   },
   // Three PgBouncer pods, so with one drained the other two still accept every client.

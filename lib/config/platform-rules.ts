@@ -1,7 +1,7 @@
 import { edgeWarnings } from '../edge/rules';
 import { monitoringWarnings } from '../monitoring/rules';
 import { opsProblems, opsWarnings } from '../ops/rules';
-import { databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
+import { backupRoleProblems, databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
 import { redisProblems, redisWarnings } from '../redis/rules';
 import { supersetPlaceholderWarnings, supersetProblems, supersetSizingWarnings } from '../superset/rules';
 import type { ConfigProblem } from './errors';
@@ -13,7 +13,7 @@ import type { PlatformConfig } from './platform-schema';
 
 /** Every cross-field rule; an empty list means the environment is valid. */
 export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
-  return [...supersetProblems(config), ...databaseProblems(config), ...opsProblems(config), ...redisProblems(config)];
+  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config), ...redisProblems(config)];
 }
 
 /** Soft problems: the platform works, but probably not as intended. */

@@ -29,7 +29,10 @@ export const EDGE_DEFAULTS: EdgeConfig = {
 export const NETWORK_DEFAULTS: NetworkConfig = {
   ingressController: { namespace: 'nginx-ingress', podLabels: { 'app.kubernetes.io/name': 'nginx-ingress' } },
   monitoring: { namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
-  dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } },
+  // The CoreDNS pods, and NodeLocal DNSCache's link-local address: 169.254.20.10 is the default
+  // of the Kubernetes addon (cluster/addons/dns/nodelocaldns, hostNetwork pods) and what GKE
+  // Autopilot uses; it exists only on nodes where the cache runs.
+  dns: { pods: [{ namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } }], ipBlocks: ['169.254.20.10/32'] },
   // Unknown per cluster: the defaults allow the usual API server ports anywhere; narrow them.
   kubernetesApi: [{ cidr: '0.0.0.0/0', ports: [443, 6443] }],
   dataSources: [],

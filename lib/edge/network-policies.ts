@@ -29,7 +29,7 @@ const portsOf = (f: Flow): k8s.NetworkPolicyPort[] => f.ports.map((port) => ({ p
 /**
  * Default deny for every pod of the namespace (ingress and egress), then one policy per component
  * that lists what may reach it and what it may reach, from the platform's flows. Every pod may
- * query the cluster DNS.
+ * query the DNS servers of `network.dns` (pods and addresses, e.g. NodeLocal DNSCache's).
  */
 export class NetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
@@ -52,7 +52,10 @@ export class NetworkPolicies extends Construct {
         podSelector: {},
         policyTypes: ['Egress'],
         egress: [{
-          to: [peerOf({ kind: 'namespace', name: 'dns', ...dns })],
+          to: [
+            ...dns.pods.map((pods, i) => peerOf({ kind: 'namespace', name: `dns-${i + 1}`, ...pods })),
+            ...dns.ipBlocks.map((cidr, i) => peerOf({ kind: 'cidr', name: `dns-address-${i + 1}`, cidr })),
+          ],
           ports: [53].flatMap((port) => (['UDP', 'TCP'] as const).map((protocol) => ({ port: k8s.IntOrString.fromNumber(port), protocol }))),
         }],
       },

@@ -45,16 +45,23 @@ const peerNamespace = z.strictObject({
   namespace: name.describe('namespace (matched on kubernetes.io/metadata.name)'),
   podLabels: labels.describe('labels of the pods in that namespace'),
 });
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "10.20.0.0/16"');
 const cidrPorts = z.strictObject({
-  cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "10.20.0.0/16"').describe('address range'),
+  cidr: cidr.describe('address range'),
   ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').describe('TCP ports'),
 });
+
+/** The DNS servers every pod may query (port 53, UDP and TCP): pods, addresses, or both. */
+const dnsSchema = z.strictObject({
+  pods: z.array(peerNamespace).describe('DNS server pods: the cluster DNS (CoreDNS/kube-dns, label k8s-app: kube-dns); with Cilium\'s local redirect policy also the NodeLocal DNSCache pods (k8s-app: node-local-dns)'),
+  ipBlocks: z.array(cidr).describe('DNS server addresses that are not pod IPs: NodeLocal DNSCache listens on 169.254.20.10 on every node (host network, no pod selector matches it); add the kube-dns Service IP as a /32 when NodeLocal DNSCache intercepts that address on the node'),
+}).refine((d) => d.pods.length + d.ipBlocks.length > 0, { message: 'must list at least one DNS server (pods or ipBlocks): with none, no pod can resolve a name' });
 
 /** NetworkPolicies: default deny, then exactly the flows the platform needs. */
 export const networkSchema = z.strictObject({
   ingressController: peerNamespace.describe('the ingress controller (or Gateway) pods allowed to reach superset-web'),
   monitoring: peerNamespace.describe('the Prometheus pods allowed to scrape metrics ports'),
-  dns: peerNamespace.describe('the cluster DNS pods every pod may query on port 53'),
+  dns: dnsSchema.describe('the DNS servers every pod may query on port 53 (docs/edge-and-security.md: NodeLocal DNSCache, Cilium)'),
   kubernetesApi: z.array(cidrPorts).describe('API server addresses, for components that call the API (Patroni)'),
   dataSources: z.array(cidrPorts).describe('databases Superset queries (web and workers may connect)'),
   objectStorage: z.array(cidrPorts).describe('S3-compatible storage for backups and WAL archiving'),

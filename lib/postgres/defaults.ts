@@ -28,7 +28,10 @@ export const POSTGRES_DEFAULTS: PostgresConfig = {
   patroni: {
     // Fast failover: a crashed primary is replaced in about ttl + loop_wait (measured ~15-20 s,
     // docs/database.md). The price: an API server outage longer than retry_timeout demotes the primary,
-    // which failsafe_mode prevents while all members still see each other.
+    // which failsafe_mode prevents while all members still see each other. Patroni 4.1.0 (Spilo
+    // 4.1-p2) would demote at once on a single 403 whatever these say; patroni.yml retries 403 like
+    // a 5xx (kubernetes.retriable_http_codes, lib/postgres/patroni-config.ts), so retry_timeout
+    // bounds that case too.
     ttlSeconds: 20,
     loopWaitSeconds: 5,
     retryTimeoutSeconds: 5,

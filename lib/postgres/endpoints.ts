@@ -6,3 +6,8 @@ export const PGBOUNCER = { host: 'pgbouncer', port: 6432 } as const;
 export const POSTGRES_PRIMARY = { host: 'postgres', port: 5432 } as const;
 /** PgBouncer's admin-console user with SHOW-only rights, used by the metrics exporter. */
 export const PGBOUNCER_STATS_USER = 'pgbouncer_exporter';
+
+/** Role names Patroni creates at bootstrap (passwords come from the environment, i.e. Secrets). */
+export const SUPERUSER = 'postgres';
+export const REPLICATION_USER = 'standby';
+export const RESTAPI_USER = 'patroni';

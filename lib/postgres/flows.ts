@@ -2,6 +2,7 @@ import { PATRONI_API_PORT, PGBOUNCER_METRICS_PORT } from './database-pod';
 import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
 import { component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
+import { walArchiving } from './rules';
 
 /** The connections the database tier needs, for the NetworkPolicies (default deny). */
 export function databaseFlows(env: Environment): Flow[] {
@@ -13,7 +14,7 @@ export function databaseFlows(env: Environment): Flow[] {
     tcp(postgres, postgres, [POSTGRES_PRIMARY.port, PATRONI_API_PORT], 'streaming replication, and members checking each other\'s Patroni API during a failover'),
     ...net.kubernetesApi.map((api, i) => tcp(postgres, { kind: 'cidr', name: `kubernetes-api-${i + 1}`, cidr: api.cidr }, api.ports, 'Patroni keeps the leader lock in ConfigMaps (Kubernetes DCS)')),
   ];
-  if (env.config.postgres.walArchive.bucket) {
+  if (walArchiving(env.config)) {
     flows.push(...net.objectStorage.map((s, i) => tcp(postgres, { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, 'WAL-G archives WAL to object storage')));
   }
   if (env.config.monitoring.enabled) {

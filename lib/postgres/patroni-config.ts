@@ -4,15 +4,13 @@ import type { Environment } from '../config/load';
 import {
   PATRONI_API_PORT, PATRONI_PATHS, PATRONI_ROLE, PATRONI_ROLE_LABEL, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, postgresIdentity,
 } from './database-pod';
-import { POSTGRES_PRIMARY } from './endpoints';
-import { selectorLabels } from '../workload/labels';
+import { POSTGRES_PRIMARY, REPLICATION_USER, SUPERUSER } from './endpoints';
+import { selectorLabels, withoutTrackingLabels } from '../workload/labels';
+import { walArchiving } from './rules';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** Role names Patroni creates at bootstrap (passwords come from the environment, i.e. Secrets). */
-export const SUPERUSER = 'postgres';
-export const REPLICATION_USER = 'standby';
-export const RESTAPI_USER = 'patroni';
+export { REPLICATION_USER, RESTAPI_USER, SUPERUSER } from './endpoints';
 
 /**
  * Parameters Patroni takes only from the DCS (they must match on every member); they are seeded
@@ -62,7 +60,8 @@ export function postgresParameters(env: Environment): Record<string, ParameterVa
     tcp_keepalives_interval: 10,
     tcp_keepalives_count: 6,
   };
-  if (archive.bucket) {
+  // Never toward a placeholder endpoint (walArchiving): failing archive_command keeps all WAL.
+  if (walArchiving(env.config)) {
     params.archive_mode = 'on';
     params.archive_command = 'wal-g wal-push "%p"';
     params.archive_timeout = archive.archiveTimeoutSeconds;
@@ -72,10 +71,24 @@ export function postgresParameters(env: Environment): Record<string, ParameterVa
   return { ...params, ...pg.parameters };
 }
 
+/** Kubernetes API answers Patroni retries within retry_timeout besides 500, 503 and 504 (see patroniConfig). */
+export const RETRIABLE_HTTP_CODES = [403];
+
+/**
+ * The labels Patroni selects its pods and ConfigMaps by, and copies onto the ConfigMaps it creates
+ * at run time (leader, config, failover, sync), together with `cluster-name`: the pods' selector
+ * labels minus app.kubernetes.io/instance, Argo CD's tracking label, so Argo CD never takes those
+ * ConfigMaps for its own and prunes the leader lock (docs/database.md). The pods carry every
+ * selector label, so the StatefulSet, the Services and the PDB select them as before.
+ */
+export function patroniLabels(env: Environment): Record<string, string> {
+  return withoutTrackingLabels(selectorLabels(postgresIdentity(env)));
+}
+
 /** The WAL-G object-storage prefix: the bucket and a per-namespace path. */
 export function walArchivePrefix(env: Environment): string | undefined {
   const a = env.config.postgres.walArchive;
-  if (!a.bucket) return undefined;
+  if (!a.bucket || !walArchiving(env.config)) return undefined;
   return `s3://${a.bucket}/${(a.prefix ?? `${env.namespace}/postgres`).replace(/^\/+|\/+$/g, '')}`;
 }
 
@@ -90,17 +103,22 @@ export function patroniConfig(env: Environment): Record<string, any> {
   const clusterWide: Record<string, ParameterValue> = {};
   const local: Record<string, ParameterValue> = {};
   for (const [k, v] of Object.entries(all)) (CLUSTER_WIDE_PARAMETERS.has(k) ? clusterWide : local)[k] = v;
-  const archiving = Boolean(pg.walArchive.bucket);
+  const archiving = walArchiving(env.config);
 
   return {
     scope: PATRONI_SCOPE,
+    // The same codes at the top level as well: Patroni (4.1.0 and master alike) reads
+    // kubernetes.retriable_http_codes when the DCS is created, but every later reload_config
+    // (the first one at start, when the dynamic configuration is loaded) reads the key from the
+    // configuration's root and resets the codes to the defaults when it is absent there.
+    retriable_http_codes: RETRIABLE_HTTP_CODES,
     log: { level: 'INFO', format: '%(asctime)s %(levelname)s: %(message)s' },
     restapi: {
       listen: `0.0.0.0:${PATRONI_API_PORT}`,
       // connect_address and the API password come from PATRONI_RESTAPI_* variables.
     },
     kubernetes: {
-      labels: selectorLabels(postgresIdentity(env)),
+      labels: patroniLabels(env),
       scope_label: PATRONI_SCOPE_LABEL,
       role_label: PATRONI_ROLE_LABEL,
       leader_label_value: PATRONI_ROLE.primary,
@@ -110,9 +128,24 @@ export function patroniConfig(env: Environment): Record<string, any> {
       use_endpoints: false,
       // Reaching the API through its Service needs no cluster-wide read of the default namespace.
       bypass_api_service: false,
+      // Retry a 403 like a 5xx, within retry_timeout. Patroni 4.1.0 (what Spilo 4.1-p2 carries)
+      // treats a 403 on the leader ConfigMap update as a lost lock and demotes the primary at
+      // once, whatever ttl, retry_timeout and failsafe_mode say; a transient 403 (RBAC being
+      // re-applied, an authorizer webhook restarting) then costs a Postgres restart and a
+      // failover. Patroni 4.1.1 retries that update itself ("Retry leader update on temporary
+      // Kubernetes 403", docs/releases.rst); this setting (kubernetes.retriable_http_codes, in
+      // Patroni since 3.0.2) gives 4.1.0 the same, for every call. A 403 that lasts beyond
+      // retry_timeout becomes a DCS error: failsafe_mode keeps the primary while every member
+      // confirms it, like an API outage.
+      retriable_http_codes: RETRIABLE_HTTP_CODES,
     },
     bootstrap: {
       dcs: {
+        // Chosen together (docs/database.md, "Failover, measured"): a crashed primary is replaced
+        // after about ttl; any DCS call is retried for retry_timeout (a 403 too, see
+        // retriable_http_codes above), then failsafe_mode decides; ttl >= loop_wait + 2 x
+        // retry_timeout is a synth rule. 5 s of retry covers the sub-second 403 blips reported
+        // upstream (patroni/patroni#3536) without slowing the failover of a crashed primary.
         ttl: p.ttlSeconds,
         loop_wait: p.loopWaitSeconds,
         retry_timeout: p.retryTimeoutSeconds,

@@ -3,7 +3,8 @@ import * as k8s from '../../imports/k8s';
 import { memoryToBytes, MIB } from '../config/quantity';
 import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
-import { databaseSecretRefs } from './secrets';
+import { walArchiving } from './rules';
+import { bootstrapBackupRole, databaseSecretRefs } from './secrets';
 import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
@@ -37,6 +38,8 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
   const fieldRef = (fieldPath: string): k8s.EnvVarSource => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
   const archive = env.config.postgres.walArchive;
   const vars: k8s.EnvVar[] = [
+    // The data directory (postgresql.data_dir) for the start script; Patroni reads it from patroni.yml.
+    { name: 'PGDATA', value: PATRONI_PATHS.dataDir },
     // Patroni's member name must be the pod name: it labels "its" pod through the API.
     { name: 'PATRONI_NAME', valueFrom: fieldRef('metadata.name') },
     { name: 'PATRONI_KUBERNETES_NAMESPACE', valueFrom: fieldRef('metadata.namespace') },
@@ -47,7 +50,10 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
     { name: 'SUPERSET_DATABASE_NAME', value: env.config.superset.database.name },
     { name: 'SUPERSET_DATABASE_USER', value: env.config.superset.database.user },
   ];
-  if (archive.bucket) {
+  // post-bootstrap.sh also creates the role the backups log in as (its password: a Secret below).
+  const backupRole = bootstrapBackupRole(env.config);
+  if (backupRole) vars.push({ name: 'BACKUP_DATABASE_USER', value: backupRole.user });
+  if (walArchiving(env.config)) {
     vars.push({ name: 'WALG_S3_PREFIX', value: walArchivePrefix(env) });
     vars.push({ name: 'AWS_REGION', value: archive.region });
     if (archive.endpoint) vars.push({ name: 'AWS_ENDPOINT', value: archive.endpoint });
@@ -125,7 +131,9 @@ export class PatroniStatefulSet extends Construct {
       name: 'patroni',
       image: imageRef(pg.image),
       imagePullPolicy: env.config.imagePullPolicy,
-      command: ['patroni', PATRONI_PATHS.configFile],
+      // The start script makes PGDATA 0700 (an fsGroup change leaves it group-writable, which
+      // Postgres refuses), then execs patroni.
+      command: [`${PATRONI_PATHS.scriptsDir}/patroni-start.sh`, PATRONI_PATHS.configFile],
       env: patroniEnv(env),
       ports: [
         { name: 'postgresql', containerPort: POSTGRES_PRIMARY.port, protocol: 'TCP' },
@@ -168,7 +176,7 @@ export class PatroniStatefulSet extends Construct {
             automountServiceAccountToken: true,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(SPILO_RUN_AS),
-            containers: pg.walArchive.bucket ? [container, walgBaseBackupSidecar(env, container.env ?? [])] : [container],
+            containers: walArchiving(env.config) ? [container, walgBaseBackupSidecar(env, container.env ?? [])] : [container],
             volumes: [
               { name: 'patroni-config', configMap: { name: props.configMapName, defaultMode: 0o444, items: [{ key: 'patroni.yml', path: 'patroni.yml' }, ...scriptItems] } },
               { name: 'run-postgresql', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },

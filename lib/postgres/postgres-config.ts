@@ -10,7 +10,7 @@ export interface PostgresConfigProps {
 }
 
 /** Scripts Patroni runs, mounted next to patroni.yml. */
-export const PATRONI_SCRIPTS = ['post-bootstrap.sh', 'walg-basebackup.sh'] as const;
+export const PATRONI_SCRIPTS = ['patroni-start.sh', 'post-bootstrap.sh', 'walg-basebackup.sh'] as const;
 
 /** The ConfigMap with patroni.yml and the bootstrap script; its hash rolls the members on change. */
 export class PostgresConfig extends Construct {

@@ -4,6 +4,9 @@ import { MUTABLE_TAGS } from '../config/primitives';
 import { memoryToBytes } from '../config/quantity';
 import { resourceLimits } from '../config/resource-rules';
 import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from '../ops/defaults';
+import type { OpsConfig } from '../ops/schema';
+import type { SupersetConfig } from '../superset/schema';
+import { REPLICATION_USER } from './endpoints';
 import type { PgbouncerConfig, PostgresConfig } from './schema';
 import { postgresSizeToBytes } from './sizing';
 
@@ -89,6 +92,23 @@ export function databaseProblems(config: BudgetSettings): ConfigProblem[] {
   return problems;
 }
 
+/**
+ * post-bootstrap.sh creates the backup role with the password of its own Secret: it must not be a
+ * role that already has another password (Superset's, the replication role).
+ */
+export function backupRoleProblems(config: { readonly ops: Pick<OpsConfig, 'backup'>; readonly superset: Pick<SupersetConfig, 'database'> }): ConfigProblem[] {
+  const backup = config.ops.backup;
+  const taken = new Map([[config.superset.database.user, 'superset.database.user'], [REPLICATION_USER, 'the replication role Patroni creates']]);
+  const clash = taken.get(backup.credentials.user);
+  if (!backup.enabled || clash === undefined) return [];
+  return [{
+    field: 'ops.backup.credentials.user',
+    value: backup.credentials.user,
+    rule: `must be a role of its own, not ${clash}: Patroni's post-bootstrap script creates the backup role with the password of ops.backup.credentials, which would replace that role's password`,
+    fix: 'set ops.backup.credentials.user to a role of its own such as "superset_backup" (or to "postgres" with the superuser\'s Secret)',
+  }];
+}
+
 export function databaseWarnings(config: { readonly postgres: PostgresConfig; readonly pgbouncer: PgbouncerConfig }): string[] {
   const out: string[] = [];
   if (config.postgres.members > 1 && config.pgbouncer.replicas < 2) {
@@ -100,8 +120,34 @@ export function databaseWarnings(config: { readonly postgres: PostgresConfig; re
   return out;
 }
 
-/** The WAL archive still points at the placeholder store of the defaults. */
+/**
+ * Whether an endpoint is a placeholder: the defaults' own, or any host under the domains reserved
+ * for documentation (RFC 2606: example.com, example.net, example.org and the .example and .invalid
+ * top-level domains), which never reach an object store.
+ */
+export function isPlaceholderEndpoint(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return false;
+  if (endpoint === PLACEHOLDER_OBJECT_STORAGE_ENDPOINT) return true;
+  const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(endpoint)?.[1]?.toLowerCase().replace(/\.$/, '');
+  return host !== undefined && /(^|\.)(example\.(com|net|org)|example|invalid)$/.test(host);
+}
+
+/**
+ * Whether WAL archiving is on: a bucket is set and the endpoint is not a placeholder. Archiving
+ * toward a store that never answers is worse than none: archive_command fails forever, Postgres
+ * keeps every WAL segment until it succeeds, and pg_wal fills the volume until the primary stops.
+ */
+export function walArchiving(config: { readonly postgres: Pick<PostgresConfig, 'walArchive'> }): boolean {
+  const archive = config.postgres.walArchive;
+  return Boolean(archive.bucket) && !isPlaceholderEndpoint(archive.endpoint);
+}
+
+/** The WAL archive still points at a placeholder store: archiving stays off until it is replaced. */
 export function postgresPlaceholderWarnings(config: { readonly postgres: PostgresConfig }): string[] {
-  if (config.postgres.walArchive.endpoint !== PLACEHOLDER_OBJECT_STORAGE_ENDPOINT) return [];
-  return [`postgres.walArchive.endpoint is the placeholder "${PLACEHOLDER_OBJECT_STORAGE_ENDPOINT}": set the S3-compatible store WAL-G archives to.`];
+  const archive = config.postgres.walArchive;
+  if (!isPlaceholderEndpoint(archive.endpoint)) return [];
+  return [
+    `postgres.walArchive.endpoint is the placeholder "${archive.endpoint}": WAL archiving is OFF (archive_mode off, no WAL-G, no base backups, no point-in-time recovery) ` +
+    'until it names your S3-compatible store, because archiving to an endpoint that never answers keeps every WAL segment and fills the data volume. Set the endpoint (and the bucket) of your store.',
+  ];
 }

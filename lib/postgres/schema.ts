@@ -27,7 +27,7 @@ const patroniSchema = z.strictObject({
 });
 
 const walArchiveSchema = z.strictObject({
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional().describe('S3-compatible bucket for continuous WAL archiving (WAL-G); archiving is off when unset'),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional().describe('S3-compatible bucket for continuous WAL archiving (WAL-G); archiving is off when unset, and while the endpoint is a placeholder (example.com, ...)'),
   prefix: z.string().regex(/^[A-Za-z0-9._/-]*$/, 'must be a path such as "superset/prod"').optional().describe('key prefix inside the bucket; "<namespace>/postgres" when unset'),
   endpoint: z.string().regex(/^https?:\/\/[^\s@]+$/, 'must be an http(s) URL without credentials').optional().describe('endpoint of an S3-compatible store (MinIO, Ceph, ...); AWS S3 when unset'),
   region: z.string().min(1).describe('S3 region'),

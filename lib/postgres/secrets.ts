@@ -1,6 +1,8 @@
 import { randomHex, SecretRef } from '../config/secret-ref';
-import { PGBOUNCER_STATS_USER } from './endpoints';
+import type { OpsConfig } from '../ops/schema';
+import { PGBOUNCER_STATS_USER, SUPERUSER } from './endpoints';
 import type { SupersetConfig } from '../superset/schema';
+import { walArchiving } from './rules';
 import type { DatabaseSecretNames, PostgresConfig } from './schema';
 
 /** Which container of the database tier reads a key. */
@@ -15,6 +17,17 @@ export interface DatabaseSecretSettings {
   readonly secrets: DatabaseSecretNames & { readonly database: string };
   readonly superset: Pick<SupersetConfig, 'database'>;
   readonly postgres: PostgresConfig;
+  readonly ops: { readonly backup: Pick<OpsConfig['backup'], 'enabled' | 'credentials'> };
+}
+
+/**
+ * The role the pg-backup CronJob logs in as, which post-bootstrap.sh creates at bootstrap (with
+ * the password of its Secret): only when backups run as a role of their own, not as the superuser
+ * Patroni creates anyway.
+ */
+export function bootstrapBackupRole(config: Pick<DatabaseSecretSettings, 'ops'>): OpsConfig['backup']['credentials'] | undefined {
+  const backup = config.ops.backup;
+  return backup.enabled && backup.credentials.user !== SUPERUSER ? backup.credentials : undefined;
 }
 
 /**
@@ -55,11 +68,20 @@ export function databaseSecretRefs(config: DatabaseSecretSettings, options: { re
       generate: '(the key above)',
     },
   ];
-  if (config.postgres.walArchive.bucket || options.allOptional) {
+  const backupRole = bootstrapBackupRole(config);
+  if (backupRole) {
+    refs.push({
+      secretName: backupRole.secretName, key: backupRole.passwordKey, envVar: 'BACKUP_DATABASE_PASSWORD', consumers: ['patroni'],
+      configField: 'ops.backup.credentials.secretName',
+      description: `password of the "${backupRole.user}" role pg-backup logs in as; Patroni's post-bootstrap script creates the role with it (read-only: pg_read_all_data)`,
+      ...randomHex(32),
+    });
+  }
+  if (walArchiving(config) || options.allOptional) {
     refs.push(
       {
         secretName: s.walArchive, key: 'access-key-id', envVar: 'AWS_ACCESS_KEY_ID', consumers: ['patroni'],
-        description: 'object-storage access key of WAL-G (continuous WAL archiving); only when postgres.walArchive.bucket is set',
+        description: 'object-storage access key of WAL-G (continuous WAL archiving); only when postgres.walArchive.bucket is set (and its endpoint is not a placeholder)',
         generate: 'from your object store (a key limited to the bucket)',
       },
       {

@@ -46,10 +46,16 @@ export const REDIS_DEFAULTS: RedisConfig = {
     maxmemoryPercent: 60,
     downAfterMilliseconds: 5000,
     failoverTimeoutMilliseconds: 30000,
+    // 0: a promoted replica accepts writes at once. With 1, it refuses them (NOREPLICAS) until
+    // another replica has re-attached, and kombu gives a ResponseError one reconnect, then raises:
+    // Celery publishes failed during every failover (docs/redis.md, "Celery through a failover").
+    minReplicasToWrite: 0,
     storage: { size: '4Gi' },
     antiAffinity: 'preferred',
     // Sentinel itself needs ~10 MiB; the probes' valkey-cli processes count against the limit too.
     sentinelResources: { cpuRequest: '25m', cpuLimit: '200m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
+    // sh and valkey-cli every 5 s, like the cache's cluster agent.
+    agentResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
   },
 };
 

@@ -84,11 +84,20 @@ export function renderQueueConf(env: Environment): string {
   const sentinel = q.mode === 'sentinel'
     ? [
         '',
-        '# Replication under Sentinel: a primary that has lost every replica for 10 s (it is probably',
-        '# on the wrong side of a partition and about to be replaced) refuses writes rather than',
-        '# accepting tasks that the promoted replica will never see.',
-        'min-replicas-to-write 1',
-        'min-replicas-max-lag 10',
+        ...(q.minReplicasToWrite > 0
+          ? [
+              `# Replication under Sentinel: a primary with fewer than ${q.minReplicasToWrite} replica(s) acknowledging within`,
+              '# 10 s refuses writes (NOREPLICAS): a partitioned old primary stops taking tasks the promoted',
+              '# replica will never see, at the price of failed writes after every failover (docs/redis.md).',
+              `min-replicas-to-write ${q.minReplicasToWrite}`,
+              'min-replicas-max-lag 10',
+            ]
+          : [
+              '# Replication under Sentinel, no min-replicas-to-write: a promoted replica has no replica of',
+              '# its own until the others re-attach, and must take writes at once (Celery cannot retry a',
+              '# NOREPLICAS refusal); see docs/redis.md for the partition trade-off.',
+              'min-replicas-to-write 0',
+            ]),
       ]
     : [];
   return [

@@ -115,8 +115,10 @@ export function exporterContainer(w: RedisWorkload, extraEnv: k8s.EnvVar[] = [])
 export function redisVolumes(w: RedisWorkload, configMapName: string): k8s.Volume[] {
   return [
     { name: 'config', configMap: { name: configMapName, defaultMode: 0o444 } },
-    // 0440 + fsGroup: readable by the Redis user, by nobody else in the pod.
-    { name: 'auth', secret: { secretName: w.secretName, defaultMode: 0o440, items: [{ key: REDIS_PASSWORD_KEY, path: REDIS_PASSWORD_KEY }] } },
+    // 0440 + fsGroup: readable by the Redis user, by nobody else in the pod. Every key, so that
+    // the optional next-password / previous-password appear during a rotation (docs/redis.md);
+    // the kubelet updates the files in place, and the agents apply them without a restart.
+    { name: 'auth', secret: { secretName: w.secretName, defaultMode: 0o440 } },
     // The generated config with the password: in memory only, gone with the pod.
     { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
     { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },

@@ -21,6 +21,9 @@ export interface RedisQueueProps {
 export const QUEUE_PRESTOP_TIMEOUT_SECONDS = 20;
 /** Budget for the final AOF fsync and exit, seconds. */
 export const QUEUE_SHUTDOWN_SECONDS = 30;
+/** How often the auth agent applies the Secret's passwords, seconds. */
+export const AUTH_AGENT_INTERVAL_SECONDS = 5;
+const AUTH_AGENT_HEARTBEAT = '/tmp/auth-agent-heartbeat';
 /** Where each Sentinel keeps its working config (with the state it learned), on the pod's volume. */
 export const SENTINEL_STATE_FILE = `${DATA_DIR}/sentinel/sentinel.conf`;
 
@@ -115,6 +118,23 @@ export class RedisQueue extends Construct {
         lifecycle: { preStop: { exec: { command: script('sentinel-prestop.sh') } } },
       });
     }
+    // Applies a rotated password (the Secret's files, updated in place by the kubelet) to the
+    // running Redis and Sentinel of this pod; its heartbeat says it got in (auth-agent.sh).
+    containers.push({
+      ...scriptContainer(w, {
+        name: 'auth-agent',
+        command: script('auth-agent.sh'),
+        resources: q.agentResources,
+        env: [
+          ...topology,
+          { name: 'AGENT_INTERVAL_SECONDS', value: String(AUTH_AGENT_INTERVAL_SECONDS) },
+          { name: 'HEARTBEAT_FILE', value: AUTH_AGENT_HEARTBEAT },
+        ],
+        mounts: [CONFIG_MOUNT, AUTH_MOUNT, TMP_MOUNT],
+      }),
+      // Nothing to serve; restarted when no password of the Secret gets in for 60 s.
+      livenessProbe: execProbe(script('agent-alive.sh', String(AUTH_AGENT_INTERVAL_SECONDS * 12)), { period: 20, failures: 3 }),
+    });
     // Celery queues are Redis lists named after the queue in the broker database: their length is
     // the queue depth the CeleryQueueBacklog alert watches (redis_key_size).
     const queues = Object.keys(env.config.superset.workers).map((q) => `db${REDIS_QUEUE_DB.celeryBroker}=${q}`).join(',');

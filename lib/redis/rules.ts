@@ -85,6 +85,16 @@ export function redisProblems(config: RedisSettings): ConfigProblem[] {
       fix: `raise redis.queue.failoverTimeoutMilliseconds to ${q.downAfterMilliseconds * 6} or more`,
     });
   }
+  if (q.minReplicasToWrite > 0 && (q.mode !== 'sentinel' || q.minReplicasToWrite > q.replicas - 1)) {
+    problems.push({
+      field: 'redis.queue.minReplicasToWrite',
+      value: q.minReplicasToWrite,
+      rule: q.mode === 'sentinel'
+        ? `must be at most redis.queue.replicas - 1 (${q.replicas - 1}): the primary would refuse every write`
+        : 'must be 0 in standalone mode: there is no replica to wait for, every write would be refused',
+      fix: 'set redis.queue.minReplicasToWrite to 0 (the default)',
+    });
+  }
   return problems;
 }
 
@@ -96,6 +106,9 @@ export function redisWarnings(config: RedisSettings): string[] {
     if (memoryToBytes(res.memoryRequest) < memoryToBytes(res.memoryLimit)) {
       out.push(`${field}: memoryRequest ${res.memoryRequest} is below memoryLimit ${res.memoryLimit}; a Redis server under node memory pressure is OOM-killed first: set them equal.`);
     }
+  }
+  if (r.queue.mode === 'sentinel' && r.queue.minReplicasToWrite > 0) {
+    out.push(`redis.queue.minReplicasToWrite is ${r.queue.minReplicasToWrite}: after every failover the promoted primary refuses writes (NOREPLICAS) until a replica re-attaches, and Celery publishes fail (kombu does not retry that error); use 0 unless losing tasks to a network partition is worse.`);
   }
   if (r.queue.mode === 'sentinel' && r.queue.replicas % 2 === 0) {
     out.push(`redis.queue.replicas is ${r.queue.replicas}: an even number of Sentinels survives no more lost pods than ${r.queue.replicas - 1}; use an odd number.`);

@@ -52,9 +52,11 @@ export const redisQueueSchema = z.strictObject({
   maxmemoryPercent: z.number().int('must be a whole number').min(10, 'must be at least 10').max(90, 'must be at most 90: Redis needs headroom above maxmemory (buffers, fragmentation, AOF rewrite fork)').describe('maxmemory as a percentage of the memory limit; at maxmemory writes fail (noeviction: queued tasks are never dropped)'),
   downAfterMilliseconds: milliseconds(1000, 600000).describe('Sentinel down-after-milliseconds: how long the primary may be unreachable before a failover starts'),
   failoverTimeoutMilliseconds: milliseconds(5000, 3600000).describe('Sentinel failover-timeout: a failed failover is retried after twice this'),
+  minReplicasToWrite: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(8, 'must be at most 8').describe('min-replicas-to-write of the primary (sentinel mode): 0 keeps the broker writable through every failover; 1 or more refuses writes (NOREPLICAS) while fewer replicas are attached, which bounds what a partitioned old primary accepts but fails Celery publishes after every failover (docs/redis.md)'),
   storage: storageSchema,
   antiAffinity,
   sentinelResources: resourcesOf('the Sentinel container of each pod (sentinel mode)'),
+  agentResources: resourcesOf('the auth-agent sidecar of each pod (applies a rotated password to the running servers)'),
 });
 
 export const redisSchema = z.strictObject({

@@ -10,7 +10,7 @@ export const SCRIPTS_DIR = path.join(__dirname, 'scripts');
 
 const COMMON = ['common.sh', 'alive.sh'];
 export const CACHE_SCRIPTS = [...COMMON, 'cache-start.sh', 'cache-ready.sh', 'cache-prestop.sh', 'cluster-agent.sh', 'agent-alive.sh', 'cluster-create.sh', 'cluster-heal.sh'];
-export const QUEUE_SCRIPTS = [...COMMON, 'queue-start.sh', 'queue-ready.sh'];
+export const QUEUE_SCRIPTS = [...COMMON, 'queue-start.sh', 'queue-ready.sh', 'auth-agent.sh', 'agent-alive.sh'];
 export const SENTINEL_SCRIPTS = ['queue-prestop.sh', 'sentinel-start.sh', 'sentinel-ready.sh', 'sentinel-prestop.sh'];
 
 /** name -> content of the given scripts. */

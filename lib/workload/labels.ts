@@ -38,6 +38,21 @@ export function selectorLabels(id: ComponentIdentity): Record<string, string> {
   };
 }
 
+/**
+ * Label keys by which GitOps tools decide that an object belongs to an application: Argo CD's
+ * label tracking (`application.instanceLabelKey`, default app.kubernetes.io/instance; the
+ * documented alternative argocd.argoproj.io/instance) and the labels Flux's kustomize- and
+ * helm-controller put on what they apply. An object that a workload creates at run time (Patroni's
+ * ConfigMaps) must carry none of them: the tool would see an object of its application that is
+ * not in Git, and prune it.
+ */
+export const GITOPS_TRACKING_LABEL = /^(app\.kubernetes\.io\/instance|argocd\.argoproj\.io\/instance|(kustomize|helm)\.toolkit\.fluxcd\.io\/.+)$/;
+
+/** `labels` without the keys a GitOps tool tracks (for labels that a workload copies onto objects it creates). */
+export function withoutTrackingLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([key]) => !GITOPS_TRACKING_LABEL.test(key)));
+}
+
 /** The recommended app.kubernetes.io labels, on every object and pod template (version only when the identity has one). */
 export function recommendedLabels(id: ComponentIdentity): Record<string, string> {
   return {

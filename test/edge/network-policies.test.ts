@@ -66,6 +66,38 @@ describe('NetworkPolicies: the allowed-flow graph equals the intended graph', ()
   });
 });
 
+describe('NetworkPolicies: DNS servers (network.dns)', () => {
+  const dnsEdges = (objects: readonly KubeObject[], extra: Endpoint[]) =>
+    allowedGraph(objects, [...endpointsOf(objects), ...extra]).filter((e) => /:53\/(UDP|TCP)$/.test(e));
+  // NodeLocal DNSCache: hostNetwork pods listening on a link-local address on every node.
+  const nodeLocal: Endpoint = { name: 'node-local-dns', ip: '169.254.20.10' };
+
+  test('defaults: every pod may query CoreDNS and NodeLocal DNSCache (169.254.20.10), on 53 only', () => {
+    const objects = buildObjects({}, 'prod');
+    expect(dnsEdges(objects, [nodeLocal])).toEqual([...dnsFlows, ...PODS.flatMap((p) => [`${p} -> node-local-dns:53/TCP`, `${p} -> node-local-dns:53/UDP`])].sort());
+    const edges = allowedGraph(objects, [...endpointsOf(objects), nodeLocal]).filter((e) => e.includes('node-local-dns'));
+    // Only the 0.0.0.0/0 defaults of kubernetesApi, objectStorage and Git match it besides DNS.
+    expect(edges.filter((e) => !/:(53|443|6443|22)\//.test(e))).toEqual([]);
+  });
+
+  test('custom: other DNS pods and addresses (e.g. the kube-dns Service IP that NodeLocal DNSCache intercepts); no other DNS server', () => {
+    const objects = buildObjects({ network: { dns: { pods: [{ namespace: 'dns-system', podLabels: { app: 'unbound' } }], ipBlocks: ['10.96.0.10/32'] } } } as EnvironmentOverrides, 'prod');
+    const unbound: Endpoint = { name: 'unbound', namespace: 'dns-system', labels: { app: 'unbound' } };
+    const serviceIp: Endpoint = { name: 'kube-dns-service-ip', ip: '10.96.0.10' };
+    const edges = dnsEdges(objects, [nodeLocal, unbound, serviceIp]);
+    expect(edges).toEqual(PODS.flatMap((p) => ['kube-dns-service-ip', 'unbound'].flatMap((d) => [`${p} -> ${d}:53/TCP`, `${p} -> ${d}:53/UDP`])).sort());
+    expect(find(objects, 'NetworkPolicy', 'allow-dns').spec.egress).toEqual([{
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns-system' } }, podSelector: { matchLabels: { app: 'unbound' } } }, { ipBlock: { cidr: '10.96.0.10/32' } }],
+      ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+    }]);
+  });
+
+  test('no DNS server at all is a clear error', () => {
+    expect(() => buildObjects({ network: { dns: { pods: [], ipBlocks: [] } } } as EnvironmentOverrides, 'prod')).toThrow(/network\.dns[\s\S]*must list at least one DNS server/);
+    expect(() => buildObjects({ network: { dns: { pods: [], ipBlocks: ['169.254.20.10'] } } } as EnvironmentOverrides, 'prod')).toThrow(/network\.dns\.ipBlocks\.0 = "169\.254\.20\.10"[\s\S]*must be a CIDR/);
+  });
+});
+
 describe('NetworkPolicies: objects', () => {
   const objects = buildObjects({}, 'prod');
 

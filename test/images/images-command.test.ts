@@ -30,7 +30,7 @@ describe('npm run images', () => {
     const valkey = images.find((i) => i.repository === 'docker.io/valkey/valkey')!;
     expect(valkey).toMatchObject({ tag: '9.1.1', setting: 'redis.images.valkey' });
     expect(valkey.digest).toBeUndefined();
-    expect(valkey.usedBy).toEqual(['StatefulSet/redis-cache cluster-agent', 'StatefulSet/redis-cache redis', 'StatefulSet/redis-queue redis', 'StatefulSet/redis-queue sentinel']);
+    expect(valkey.usedBy).toEqual(['StatefulSet/redis-cache cluster-agent', 'StatefulSet/redis-cache redis', 'StatefulSet/redis-queue auth-agent', 'StatefulSet/redis-queue redis', 'StatefulSet/redis-queue sentinel']);
   });
 
   test('a digest set in the environment is listed with its image', () => {

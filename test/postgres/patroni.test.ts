@@ -1,4 +1,7 @@
-import { parse } from 'yaml';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { ENVIRONMENTS } from '../../environments';
 import { CHARTS } from '../../lib/platform';
 import { POSTGRES_CONFIG_HASH_ANNOTATION } from '../../lib/postgres/patroni-statefulset';
 import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';
@@ -19,8 +22,12 @@ describe('Patroni StatefulSet', () => {
     expect(sts.spec.serviceName).toBe('postgres-members');
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(c.image).toBe('ghcr.io/zalando/spilo-18:4.1-p2');
-    expect(c.command).toEqual(['patroni', '/etc/patroni/patroni.yml']);
-    expect(spec.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 103, fsGroup: 103, runAsNonRoot: true });
+    // The start script makes PGDATA 0700 before it execs patroni (test/integration/database/patroni.test.ts).
+    expect(c.command).toEqual(['/etc/patroni/scripts/patroni-start.sh', '/etc/patroni/patroni.yml']);
+    expect(envVar(c, 'PGDATA').value).toBe(patroniYaml(objects).postgresql.data_dir);
+    expect(find(objects, 'ConfigMap', 'postgres-patroni').data['patroni-start.sh']).toMatch(/^#!\/bin\/sh/);
+    // Only a volume whose root does not fit yet gets the kubelet's recursive fsGroup walk.
+    expect(spec.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 103, fsGroup: 103, fsGroupChangePolicy: 'OnRootMismatch', runAsNonRoot: true });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } });
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
@@ -63,6 +70,19 @@ describe('Patroni StatefulSet', () => {
     expect(envVar(c, 'AWS_ACCESS_KEY_ID')).toBeUndefined();
   });
 
+  test('post-bootstrap also creates the backup role, with the password of the backup Secret; not when backups run as the superuser or are off', () => {
+    const c = container(buildObjects(REPO));
+    expect(envVar(c, 'BACKUP_DATABASE_USER').value).toBe('superset_backup');
+    expect(envVar(c, 'BACKUP_DATABASE_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'postgres-backup', key: 'password' });
+    const custom = container(buildObjects({ ...REPO, ops: { backup: { credentials: { user: 'dumper', secretName: 'dump-creds', passwordKey: 'pw' } } } }));
+    expect(envVar(custom, 'BACKUP_DATABASE_USER').value).toBe('dumper');
+    expect(envVar(custom, 'BACKUP_DATABASE_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'dump-creds', key: 'pw' });
+    const asSuperuser = container(buildObjects({ ...REPO, ops: { backup: { credentials: { user: 'postgres', secretName: 'postgres-credentials', passwordKey: 'superuser-password' } } } }));
+    expect([envVar(asSuperuser, 'BACKUP_DATABASE_USER'), envVar(asSuperuser, 'BACKUP_DATABASE_PASSWORD')]).toEqual([undefined, undefined]);
+    const off = container(buildObjects({ ...REPO, ops: { backup: { enabled: false }, restoreCheck: { enabled: false } } }));
+    expect([envVar(off, 'BACKUP_DATABASE_USER'), envVar(off, 'BACKUP_DATABASE_PASSWORD')]).toEqual([undefined, undefined]);
+  });
+
   test('probes on the Patroni REST API; the pod carries the labels Patroni selects on; it mounts an API token', () => {
     const sts = find(buildObjects(REPO), 'StatefulSet', 'postgres');
     const c = sts.spec.template.spec.containers[0];
@@ -88,10 +108,14 @@ describe('patroni.yml', () => {
     const y = patroniYaml(buildObjects(REPO));
     expect(y.scope).toBe('postgres');
     expect(y.kubernetes).toEqual({
-      labels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'superset', 'app.kubernetes.io/component': 'database' },
+      labels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'database' },
       scope_label: 'cluster-name', role_label: 'role', leader_label_value: 'primary', follower_label_value: 'replica',
       standby_leader_label_value: 'primary', use_endpoints: false, bypass_api_service: false,
+      // Patroni 4.1.0 demotes at once on a 403 of the leader update; retried within retry_timeout instead.
+      retriable_http_codes: [403],
     });
+    // Patroni's reload_config reads the codes from the root, its DCS constructor from kubernetes: both.
+    expect(y.retriable_http_codes).toEqual([403]);
     expect(y.bootstrap.dcs).toMatchObject({ ttl: 20, loop_wait: 5, retry_timeout: 5, failsafe_mode: true, maximum_lag_on_failover: 1048576 });
     expect(y.bootstrap.post_bootstrap).toBe('/etc/patroni/scripts/post-bootstrap.sh');
     expect(y.postgresql.bin_dir).toBe('/usr/lib/postgresql/18/bin');
@@ -138,6 +162,31 @@ describe('patroni.yml', () => {
     expect(envVar(c, 'AWS_SECRET_ACCESS_KEY').valueFrom.secretKeyRef).toEqual({ name: 'postgres-wal-archive', key: 'secret-access-key' });
     expect(envVar(container(buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'b-wal', prefix: '/x/y/' } } })), 'WALG_S3_PREFIX').value).toBe('s3://b-wal/x/y');
   });
+
+  // A failing archive_command keeps every WAL segment: pg_wal fills the volume and the primary stops.
+  test.each([
+    ['the defaults\' placeholder', 'https://s3.example.com'],
+    ['a host under a documentation domain', 'https://minio.example.org:9000'],
+    ['the .invalid top-level domain', 'http://store.invalid'],
+  ])('WAL archiving is never enabled toward a placeholder endpoint: %s', (_what, endpoint) => {
+    const objects = buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'acme-superset-wal', endpoint } } });
+    const y = patroniYaml(objects);
+    expect(y.postgresql.parameters.archive_mode).toBe('off');
+    expect(y.postgresql.parameters.archive_command).toBeUndefined();
+    expect(y.postgresql.recovery_conf).toBeUndefined();
+    const sts = find(objects, 'StatefulSet', 'postgres');
+    expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['patroni']);
+    expect((container(objects).env as any[]).filter((e) => /^(WALG_|AWS_)/.test(e.name))).toEqual([]);
+    // No egress to object storage for a flow that does not exist.
+    const egress = find(objects, 'NetworkPolicy', 'postgres').spec.egress ?? [];
+    expect(JSON.stringify(egress)).not.toMatch(/object-storage|WAL-G/i);
+  });
+
+  test('the committed prod keeps its placeholder WAL endpoint, so its Patroni archives nothing', () => {
+    const prod = parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', '..', 'dist', 'prod', '20-postgres.yaml'), 'utf8')).map((d) => d.toJS());
+    expect(patroniYaml(prod).postgresql.parameters.archive_mode).toBe('off');
+    expect(find(prod, 'StatefulSet', 'postgres').spec.template.spec.containers.map((c: any) => c.name)).toEqual(['patroni']);
+  });
 });
 
 describe('Postgres Services and RBAC', () => {
@@ -171,5 +220,36 @@ describe('Postgres Services and RBAC', () => {
       'Service/postgres', 'Service/postgres-replicas', 'Service/postgres-members', 'StatefulSet/postgres', 'PodDisruptionBudget/postgres',
     ]);
     expect(CHARTS.postgres < CHARTS.pgbouncer && CHARTS.pgbouncer < CHARTS.supersetMigrate).toBe(true);
+  });
+});
+
+describe('GitOps tools never own what Patroni creates at run time', () => {
+  // Labels by which a GitOps tool claims an object: Argo CD's label tracking (default key
+  // app.kubernetes.io/instance, or the documented argocd.argoproj.io/instance) and Flux's
+  // kustomize-controller and helm-controller labels.
+  const tracking = (key: string) => key === 'app.kubernetes.io/instance' || key === 'argocd.argoproj.io/instance' || /^(kustomize|helm)\.toolkit\.fluxcd\.io\//.test(key);
+  const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+  const committed = (env: string) => parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', '..', 'dist', env, '20-postgres.yaml'), 'utf8')).map((d) => d.toJS());
+
+  test.each(Object.keys(ENVIRONMENTS))('%s: no label Patroni stamps on its ConfigMaps is a tracking label; every selector still selects the members', (env) => {
+    const objects = committed(env);
+    const y = patroniYaml(objects);
+    // Patroni writes kubernetes.labels plus scope_label=scope on the ConfigMaps it creates.
+    const stamped: Record<string, string> = { ...y.kubernetes.labels, [y.kubernetes.scope_label]: y.scope };
+    expect(Object.keys(stamped).filter(tracking)).toEqual([]);
+    expect(Object.keys(stamped).length).toBeGreaterThanOrEqual(2);
+
+    const sts = find(objects, 'StatefulSet', 'postgres');
+    const podLabels = sts.spec.template.metadata.labels;
+    // Patroni lists its members by the same labels: every pod must carry them.
+    expect(matches(stamped, podLabels)).toBe(true);
+    expect(matches(sts.spec.selector.matchLabels, podLabels)).toBe(true);
+    expect(matches(find(objects, 'Service', 'postgres').spec.selector, { ...podLabels, [y.kubernetes.role_label]: y.kubernetes.leader_label_value })).toBe(true);
+    expect(matches(find(objects, 'Service', 'postgres-replicas').spec.selector, { ...podLabels, [y.kubernetes.role_label]: y.kubernetes.follower_label_value })).toBe(true);
+    expect(matches(find(objects, 'Service', 'postgres-members').spec.selector, podLabels)).toBe(true);
+    const pdb = objects.find((o: any) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'postgres');
+    if (sts.spec.replicas > 1) expect(matches(pdb.spec.selector.matchLabels, podLabels)).toBe(true);
+    // The objects we apply keep the instance label (kubectl, Argo CD's informational label).
+    expect(sts.metadata.labels['app.kubernetes.io/instance']).toBe('superset');
   });
 });

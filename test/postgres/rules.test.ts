@@ -1,5 +1,5 @@
 import { resolveEnvironment } from '../../lib/config/load';
-import { versionOfTag } from '../../lib/postgres/rules';
+import { isPlaceholderEndpoint, versionOfTag } from '../../lib/postgres/rules';
 import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 
 const REPO = { superset: { image: { repository: 'ghcr.io/acme/superset' } } };
@@ -38,6 +38,10 @@ describe('database tier: cross-field rules', () => {
     ['moving Spilo tag', { postgres: { image: { tag: 'latest' } } }, /postgres\.image\.tag = "latest"\s+rule: must be a pinned version/],
     ['moving exporter tag', { pgbouncer: { exporterImage: { tag: 'master' } } }, /pgbouncer\.exporterImage\.tag = "master"\s+rule: must be a pinned version/],
     ['managed parameter', { postgres: { parameters: { archive_command: '/bin/true' } } }, /postgres\.parameters\.archive_command = "\/bin\/true"\s+rule: is managed by the manifests/],
+    ['backup role is Superset\'s', { ops: { backup: { credentials: { user: 'superset', secretName: 'postgres-backup', passwordKey: 'password' } } } },
+      /ops\.backup\.credentials\.user = "superset"\s+rule: must be a role of its own, not superset\.database\.user/],
+    ['backup role is the replication role', { ops: { backup: { credentials: { user: 'standby', secretName: 'postgres-backup', passwordKey: 'password' } } } },
+      /ops\.backup\.credentials\.user = "standby"\s+rule: must be a role of its own, not the replication role/],
     ['max_connections not a number', { postgres: { parameters: { max_connections: 'lots' } } }, /postgres\.parameters\.max_connections = "lots"\s+rule: must be a whole number/],
     ['shared_buffers above the limit', { postgres: { parameters: { shared_buffers: '8GB' } } }, /postgres\.parameters\.shared_buffers = "8GB"\s+rule: must be well below the memory limit \(2Gi\)/],
     ['max_client_conn below the pool', { pgbouncer: { maxClientConn: 10 } }, /pgbouncer\.maxClientConn = 10\s+rule: must be at least defaultPoolSize \+ reservePoolSize \(25\)/],
@@ -66,5 +70,19 @@ describe('database tier: warnings', () => {
   });
   test('two members is a warning', () => {
     expect(resolve({ postgres: { members: 2 } }).warnings.join('\n')).toMatch(/postgres\.members is 2/);
+  });
+  test('a placeholder WAL endpoint is a warning that says archiving is off, and why; a real one is not', () => {
+    const placeholder = resolve({ postgres: { walArchive: { bucket: 'superset-backups', endpoint: 'https://s3.example.com' } } }).warnings.join('\n');
+    expect(placeholder).toMatch(/postgres\.walArchive\.endpoint is the placeholder "https:\/\/s3\.example\.com": WAL archiving is OFF .*fills the data volume/);
+    expect(resolve({ postgres: { walArchive: { bucket: 'superset-backups', endpoint: 'https://minio.acme.net' } } }).warnings.join('\n')).not.toMatch(/walArchive/);
+  });
+});
+
+describe('placeholder endpoints', () => {
+  test.each([
+    ['https://s3.example.com', true], ['https://EXAMPLE.net', true], ['https://s3.eu.example.org:9000', true], ['http://minio.example', true], ['https://x.invalid/', true],
+    ['https://s3.eu-central-1.amazonaws.com', false], ['https://minio.storage:9000', false], ['https://example.community', false], ['https://myexample.com', false], [undefined, false],
+  ])('isPlaceholderEndpoint(%s) is %s', (endpoint, expected) => {
+    expect(isPlaceholderEndpoint(endpoint)).toBe(expected);
   });
 });

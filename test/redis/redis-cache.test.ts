@@ -80,7 +80,8 @@ describe('redis-cache', () => {
     });
 
     test('the password: a Secret file readable by the Redis user only, an env var for the exporter, never a literal', () => {
-      expect(spec.volumes.find((v: any) => v.name === 'auth').secret).toEqual({ secretName: 'redis-cache-auth', defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] });
+      // Every key of the Secret: next-password / previous-password appear there during a rotation.
+      expect(spec.volumes.find((v: any) => v.name === 'auth').secret).toEqual({ secretName: 'redis-cache-auth', defaultMode: 0o440 });
       expect(spec.volumes.find((v: any) => v.name === 'run').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
       expect(envVar(container(sts, 'metrics'), 'REDIS_PASSWORD').valueFrom).toEqual({ secretKeyRef: { name: 'redis-cache-auth', key: 'password' } });
       // The key is the one the Secrets contract documents for this Secret.

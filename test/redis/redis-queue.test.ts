@@ -27,9 +27,16 @@ describe('redis-queue', () => {
       expect(find(objects, 'Service', 'redis-queue-sentinel').spec.ports).toEqual([{ name: 'sentinel', port: 26379, targetPort: 'sentinel', protocol: 'TCP' }]);
     });
 
-    test('every pod runs Redis, a Sentinel and the exporter; both servers hand over in preStop', () => {
+    test('every pod runs Redis, a Sentinel, the auth agent and the exporter; both servers hand over in preStop', () => {
       expect(sts.spec).toMatchObject({ replicas: 3, podManagementPolicy: 'Parallel', serviceName: 'redis-queue-headless' });
-      expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['redis', 'sentinel', 'metrics']);
+      expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['redis', 'sentinel', 'auth-agent', 'metrics']);
+      // The auth agent applies a rotated Secret to both servers; restarted when none of its passwords gets in.
+      const agent = container(sts, 'auth-agent');
+      expect(agent.command).toEqual(['sh', '/etc/redis/auth-agent.sh']);
+      expect(agent.livenessProbe.exec.command).toEqual(['sh', '/etc/redis/agent-alive.sh', '60']);
+      expect(envVar(agent, 'QUEUE_MODE').value).toBe('sentinel');
+      expect(agent.volumeMounts).toEqual(expect.arrayContaining([{ name: 'auth', mountPath: '/etc/redis-auth', readOnly: true }]));
+      expect(sts.spec.template.spec.volumes.find((v: any) => v.name === 'auth').secret).toEqual({ secretName: 'redis-queue-auth', defaultMode: 0o440 });
       expect(container(sts, 'redis').lifecycle.preStop.exec.command).toEqual(['sh', '/etc/redis/queue-prestop.sh']);
       expect(container(sts, 'sentinel').lifecycle.preStop.exec.command).toEqual(['sh', '/etc/redis/sentinel-prestop.sh']);
       expect(container(sts, 'sentinel').readinessProbe.exec.command).toEqual(['sh', '/etc/redis/sentinel-ready.sh']);
@@ -53,10 +60,16 @@ describe('redis-queue', () => {
       expect(Object.keys(data).sort()).toEqual(['redis.conf', 'sentinel.conf', 'sentinel-master.conf', ...QUEUE_SCRIPTS, ...SENTINEL_SCRIPTS].sort());
     });
 
-    test('redis.conf: AOF every second, noeviction, maxmemory 60 % of the limit, a partitioned primary stops accepting writes', () => {
+    test('redis.conf: AOF every second, noeviction, maxmemory 60 % of the limit; a promoted replica takes writes at once', () => {
       const lines = renderQueueConf(env()).split('\n');
-      expect(lines).toEqual(expect.arrayContaining(['appendonly yes', 'appendfsync everysec', 'save ""', 'maxmemory-policy noeviction', `maxmemory ${614 * 2 ** 20}`, 'min-replicas-to-write 1', 'min-replicas-max-lag 10']));
-      expect(lines.join('\n')).not.toMatch(/requirepass|masterauth|replicaof/);
+      // min-replicas-to-write 1 made every failover refuse Celery publishes (NOREPLICAS) until another replica re-attached.
+      expect(lines).toEqual(expect.arrayContaining(['appendonly yes', 'appendfsync everysec', 'save ""', 'maxmemory-policy noeviction', `maxmemory ${614 * 2 ** 20}`, 'min-replicas-to-write 0']));
+      expect(lines.join('\n')).not.toMatch(/requirepass|masterauth|replicaof|min-replicas-max-lag/);
+    });
+
+    test('redis.conf: minReplicasToWrite, for who prefers refusing writes on a partitioned primary', () => {
+      const lines = renderQueueConf(env({ redis: { queue: { minReplicasToWrite: 1 } } })).split('\n');
+      expect(lines).toEqual(expect.arrayContaining(['min-replicas-to-write 1', 'min-replicas-max-lag 10']));
     });
 
     test('Sentinel: hostnames, majority quorum, the configured timeouts; the master is filled in at start', () => {
@@ -84,7 +97,7 @@ describe('redis-queue', () => {
         'ConfigMap/redis-queue-config', 'Service/redis-queue', 'Service/redis-queue-headless', 'ServiceAccount/redis-queue', 'StatefulSet/redis-queue',
       ]);
       expect(sts.spec.replicas).toBe(1);
-      expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['redis', 'metrics']);
+      expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['redis', 'auth-agent', 'metrics']);
       expect(container(sts, 'redis').lifecycle).toBeUndefined();
       expect(envVar(container(sts, 'redis'), 'QUEUE_MODE').value).toBe('standalone');
       expect(envVar(container(sts, 'redis'), 'SENTINELS')).toBeUndefined();

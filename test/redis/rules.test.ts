@@ -50,6 +50,8 @@ describe('redis validation', () => {
     ['Sentinel with 2 pods', { queue: { replicas: 2 } }, /redis\.queue\.replicas = 2[\s\S]*at least 3 in sentinel mode/],
     ['standalone with 3 pods', { queue: { mode: 'standalone', replicas: 3 } }, /redis\.queue\.replicas = 3[\s\S]*must be 1 in standalone mode/],
     ['a failover timeout shorter than down-after', { queue: { downAfterMilliseconds: 30000, failoverTimeoutMilliseconds: 20000 } }, /redis\.queue\.failoverTimeoutMilliseconds = 20000[\s\S]*must exceed redis\.queue\.downAfterMilliseconds \(30000\)/],
+    ['min-replicas-to-write of every replica', { queue: { minReplicasToWrite: 3 } }, /redis\.queue\.minReplicasToWrite = 3[\s\S]*at most redis\.queue\.replicas - 1 \(2\)/],
+    ['min-replicas-to-write without Sentinel', { queue: { mode: 'standalone', replicas: 1, minReplicasToWrite: 1 } }, /redis\.queue\.minReplicasToWrite = 1[\s\S]*must be 0 in standalone mode/],
     ['a misspelt key', { cache: { replicas: 1 } as never }, /redis\.cache\.replicas[\s\S]*did you mean "replicasPerShard"|redis\.cache\.replicas[\s\S]*known keys/],
   ];
   test.each(invalid)('%s is rejected with the field, the rule and the fix', (_what, redis, expected) => {
@@ -60,5 +62,6 @@ describe('redis validation', () => {
     expect(warningsOf({})).toEqual([]);
     expect(warningsOf({ cache: { resources: { memoryRequest: '512Mi' } } }).join('\n')).toMatch(/redis\.cache\.resources: memoryRequest 512Mi is below memoryLimit 1Gi/);
     expect(warningsOf({ queue: { replicas: 4 } }).join('\n')).toMatch(/redis\.queue\.replicas is 4: an even number of Sentinels/);
+    expect(warningsOf({ queue: { minReplicasToWrite: 1 } }).join('\n')).toMatch(/redis\.queue\.minReplicasToWrite is 1: after every failover .*NOREPLICAS/);
   });
 });

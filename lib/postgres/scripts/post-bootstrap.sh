@@ -1,14 +1,25 @@
 #!/bin/sh
 # Patroni's bootstrap.post_bootstrap: runs once, on the member that initialises the cluster, with a
-# superuser connection string as $1. Creates Superset's role and database (idempotent).
-# The password comes from the environment (a Kubernetes Secret) and is read by psql's \getenv, so
-# it never appears on a command line; the session never logs statements, even failing ones.
+# superuser connection string as $1. Creates Superset's role and database and, when
+# BACKUP_DATABASE_USER is set, the read-only role the pg-backup CronJob logs in as. Idempotent: a
+# second run (e.g. by an operator on a cluster bootstrapped before the backup role existed) only
+# sets the same passwords again.
+# Passwords come from the environment (Kubernetes Secrets) and are read by psql's \getenv, so
+# they never appear on a command line; the session never logs statements, even failing ones.
 set -eu
 : "${SUPERSET_DATABASE_NAME:?SUPERSET_DATABASE_NAME is not set}"
 : "${SUPERSET_DATABASE_USER:?SUPERSET_DATABASE_USER is not set}"
 : "${SUPERSET_DATABASE_PASSWORD:?SUPERSET_DATABASE_PASSWORD is not set (Secret, see the README)}"
+: "${BACKUP_DATABASE_USER:=}"
+if [ -n "$BACKUP_DATABASE_USER" ]; then
+  : "${BACKUP_DATABASE_PASSWORD:?BACKUP_DATABASE_PASSWORD is not set (Secret of ops.backup.credentials)}"
+fi
 
-psql "$1" --no-psqlrc --quiet --set=ON_ERROR_STOP=1 <<'SQL'
+quiet_psql() {
+  psql "$1" --no-psqlrc --quiet --set=ON_ERROR_STOP=1
+}
+
+quiet_psql "$1" <<'SQL'
 SET log_statement = 'none';
 SET log_min_error_statement = 'panic';
 SET log_min_duration_statement = -1;
@@ -23,3 +34,21 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'superset_db', :'superset_user')
 REVOKE ALL ON DATABASE :"superset_db" FROM PUBLIC;
 SQL
 echo "post-bootstrap: role and database for Superset are in place"
+
+[ -n "$BACKUP_DATABASE_USER" ] || exit 0
+# Read-only on every table (pg_read_all_data, PostgreSQL 14+), CONNECT on Superset's database only.
+quiet_psql "$1" <<'SQL'
+SET log_statement = 'none';
+SET log_min_error_statement = 'panic';
+SET log_min_duration_statement = -1;
+\getenv backup_user BACKUP_DATABASE_USER
+\getenv backup_password BACKUP_DATABASE_PASSWORD
+\getenv superset_db SUPERSET_DATABASE_NAME
+SELECT format('CREATE ROLE %I LOGIN', :'backup_user')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'backup_user') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD %L', :'backup_user', :'backup_password') \gexec
+SELECT format('GRANT pg_read_all_data TO %I', :'backup_user')
+ WHERE NOT pg_has_role(:'backup_user', 'pg_read_all_data', 'MEMBER') \gexec
+GRANT CONNECT ON DATABASE :"superset_db" TO :"backup_user";
+SQL
+echo "post-bootstrap: backup role \"$BACKUP_DATABASE_USER\" is in place (pg_read_all_data, CONNECT on $SUPERSET_DATABASE_NAME)"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Liveness of a Redis or Sentinel process: it answers PING. LOADING (a large dataset being read
 # at start) and MASTERDOWN (a replica whose primary is away) are alive: restarting would not help.
-# A wrong password (NOAUTH/WRONGPASS after a Secret rotation) fails, so the restart picks it up.
+# It authenticates with any password of the Secret (rcli); when none is accepted it fails, and the
+# restart starts the server with the Secret's passwords (the agents normally apply them live).
 set -eu
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname -- "$0")/common.sh"

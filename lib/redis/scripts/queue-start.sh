@@ -50,7 +50,8 @@ fi
 
 {
   printf 'include %s\n' "$REDIS_CONF"
-  printf 'requirepass "%s"\n' "$REDISCLI_AUTH"
+  # The accepted passwords (current, and next/previous during a rotation); replication uses the current one.
+  printf 'user default %s\n' "$(default_user_rule)"
   printf 'masterauth "%s"\n' "$REDISCLI_AUTH"
   if [ -n "$announce" ]; then printf 'replica-announce-ip %s\n' "$announce"; fi
   if [ -n "$replicaof" ]; then printf 'replicaof %s\n' "$replicaof"; fi

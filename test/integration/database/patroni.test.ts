@@ -1,7 +1,10 @@
 // A 3-member Patroni cluster from the patroni.yml we generate (dist/staging), with only the DCS
 // swapped to a local etcd (there is no Kubernetes API here) and hosts, ports and paths made local.
+// Each member runs the Patroni container's command of the StatefulSet (its start script, then
+// patroni), with only the paths made local.
 // Measures: hard kill of the primary (a node or pod crash) -> a replica is a writable primary;
 // a graceful switchover through the REST API; a graceful stop of the primary (pod deletion).
+// Also: a member whose data directory an fsGroup ownership change made group-accessible starts.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,8 +12,10 @@ import { parse } from 'yaml';
 import { resolveEnvironment } from '../../../lib/config/load';
 import { toPatroniYaml } from '../../../lib/postgres/patroni-config';
 import { ENVIRONMENTS } from '../../../environments';
+import { PATRONI_PATHS } from '../../../lib/postgres/database-pod';
+import { applyFsGroup } from '../../e2e/harness/kubelet/volumes';
 import {
-  configMapData, freePort, killPid, PG_BIN, psql, PsqlTarget, Server, signalGroup, sleep, startServer, stopAll, table, tempDir,
+  configMapData, distObjects, freePort, killPid, PG_BIN, psql, PsqlTarget, RUN_AS, Server, signalGroup, sleep, startServer, stopAll, table, tempDir,
   throwawayPassword, waitFor, waitForExit, writeOwned,
 } from './servers';
 
@@ -53,7 +58,13 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
   const db = env.config.superset.database;
   const data = configMapData(ENV, '20-postgres.yaml', 'postgres-patroni');
   const generated = parse(data['patroni.yml']);
-  const passwords = { superuser: throwawayPassword(), replication: throwawayPassword(), restapi: throwawayPassword(), superset: throwawayPassword() };
+  const statefulSet = distObjects(ENV, '20-postgres.yaml').find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres');
+  const patroniContainer = statefulSet.spec.template.spec.containers.find((c: any) => c.name === 'patroni');
+  /** A plain value of the container's env (undefined when it has none). */
+  const containerEnv = (name: string): string | undefined => patroniContainer.env.find((e: any) => e.name === name)?.value;
+  /** The role pg-backup logs in as (ops.backup.credentials.user). */
+  const backupUser = env.config.ops.backup.credentials.user;
+  const passwords = { superuser: throwawayPassword(), replication: throwawayPassword(), restapi: throwawayPassword(), superset: throwawayPassword(), backup: throwawayPassword() };
   const timings: Array<Record<string, string | number>> = [];
   const members: Member[] = [];
   let root: string;
@@ -102,11 +113,22 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     }, 120000, 500);
   }
 
+  /** The container's command with the pod's paths made local: the scripts and patroni.yml of the ConfigMap. */
+  function localCommand(m: Member): string[] {
+    return (patroniContainer.command as string[]).map((arg) => {
+      if (arg === PATRONI_PATHS.configFile) return m.configFile;
+      if (arg.startsWith(`${PATRONI_PATHS.scriptsDir}/`)) return path.join(root, path.basename(arg));
+      return arg;
+    });
+  }
+
   function startMember(m: Member): void {
-    m.server = startServer(m.name, '/usr/bin/patroni', [m.configFile], {
+    const [command, ...args] = localCommand(m);
+    m.server = startServer(m.name, command, args, {
       log: path.join(m.dir, 'patroni.log'),
       env: {
         // What the StatefulSet's env provides in a pod.
+        PGDATA: path.join(m.dir, 'data'),
         PATRONI_NAME: m.name,
         PATRONI_POSTGRESQL_CONNECT_ADDRESS: `127.0.0.1:${m.pgPort}`,
         PATRONI_RESTAPI_CONNECT_ADDRESS: `127.0.0.1:${m.apiPort}`,
@@ -117,6 +139,8 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
         SUPERSET_DATABASE_NAME: db.name,
         SUPERSET_DATABASE_USER: db.user,
         SUPERSET_DATABASE_PASSWORD: passwords.superset,
+        // Set by the StatefulSet when post-bootstrap is to create the backup role.
+        ...(containerEnv('BACKUP_DATABASE_USER') ? { BACKUP_DATABASE_USER: containerEnv('BACKUP_DATABASE_USER'), BACKUP_DATABASE_PASSWORD: passwords.backup } : {}),
       },
     });
   }
@@ -142,7 +166,7 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`).catch(() => undefined))?.ok, 20000, 200);
 
     const script = path.join(root, 'post-bootstrap.sh');
-    writeOwned(script, data['post-bootstrap.sh'], 0o755);
+    for (const name of Object.keys(data).filter((k) => k.endsWith('.sh'))) writeOwned(path.join(root, name), data[name], 0o755);
     for (let i = 0; i < MEMBERS; i++) {
       const dir = path.join(root, `postgres-${i}`);
       fs.mkdirSync(dir, { mode: 0o700 });
@@ -189,6 +213,57 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     expect(config.postgresql.parameters.max_connections).toBe(100);
     // Unsafe endpoints need the REST API password.
     expect((await api(primary, '/restart', { method: 'POST', body: '{}' })).status).toBe(401);
+  });
+
+  test('post-bootstrap created the backup role from its Secret: it logs in, reads Superset\'s tables, cannot write; a re-run changes nothing; no password in any log', async () => {
+    const primary = await leader();
+    const backup: PsqlTarget = { host: '127.0.0.1', port: primary.pgPort, user: backupUser, database: db.name, password: passwords.backup };
+    psql(target(primary), 'insert into failover_probe default values');
+    expect(Number(psql(backup, 'select count(*) from failover_probe'))).toBeGreaterThan(0);
+    expect(() => psql(backup, 'insert into failover_probe default values')).toThrow(/permission denied/);
+    const superuser: PsqlTarget = { host: '127.0.0.1', port: primary.pgPort, user: 'postgres', database: 'postgres', password: passwords.superuser };
+    const roles = () => psql(superuser, `select rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolcanlogin from pg_roles where rolname in ('${db.user}', '${backupUser}') order by 1`);
+    const grants = () => psql(superuser, `select pg_has_role('${backupUser}', 'pg_read_all_data', 'member'), has_database_privilege('${backupUser}', '${db.name}', 'connect')`);
+    const before = [roles(), grants()];
+    expect(before[1]).toBe('t|t');
+
+    // Run again, as an operator would on a cluster bootstrapped without the backup role.
+    const script = path.join(root, 'post-bootstrap.sh');
+    const rerun = spawnSync(RUN_AS ? 'runuser' : script, [...(RUN_AS ? ['-u', RUN_AS, '--', script] : []), `host=127.0.0.1 port=${primary.pgPort} user=postgres dbname=postgres`], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH, PGPASSWORD: passwords.superuser, SUPERSET_DATABASE_NAME: db.name, SUPERSET_DATABASE_USER: db.user,
+        SUPERSET_DATABASE_PASSWORD: passwords.superset, BACKUP_DATABASE_USER: containerEnv('BACKUP_DATABASE_USER'), BACKUP_DATABASE_PASSWORD: passwords.backup,
+      },
+    });
+    expect(rerun.status).toBe(0);
+    expect(rerun.stdout).toMatch(/backup role "superset_backup" is in place/);
+    expect([roles(), grants()]).toEqual(before);
+    expect(Number(psql(backup, 'select count(*) from failover_probe'))).toBeGreaterThan(0);
+
+    const logs = fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.log')).map((f) => fs.readFileSync(path.join(root, f), 'utf8'));
+    expect(logs.length).toBeGreaterThanOrEqual(MEMBERS);
+    for (const text of [...logs, rerun.stdout, rerun.stderr]) {
+      expect(text.includes(passwords.backup)).toBe(false);
+      expect(text.includes(passwords.superset)).toBe(false);
+    }
+  });
+
+  test('a member whose data directory an fsGroup change made group-accessible starts again (mode 0700)', async () => {
+    await healthy();
+    const primary = await leader();
+    const member = members.find((m) => m !== primary)!;
+    signalGroup(member.server!, 'SIGTERM');
+    expect(await waitForExit(member.server!, 60000)).toBe(true);
+    const dataDir = path.join(member.dir, 'data');
+    // What the kubelet does to a volume with fsGroup (the harness's model of SetVolumeOwnership):
+    // group rw on every file, group rwx and setgid on every directory, PGDATA included.
+    applyFsGroup(dataDir, fs.statSync(dataDir).gid, false);
+    expect(fs.statSync(dataDir).mode & 0o7777).toBe(0o2770);
+    startMember(member);
+    await healthy();
+    expect(fs.statSync(dataDir).mode & 0o7777).toBe(0o700);
+    expect(fs.readFileSync(path.join(member.dir, 'patroni.log'), 'utf8')).not.toMatch(/invalid permissions/);
   });
 
   test('hard kill of the primary: a replica becomes a writable primary', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS } from '../../../environments';
@@ -194,5 +195,65 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
     expect(agentLogs).not.toContain(servers.password);
     // The agents' liveness check sees their heartbeats.
     expect((await servers.script(cluster.script('agent-alive.sh'), ['10'], { HEARTBEAT_FILE: path.join(nodes[3].dir, 'agent-heartbeat') })).code).toBe(0);
+  });
+
+  // Runs after the previous test, with its cluster agents (every 1 s) still running.
+  test('password rotation without a restart (next-password, swap, drop previous): the agents apply each step, clients on either password keep writing, replication stays up', async () => {
+    const OLD = servers.password;
+    const NEW = randomBytes(24).toString('hex');
+    const everyNode = async (check: (n: CacheNode) => Promise<boolean>) => (await Promise.all(nodes.map(check))).every(Boolean);
+    const alive = (n: CacheNode, maxAge: number) => servers.script(cluster.script('agent-alive.sh'), [String(maxAge)], { HEARTBEAT_FILE: path.join(n.dir, 'agent-heartbeat') });
+    const shards = await cluster.shardArgs();
+    // A Superset pod started before the rotation keeps the old password (its env) until restarted.
+    const oldTrigger = path.join(servers.root, 'rotation-old-done');
+    const oldClient = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...shards, '--trigger', oldTrigger, '--settle', '2', '--max', '150']);
+    // A failed step must not leave the client's result unhandled when the test ends early.
+    oldClient.result.catch(() => undefined);
+    await oldClient.ready;
+
+    // 1. next-password: every server accepts both, replication still uses the old one.
+    servers.setSecret({ password: OLD, next: NEW });
+    await waitFor('every node to accept the next password', () => everyNode(async (n) => (await servers.cliWith(NEW, n.port, 'PING')) === 'PONG'), 30000, 200);
+    expect(await servers.cliWith(NEW, nodes[0].port, 'CONFIG', 'GET', 'masterauth')).toBe(`masterauth\n${OLD}`);
+
+    // 2. swap: the new password is the current one (replication, the agents), the old one still accepted.
+    servers.setSecret({ password: NEW, previous: OLD });
+    await waitFor('every node to replicate with the new password', () => everyNode(async (n) => (await servers.cliWith(NEW, n.port, 'CONFIG', 'GET', 'masterauth')) === `masterauth\n${NEW}`), 30000, 200);
+    const newTrigger = path.join(servers.root, 'rotation-new-done');
+    const newClient = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...shards, '--trigger', newTrigger, '--settle', '2', '--max', '150'], { REDIS_PASSWORD: NEW });
+    // A failed step must not leave the client's result unhandled when the test ends early.
+    newClient.result.catch(() => undefined);
+    await newClient.ready;
+    await sleep(2000);
+    // The old client's pods are restarted now (they pick up the new password); until then it kept writing.
+    fs.writeFileSync(oldTrigger, '');
+    const old = await oldClient.result;
+
+    // 3. the old password is dropped.
+    servers.setSecret({ password: NEW });
+    await waitFor('every node to refuse the old password', () => everyNode(async (n) => (await servers.cliWith(OLD, n.port, 'PING')).startsWith('NOAUTH')), 30000, 200);
+    await sleep(2000);
+    fs.writeFileSync(newTrigger, '');
+    const fresh = await newClient.result;
+    const failed = (r: any) => Object.values(r.shards).reduce((sum: number, w: any) => sum + w.errors, 0);
+    timings.add('password rotation (3 steps, agents every 1 s): failed writes, old / new password', `${failed(old)} / ${failed(fresh)}`);
+
+    expect(failed(old)).toBe(0);
+    expect(failed(fresh)).toBe(0);
+    expect(await cluster.allReady()).toBe(true); // replicas' links are up; readiness reads the rotated Secret
+    expect((await servers.cliWith(NEW, nodes[0].port, 'CLUSTER', 'INFO'))).toContain('cluster_state:ok');
+    for (const n of nodes) expect((await alive(n, 5)).code).toBe(0);
+    const logs = nodes.map((n) => fs.readFileSync(path.join(n.dir, 'agent.log'), 'utf8')).join('');
+    expect(logs).toMatch(/now accepts 2 password\(s\)/);
+    expect(logs).toMatch(/replicates with the current password/);
+    for (const secret of [OLD, NEW]) expect(logs.includes(secret)).toBe(false);
+
+    // A Secret whose password no server takes: the agents say so and their heartbeats stop,
+    // so the liveness probe restarts them (before, they idled with a fresh heartbeat).
+    servers.setSecret({ password: randomBytes(24).toString('hex') });
+    await waitFor('the agents\' heartbeats to go stale', () => everyNode(async (n) => (await alive(n, 3)).code !== 0), 30000, 250);
+    expect(nodes.map((n) => fs.readFileSync(path.join(n.dir, 'agent.log'), 'utf8')).join('')).toMatch(/does not accept any of the 1 password\(s\) of the Secret/);
+    servers.setSecret({ password: NEW });
+    await waitFor('the heartbeats to be fresh again', () => everyNode(async (n) => (await alive(n, 3)).code === 0), 30000, 250);
   });
 });

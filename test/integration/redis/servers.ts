@@ -28,6 +28,23 @@ export class Servers {
     fs.writeFileSync(this.authFile, this.password, { mode: 0o600 });
   }
 
+  /**
+   * The mounted Secret during a rotation, as the kubelet updates it: `password` and the optional
+   * `next-password` / `previous-password` next to it (undefined removes the file).
+   */
+  setSecret(keys: { password: string; next?: string; previous?: string }): void {
+    const dir = path.dirname(this.authFile);
+    const write = (name: string, value: string | undefined) => {
+      const file = path.join(dir, name);
+      if (value === undefined) fs.rmSync(file, { force: true });
+      else fs.writeFileSync(`${file}.tmp`, value, { mode: 0o600 });
+      if (value !== undefined) fs.renameSync(`${file}.tmp`, file);
+    };
+    write('next-password', keys.next);
+    write('previous-password', keys.previous);
+    write('password', keys.password);
+  }
+
   /** Writes a ConfigMap's files into a folder (scripts are run from there, as in the pod). */
   materialize(name: string, data: Record<string, string>): string {
     const dir = path.join(this.root, name);
@@ -83,10 +100,15 @@ export class Servers {
   }
 
   /** One redis-cli command (the password through REDISCLI_AUTH, never on the command line). */
-  async cli(port: number, ...args: string[]): Promise<string> {
+  cli(port: number, ...args: string[]): Promise<string> {
+    return this.cliWith(this.password, port, ...args);
+  }
+
+  /** The same with another password (a rotation has two). */
+  async cliWith(password: string, port: number, ...args: string[]): Promise<string> {
     try {
       const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
-        env: { PATH: process.env.PATH, REDISCLI_AUTH: this.password },
+        env: { PATH: process.env.PATH, REDISCLI_AUTH: password },
         timeout: 10000,
       });
       return stdout.replace(/\r/g, '').trim();

@@ -29,7 +29,7 @@ function can(store: ObjectStore, user: UserInfo, method: string, url: string): b
 
 // The requests Patroni's Kubernetes DCS makes with use_endpoints: false (patroni/dcs/kubernetes.py,
 // 4.1.0 and 4.1.5), with the scope `postgres` and our labels.
-const SELECTOR = encodeURIComponent('app.kubernetes.io/name=postgres,app.kubernetes.io/instance=superset,app.kubernetes.io/component=database,cluster-name=postgres');
+const SELECTOR = encodeURIComponent('app.kubernetes.io/name=postgres,app.kubernetes.io/component=database,cluster-name=postgres');
 const patroniCalls = (ns: string): Array<[string, string, string]> => [
   ['list pods (ObjectCache)', 'GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${SELECTOR}`],
   ['watch pods', 'GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${SELECTOR}&watch=True&resourceVersion=10`],
