@@ -19,9 +19,14 @@ export const freshInstall: Scenario = {
     check([301, 308].includes(plain.status) && String(plain.headers.location ?? '').startsWith(`https://${host}`), `plain HTTP is not redirected to HTTPS (status ${plain.status}, location ${plain.headers.location})`);
     figure('health through the ingress', `${Date.now() - started} ms`);
     // Every connection a component makes is a declared flow: on a platform that started, no
-    // NetworkPolicy has dropped anything (a drop is a flow the manifests forgot).
+    // NetworkPolicy has dropped anything the policies do not allow (a flow the manifests forgot).
     const drops: string[] = [];
     for (const pod of run.cluster.store.list('Pod', run.namespace)) drops.push(...((await run.parts.blocked?.(pod).catch(() => [])) ?? []));
-    check(drops.length === 0, `the NetworkPolicies dropped connections the platform makes:\n  ${drops.join('\n  ')}`);
+    // A drop the current policies allow happened while a new pod's address was still reaching
+    // its peers' rules (a window every CNI has; the client retried): counted, not a failure.
+    const transient = drops.filter((d) => d.includes('allowed now by'));
+    const forgotten = drops.filter((d) => !transient.includes(d));
+    figure('drops while new pod addresses reached their peers\' rules', String(transient.length));
+    check(forgotten.length === 0, `the NetworkPolicies dropped connections the platform makes:\n  ${forgotten.join('\n  ')}`);
   },
 };

@@ -13,6 +13,7 @@ import { slowStart } from './slow-start';
 import { mutations } from './mutations';
 import { firstAdmin } from './first-admin';
 import { redisQueueOutage } from './redis-queue-outage';
+import { secretRotation } from './secret-rotation';
 
 /** Every scenario, in the order a full run executes them. */
-export const SCENARIOS: readonly Scenario[] = [freshInstall, firstAdmin, celery, enforcement, dataSource, cronJobs, rollingWeb, upgrade, cacheFullRestart, redisQueueOutage, patroniFailover, redisFailover, mutations, slowStart];
+export const SCENARIOS: readonly Scenario[] = [freshInstall, firstAdmin, celery, enforcement, dataSource, cronJobs, rollingWeb, upgrade, cacheFullRestart, redisQueueOutage, secretRotation, patroniFailover, redisFailover, mutations, slowStart];

@@ -76,7 +76,7 @@ def _cache_roundtrip(cache, token: str) -> str:
     return "ok" if got == token else f"read back {got!r}"
 
 
-@e2e_blueprint.route("/e2e/roundtrip", methods=["POST"])
+@e2e_blueprint.route("/e2e/roundtrip", methods=["GET", "POST"])
 def roundtrip():
     token = secrets.token_hex(8)
     checks = {}
