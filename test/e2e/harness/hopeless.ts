@@ -9,7 +9,7 @@ export const HOPELESS_AFTER = {
   configErrorMs: 30_000,
   /** A pod no node can take. */
   unschedulableMs: 60_000,
-  /** A pod that is not Ready while its NetworkPolicies drop its connections. */
+  /** A pod that is not Ready (or a Job's pod) while its NetworkPolicies drop its connections. */
   blockedMs: 45_000,
   /** Restarts of one container (the back-off doubles each time: 10, 20, 40 s). */
   restarts: 3,
@@ -43,7 +43,13 @@ export class HopelessWatch {
       }
       const scheduled = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
       if (scheduled?.status === 'False' && lasting(`${where}/unschedulable`, HOPELESS_AFTER.unschedulableMs)) reason ??= `${where} cannot be scheduled: ${scheduled.message}`;
-      if (!isReady(pod) && blocked.length > 0 && lasting(`${where}/blocked`, HOPELESS_AFTER.blockedMs)) reason ??= `${where} is not Ready and its NetworkPolicies drop its connections`;
+      // A Job's pod is Ready while it runs (no readiness probe), so for it the drops alone count; a
+      // drop the policies allow now was a new address reaching its peers' rules, not a lasting block.
+      const jobPod = (pod.metadata.ownerReferences ?? []).some((r: any) => r.kind === 'Job');
+      const lastingDrops = blocked.filter((b) => !b.includes('allowed now by'));
+      if ((!isReady(pod) || jobPod) && lastingDrops.length > 0 && lasting(`${where}/blocked`, HOPELESS_AFTER.blockedMs)) {
+        reason ??= jobPod ? `${where} (of a Job) has had its connections dropped by its NetworkPolicies for ${HOPELESS_AFTER.blockedMs / 1000} s` : `${where} is not Ready and its NetworkPolicies drop its connections`;
+      }
       const mains: any[] = pod.status?.containerStatuses ?? [];
       const allRunning = mains.length > 0 && mains.every((c) => c.state?.running && c.started !== false);
       if (allRunning && !isReady(pod) && lasting(`${where}/unready`, HOPELESS_AFTER.unreadyMs)) reason ??= `${where} has been running for ${HOPELESS_AFTER.unreadyMs / 1000} s without becoming Ready`;

@@ -197,7 +197,8 @@ export class PlatformRun {
       if (Date.now() - lastHopelessCheck > 5000) {
         lastHopelessCheck = Date.now();
         for (const pod of this.cluster.store.list('Pod', this.namespace).filter((p) => this.ofCurrentTemplate(p))) {
-          const blocked = isReady(pod) ? [] : ((await this.parts.blocked?.(pod).catch(() => [])) ?? []);
+          const jobPod = (pod.metadata.ownerReferences ?? []).some((r) => r.kind === 'Job');
+          const blocked = isReady(pod) && !jobPod ? [] : ((await this.parts.blocked?.(pod).catch(() => [])) ?? []);
           const reason = hopeless.check(pod, blocked);
           if (reason) throw new Error(`${reason}: the platform cannot start\n${await this.explain()}`);
         }

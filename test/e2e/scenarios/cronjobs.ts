@@ -9,9 +9,16 @@ import { ensureWarehouse, eventually, json } from './util';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** Runs a CronJob now (`kubectl create job --from=cronjob/<name>`) and waits for its Job to finish. */
+/** The logs of every container of a Job's pods (for a failure message). */
+function jobLogs(run: PlatformRun, jobName: string): string {
+  return run.cluster.pods(run.namespace, { 'job-name': jobName }).flatMap((p) => [...(p.spec.initContainers ?? []), ...p.spec.containers]
+    .map((c: { name: string }) => `--- ${p.metadata.name} ${c.name}\n${run.cluster.logs(run.namespace, p.metadata.name, c.name, 30)}`)).join('\n');
+}
+
 async function runCronJob(run: PlatformRun, name: string, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
   const job = run.cluster.triggerCronJob(run.namespace, name);
+  lastJob.set(name, job.metadata.name);
   const state = await eventually(`Job ${job.metadata.name} to finish`, timeoutMs, () => {
     const j = run.cluster.store.get('Job', run.namespace, job.metadata.name);
     return j ? jobFinished(j) : undefined;
@@ -19,6 +26,8 @@ async function runCronJob(run: PlatformRun, name: string, timeoutMs: number): Pr
   if (state !== 'Complete') throw new Error(`CronJob ${name}: its Job ${job.metadata.name} failed\n${await explainPlatform(run.cluster, run.namespace, run.parts.blocked)}`);
   return (Date.now() - t0) / 1000;
 }
+
+const lastJob = new Map<string, string>();
 
 function env(cronJob: KubeObject | undefined, name: string): string | undefined {
   const containers = [...(cronJob?.spec.jobTemplate.spec.template.spec.initContainers ?? []), ...(cronJob?.spec.jobTemplate.spec.template.spec.containers ?? [])];
@@ -52,7 +61,7 @@ export const cronJobs: Scenario = {
       const seconds = await runCronJob(run, 'dashboard-export', 600_000);
       const branch = env(cron('dashboard-export'), 'GIT_BRANCH') ?? 'main';
       const commits = outside.gitLog(branch);
-      check(commits.length > 0, `dashboard-export completed but branch ${branch} of the Git stand-in has no commit`);
+      check(commits.length > 0, `dashboard-export completed but branch ${branch} of the Git stand-in has no commit:\n${jobLogs(run, lastJob.get('dashboard-export')!)}`);
       figure('dashboard-export', `${seconds.toFixed(0)} s, ${commits.length} commit(s) on ${branch}`);
     }
   },

@@ -114,6 +114,7 @@ describeInNode.each(VARIANTS)('Patroni 4.1 from dist/dev against the harness API
   const secrets: Record<string, Record<string, string>> = {
     'postgres-credentials': { 'superuser-password': '', 'replication-password': '', 'restapi-password': '' },
     'superset-database': { password: '' },
+    'postgres-backup': { password: '' },
   };
   for (const s of Object.values(secrets)) for (const k of Object.keys(s)) s[k] = randomBytes(18).toString('base64url');
   const store = new ObjectStore();

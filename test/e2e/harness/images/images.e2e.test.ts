@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { synthesizedVariant } from '../../scenarios/variant';
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -45,8 +46,8 @@ function standIn(fragment: string): ImageStandIn {
 }
 
 /** A container of a dist/ manifest: its command and env, Secrets filled with the test's values. */
-function manifestContainer(env: 'dev' | 'prod', file: string, workload: string, container: string): { argv: string[]; env: Record<string, string> } {
-  const docs = yaml.loadAll(readFileSync(join(REPO_ROOT, 'dist', env, file), 'utf8')) as any[];
+function manifestContainer(env: 'dev' | 'prod', file: string, workload: string, container: string, objects?: any[]): { argv: string[]; env: Record<string, string> } {
+  const docs = objects ?? (yaml.loadAll(readFileSync(join(REPO_ROOT, 'dist', env, file), 'utf8')) as any[]);
   const doc = docs.find((d) => d?.metadata?.name?.startsWith(workload) && d.spec?.template);
   if (!doc) throw new Error(`dist/${env}/${file}: no workload ${workload}`);
   const spec = doc.spec.template.spec;
@@ -66,6 +67,9 @@ function configMapFile(env: 'dev' | 'prod', file: string, name: string, key: str
   writeFileSync(path, cm.data[key]);
   return path;
 }
+
+/** Keys of the superset-config ConfigMap of dist/dev. */
+const SUPERSET_CONFIG_KEYS: string[] = Object.keys((yaml.loadAll(readFileSync(join(REPO_ROOT, 'dist', 'dev', '10-superset-config.yaml'), 'utf8')) as any[]).find((d) => d?.kind === 'ConfigMap' && d.metadata.name === 'superset-config').data);
 
 function volume(name: string, uid: number, gid: number): string {
   const dir = join(scratch, name);
@@ -153,9 +157,9 @@ describe('every image the manifests use has a stand-in whose main program runs f
 describe('the Superset stand-in with dist/dev superset_config.py, on real PostgreSQL, PgBouncer, Valkey and a Redis Cluster', () => {
   let hosts = '';
   let psql: (sql: string, db?: string) => Promise<{ code: number; output: string }>;
-  let config = '';
   const superset = () => standIn('superset-k8s/superset:');
-  const supersetFiles = () => ({ [config]: '/etc/superset/superset_config.py', [hosts]: '/etc/hosts' });
+  // Every key of the superset-config ConfigMap, where the pods mount it (the config and the scripts the containers run).
+  const supersetFiles = () => ({ ...Object.fromEntries(SUPERSET_CONFIG_KEYS.map((k) => [configMapFile('dev', '10-superset-config.yaml', 'superset-config', k), `/etc/superset/${k}`])), [hosts]: '/etc/hosts' });
 
   async function supersetRun(workload: string, container: string, argv?: string[], override: Record<string, string> = {}) {
     const c = manifestContainer('dev', workload === 'superset-migrate' ? '40-superset-migrate.yaml' : '50-superset-web.yaml', workload, container);
@@ -165,7 +169,6 @@ describe('the Superset stand-in with dist/dev superset_config.py, on real Postgr
   beforeAll(async () => {
     hosts = join(scratch, 'hosts');
     writeFileSync(hosts, HOSTS);
-    config = configMapFile('dev', '10-superset-config.yaml', 'superset-config', 'superset_config.py');
     const valkey = standIn('valkey/valkey');
     const ops = standIn('superset-ops');
     const cachePassword = SECRETS['redis-cache-auth/password'];
@@ -371,11 +374,13 @@ describe('the statsd_exporter stand-in with dist/prod\'s mapping', () => {
   });
 });
 
-describe('the wal-g stand-in with dist/prod\'s archive settings, against an S3 that checks SigV4', () => {
+describe('the wal-g stand-in with prod\'s archive settings (a real endpoint), against an S3 that checks SigV4', () => {
   test('WAL archiving and base backups restore to the latest archived transaction; delete retain FULL keeps the newest', async () => {
     const spilo = standIn('spilo-18');
-    const patroni = manifestContainer('prod', '20-postgres.yaml', 'postgres', 'patroni');
-    const sidecar = manifestContainer('prod', '20-postgres.yaml', 'postgres', 'walg-basebackup');
+    // The committed prod archives nowhere (its endpoint is a placeholder): prod with a real one.
+    const postgresFile = synthesizedVariant('prod', { postgres: { walArchive: { endpoint: 'https://objects.storage.acme-corp.internal' } } }).find((f) => f.file === '20-postgres.yaml')!.objects;
+    const patroni = manifestContainer('prod', '20-postgres.yaml', 'postgres', 'patroni', postgresFile);
+    const sidecar = manifestContainer('prod', '20-postgres.yaml', 'postgres', 'walg-basebackup', postgresFile);
     // TLS is not part of this check: the same S3 API over plain HTTP on the namespace's loopback.
     const s3 = { AWS_ENDPOINT: 'http://127.0.0.7:9000' };
     const bucket = volume('s3', 101, 103);

@@ -175,15 +175,16 @@ for (const env of ['dev', 'prod']) {
     });
 
     test('a dropped connection is explained with the pod, the peer and the policies', async () => {
-      const migrate = peers.find((p) => p.endpoint.labels?.['app.kubernetes.io/component'] === 'migrate')!;
-      const cache = peers.find((p) => p.endpoint.labels?.['app.kubernetes.io/name'] === 'redis-cache')!;
-      const [r] = await connectFrom(migrate.netns!, [{ ip: cache.endpoint.ip!, port: 6379 }], 800);
+      // Web may reach PgBouncer only, never a Postgres member directly.
+      const web = peers.find((p) => p.endpoint.labels?.['app.kubernetes.io/component'] === 'web')!;
+      const postgres = peers.find((p) => p.endpoint.labels?.['app.kubernetes.io/name'] === 'postgres')!;
+      const [r] = await connectFrom(web.netns!, [{ ip: postgres.endpoint.ip!, port: 5432 }], 800);
       expect(r.outcome).toBe('timeout');
-      const [namespace, name] = migrate.endpoint.name.split('/');
+      const [namespace, name] = web.endpoint.name.split('/');
       const blocked = await network.blockedConnections(namespace, name);
-      const messages = blocked.filter((b) => b.peerIp === cache.endpoint.ip && b.port === 6379).map((b) => b.message);
+      const messages = blocked.filter((b) => b.peerIp === postgres.endpoint.ip && b.port === 5432).map((b) => b.message);
       expect(messages).toEqual([
-        `Pod ${migrate.endpoint.name} could not reach ${cache.endpoint.ip}:6379/TCP (Pod ${cache.endpoint.name}): no egress rule of NetworkPolicies allow-dns, default-deny, superset-migrate allows it`,
+        `Pod ${web.endpoint.name} could not reach ${postgres.endpoint.ip}:5432/TCP (Pod ${postgres.endpoint.name}): no egress rule of NetworkPolicies allow-dns, default-deny, superset-web allows it`,
       ]);
     });
   });
