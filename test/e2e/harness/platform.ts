@@ -246,6 +246,7 @@ export class PlatformRun {
       req.on('timeout', () => req.destroy(new Error(`request to https://${host}${urlPath} timed out`)));
       req.on('error', (e: Error & { code?: string; reusedSocket?: boolean }) => {
         if (req.reusedSocket && (e.code === 'ECONNRESET' || e.message === 'socket hang up')) e.reusedSocket = true;
+        e.message = `${e.message} (${e.code ?? 'no code'}, ${req.reusedSocket ? 'a kept-alive connection' : 'a new connection'})`;
         reject(e);
       });
       req.end(options.body);

@@ -193,9 +193,12 @@ export class Outside implements OutsideWorld {
   gitLog(branch: string): string[] {
     if (!this.gitRepository) return [];
     try {
-      return execFileSync('git', ['-C', this.gitRepository, 'log', '--format=%H %s', branch], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').filter(Boolean);
-    } catch {
-      return [];
+      // safe.directory: the repository belongs to the Git server's user, the harness runs as root.
+      return execFileSync('git', ['-c', `safe.directory=${this.gitRepository}`, '-C', this.gitRepository, 'log', '--format=%H %s', branch], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').filter(Boolean);
+    } catch (e) {
+      const stderr = String((e as { stderr?: string }).stderr ?? '');
+      if (/unknown revision|does not have any commits|bad revision/.test(stderr)) return []; // no such branch yet
+      throw new Error(`git log ${branch} of the Git stand-in failed: ${stderr.trim()}`);
     }
   }
 
