@@ -225,17 +225,19 @@ export class PlatformRun {
     return this.requestOnce(host, urlPath, options).catch((e: Error & { reusedSocket?: boolean }) => {
       // A kept-alive connection the ingress closed as the request went out (an NGINX reload ends
       // idle connections): a browser sends an idempotent request again on a new connection, as
-      // Node's documentation advises for ECONNRESET on a reused socket.
+      // Node's documentation advises for ECONNRESET on a reused socket (on a new connection).
       const idempotent = ['GET', 'HEAD'].includes(options.method ?? 'GET');
-      if (idempotent && e.reusedSocket) return this.requestOnce(host, urlPath, options);
+      if (idempotent && e.reusedSocket) return this.requestOnce(host, urlPath, options, true);
       throw e;
     });
   }
 
-  private requestOnce(host: string, urlPath: string, options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  private requestOnce(host: string, urlPath: string, options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number }, newConnection = false): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     return new Promise((resolve, reject) => {
       const req = https.request({
         host: this.parts.ingress.address, port: 443, servername: host, path: urlPath, method: options.method ?? 'GET', localAddress: this.userAddress,
+        // The retry goes out on a new connection: the other kept-alive ones may be closing too.
+        ...(newConnection ? { agent: false } : {}),
         headers: { Host: host, ...(options.headers ?? {}) }, rejectUnauthorized: false, timeout: options.timeoutMs ?? 30_000,
       }, (res) => {
         let body = '';
