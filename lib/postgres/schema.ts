@@ -17,7 +17,7 @@ const image = (what: string, tagExample?: string) => imageOf({
 const parameterValue = z.union([z.string(), z.number()]);
 
 const patroniSchema = z.strictObject({
-  ttlSeconds: z.number().int().min(10, 'must be at least 10 seconds').max(300, 'must be at most 300 seconds').describe('Patroni ttl: a primary that stops renewing its leader lock for this long loses it (bounds the failover time after a hard crash)'),
+  ttlSeconds: z.number().int().min(20, 'must be at least 20 seconds (Patroni raises a smaller ttl to 20: its documented minimum)').max(300, 'must be at most 300 seconds').describe('Patroni ttl: a primary that stops renewing its leader lock for this long loses it (bounds the failover time after a hard crash)'),
   loopWaitSeconds: positiveInt.max(60, 'must be at most 60 seconds').describe('Patroni loop_wait: seconds between two HA cycles'),
   retryTimeoutSeconds: positiveInt.max(120, 'must be at most 120 seconds').describe('Patroni retry_timeout: how long DCS and Postgres operations are retried before the primary demotes itself'),
   failsafeMode: z.boolean().describe('failsafe_mode: a primary that cannot reach the Kubernetes API keeps running while every member confirms it over the REST API'),

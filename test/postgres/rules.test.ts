@@ -15,7 +15,7 @@ describe('database tier: field rules (schema)', () => {
     ['Postgres too old', { postgres: { majorVersion: 13 } }, /postgres\.majorVersion = 13\s+rule: must be 14 or later/],
     ['bad storage size', { postgres: { storage: { size: '20GB' } } }, /postgres\.storage\.size = "20GB"\s+rule: must be a Kubernetes storage quantity/],
     ['bad parameter name', { postgres: { parameters: { 'Shared Buffers': '1GB' } } }, /postgres\.parameters[\s\S]*postgresql\.conf parameter name/],
-    ['ttl too short', { postgres: { patroni: { ttlSeconds: 5 } } }, /postgres\.patroni\.ttlSeconds = 5\s+rule: must be at least 10 seconds/],
+    ['ttl too short', { postgres: { patroni: { ttlSeconds: 5 } } }, /postgres\.patroni\.ttlSeconds = 5\s+rule: must be at least 20 seconds/],
     ['bad bucket', { postgres: { walArchive: { bucket: 'My_Bucket' } } }, /postgres\.walArchive\.bucket = "My_Bucket"\s+rule: must be an S3 bucket name/],
     ['endpoint with credentials', { postgres: { walArchive: { endpoint: 'https://key:secret@minio:9000' } } }, /postgres\.walArchive\.endpoint[\s\S]*without credentials/],
     ['anti-affinity mode', { postgres: { nodeAntiAffinity: 'sometimes' } }, /postgres\.nodeAntiAffinity = "sometimes"\s+rule: must be one of "required", "preferred"/],
@@ -31,8 +31,8 @@ describe('database tier: field rules (schema)', () => {
 
 describe('database tier: cross-field rules', () => {
   const cases: Array<[string, unknown, RegExp]> = [
-    ['ttl below loop_wait + 2 x retry_timeout', { postgres: { patroni: { ttlSeconds: 12, loopWaitSeconds: 5, retryTimeoutSeconds: 5 } } },
-      /postgres\.patroni\.ttlSeconds = 12\s+rule: must be at least loopWaitSeconds \+ 2 x retryTimeoutSeconds \(5 \+ 2 x 5 = 15\)/],
+    ['ttl below loop_wait + 2 x retry_timeout', { postgres: { patroni: { ttlSeconds: 20, loopWaitSeconds: 10, retryTimeoutSeconds: 6 } } },
+      /postgres\.patroni\.ttlSeconds = 20\s+rule: must be at least loopWaitSeconds \+ 2 x retryTimeoutSeconds \(10 \+ 2 x 6 = 22\)/],
     ['PgBouncer older than 1.25.2', { pgbouncer: { image: { tag: '1.24.1' } } }, /pgbouncer\.image\.tag = "1\.24\.1"\s+rule: must be PgBouncer 1\.25\.2 or later/],
     ['PgBouncer tag without a version', { pgbouncer: { image: { tag: 'stable-2026' } } }, /pgbouncer\.image\.tag = "stable-2026"\s+rule: must start with the PgBouncer version/],
     ['moving Spilo tag', { postgres: { image: { tag: 'latest' } } }, /postgres\.image\.tag = "latest"\s+rule: must be a pinned version/],
