@@ -4,17 +4,11 @@ import { explainPlatform } from '../harness/diagnose';
 import type { Outside } from '../harness/outside/outside-world';
 import type { PlatformRun } from '../harness/platform';
 import { check, Scenario } from './scenario';
-import { ensureWarehouse, eventually, json } from './util';
+import { ensureWarehouse, eventually, jobLogs, json } from './util';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** Runs a CronJob now (`kubectl create job --from=cronjob/<name>`) and waits for its Job to finish. */
-/** The logs of every container of a Job's pods (for a failure message). */
-function jobLogs(run: PlatformRun, jobName: string): string {
-  return run.cluster.pods(run.namespace, { 'job-name': jobName }).flatMap((p) => [...(p.spec.initContainers ?? []), ...p.spec.containers]
-    .map((c: { name: string }) => `--- ${p.metadata.name} ${c.name}\n${run.cluster.logs(run.namespace, p.metadata.name, c.name, 30)}`)).join('\n');
-}
-
 async function runCronJob(run: PlatformRun, name: string, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
   const job = run.cluster.triggerCronJob(run.namespace, name);
@@ -61,7 +55,7 @@ export const cronJobs: Scenario = {
       const seconds = await runCronJob(run, 'dashboard-export', 600_000);
       const branch = env(cron('dashboard-export'), 'GIT_BRANCH') ?? 'main';
       const commits = outside.gitLog(branch);
-      check(commits.length > 0, `dashboard-export completed but branch ${branch} of the Git stand-in has no commit:\n${jobLogs(run, lastJob.get('dashboard-export')!)}`);
+      check(commits.length > 0, `dashboard-export completed but branch ${branch} of the Git stand-in has no commit:\n${jobLogs(run, lastJob.get('dashboard-export')!, 30)}`);
       figure('dashboard-export', `${seconds.toFixed(0)} s, ${commits.length} commit(s) on ${branch}`);
     }
   },

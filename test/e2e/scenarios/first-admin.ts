@@ -3,7 +3,7 @@ import { explainPlatform } from '../harness/diagnose';
 import type { PlatformRun } from '../harness/platform';
 import type { KubeObject } from '../harness/store';
 import { check, Scenario } from './scenario';
-import { eventually, json } from './util';
+import { eventually, jobLogs, json } from './util';
 
 /** The value of one key of a Secret the platform was given. */
 function secretValue(secret: KubeObject, key: string): string {
@@ -29,11 +29,6 @@ async function runJob(run: PlatformRun, job: KubeObject): Promise<void> {
     return j ? jobFinished(j) : undefined;
   });
   if (state !== 'Complete') throw new Error(`the migration Job ${job.metadata.name} failed\n${await explainPlatform(run.cluster, ns, run.parts.blocked)}`);
-}
-
-/** The migration Job's logs (every pod it ran). */
-function jobLogs(run: PlatformRun, name: string): string {
-  return run.cluster.pods(run.namespace, { 'job-name': name }).map((p) => run.cluster.logs(run.namespace, p.metadata.name, undefined, 200)).join('\n');
 }
 
 /**

@@ -88,3 +88,9 @@ export async function ensureWarehouse(run: PlatformRun, host: string, uri: strin
   registeredWarehouse.set(run, true);
 }
 const registeredWarehouse = new WeakMap<PlatformRun, boolean>();
+
+/** The logs of every container of a Job's pods, each headed by its pod and container. */
+export function jobLogs(run: PlatformRun, jobName: string, lines = 200): string {
+  return run.cluster.pods(run.namespace, { 'job-name': jobName }).flatMap((p) => [...(p.spec.initContainers ?? []), ...p.spec.containers]
+    .map((c: { name: string }) => `--- ${p.metadata.name} ${c.name}\n${run.cluster.logs(run.namespace, p.metadata.name, c.name, lines)}`)).join('\n');
+}
