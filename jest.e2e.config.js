@@ -13,4 +13,8 @@ module.exports = {
   // One suite at a time: a platform uses both cores.
   maxWorkers: 1,
   testTimeout: 900000,
+  // Every session stops what it started (processes, mounts, namespaces) in afterAll; what is left
+  // are the harness's own idle sockets and watches, which would keep jest from exiting (CI waited
+  // for ever after a green run).
+  forceExit: true,
 };
