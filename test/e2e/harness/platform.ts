@@ -223,11 +223,11 @@ export class PlatformRun {
   /** An HTTPS request to a host of the Ingress, through the ingress controller (as a user's browser). */
   request(host: string, urlPath: string, options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     return this.requestOnce(host, urlPath, options).catch((e: Error & { reusedSocket?: boolean }) => {
-      // A kept-alive connection the ingress closed as the request went out (an NGINX reload ends
-      // idle connections): a browser sends an idempotent request again on a new connection, as
-      // Node's documentation advises for ECONNRESET on a reused socket (on a new connection).
-      const idempotent = ['GET', 'HEAD'].includes(options.method ?? 'GET');
-      if (idempotent && e.reusedSocket) return this.requestOnce(host, urlPath, options, true);
+      // A kept-alive connection the ingress closed as the request went out, before any answer (an
+      // NGINX reload ends idle connections): a browser sends the request again on a new
+      // connection, whatever its method (Chromium resends on a reused connection that was reset),
+      // as Node's documentation advises for ECONNRESET on a reused socket.
+      if (e.reusedSocket) return this.requestOnce(host, urlPath, options, true);
       throw e;
     });
   }
