@@ -174,6 +174,24 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     await waitFor('everything settled again', async () => (await settled()) === after, 60000, 250);
   });
 
+  /**
+   * The Celery round-trip client (kombu configured by the rendered superset_config.py, its Sentinel
+   * names mapped to this test's addresses: the only change), started; `trigger` is the file that
+   * tells it the failure has begun.
+   */
+  function celeryLoad(triggerName: string, maxSeconds: number) {
+    const configFile = path.join(servers.root, 'superset_config.py');
+    fs.writeFileSync(configFile, renderSupersetConfig(ENV, platform));
+    const map = pods.map((p) => `redis-queue-${p.index}.redis-queue-headless:26379=127.0.0.1:${p.sentinelPort}`).join(',');
+    const trigger = path.join(servers.root, triggerName);
+    const fake = 'not-a-secret-only-a-test-value-0123456789';
+    const load = servers.writes(['celery-roundtrip', '--config', configFile, '--map', map, '--trigger', trigger, '--settle', '3', '--max', String(maxSeconds)], {
+      PYTHONPATH: STUBS, REDIS_QUEUE_PASSWORD: servers.password, REDIS_CACHE_PASSWORD: fake, SUPERSET_SECRET_KEY: fake, GLOBAL_ASYNC_QUERIES_JWT_SECRET: fake,
+      DATABASE_USER: 'superset', DATABASE_PASSWORD: fake, DATABASE_HOST: 'localhost', DATABASE_PORT: '5432', DATABASE_NAME: 'superset',
+    });
+    return { load, trigger };
+  }
+
   async function settledMaster(among: Pod[]): Promise<string> {
     let master = '';
     await waitFor('the Sentinels to agree on the primary', async () => {
@@ -214,24 +232,7 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
   test('Celery on the Sentinel transport, configured by the rendered superset_config.py: no task lost through a hard kill', async () => {
     const before = await settled();
     const victim = podOf(before);
-    const configFile = path.join(servers.root, 'superset_config.py');
-    fs.writeFileSync(configFile, renderSupersetConfig(ENV, platform));
-    // The rendered Sentinel names, mapped to this test's addresses (the only change).
-    const map = pods.map((p) => `redis-queue-${p.index}.redis-queue-headless:26379=127.0.0.1:${p.sentinelPort}`).join(',');
-    const trigger = path.join(servers.root, 'celery-trigger');
-    const fake = 'not-a-secret-only-a-test-value-0123456789';
-    const load = servers.writes(['celery-roundtrip', '--config', configFile, '--map', map, '--trigger', trigger, '--settle', '3', '--max', '120'], {
-      PYTHONPATH: STUBS,
-      REDIS_QUEUE_PASSWORD: servers.password,
-      REDIS_CACHE_PASSWORD: fake,
-      SUPERSET_SECRET_KEY: fake,
-      GLOBAL_ASYNC_QUERIES_JWT_SECRET: fake,
-      DATABASE_USER: 'superset',
-      DATABASE_PASSWORD: fake,
-      DATABASE_HOST: 'localhost',
-      DATABASE_PORT: '5432',
-      DATABASE_NAME: 'superset',
-    });
+    const { load, trigger } = celeryLoad('celery-trigger', 120);
     await load.ready;
     await sleep(1000);
     victim.redis!.kill('SIGKILL');
@@ -261,15 +262,7 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     // e2e run saw on a busy node (names resolved through DNS, two cores shared by the whole
     // platform): the promoted primary has no replica for a few seconds after the switch.
     const [promoted, late] = replicas;
-    const configFile = path.join(servers.root, 'superset_config.py');
-    fs.writeFileSync(configFile, renderSupersetConfig(ENV, platform));
-    const map = pods.map((p) => `redis-queue-${p.index}.redis-queue-headless:26379=127.0.0.1:${p.sentinelPort}`).join(',');
-    const trigger = path.join(servers.root, 'celery-crash-trigger');
-    const fake = 'not-a-secret-only-a-test-value-0123456789';
-    const load = servers.writes(['celery-roundtrip', '--config', configFile, '--map', map, '--trigger', trigger, '--settle', '3', '--max', '150'], {
-      PYTHONPATH: STUBS, REDIS_QUEUE_PASSWORD: servers.password, REDIS_CACHE_PASSWORD: fake, SUPERSET_SECRET_KEY: fake, GLOBAL_ASYNC_QUERIES_JWT_SECRET: fake,
-      DATABASE_USER: 'superset', DATABASE_PASSWORD: fake, DATABASE_HOST: 'localhost', DATABASE_PORT: '5432', DATABASE_NAME: 'superset',
-    });
+    const { load, trigger } = celeryLoad('celery-crash-trigger', 150);
     await load.ready;
     await sleep(1000);
     process.kill(late.redis!.pid!, 'SIGSTOP');
