@@ -40,27 +40,44 @@ if [[ -z "${E2E_ROOTS_READY:-}" ]]; then
   export E2E_ROOTS_READY=1
 fi
 
-# The whole suite (`npm run test:e2e` without arguments): its independent parts at once, each in
-# a node namespace of its own (a platform mostly waits: two cores carry three of them), each part's
-# output printed when it ends.
+# The whole suite (`npm run test:e2e` without arguments): its independent parts in four lanes at
+# once, each part in a node namespace of its own (a platform mostly waits: two cores carry four),
+# the parts of a lane one after the other, each part's output printed when it ends. The long
+# failure scenarios run on a platform of their own (E2E_SCENARIOS), the rest of the environment's
+# scenarios on another (E2E_SKIP_SCENARIOS with the same list: no scenario can fall between them).
 if [[ "${mode}" == jest && $# -eq 0 ]]; then
   logs="$(mktemp -d)"
-  parts=("dev|E2E_ENVIRONMENTS=dev|test/e2e/platform" "prod|E2E_ENVIRONMENTS=prod|test/e2e/platform" \
-    "fresh-start|E2E_ENVIRONMENTS=|test/e2e/fresh-start" "harness|E2E_ENVIRONMENTS=|test/e2e/harness/")
-  pids=()
+  dev_own="redis-queue-outage,secret-rotation"
+  prod_own="secret-rotation,redis-failover"
+  lanes=(
+    "prod|E2E_ENVIRONMENTS=prod E2E_SKIP_SCENARIOS=${prod_own}|test/e2e/platform"
+    "dev|E2E_ENVIRONMENTS=dev E2E_SKIP_SCENARIOS=${dev_own}|test/e2e/platform"
+    "fresh-start|E2E_ENVIRONMENTS=|test/e2e/fresh-start;dev-failures|E2E_ENVIRONMENTS=dev E2E_SCENARIOS=${dev_own}|test/e2e/platform"
+    "prod-failures|E2E_ENVIRONMENTS=prod E2E_SCENARIOS=${prod_own}|test/e2e/platform;harness|E2E_ENVIRONMENTS=|test/e2e/harness/"
+  )
   started=${SECONDS}
-  for part in "${parts[@]}"; do
-    IFS='|' read -r name assignment pattern <<< "${part}"
-    env "${assignment}" bash "$0" --jest "${pattern}" > "${logs}/${name}.log" 2>&1 &
+  run_lane() {
+    local lane_status=0 part name assignments pattern
+    IFS=';' read -ra parts <<< "$1"
+    for part in "${parts[@]}"; do
+      IFS='|' read -r name assignments pattern <<< "${part}"
+      # shellcheck disable=SC2086 # assignments are words on purpose
+      if env ${assignments} bash "$0" --jest "${pattern}" > "${logs}/${name}.log" 2>&1; then result=passed; else result=FAILED; lane_status=1; fi
+      echo "${name}|${result}|$((SECONDS - started))" >> "${logs}/results"
+    done
+    return "${lane_status}"
+  }
+  pids=()
+  for lane in "${lanes[@]}"; do
+    run_lane "${lane}" &
     pids+=("$!")
   done
   status=0
-  for i in "${!parts[@]}"; do
-    name="${parts[$i]%%|*}"
-    if wait "${pids[$i]}"; then result=passed; else result=FAILED; status=1; fi
-    echo "===== e2e ${name}: ${result} ($((SECONDS - started)) s since the start)"
+  for pid in "${pids[@]}"; do wait "${pid}" || status=1; done
+  while IFS='|' read -r name result at; do
+    echo "===== e2e ${name}: ${result} (ended ${at} s after the start)"
     cat "${logs}/${name}.log"
-  done
+  done < "${logs}/results"
   rm -rf "${logs}"
   exit "${status}"
 fi

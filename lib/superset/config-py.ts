@@ -84,6 +84,17 @@ export const CACHE_CLIENT_TIMEOUTS = { socket_connect_timeout: 2, socket_timeout
  * long-lived client (prefork Celery children) never finds the cluster again. Keeping the seed
  * (the redis-cache Service name) lets it rediscover the cluster through DNS.
  */
+/**
+ * Client timeouts of Celery's connections to redis-queue (broker and results), and of the Sentinel
+ * queries that find its primary, seconds. kombu and redis-py wait forever by default, and Celery's
+ * result reads 120 s: when the primary's node goes down its address drops packets, so a publish
+ * on the open connection hung for over 30 s (measured in e2e) instead of failing over. With these,
+ * the read fails within seconds and the publish retry policy reconnects through the Sentinels to
+ * the promoted replica. Every reply on a healthy server takes milliseconds; kombu's own BRPOP
+ * waits 1 s, well inside the read timeout.
+ */
+export const QUEUE_CLIENT_TIMEOUTS = { socket_connect_timeout: 2, socket_timeout: 5 } as const;
+
 export const CACHE_CLUSTER_OPTIONS = { ...CACHE_CLIENT_TIMEOUTS, dynamic_startup_nodes: false } as const;
 
 function cacheSection(config: PlatformConfig): string {
@@ -150,9 +161,15 @@ def _redis_queue_url(db):
     )
 
 
-# For kombu (broker) and Celery (results): which master to ask for, and the Sentinels' password.
-_REDIS_QUEUE_SENTINEL_OPTIONS = {"master_name": _REDIS_QUEUE_MASTER, "sentinel_kwargs": {"password": _REDIS_QUEUE_PASSWORD}}
+# For kombu (broker) and Celery (results): which master to ask for, and the Sentinels' password
+# and timeouts (a Sentinel on a node that went down must not stall the search for the primary).
+_REDIS_QUEUE_SENTINEL_OPTIONS = {"master_name": _REDIS_QUEUE_MASTER, "sentinel_kwargs": {"password": _REDIS_QUEUE_PASSWORD, ${pyTimeouts()}}}
 `;
+}
+
+/** QUEUE_CLIENT_TIMEOUTS as Python dict entries. */
+function pyTimeouts(): string {
+  return Object.entries(QUEUE_CLIENT_TIMEOUTS).map(([k, v]) => `"${k}": ${v}`).join(', ');
 }
 
 /**
@@ -223,10 +240,15 @@ function celerySection(config: PlatformConfig): string {
     for (const pattern of q.routes) routes[pattern] = { queue };
   }
   const visibility = Math.max(3600, ...Object.keys(s.workers).map((q) => longestTaskSeconds(s, q) * 2));
+  // Fail fast on a dead primary (QUEUE_CLIENT_TIMEOUTS), so that publishes retry elsewhere.
+  const timeouts = `    redis_socket_connect_timeout = ${QUEUE_CLIENT_TIMEOUTS.socket_connect_timeout}
+    redis_socket_timeout = ${QUEUE_CLIENT_TIMEOUTS.socket_timeout}`;
   const transport = sentinelMode(config)
-    ? `    broker_transport_options = {**_REDIS_QUEUE_SENTINEL_OPTIONS, "visibility_timeout": ${visibility}}
-    result_backend_transport_options = dict(_REDIS_QUEUE_SENTINEL_OPTIONS)`
-    : `    broker_transport_options = {"visibility_timeout": ${visibility}}`;
+    ? `    broker_transport_options = {**_REDIS_QUEUE_SENTINEL_OPTIONS, "visibility_timeout": ${visibility}, ${pyTimeouts()}}
+    result_backend_transport_options = dict(_REDIS_QUEUE_SENTINEL_OPTIONS)
+${timeouts}`
+    : `    broker_transport_options = {"visibility_timeout": ${visibility}, ${pyTimeouts()}}
+${timeouts}`;
   return `
 # Celery, the coordination backend and async-query events use redis-queue: Celery and these
 # backends cannot use Redis Cluster.

@@ -86,10 +86,18 @@ describe('superset_config.py', () => {
     test('Celery broker and results on the Sentinel transport: one sentinel:// URL per Sentinel, password escaped', () => {
       expect(defaults.celery.broker_url).toBe(sentinels.map((s) => `sentinel://:queue%2Fpw@${s}/0`).join(';'));
       expect(defaults.celery.result_backend).toBe(sentinels.map((s) => `sentinel://:queue%2Fpw@${s}/1`).join(';'));
-      const sentinelOptions = { master_name: 'redis-queue', sentinel_kwargs: { password: 'queue/pw' } };
+      const timeouts = { socket_connect_timeout: 2, socket_timeout: 5 };
+      const sentinelOptions = { master_name: 'redis-queue', sentinel_kwargs: { password: 'queue/pw', ...timeouts } };
       // Twice the longest task: SQL Lab's own limit, 3600 + 60 s.
-      expect(defaults.celery.broker_transport_options).toEqual({ ...sentinelOptions, visibility_timeout: 7320 });
+      expect(defaults.celery.broker_transport_options).toEqual({ ...sentinelOptions, visibility_timeout: 7320, ...timeouts });
       expect(defaults.celery.result_backend_transport_options).toEqual(sentinelOptions);
+    });
+
+    test('every Celery connection to redis-queue gives up within seconds (a dead primary\'s address drops packets; kombu and redis-py would wait forever, Celery\'s results 120 s)', () => {
+      expect(defaults.celery.redis_socket_connect_timeout).toBe(2);
+      expect(defaults.celery.redis_socket_timeout).toBe(5);
+      expect(defaults.celery.broker_transport_options).toMatchObject({ socket_connect_timeout: 2, socket_timeout: 5 });
+      expect(defaults.celery.broker_transport_options.sentinel_kwargs).toMatchObject({ socket_connect_timeout: 2, socket_timeout: 5 });
     });
 
     test('publishing a task retries through a failover (down-after 5 s + 5 s), not Celery\'s 0.6 s', () => {
@@ -129,7 +137,8 @@ describe('superset_config.py', () => {
     test('Celery, coordination, async queries and rate limits on the redis-queue Service', () => {
       expect(standalone.celery.broker_url).toBe('redis://:queue%2Fpw@redis-queue:6379/0');
       expect(standalone.celery.result_backend).toBe('redis://:queue%2Fpw@redis-queue:6379/1');
-      expect(standalone.celery.broker_transport_options).toEqual({ visibility_timeout: 7320 });
+      expect(standalone.celery.broker_transport_options).toEqual({ visibility_timeout: 7320, socket_connect_timeout: 2, socket_timeout: 5 });
+      expect(standalone.celery.redis_socket_timeout).toBe(5);
       expect(standalone.celery.task_publish_retry_policy).toEqual({ max_retries: 12, interval_start: 0, interval_step: 0.5, interval_max: 1 });
       expect(standalone.celery.result_backend_transport_options).toBeUndefined();
       expect(standalone.settings.DISTRIBUTED_COORDINATION_CONFIG).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_PORT: 6379, CACHE_REDIS_DB: 3 });

@@ -13,8 +13,12 @@ export const HOPELESS_AFTER = {
   blockedMs: 45_000,
   /** Restarts of one container (the back-off doubles each time: 10, 20, 40 s). */
   restarts: 3,
-  /** A pod whose containers all run but that is not Ready (a readiness probe that never passes). */
-  unreadyMs: 120_000,
+  /**
+   * A pod whose containers all run but that is not Ready (a readiness probe that never passes).
+   * Generous: with the machine's two cores shared by several platforms, Patroni's first
+   * bootstrap once took over 120 s.
+   */
+  unreadyMs: 300_000,
 };
 
 /**
