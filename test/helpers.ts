@@ -30,3 +30,6 @@ export function findAll(objects: readonly KubeObject[], kind: string): any[] {
 export function envVar(container: any, name: string): any {
   return (container.env ?? []).find((e: any) => e.name === name);
 }
+
+/** The identity provider an OAuth environment must reach from web (network.egress), for tests that use SSO. */
+export const IDP_NETWORK = { egress: [{ name: 'idp', purpose: 'identity-provider' as const, cidr: '203.0.113.0/28', ports: [443], from: ['web'] }] };

@@ -1,4 +1,4 @@
-import { edgeWarnings } from '../edge/rules';
+import { edgeWarnings, egressProblems } from '../edge/rules';
 import { monitoringWarnings } from '../monitoring/rules';
 import { opsProblems, opsWarnings } from '../ops/rules';
 import { backupRoleProblems, databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
@@ -13,7 +13,7 @@ import type { PlatformConfig } from './platform-schema';
 
 /** Every cross-field rule; an empty list means the environment is valid. */
 export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
-  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config), ...redisProblems(config)];
+  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config), ...redisProblems(config), ...egressProblems(config)];
 }
 
 /** Soft problems: the platform works, but probably not as intended. */

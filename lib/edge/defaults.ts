@@ -37,6 +37,8 @@ export const NETWORK_DEFAULTS: NetworkConfig = {
   kubernetesApi: [{ cidr: '0.0.0.0/0', ports: [443, 6443] }],
   dataSources: [],
   objectStorage: [{ cidr: '0.0.0.0/0', ports: [443] }],
+  // Nothing outside the cluster but the above until an environment declares it.
+  egress: [],
 };
 
 export const EXTERNAL_SECRETS_DEFAULTS: ExternalSecretsConfig = { enabled: false, storeKind: 'ClusterSecretStore', storeName: 'vault', remoteKeyPrefix: 'superset/', refreshInterval: '1h' };

@@ -1,4 +1,6 @@
 import { PLACEHOLDER_HOST } from './defaults';
+import type { ConfigProblem } from '../config/errors';
+import type { SupersetConfig } from '../superset/schema';
 import type { EdgeConfig, NetworkConfig } from './schema';
 
 /**
@@ -11,4 +13,55 @@ export function edgeWarnings(config: { readonly edge: EdgeConfig; readonly netwo
     return ['network.dataSources is empty, so web and workers can reach no database to query (every dashboard fails): list the warehouses\' address ranges and ports, e.g. network: { dataSources: [{ cidr: "10.30.0.0/16", ports: [5432] }] }.'];
   }
   return [];
+}
+
+/** What the egress rules read: the endpoints and the components they name. */
+export interface EgressSettings {
+  readonly network: NetworkConfig;
+  readonly superset: Pick<SupersetConfig, 'workers' | 'auth'>;
+  readonly ops: { readonly backup: { readonly enabled: boolean }; readonly restoreCheck: { readonly enabled: boolean }; readonly dashboardExport: { readonly enabled: boolean } };
+}
+
+/**
+ * `network.egress`: unique names, sources that exist and run, and an identity provider reachable
+ * from web when users log in with SSO (the login fetches the discovery document and exchanges the
+ * code there; without a flow it hangs until the NetworkPolicy's drop times it out).
+ */
+export function egressProblems(config: EgressSettings): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const endpoints = config.network.egress;
+  const ops: Record<string, [boolean, string]> = {
+    'pg-backup': [config.ops.backup.enabled, 'ops.backup.enabled'],
+    'pg-restore-check': [config.ops.restoreCheck.enabled, 'ops.restoreCheck.enabled'],
+    'dashboard-export': [config.ops.dashboardExport.enabled, 'ops.dashboardExport.enabled'],
+  };
+  const queues = Object.keys(config.superset.workers);
+  const seen = new Set<string>();
+  endpoints.forEach((e, i) => {
+    if (seen.has(e.name)) {
+      problems.push({ field: `network.egress[${i}].name`, value: e.name, rule: 'must be unique among network.egress', fix: `rename it, or merge it into the earlier entry named "${e.name}"` });
+    }
+    seen.add(e.name);
+    e.from.forEach((source, j) => {
+      const field = `network.egress[${i}].from[${j}]`;
+      const queue = source.startsWith('worker-') ? source.slice('worker-'.length) : undefined;
+      if (queue !== undefined && !queues.includes(queue)) {
+        problems.push({ field, value: source, rule: `must name a worker queue of superset.workers (${queues.join(', ')})`, fix: `use one of ${queues.map((q) => `worker-${q}`).join(', ')}, or "workers" for all of them` });
+      }
+      const job = ops[source];
+      if (job && !job[0]) {
+        problems.push({ field, value: source, rule: `names a CronJob that is not rendered (${job[1]} is false)`, fix: `remove "${source}" from the list, or set ${job[1]} to true` });
+      }
+    });
+  });
+  if (config.superset.auth.type === 'oauth' && !endpoints.some((e) => e.purpose === 'identity-provider' && e.from.includes('web'))) {
+    const hosts = config.superset.auth.oauth.providers.map((p) => new URL(p.serverMetadataUrl).host);
+    problems.push({
+      field: 'network.egress',
+      value: endpoints.map((e) => e.name),
+      rule: `must reach the identity provider from web when superset.auth.type is "oauth" (${hosts.join(', ') || 'no provider'}): the login fetches the OIDC discovery document and exchanges the code there, and the NetworkPolicies allow nothing else`,
+      fix: 'add { name: "idp", purpose: "identity-provider", cidr: "<its address range>", ports: [443], from: ["web"] } to network.egress',
+    });
+  }
+  return problems;
 }

@@ -51,6 +51,20 @@ const cidrPorts = z.strictObject({
   ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').describe('TCP ports'),
 });
 
+/** Who may use an egress endpoint: a Superset component, every worker queue, one queue, or an ops CronJob. */
+export const EGRESS_SOURCE = /^(web|beat|migrate|workers|worker-[a-z0-9]([-a-z0-9]*[a-z0-9])?|pg-backup|pg-restore-check|dashboard-export)$/;
+
+/** A service outside the cluster that components connect to, declared once and attached to them. */
+const egressEndpoint = z.strictObject({
+  name: dnsLabel.describe('name of the endpoint (appears in the NetworkPolicy flows)'),
+  purpose: z.enum(['identity-provider', 'smtp', 'webhooks', 'other']).describe('what it is: "identity-provider" (OIDC discovery, token and user-info endpoints), "smtp" (mail relay), "webhooks" (Slack and other HTTPS hooks) or "other"'),
+  cidr: cidr.describe('its address range'),
+  ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').describe('TCP ports'),
+  from: z.array(z.string().regex(EGRESS_SOURCE, 'must be web, beat, migrate, workers (every queue), worker-<queue>, pg-backup, pg-restore-check or dashboard-export')).min(1, 'must name at least one component').describe('components that connect to it: web, beat, migrate, workers (every queue), worker-<queue>, pg-backup, pg-restore-check, dashboard-export'),
+});
+
+export type EgressEndpoint = z.infer<typeof egressEndpoint>;
+
 /** The DNS servers every pod may query (port 53, UDP and TCP): pods, addresses, or both. */
 const dnsSchema = z.strictObject({
   pods: z.array(peerNamespace).describe('DNS server pods: the cluster DNS (CoreDNS/kube-dns, label k8s-app: kube-dns); with Cilium\'s local redirect policy also the NodeLocal DNSCache pods (k8s-app: node-local-dns)'),
@@ -65,6 +79,7 @@ export const networkSchema = z.strictObject({
   kubernetesApi: z.array(cidrPorts).describe('API server addresses, for components that call the API (Patroni)'),
   dataSources: z.array(cidrPorts).describe('databases Superset queries (web and workers may connect)'),
   objectStorage: z.array(cidrPorts).describe('S3-compatible storage for backups and WAL archiving'),
+  egress: z.array(egressEndpoint).describe('services outside the cluster (identity provider, SMTP, webhooks), each declared once with the components that may connect to it'),
 });
 
 export type NetworkConfig = z.infer<typeof networkSchema>;

@@ -1,7 +1,7 @@
 import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
-import { Component, component, dataComponent, Flow, tcp } from '../workload/flow';
+import { Component, component, dataComponent, egressEndpointFlows, Flow, tcp } from '../workload/flow';
 
 function opsComponent(env: Environment, name: string): Component {
   return {
@@ -17,19 +17,25 @@ export function opsFlows(env: Environment): Flow[] {
     tcp(component(from), { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, why));
   const flows: Flow[] = [];
 
+  // Endpoints outside the cluster declared once in network.egress (e.g. a webhook a job reports to).
+  const declared = (c: Component): Flow[] => egressEndpointFlows(env.config.network.egress, [c.name], c);
+
   if (ops.backup.enabled) {
     const backup = opsComponent(env, 'pg-backup');
     flows.push(
+      ...declared(backup),
       tcp(component(backup), component(dataComponent(env.config.instance, 'postgres')), [POSTGRES_PRIMARY.port], 'pg_dump from the Patroni primary (never through PgBouncer)'),
       ...storage(backup, 'backups go off-site to object storage'),
     );
   }
   if (ops.restoreCheck.enabled) {
-    flows.push(...storage(opsComponent(env, 'pg-restore-check'), 'the restore check downloads the newest backup'));
+    const check = opsComponent(env, 'pg-restore-check');
+    flows.push(...storage(check, 'the restore check downloads the newest backup'), ...declared(check));
   }
   if (ops.dashboardExport.enabled) {
     const exporter = opsComponent(env, 'dashboard-export');
     flows.push(
+      ...declared(exporter),
       tcp(component(exporter), component(dataComponent(env.config.instance, 'pgbouncer')), [PGBOUNCER.port], 'superset export-dashboards reads the metadata database'),
       tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-cache')), [REDIS_CACHE.port], 'the Superset app connects its caches at start-up'),
       tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-queue')), redisQueueClientPorts(env.config.redis.queue.mode), 'the Superset app connects Celery and rate limits at start-up'),

@@ -3,7 +3,7 @@ import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
-import { Component, component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
+import { Component, component, dataComponent, egressEndpointFlows, Flow, Peer, tcp } from '../workload/flow';
 
 function supersetComponent(env: Environment, name: string): Component {
   return {
@@ -51,6 +51,9 @@ export function supersetFlows(env: Environment): Flow[] {
     const prometheus: Peer = { kind: 'namespace', name: 'monitoring', ...net.monitoring };
     for (const c of queryRunners) flows.push(tcp(prometheus, component(c), [STATSD_METRICS_PORT], 'Prometheus scrapes the statsd_exporter sidecar'));
   }
+  // Endpoints outside the cluster declared once in network.egress, for the components they name.
+  flows.push(...egressEndpointFlows(net.egress, ['web'], web), ...egressEndpointFlows(net.egress, ['beat'], supersetComponent(env, 'beat')), ...egressEndpointFlows(net.egress, ['migrate'], migrate));
+  for (const q of Object.keys(env.config.superset.workers)) flows.push(...egressEndpointFlows(net.egress, ['workers', `worker-${q}`], supersetComponent(env, `worker-${q}`)));
   for (const c of queryRunners) {
     for (const [i, ds] of net.dataSources.entries()) {
       flows.push(tcp(component(c), { kind: 'cidr', name: `data-source-${i + 1}`, cidr: ds.cidr }, ds.ports, 'chart and SQL Lab queries to the analytics databases'));

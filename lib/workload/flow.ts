@@ -31,3 +31,19 @@ export const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string)
 export function dataComponent(instance: string, name: string): Component {
   return { name, selector: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } };
 }
+
+/** An egress endpoint declared once in `network.egress` (edge/schema.ts), as the flows need it. */
+export interface EgressEndpointRef {
+  readonly name: string;
+  readonly purpose: string;
+  readonly cidr: string;
+  readonly ports: readonly number[];
+  readonly from: readonly string[];
+}
+
+/** The flows from `c` to every endpoint whose `from` names one of `sources` (e.g. "workers", "worker-reports"). */
+export function egressEndpointFlows(endpoints: readonly EgressEndpointRef[], sources: readonly string[], c: Component): Flow[] {
+  return endpoints
+    .filter((e) => e.from.some((f) => sources.includes(f)))
+    .map((e) => tcp(component(c), { kind: 'cidr', name: `egress-${e.name}`, cidr: e.cidr }, e.ports, `${e.purpose} "${e.name}", declared in network.egress`));
+}

@@ -6,7 +6,7 @@ import { bandOf, CHECKLIST, runAudit, strictFailures } from '../../lib/audit/che
 import { AuditContext } from '../../lib/audit/evidence';
 import { placeholderHost, placeholdersOf } from '../../lib/audit/placeholders';
 import type { KubeObject } from '../../lib/policy';
-import { buildObjects } from '../helpers';
+import { buildObjects, IDP_NETWORK } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -17,7 +17,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const COMPLETE = {
   monitoring: { enabled: true },
   edge: { host: 'bi.acme.io' },
-  network: { dataSources: [{ cidr: '10.30.0.0/16', ports: [5432] }] },
+  network: { dataSources: [{ cidr: '10.30.0.0/16', ports: [5432] }], ...IDP_NETWORK },
   superset: {
     image: { repository: 'ghcr.io/acme/superset' },
     asyncQueries: { enabled: true },

@@ -4,14 +4,14 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { resolveEnvironment } from '../../lib/config/load';
 import { allSecretRefs, generateSecrets, secretsByName } from '../../lib/config/platform-secrets';
-import { buildObjects, findAll } from '../helpers';
+import { buildObjects, findAll, IDP_NETWORK } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const oauth = { type: 'oauth' as const, oauth: { providers: [{ name: 'okta', serverMetadataUrl: 'https://okta.example.com/.well-known/openid-configuration', scope: 'openid', icon: 'fa-key' }] } };
 
 describe('Secrets contract', () => {
   test('every key is listed once, with an env var, a description and how to generate it', () => {
-    const refs = allSecretRefs(resolveEnvironment('prod', { superset: { asyncQueries: { enabled: true }, auth: oauth } }).config);
+    const refs = allSecretRefs(resolveEnvironment('prod', { superset: { asyncQueries: { enabled: true }, auth: oauth }, network: IDP_NETWORK }).config);
     const keys = refs.map((r) => `${r.secretName}/${r.key}`);
     // a key read by several containers is listed once per env var it is exposed as
     const uses = refs.map((r) => `${r.secretName}/${r.key}/${r.envVar}`);
@@ -26,7 +26,7 @@ describe('Secrets contract', () => {
   });
 
   test('generated Secrets: strong random values grouped per Secret; IdP credentials left to the operator', () => {
-    const config = resolveEnvironment('prod', { superset: { asyncQueries: { enabled: true }, auth: oauth } }).config;
+    const config = resolveEnvironment('prod', { superset: { asyncQueries: { enabled: true }, auth: oauth }, network: IDP_NETWORK }).config;
     const { manifests, manual } = generateSecrets(config, 'superset-prod', (n) => Buffer.alloc(n, 7));
     const byName = Object.fromEntries(manifests.map((m: any) => [m.metadata.name, m]));
     expect(Object.keys(byName)).toEqual(['superset-app', 'superset-database', 'redis-cache-auth', 'redis-queue-auth', 'postgres-credentials', 'pgbouncer-auth', 'postgres-backup']);

@@ -1,6 +1,6 @@
 import { checkPolicies, KubeObject, POLICY_RULES, PolicyError } from '../../lib/policy';
 import { imageTag } from '../../lib/policy/rules/pinned-images';
-import { buildObjects } from '../helpers';
+import { buildObjects, IDP_NETWORK } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -87,7 +87,7 @@ describe('policy rules', () => {
 
   test('an OAuth environment passes every rule (its token_key names a field, not a secret)', () => {
     const oauth = { type: 'oauth' as const, oauth: { providers: [{ name: 'okta', serverMetadataUrl: 'https://login.acme.io/.well-known/openid-configuration', scope: 'openid', icon: 'fa-key' }] } };
-    expect(checkPolicies(buildObjects({ superset: { image: { repository: 'ghcr.io/acme/superset' }, auth: oauth } }))).toEqual([]);
+    expect(checkPolicies(buildObjects({ superset: { image: { repository: 'ghcr.io/acme/superset' }, auth: oauth }, network: IDP_NETWORK }))).toEqual([]);
     expect(violationsOf(withChange('ConfigMap', 'superset-config', (o) => { o.data['superset_config.py'] += '\nX = {"token_key": "s3cr3t-value"}\n'; }), 'no-secret-literals')).toHaveLength(1);
   });
 

@@ -7,6 +7,7 @@ import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { renderSupersetConfig } from '../../lib/superset/config-py';
 import { toPython, pyExpr } from '../../lib/superset/python';
 import { ENVIRONMENTS } from '../../environments';
+import { IDP_NETWORK } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -191,7 +192,7 @@ describe('superset_config.py', () => {
   test('login: database accounts by default, OIDC providers with credentials from the environment', () => {
     expect(defaults.settings.AUTH_TYPE).toBe(1); // AUTH_DB
     expect(defaults.settings.OAUTH_PROVIDERS).toBeUndefined();
-    const sso = run(render({ superset: { auth: { type: 'oauth', oauth: { registrationRole: 'Viewer', providers: [{ name: 'keycloak', serverMetadataUrl: 'https://sso.example.com/realms/x/.well-known/openid-configuration', scope: 'openid email profile', icon: 'fa-key' }] } } } }),
+    const sso = run(render({ network: IDP_NETWORK, superset: { auth: { type: 'oauth', oauth: { registrationRole: 'Viewer', providers: [{ name: 'keycloak', serverMetadataUrl: 'https://sso.example.com/realms/x/.well-known/openid-configuration', scope: 'openid email profile', icon: 'fa-key' }] } } } }),
       { ...FAKE_ENV, OAUTH_KEYCLOAK_CLIENT_ID: 'superset', OAUTH_KEYCLOAK_CLIENT_SECRET: 'client-secret-value' });
     expect(sso.settings.AUTH_TYPE).toBe(4); // AUTH_OAUTH
     expect(sso.settings.AUTH_USER_REGISTRATION_ROLE).toBe('Viewer');
@@ -206,7 +207,7 @@ describe('superset_config.py', () => {
 
   test('OIDC: registration, default role and group-to-role mapping come from the environment file', () => {
     const provider = { name: 'okta', serverMetadataUrl: 'https://acme.okta.example/.well-known/openid-configuration', scope: 'openid email profile groups', icon: 'fa-key' };
-    const sso = run(render({ superset: { auth: { type: 'oauth', oauth: {
+    const sso = run(render({ network: IDP_NETWORK, superset: { auth: { type: 'oauth', oauth: {
       userRegistration: false, registrationRole: 'Public', syncRolesAtLogin: false,
       rolesMapping: { 'bi-admins': ['Admin'], 'bi-analysts': ['Alpha', 'sql_lab'] }, providers: [provider],
     } } } }), { ...FAKE_ENV, OAUTH_OKTA_CLIENT_ID: 'id', OAUTH_OKTA_CLIENT_SECRET: 'secret' });

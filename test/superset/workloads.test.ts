@@ -1,7 +1,7 @@
 import { resolveEnvironment } from '../../lib/config/load';
 import { generateSecrets } from '../../lib/config/platform-secrets';
 import { CHARTS } from '../../lib/platform';
-import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';
+import { buildCharts, buildObjects, envVar, find, findAll, IDP_NETWORK } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const REPO = { image: { repository: 'ghcr.io/acme/superset' } };
@@ -207,7 +207,7 @@ describe('first login', () => {
   });
 
   test('OIDC: no admin Secret and no local admin', () => {
-    const objects = buildObjects({ superset: { ...REPO, auth: OIDC } } as any);
+    const objects = buildObjects({ superset: { ...REPO, auth: OIDC }, network: IDP_NETWORK } as any);
     expect(envVar(migrateOf(objects), 'ADMIN_USERNAME')).toBeUndefined();
     expect(envVar(exportOf(objects), 'EXPORT_USER').value).toBe('admin');
   });
@@ -216,7 +216,7 @@ describe('first login', () => {
     const env = resolveEnvironment('prod', { superset: REPO });
     const admin = generateSecrets(env.config, env.namespace, (n: number) => Buffer.alloc(n, 7)).manifests.find((m: any) => m.metadata.name === 'superset-admin') as any;
     expect(admin.stringData).toEqual({ username: 'admin', email: 'admin@example.invalid', password: '07'.repeat(24) });
-    const sso = resolveEnvironment('prod', { superset: { ...REPO, auth: OIDC } });
+    const sso = resolveEnvironment('prod', { superset: { ...REPO, auth: OIDC }, network: IDP_NETWORK });
     expect(generateSecrets(sso.config, sso.namespace).manifests.map((m: any) => m.metadata.name)).not.toContain('superset-admin');
   });
 });
@@ -232,7 +232,7 @@ describe('secrets by reference', () => {
 
   test('OAuth client credentials come from the OAuth Secret', () => {
     const auth = { type: 'oauth' as const, oauth: { providers: [{ name: 'azure', serverMetadataUrl: 'https://login.example.com/.well-known/openid-configuration', scope: 'openid', icon: 'fa-windows' }] } };
-    const c = find(buildObjects({ superset: { ...REPO, auth } }), 'Deployment', 'superset-web').spec.template.spec.containers[0];
+    const c = find(buildObjects({ superset: { ...REPO, auth }, network: IDP_NETWORK }), 'Deployment', 'superset-web').spec.template.spec.containers[0];
     expect(envVar(c, 'OAUTH_AZURE_CLIENT_ID').valueFrom.secretKeyRef).toEqual({ name: 'superset-oauth', key: 'azure-client-id' });
     expect(envVar(c, 'OAUTH_AZURE_CLIENT_SECRET').valueFrom.secretKeyRef).toEqual({ name: 'superset-oauth', key: 'azure-client-secret' });
   });
