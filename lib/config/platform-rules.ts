@@ -3,7 +3,7 @@ import { monitoringWarnings } from '../monitoring/rules';
 import { opsProblems, opsWarnings } from '../ops/rules';
 import { backupRoleProblems, databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
 import { redisProblems, redisWarnings } from '../redis/rules';
-import { supersetPlaceholderWarnings, supersetProblems, supersetSizingWarnings } from '../superset/rules';
+import { supersetDriverWarnings, supersetPlaceholderWarnings, supersetProblems, supersetSizingWarnings } from '../superset/rules';
 import type { ConfigProblem } from './errors';
 import type { PlatformConfig } from './platform-schema';
 
@@ -22,6 +22,7 @@ export function warnings(config: PlatformConfig): string[] {
     ...supersetPlaceholderWarnings(config),
     ...postgresPlaceholderWarnings(config),
     ...edgeWarnings(config),
+    ...supersetDriverWarnings(config),
     ...supersetSizingWarnings(config),
     ...databaseWarnings(config),
     ...opsWarnings(config),

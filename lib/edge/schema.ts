@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel } from '../config/primitives';
+import { driverName } from '../superset/schema';
 
 // How users reach Superset and what protects the namespace: the edge (`edge`), the NetworkPolicy
 // peers outside the namespace (`network`) and the optional ExternalSecrets (`secrets.externalSecrets`).
@@ -77,7 +78,9 @@ export const networkSchema = z.strictObject({
   monitoring: peerNamespace.describe('the Prometheus pods allowed to scrape metrics ports'),
   dns: dnsSchema.describe('the DNS servers every pod may query on port 53 (docs/edge-and-security.md: NodeLocal DNSCache, Cilium)'),
   kubernetesApi: z.array(cidrPorts).describe('API server addresses, for components that call the API (Patroni)'),
-  dataSources: z.array(cidrPorts).describe('databases Superset queries (web and workers may connect)'),
+  dataSources: z.array(cidrPorts.extend({
+    driver: driverName.optional().describe('the apache-superset driver extra its database needs ("trino", "snowflake", ...); synth warns when superset.image.drivers does not list it'),
+  })).describe('databases Superset queries (web and workers may connect)'),
   objectStorage: z.array(cidrPorts).describe('S3-compatible storage for backups and WAL archiving'),
   egress: z.array(egressEndpoint).describe('services outside the cluster (identity provider, SMTP, webhooks), each declared once with the components that may connect to it'),
 });

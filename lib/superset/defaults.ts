@@ -47,7 +47,7 @@ export const ASYNC_EVENTS_STREAM_PREFIX = 'async-events-';
 
 /** Superset's defaults: a small production-shaped platform (what staging runs). */
 export const SUPERSET_DEFAULTS: SupersetConfig = {
-  image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.2' },
+  image: { repository: PLACEHOLDER_IMAGE_REPOSITORY, tag: '6.1.0-k8s.3', drivers: [] },
   auth: {
     type: 'database',
     oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', userRegistration: true, rolesMapping: {}, syncRolesAtLogin: true, providers: [] },

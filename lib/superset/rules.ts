@@ -3,6 +3,7 @@ import { MUTABLE_TAGS } from '../config/primitives';
 import { resourceLimits } from '../config/resource-rules';
 import { NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS } from '../edge/defaults';
 import { ASYNC_EVENTS_STREAM_PREFIX, PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
+import type { NetworkConfig } from '../edge/schema';
 import type { SupersetConfig } from './schema';
 import { gunicornSizing, gunicornWorkersForMemory } from './sizing';
 
@@ -177,4 +178,16 @@ export function supersetSizingWarnings(config: SupersetSettings): string[] {
     );
   }
   return out;
+}
+
+/**
+ * A data source whose database needs a driver the Superset image was not built with: every chart
+ * on it fails with "Could not load database driver". The image always has "postgres" (psycopg2,
+ * for the metadata database).
+ */
+export function supersetDriverWarnings(config: SupersetSettings & { readonly network: NetworkConfig }): string[] {
+  const built = new Set(['postgres', ...config.superset.image.drivers]);
+  return config.network.dataSources.flatMap((ds, i) => (ds.driver && !built.has(ds.driver)
+    ? [`network.dataSources[${i}] (${ds.cidr}) needs the "${ds.driver}" driver, which superset.image.drivers does not list (${[...built].join(', ')}): build the image with --build-arg DRIVERS=${[...config.superset.image.drivers, ds.driver].join(',')} (images/superset/Dockerfile) and add "${ds.driver}" to superset.image.drivers.`]
+    : []));
 }

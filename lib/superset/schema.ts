@@ -20,12 +20,17 @@ const resourcesSchema = z.strictObject({
   memoryLimit: memoryQuantity.describe('memory limit (binary units); must be >= memoryRequest'),
 });
 
+/** A driver extra of apache-superset ("trino", "snowflake", ...): images/superset/Dockerfile's DRIVERS. */
+export const driverName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be an extra of apache-superset such as "trino" or "snowflake"');
+
 const imageSchema = imageOf({
   repositoryExample: 'ghcr.io/acme/superset',
   tagExample: '6.1.0-k8s.1',
   repositoryDescription: 'image repository, without tag',
   tagDescription: 'image tag; pinned, never "latest"',
   patchReleases: true,
+}).extend({
+  drivers: z.array(driverName).describe('the database driver extras the image was built with (its DRIVERS build argument); "postgres" is always there. Synth warns when a data source names a driver not listed'),
 });
 
 const gunicornSchema = z.strictObject({

@@ -159,7 +159,7 @@ describe('image references', () => {
   });
 
   test('patch tags and suffixes pass; images without patch releases keep their own scheme', () => {
-    expect(() => resolveEnvironment('qa', { superset: { image: { tag: '6.1.0-k8s.2' } }, pgbouncer: { exporterImage: { tag: 'v0.11.0' } }, postgres: { image: { tag: '4.1-p2' } }, ops: { image: { tag: '18-ops.2' } } })).not.toThrow();
+    expect(() => resolveEnvironment('qa', { superset: { image: { tag: '6.1.0-k8s.3' } }, pgbouncer: { exporterImage: { tag: 'v0.11.0' } }, postgres: { image: { tag: '4.1-p2' } }, ops: { image: { tag: '18-ops.2' } } })).not.toThrow();
   });
 });
 

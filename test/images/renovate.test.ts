@@ -67,8 +67,8 @@ describe('renovate.json', () => {
   test('the image regex reads an environment override written over several lines, with a digest', () => {
     const manager = byDatasource('docker');
     const digest = `sha256:${'c'.repeat(64)}`;
-    const env = `export default defineEnvironment({\n  superset: {\n    image: {\n      repository: 'ghcr.io/acme/superset',\n      tag: '6.1.0-k8s.2',\n      digest: '${digest}',\n    },\n  },\n  redis: { images: { valkey: { repository: 'mirror.acme.io:5000/valkey/valkey', tag: '9.1.1' } } },\n});\n`;
-    expect(extract(manager, env)).toEqual([`ghcr.io/acme/superset:6.1.0-k8s.2@${digest}`, 'mirror.acme.io:5000/valkey/valkey:9.1.1']);
+    const env = `export default defineEnvironment({\n  superset: {\n    image: {\n      repository: 'ghcr.io/acme/superset',\n      tag: '6.1.0-k8s.3',\n      digest: '${digest}',\n    },\n  },\n  redis: { images: { valkey: { repository: 'mirror.acme.io:5000/valkey/valkey', tag: '9.1.1' } } },\n});\n`;
+    expect(extract(manager, env)).toEqual([`ghcr.io/acme/superset:6.1.0-k8s.3@${digest}`, 'mirror.acme.io:5000/valkey/valkey:9.1.1']);
     expect(filePatterns(manager).some((p) => p.test('environments/qa.ts'))).toBe(true);
   });
 

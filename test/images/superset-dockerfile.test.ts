@@ -12,7 +12,7 @@ const DOCKERFILE = fs.readFileSync(path.join(__dirname, '..', '..', 'images', 's
 /** The RUN instructions, continuation lines joined. */
 const runs = DOCKERFILE.replace(/\\\n/g, ' ').split('\n').filter((l) => /^RUN\s/.test(l));
 /** Every package spec a `uv pip install` / `pip install` line names. */
-const installed = runs.flatMap((r) => [...r.matchAll(/(?:uv )?pip install ([^&;]+)/g)].flatMap((m) => m[1].split(/\s+/).filter((a) => a && !a.startsWith('-'))))
+const installed = runs.flatMap((r) => [...r.matchAll(/(?:uv )?pip install ([^&;]+)/g)].flatMap((m) => m[1].split(/\s+/).filter((a) => a && !a.startsWith('-') && !a.startsWith('/tmp/'))))
   .map((spec) => spec.replace(/^["']|["']$/g, ''));
 
 describe('images/superset/Dockerfile', () => {
@@ -32,8 +32,13 @@ describe('images/superset/Dockerfile', () => {
     expect(checks).toMatch(/redis\.__version__[^"]*>= \(4, 1\)/);
   });
 
+  test('DRIVERS installs the named extras of apache-superset, within the ranges that release declares, and fails on an unknown one', () => {
+    expect(DOCKERFILE).toMatch(/^ARG DRIVERS=""$/m);
+    expect(runs.join('\n')).toMatch(/python \/tmp\/driver-requirements\.py "\$\{DRIVERS\}" > \/tmp\/drivers\.txt .*uv pip install --no-cache -r \/tmp\/drivers\.txt && uv pip check/);
+  });
+
   test('the default image tag is the revision of this file that has these changes', () => {
-    expect(DEFAULTS.superset.image.tag).toBe('6.1.0-k8s.2');
-    expect(DOCKERFILE).toMatch(/-t <registry>\/superset:6\.1\.0-k8s\.2 images\/superset/);
+    expect(DEFAULTS.superset.image.tag).toBe('6.1.0-k8s.3');
+    expect(DOCKERFILE).toMatch(/-t <registry>\/superset:6\.1\.0-k8s\.3 images\/superset/);
   });
 });

@@ -141,7 +141,7 @@ describe('dashboard-export', () => {
     const pod = podOf(cron);
     const exporter = containerOf(cron, 'export');
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['export']);
-    expect(exporter.image).toBe('ghcr.io/acme/superset:6.1.0-k8s.2');
+    expect(exporter.image).toBe('ghcr.io/acme/superset:6.1.0-k8s.3');
     expect(exporter.command).toEqual(['/bin/bash', '/opt/superset-ops/dashboard-export.sh', 'export']);
     expect(value(exporter, 'DATABASE_HOST')).toBe('pgbouncer');
     expect(value(exporter, 'SUPERSET_CONFIG_PATH')).toBe('/etc/superset/superset_config.py');

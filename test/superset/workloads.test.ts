@@ -149,7 +149,7 @@ describe('migration Job', () => {
 
   test('defaults: waits for its dependencies (bounded below the deadline), then upgrade and init, straight to the primary, with backoff, deadline and TTL', () => {
     const job = jobOf();
-    expect(job.metadata.name).toMatch(/^superset-migrate-6-1-0-k8s-2-[0-9a-f]{8}$/);
+    expect(job.metadata.name).toMatch(/^superset-migrate-6-1-0-k8s-3-[0-9a-f]{8}$/);
     const c = job.spec.template.spec.containers[0];
     expect(c.command).toEqual(['/bin/sh', '/etc/superset/superset-migrate.sh']);
     expect(Number(envVar(c, 'WAIT_TIMEOUT_SECONDS').value)).toBe(900);
