@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, imageOf, positiveInt, resourcesOf, storageQuantity } from '../config/primitives';
+import { podOverrideSchema, schedulingOverrideSchema, serviceAccountSchema } from '../workload/schema';
 
 // Operations: the database backup, the restore check and the dashboard export CronJobs.
 // Plugged into the platform schema as `ops` (the Postgres major comes from
@@ -32,6 +33,8 @@ const cronJob = (what: string) => ({
   backoffLimit: z.number().int().min(0, 'must be 0 or more').max(10, 'must be at most 10').describe('retries of a failed attempt (a permanent failure, exit code 3, is never retried)'),
   successfulJobsHistoryLimit: z.number().int().min(0).max(20, 'must be at most 20').describe('finished Jobs kept for their logs'),
   failedJobsHistoryLimit: z.number().int().min(1, 'must be at least 1: the last failure\'s logs are what you debug with').max(20, 'must be at most 20').describe('failed Jobs kept for their logs'),
+  scheduling: schedulingOverrideSchema,
+  pod: podOverrideSchema,
 });
 
 const imageSchema = imageOf({
@@ -47,7 +50,12 @@ const objectStorageSchema = z.strictObject({
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, "." and "-")').describe('bucket of the backups (and of the dashboard exports when they go to object storage)'),
   prefix: relativePath.optional().describe('key prefix inside the bucket; the namespace when unset, so environments sharing a bucket never collide'),
   addressingStyle: z.enum(['path', 'virtual']).describe('"path" (https://endpoint/bucket/key, what most S3-compatible stores expect) or "virtual" (https://bucket.endpoint/key)'),
-  secretName: dnsLabel.describe('Secret with "access-key-id" and "secret-access-key" for the bucket'),
+  credentials: z.enum(['accessKey', 'awsWebIdentity', 'gcpWorkloadIdentity']).describe('"accessKey": the static key of secretName; "awsWebIdentity": IRSA (ops.serviceAccount maps to an IAM role; the scripts exchange the pod\'s token at STS, no Secret is read); "gcpWorkloadIdentity": GKE Workload Identity against Cloud Storage\'s XML API (a token from the metadata server, no Secret is read)'),
+  secretName: dnsLabel.describe('Secret with "access-key-id" and "secret-access-key" for the bucket (credentials "accessKey" only)'),
+  identityEndpoints: z.array(z.strictObject({
+    cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "169.254.169.254/32"').describe('address range'),
+    ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').describe('TCP ports'),
+  })).describe('where the pods get cloud credentials (STS for awsWebIdentity; the GKE metadata server for gcpWorkloadIdentity), for the NetworkPolicy; unused with accessKey'),
 });
 
 const backupSchema = z.strictObject({
@@ -100,6 +108,7 @@ export const opsSchema = z.strictObject({
   backup: backupSchema.describe('daily logical backup of the metadata database from the Patroni primary'),
   restoreCheck: restoreCheckSchema.describe('weekly restore of the newest backup into a throwaway Postgres, with sanity queries'),
   dashboardExport: dashboardExportSchema.describe('dashboards exported as YAML and versioned in Git (or object storage)'),
+  serviceAccount: serviceAccountSchema.describe('the ServiceAccount "superset-ops" of the three CronJobs (cloud identity for object storage)'),
 });
 
 export type OpsConfig = z.infer<typeof opsSchema>;

@@ -85,6 +85,7 @@ export class SupersetWeb extends Construct {
         containers: [container],
         terminationGracePeriodSeconds: web.preStopDelaySeconds + g.gracefulTimeoutSeconds + 10,
         spread: web.maxReplicas > 1,
+        placement: web,
         metrics: true,
       }),
     });
