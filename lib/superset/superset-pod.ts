@@ -6,9 +6,8 @@ import { supersetSecretRefs } from './secrets';
 import { CONFIG_HASH_ANNOTATION, ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
-import { extendPodTemplate, podPlacement, resolveScheduling, toEnvFrom, toEnvVar } from '../workload/pod-extension';
+import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling, toEnvFrom, toEnvVar } from '../workload/pod-extension';
 import type { SchedulingOverride } from '../workload/schema';
-import { AZURE_CLIENT_ID_ANNOTATION, AZURE_WORKLOAD_IDENTITY_LABEL } from '../workload/schema';
 import type { SupersetPodConfig } from './schema';
 import { statsdExporterSidecar, statsdExporterVolume } from '../workload/statsd-exporter';
 import { WAIT_SCRIPT } from './scripts';
@@ -168,10 +167,6 @@ function withComponentEnv(c: k8s.Container, pod: SupersetPodConfig): k8s.Contain
   };
 }
 
-/** Azure Workload Identity mutates only pods that carry its label: set it with the client-id annotation. */
-export function cloudIdentityLabels(annotations: Readonly<Record<string, string>>): Record<string, string> {
-  return annotations[AZURE_CLIENT_ID_ANNOTATION] ? { [AZURE_WORKLOAD_IDENTITY_LABEL]: 'true' } : {};
-}
 
 /** The pod template shared by web, workers, beat and the migration Job. */
 export function supersetPodTemplate(ctx: SupersetPodContext, o: SupersetPodOptions): k8s.PodTemplateSpec {

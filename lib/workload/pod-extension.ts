@@ -3,6 +3,7 @@ import type { ResourcesConfig } from '../config/primitives';
 import { restrictedContainerSecurityContext, RunAs } from './pod-security';
 import { resourceRequirements } from './resources';
 import { topologySpread } from './topology';
+import { AZURE_CLIENT_ID_ANNOTATION, AZURE_WORKLOAD_IDENTITY_LABEL } from './schema';
 import type { EnvFromConfig, EnvVarConfig, ExtraContainer, PodOverride, PodsConfig, SchedulingConfig, SchedulingOverride } from './schema';
 
 // The two layers of pod settings: the environment-wide `scheduling` and `pods`, and a component's
@@ -197,6 +198,11 @@ function toVolume(v: NonNullable<PodOverride['volumes']>[number]): k8s.Volume {
   if (emptyDir) return { name, emptyDir: { medium: emptyDir.medium, sizeLimit: k8s.Quantity.fromString(emptyDir.sizeLimit) } };
   if (persistentVolumeClaim) return { name, persistentVolumeClaim: { ...persistentVolumeClaim } };
   return { name, csi: { ...csi!, volumeAttributes: csi!.volumeAttributes ? { ...csi!.volumeAttributes } : undefined } };
+}
+
+/** Azure Workload Identity mutates only pods that carry its label: set it with the client-id annotation. */
+export function cloudIdentityLabels(annotations: Readonly<Record<string, string>>): Record<string, string> {
+  return annotations[AZURE_CLIENT_ID_ANNOTATION] ? { [AZURE_WORKLOAD_IDENTITY_LABEL]: 'true' } : {};
 }
 
 /** ServiceAccount annotations (cloud identity): undefined when there are none, so the manifest keeps its shape. */
