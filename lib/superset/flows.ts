@@ -3,7 +3,7 @@ import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
-import { Component, component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
+import { Component, component, dataComponent, Flow, Peer, tcp, podEgressFlows } from '../workload/flow';
 
 function supersetComponent(env: Environment, name: string): Component {
   return {
@@ -56,5 +56,12 @@ export function supersetFlows(env: Environment): Flow[] {
       flows.push(tcp(component(c), { kind: 'cidr', name: `data-source-${i + 1}`, cidr: ds.cidr }, ds.ports, 'chart and SQL Lab queries to the analytics databases'));
     }
   }
+  const s = env.config.superset;
+  flows.push(
+    ...podEgressFlows(web, s.web.pod.egress),
+    ...Object.entries(s.workers).flatMap(([q, w]) => podEgressFlows(supersetComponent(env, `worker-${q}`), w.pod.egress)),
+    ...podEgressFlows(supersetComponent(env, 'beat'), s.beat.pod.egress),
+    ...podEgressFlows(migrate, s.migrations.pod.egress),
+  );
   return flows;
 }

@@ -31,3 +31,8 @@ export const tcp = (from: Peer, to: Peer, ports: readonly number[], why: string)
 export function dataComponent(instance: string, name: string): Component {
   return { name, selector: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } };
 }
+
+/** The connections a component's extra containers make (`<component>.pod.egress`), to address ranges. */
+export function podEgressFlows(from: Component, egress: ReadonlyArray<{ readonly cidr: string; readonly ports: readonly number[] }> | undefined): Flow[] {
+  return (egress ?? []).map((e, i) => tcp(component(from), { kind: 'cidr', name: `${from.name}-egress-${i + 1}`, cidr: e.cidr }, e.ports, 'declared in pod.egress for an extra container (sidecar or init container)'));
+}
