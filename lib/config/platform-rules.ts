@@ -1,4 +1,4 @@
-import { edgeWarnings } from '../edge/rules';
+import { edgeProblems, edgeWarnings } from '../edge/rules';
 import { monitoringWarnings } from '../monitoring/rules';
 import { opsProblems, opsWarnings } from '../ops/rules';
 import { backupRoleProblems, databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
@@ -14,7 +14,7 @@ import type { PlatformConfig } from './platform-schema';
 
 /** Every cross-field rule; an empty list means the environment is valid. */
 export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
-  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config), ...redisProblems(config), ...podProblems(config)];
+  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config), ...redisProblems(config), ...edgeProblems(config), ...podProblems(config)];
 }
 
 /** Every component's `pod`, by its dotted path: the places an environment extends pods. */

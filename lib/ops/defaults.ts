@@ -15,9 +15,7 @@ export const OPS_DEFAULTS: OpsConfig = {
     region: 'us-east-1',
     bucket: 'superset-backups',
     addressingStyle: 'path',
-    credentials: 'accessKey',
     secretName: 'backup-object-storage',
-    identityEndpoints: [],
   },
   backup: {
     enabled: true,

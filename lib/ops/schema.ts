@@ -50,12 +50,7 @@ const objectStorageSchema = z.strictObject({
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, "." and "-")').describe('bucket of the backups (and of the dashboard exports when they go to object storage)'),
   prefix: relativePath.optional().describe('key prefix inside the bucket; the namespace when unset, so environments sharing a bucket never collide'),
   addressingStyle: z.enum(['path', 'virtual']).describe('"path" (https://endpoint/bucket/key, what most S3-compatible stores expect) or "virtual" (https://bucket.endpoint/key)'),
-  credentials: z.enum(['accessKey', 'awsWebIdentity', 'gcpWorkloadIdentity']).describe('"accessKey": the static key of secretName; "awsWebIdentity": IRSA (ops.serviceAccount maps to an IAM role; the scripts exchange the pod\'s token at STS, no Secret is read); "gcpWorkloadIdentity": GKE Workload Identity against Cloud Storage\'s XML API (a token from the metadata server, no Secret is read)'),
-  secretName: dnsLabel.describe('Secret with "access-key-id" and "secret-access-key" for the bucket (credentials "accessKey" only)'),
-  identityEndpoints: z.array(z.strictObject({
-    cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "169.254.169.254/32"').describe('address range'),
-    ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').describe('TCP ports'),
-  })).describe('where the pods get cloud credentials (STS for awsWebIdentity; the GKE metadata server for gcpWorkloadIdentity), for the NetworkPolicy; unused with accessKey'),
+  secretName: dnsLabel.describe('Secret with "access-key-id" and "secret-access-key" for the bucket'),
 });
 
 const backupSchema = z.strictObject({

@@ -145,7 +145,6 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
     pod: {},
   },
   logLevel: 'INFO',
-  logFormat: 'text',
   extraConfig: '',
   env: [],
   envFrom: [],

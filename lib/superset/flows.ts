@@ -56,6 +56,9 @@ export function supersetFlows(env: Environment): Flow[] {
       flows.push(tcp(component(c), { kind: 'cidr', name: `data-source-${i + 1}`, cidr: ds.cidr }, ds.ports, 'chart and SQL Lab queries to the analytics databases'));
     }
   }
+  for (const [i, cidr] of env.config.edge.service.allowFrom.entries()) {
+    flows.push(tcp({ kind: 'cidr', name: `web-clients-${i + 1}`, cidr }, component(web), [SUPERSET_WEB.port], 'clients (or an internal load balancer) reach the web Service directly (edge.service)'));
+  }
   const s = env.config.superset;
   flows.push(
     ...podEgressFlows(web, s.web.pod.egress),
