@@ -39,7 +39,7 @@ const gunicornSchema = z.strictObject({
 });
 
 /** A Superset component's pod settings: the shared ones plus env vars for its Superset containers. */
-const supersetPodSchema = podOverrideSchema.extend({
+export const supersetPodSchema = podOverrideSchema.extend({
   env: z.array(envVarSchema).optional().describe('env vars of this component\'s Superset containers, after superset.env'),
   envFrom: z.array(envFromSchema).optional().describe('whole Secrets or ConfigMaps as env vars of this component\'s Superset containers, after superset.envFrom'),
 }).describe('extensions of this component\'s pods, added to pods.* (env and envFrom after superset.env and superset.envFrom)');
