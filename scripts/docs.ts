@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { DEFAULTS } from '../lib/config/platform-defaults';
 import { platformSchema, PlatformConfig } from '../lib/config/platform-schema';
 import { allSecretRefs } from '../lib/config/platform-secrets';
+import { envVarSchema, extraContainerSchema, schedulingOverrideSchema, volumeSchema } from '../lib/workload/schema';
+import { supersetPodSchema } from '../lib/superset/schema';
 import { ENVIRONMENTS } from '../environments';
 import { capacityReport } from './capacity';
 
@@ -48,7 +50,10 @@ function rows(schema: any, defaults: any, prefix: string, out: string[]): void {
     const field = prefix ? `${prefix}.${key}` : key;
     const { def: childDef, optional, description } = unwrap(child);
     const value = defaults?.[key];
-    if (childDef.type === 'object') {
+    if (prefix !== '' && (key === 'scheduling' || key === 'pod')) {
+      // The same shape on every component: documented once, in the pod-settings table.
+      out.push(`| \`${field}\` | object | \`{}\` | ${description ?? ''}; fields: [pod and scheduling settings](#pod-and-scheduling-settings) |`);
+    } else if (childDef.type === 'object') {
       rows(child, value, field, out);
     } else if (field === 'superset.workers') {
       for (const [queue, q] of Object.entries<any>(value)) rows(childDef.valueType, q, `${field}.${queue}`, out);
@@ -62,6 +67,31 @@ function rows(schema: any, defaults: any, prefix: string, out: string[]): void {
 export function configReference(): string {
   const out = ['| field | type | default | meaning |', '|---|---|---|---|'];
   rows(platformSchema, DEFAULTS, '', out);
+  return out.join('\n');
+}
+
+/** The fields of every component's `scheduling` and `pod` (one table instead of one per component). */
+export function podReference(): string {
+  const out = ['| field | type | meaning |', '|---|---|---|'];
+  const list = (schema: any, prefix: string) => {
+    for (const [key, child] of Object.entries<any>(unwrap(schema).def.shape)) {
+      if (key === 'hostPath') continue; // accepted only to be refused with the Pod Security rule
+      const { def, description } = unwrap(child);
+      out.push(`| \`${prefix}.${key}\` | ${typeOf(def)} | ${description ?? ''} |`);
+    }
+  };
+  list(schedulingOverrideSchema, '<component>.scheduling');
+  list(supersetPodSchema, '<component>.pod');
+  const item = (schema: any, prefix: string) => {
+    for (const [key, child] of Object.entries<any>(unwrap(schema).def.shape)) {
+      if (key === 'hostPath') continue;
+      const { def, description } = unwrap(child);
+      out.push(`| \`${prefix}.${key}\` | ${typeOf(def)} | ${description ?? ''} |`);
+    }
+  };
+  item(extraContainerSchema, '<component>.pod.sidecars[]');
+  item(volumeSchema, '<component>.pod.volumes[]');
+  item(envVarSchema, '<component>.pod.env[]');
   return out.join('\n');
 }
 
@@ -105,6 +135,7 @@ export function budgetTables(): string {
 /** Every generated section, by the document (relative to the repository root) that holds it. */
 export const GENERATED_SECTIONS: ReadonlyArray<{ readonly file: string; readonly section: string; readonly body: () => string }> = [
   { file: 'docs/configuration.md', section: 'config-reference', body: configReference },
+  { file: 'docs/configuration.md', section: 'pod-reference', body: podReference },
   { file: 'docs/secrets.md', section: 'secrets', body: secretsTable },
   { file: 'docs/database.md', section: 'connection-budget', body: budgetTables },
 ];

@@ -4,7 +4,7 @@ import { OPS_DEFAULTS } from '../ops/defaults';
 import { DATABASE_SECRET_DEFAULTS, PGBOUNCER_DEFAULTS, POSTGRES_DEFAULTS } from '../postgres/defaults';
 import { REDIS_DEFAULTS, REDIS_SECRET_DEFAULTS } from '../redis/defaults';
 import { SUPERSET_DEFAULTS, SUPERSET_SECRET_DEFAULTS } from '../superset/defaults';
-import { AUTOSCALING_DEFAULTS, SCHEDULING_DEFAULTS } from '../workload/defaults';
+import { AUTOSCALING_DEFAULTS, PODS_DEFAULTS, SCHEDULING_DEFAULTS } from '../workload/defaults';
 import type { PlatformConfig } from './platform-schema';
 
 /**
@@ -15,6 +15,7 @@ export const DEFAULTS: PlatformConfig = {
   instance: 'superset',
   imagePullPolicy: 'IfNotPresent',
   scheduling: SCHEDULING_DEFAULTS,
+  pods: PODS_DEFAULTS,
   autoscaling: AUTOSCALING_DEFAULTS,
   secrets: {
     ...SUPERSET_SECRET_DEFAULTS,

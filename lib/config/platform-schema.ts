@@ -5,7 +5,7 @@ import { opsSchema } from '../ops/schema';
 import { databaseSecretsSchema, pgbouncerSchema, postgresSchema } from '../postgres/schema';
 import { redisSchema, redisSecretNamesSchema } from '../redis/schema';
 import { supersetSchema, supersetSecretNamesSchema } from '../superset/schema';
-import { autoscalingSchema, schedulingSchema } from '../workload/schema';
+import { autoscalingSchema, podsSchema, schedulingSchema } from '../workload/schema';
 import { dnsLabel } from './primitives';
 
 // The typed shape of one environment after defaults are merged in, assembled from the sections
@@ -17,7 +17,8 @@ export const platformSchema = z.strictObject({
   namespace: dnsLabel.optional().describe('namespace of the environment; "superset-<environment>" when unset'),
   instance: dnsLabel.describe('app.kubernetes.io/instance label value'),
   imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).describe('pull policy of every container (tags are pinned, so IfNotPresent is safe)'),
-  scheduling: schedulingSchema,
+  scheduling: schedulingSchema.describe('where every pod goes; a component\'s own scheduling replaces a field it sets'),
+  pods: podsSchema.describe('added to every pod; a component\'s own pod settings add to these'),
   autoscaling: autoscalingSchema.describe('behaviour shared by every HorizontalPodAutoscaler'),
   secrets: z.strictObject({
     ...supersetSecretNamesSchema.shape,

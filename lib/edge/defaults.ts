@@ -13,6 +13,10 @@ export const PLACEHOLDER_HOST = 'superset.example.com';
 
 export const EDGE_DEFAULTS: EdgeConfig = {
   host: PLACEHOLDER_HOST,
+  extraHosts: [],
+  controller: 'f5-nginx',
+  annotations: {},
+  service: { type: 'ClusterIP', annotations: {}, allowFrom: [] },
   mode: 'ingress',
   ingressClassName: 'nginx-f5',
   tls: { secretName: 'superset-tls' },

@@ -24,21 +24,23 @@ export class SupersetGatewayRoute extends Construct {
     super(scope, id);
     const { env } = props;
     const edge = env.config.edge;
-    const metadata = (name: string) => ({
+    const metadata = (name: string, annotated = false) => ({
       name,
       namespace: env.namespace,
       labels: recommendedLabels({ name: 'superset', instance: env.config.instance, component: 'gateway-route', version: env.config.superset.image.tag }),
+      ...(annotated && Object.keys(edge.annotations).length ? { annotations: { ...edge.annotations } } : {}),
     });
+    const hostnames = [edge.host, ...edge.extraHosts.map((h) => h.host)];
     const parent = (sectionName: string) => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: edge.gateway.name, namespace: edge.gateway.namespace, sectionName });
     const timeout = `${env.config.superset.webserverTimeoutSeconds + PROXY_TIMEOUT_MARGIN_SECONDS}s`;
 
     new ApiObject(this, 'Route', {
       apiVersion: GATEWAY_API,
       kind: 'HTTPRoute',
-      metadata: metadata('superset'),
+      metadata: metadata('superset', true),
       spec: {
         parentRefs: [parent(edge.gateway.httpsListener)],
-        hostnames: [edge.host],
+        hostnames,
         rules: [{
           matches: [{ path: { type: 'PathPrefix', value: '/' } }],
           filters: [{
@@ -54,10 +56,10 @@ export class SupersetGatewayRoute extends Construct {
     new ApiObject(this, 'Redirect', {
       apiVersion: GATEWAY_API,
       kind: 'HTTPRoute',
-      metadata: metadata('superset-https-redirect'),
+      metadata: metadata('superset-https-redirect', true),
       spec: {
         parentRefs: [parent(edge.gateway.httpListener)],
-        hostnames: [edge.host],
+        hostnames,
         rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
       },
     });

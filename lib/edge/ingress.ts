@@ -25,7 +25,7 @@ export class SupersetIngress extends Construct {
     const { env } = props;
     const edge = env.config.edge;
     const proxyTimeout = `${env.config.superset.webserverTimeoutSeconds + PROXY_TIMEOUT_MARGIN_SECONDS}s`;
-    const annotations: Record<string, string> = {
+    const f5: Record<string, string> = {
       'nginx.org/lb-method': 'least_conn',
       'nginx.org/max-fails': String(edge.maxFails),
       'nginx.org/fail-timeout': `${edge.failTimeoutSeconds}s`,
@@ -42,7 +42,12 @@ export class SupersetIngress extends Construct {
       'nginx.org/hsts-include-subdomains': 'true',
       'nginx.org/server-tokens': 'false',
     };
+    const annotations: Record<string, string> = edge.controller === 'f5-nginx' ? f5 : {};
     if (edge.tls.certManagerClusterIssuer) annotations['cert-manager.io/cluster-issuer'] = edge.tls.certManagerClusterIssuer;
+    // The environment's own annotations win: the escape hatch for another controller or a setting we do not type.
+    Object.assign(annotations, edge.annotations);
+    const hosts = [{ host: edge.host, tlsSecretName: edge.tls.secretName }, ...edge.extraHosts.map((h) => ({ host: h.host, tlsSecretName: h.tlsSecretName ?? edge.tls.secretName }))];
+    const secrets = [...new Set(hosts.map((h) => h.tlsSecretName))];
 
     new k8s.KubeIngress(this, 'Resource', {
       metadata: {
@@ -53,9 +58,9 @@ export class SupersetIngress extends Construct {
       },
       spec: {
         ingressClassName: edge.ingressClassName,
-        tls: [{ hosts: [edge.host], secretName: edge.tls.secretName }],
-        rules: [{
-          host: edge.host,
+        tls: secrets.map((secretName) => ({ hosts: hosts.filter((h) => h.tlsSecretName === secretName).map((h) => h.host), secretName })),
+        rules: hosts.map(({ host }) => ({
+          host,
           http: {
             paths: [{
               path: '/',
@@ -63,7 +68,7 @@ export class SupersetIngress extends Construct {
               backend: { service: { name: SUPERSET_WEB.host, port: { name: 'http' } } },
             }],
           },
-        }],
+        })),
       },
     });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dnsLabel } from '../config/primitives';
 import { driverName } from '../superset/schema';
+import { qualifiedName } from '../workload/schema';
 
 // How users reach Superset and what protects the namespace: the edge (`edge`), the NetworkPolicy
 // peers outside the namespace (`network`) and the optional ExternalSecrets (`secrets.externalSecrets`).
@@ -15,6 +16,17 @@ const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kub
 /** How traffic reaches superset-web: the F5 NGINX Ingress Controller, or the Gateway API. */
 export const edgeSchema = z.strictObject({
   host: hostname.describe('public host name of Superset'),
+  extraHosts: z.array(z.strictObject({
+    host: hostname.describe('another host name Superset answers on'),
+    tlsSecretName: name.optional().describe('Secret with its certificate; tls.secretName (one certificate for every host) when unset'),
+  })).describe('more host names (ingress: a rule and a TLS entry each; gateway: hostnames of the routes, certificates on the Gateway)'),
+  controller: z.enum(['f5-nginx', 'generic']).describe('"f5-nginx": the nginx.org annotations (least_conn, timeouts, body size, HSTS); "generic": none, for another controller configured through edge.annotations (docs/edge-and-security.md has an ingress-nginx recipe)'),
+  annotations: z.record(qualifiedName, z.string()).describe('annotations of the Ingress (mode ingress) or HTTPRoutes (mode gateway), over the generated ones: a key set here wins'),
+  service: z.strictObject({
+    type: z.enum(['ClusterIP', 'LoadBalancer', 'NodePort']).describe('type of the superset-web Service; LoadBalancer for an internal load balancer in front of the pods (bypassing the ingress controller)'),
+    annotations: z.record(qualifiedName, z.string()).describe('annotations of the superset-web Service (e.g. service.beta.kubernetes.io/aws-load-balancer-internal or networking.gke.io/load-balancer-type: Internal)'),
+    allowFrom: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "10.0.0.0/8"')).describe('client (or load balancer) address ranges allowed to reach the web pods directly, with type LoadBalancer or NodePort; also the loadBalancerSourceRanges'),
+  }).describe('the superset-web Service'),
   mode: z.enum(['ingress', 'gateway']).describe('"ingress" (F5 NGINX Ingress Controller) or "gateway" (Gateway API HTTPRoute + NGINX Gateway Fabric policies)'),
   ingressClassName: name.describe('IngressClass of the F5 NGINX Ingress Controller; explicit, because its default "nginx" clashes with the retired community controller'),
   tls: z.strictObject({

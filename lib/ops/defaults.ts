@@ -34,6 +34,8 @@ export const OPS_DEFAULTS: OpsConfig = {
     scratchSize: '10Gi',
     credentials: { user: 'superset_backup', secretName: 'postgres-backup', passwordKey: 'password' },
     resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+    scheduling: {},
+    pod: {},
   },
   restoreCheck: {
     enabled: true,
@@ -51,6 +53,8 @@ export const OPS_DEFAULTS: OpsConfig = {
     nonEmptyTables: ['alembic_version', 'ab_user', 'ab_role', 'ab_permission_view'],
     scratchSize: '20Gi',
     resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '1Gi' },
+    scheduling: {},
+    pod: {},
   },
   dashboardExport: {
     enabled: true,
@@ -72,5 +76,8 @@ export const OPS_DEFAULTS: OpsConfig = {
     },
     resources: { cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
     exportResources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    scheduling: {},
+    pod: {},
   },
+  serviceAccount: { annotations: {} },
 };

@@ -1,7 +1,7 @@
 import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
-import { Component, component, dataComponent, egressEndpointFlows, Flow, tcp } from '../workload/flow';
+import { Component, component, dataComponent, egressEndpointFlows, Flow, podEgressFlows, tcp } from '../workload/flow';
 
 function opsComponent(env: Environment, name: string): Component {
   return {
@@ -47,5 +47,10 @@ export function opsFlows(env: Environment): Flow[] {
       flows.push(...storage(exporter, 'the export is uploaded to object storage'));
     }
   }
+  flows.push(
+    ...(ops.backup.enabled ? podEgressFlows(opsComponent(env, 'pg-backup'), ops.backup.pod.egress) : []),
+    ...(ops.restoreCheck.enabled ? podEgressFlows(opsComponent(env, 'pg-restore-check'), ops.restoreCheck.pod.egress) : []),
+    ...(ops.dashboardExport.enabled ? podEgressFlows(opsComponent(env, 'dashboard-export'), ops.dashboardExport.pod.egress) : []),
+  );
   return flows;
 }

@@ -5,6 +5,8 @@ import type { SecretRef } from '../config/secret-ref';
 import { objectStorageRefs } from './secrets';
 import { ComponentIdentity, recommendedLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
+import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling } from '../workload/pod-extension';
+import type { PodOverride, SchedulingOverride } from '../workload/schema';
 
 /** The `postgres` user of the official postgres image (uid/gid 999; images/ops/Dockerfile asserts it). */
 export const OPS_RUN_AS: RunAs = { uid: 999, gid: 999 };
@@ -91,6 +93,9 @@ export interface CronSettings {
   readonly backoffLimit: number;
   readonly successfulJobsHistoryLimit: number;
   readonly failedJobsHistoryLimit: number;
+  /** Where the CronJob's pods go and what they get on top of the platform's. */
+  readonly scheduling: SchedulingOverride;
+  readonly pod: PodOverride;
 }
 
 export interface OpsCronJobOptions {
@@ -112,7 +117,8 @@ export interface OpsCronJobOptions {
 export function opsCronJobSpec(o: OpsCronJobOptions): { metadata: k8s.ObjectMeta & { readonly name: string }; spec: k8s.CronJobSpec } {
   const { env, settings: s } = o;
   const labels = recommendedLabels(o.id);
-  const nodeSelector = env.config.scheduling.nodeSelector;
+  const place = podPlacement(resolveScheduling(env.config.scheduling, s.scheduling), { selector: labels, spread: false });
+  const podLabels = { ...cloudIdentityLabels(env.config.ops.serviceAccount.annotations), ...labels };
   return {
     metadata: opsMeta(env, o.name, o.id),
     spec: {
@@ -135,8 +141,8 @@ export function opsCronJobSpec(o: OpsCronJobOptions): { metadata: k8s.ObjectMeta
               { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
             ],
           },
-          template: {
-            metadata: { labels },
+          template: extendPodTemplate({
+            metadata: { labels: podLabels },
             spec: {
               serviceAccountName: OPS_SERVICE_ACCOUNT,
               automountServiceAccountToken: false,
@@ -144,10 +150,13 @@ export function opsCronJobSpec(o: OpsCronJobOptions): { metadata: k8s.ObjectMeta
               securityContext: restrictedPodSecurityContext(o.runAs ?? OPS_RUN_AS),
               restartPolicy: 'Never',
               terminationGracePeriodSeconds: 30,
-              nodeSelector: Object.keys(nodeSelector).length ? nodeSelector : undefined,
+              nodeSelector: place.nodeSelector,
+              tolerations: place.tolerations,
+              affinity: place.affinity,
+              priorityClassName: place.priorityClassName,
               ...o.pod,
             },
-          },
+          }, { pods: env.config.pods, pod: s.pod, runAs: o.runAs ?? OPS_RUN_AS, imagePullPolicy: env.config.imagePullPolicy, caBundle: true }),
         },
       },
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, imageOf, positiveInt, resourcesOf, storageQuantity } from '../config/primitives';
+import { podOverrideSchema, schedulingOverrideSchema, serviceAccountSchema } from '../workload/schema';
 
 // Operations: the database backup, the restore check and the dashboard export CronJobs.
 // Plugged into the platform schema as `ops` (the Postgres major comes from
@@ -32,6 +33,8 @@ const cronJob = (what: string) => ({
   backoffLimit: z.number().int().min(0, 'must be 0 or more').max(10, 'must be at most 10').describe('retries of a failed attempt (a permanent failure, exit code 3, is never retried)'),
   successfulJobsHistoryLimit: z.number().int().min(0).max(20, 'must be at most 20').describe('finished Jobs kept for their logs'),
   failedJobsHistoryLimit: z.number().int().min(1, 'must be at least 1: the last failure\'s logs are what you debug with').max(20, 'must be at most 20').describe('failed Jobs kept for their logs'),
+  scheduling: schedulingOverrideSchema,
+  pod: podOverrideSchema,
 });
 
 const imageSchema = imageOf({
@@ -100,6 +103,7 @@ export const opsSchema = z.strictObject({
   backup: backupSchema.describe('daily logical backup of the metadata database from the Patroni primary'),
   restoreCheck: restoreCheckSchema.describe('weekly restore of the newest backup into a throwaway Postgres, with sanity queries'),
   dashboardExport: dashboardExportSchema.describe('dashboards exported as YAML and versioned in Git (or object storage)'),
+  serviceAccount: serviceAccountSchema.describe('the ServiceAccount "superset-ops" of the three CronJobs (cloud identity for object storage)'),
 });
 
 export type OpsConfig = z.infer<typeof opsSchema>;

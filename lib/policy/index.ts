@@ -5,6 +5,7 @@ import { networkPolicyCoverage } from './rules/network-policy-coverage';
 import { noSecretLiterals } from './rules/no-secret-literals';
 import { pdbCoverage } from './rules/pdb-coverage';
 import { pinnedImages } from './rules/pinned-images';
+import { podReferences } from './rules/pod-references';
 import { probes } from './rules/probes';
 import { readOnlyRootFilesystem } from './rules/read-only-root-filesystem';
 import { recommendedLabels } from './rules/recommended-labels';
@@ -28,6 +29,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   stableSelectors,
   networkPolicyCoverage,
   namedEndpointsAllowed,
+  podReferences,
 ];
 
 export function checkPolicies(objects: readonly KubeObject[], rules: readonly PolicyRule[] = POLICY_RULES): PolicyViolation[] {

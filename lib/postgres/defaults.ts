@@ -47,6 +47,9 @@ export const POSTGRES_DEFAULTS: PostgresConfig = {
     baseBackupIntervalHours: 24,
     baseBackupRetainFull: 7,
   },
+  scheduling: {},
+  pod: {},
+  serviceAccount: { annotations: {} },
 };
 
 export const PGBOUNCER_DEFAULTS: PgbouncerConfig = {
@@ -65,6 +68,9 @@ export const PGBOUNCER_DEFAULTS: PgbouncerConfig = {
   serverLifetimeSeconds: 3600,
   preStopDelaySeconds: 5,
   shutdownTimeoutSeconds: 60,
+  scheduling: {},
+  pod: {},
+  serviceAccount: { annotations: {} },
 };
 
 export const DATABASE_SECRET_DEFAULTS = {

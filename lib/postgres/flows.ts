@@ -1,7 +1,7 @@
 import { PATRONI_API_PORT, PGBOUNCER_METRICS_PORT } from './database-pod';
 import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
-import { component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
+import { component, dataComponent, Flow, Peer, tcp, podEgressFlows } from '../workload/flow';
 import { walArchiving } from './rules';
 
 /** The connections the database tier needs, for the NetworkPolicies (default deny). */
@@ -24,5 +24,9 @@ export function databaseFlows(env: Environment): Flow[] {
       tcp(prometheus, postgres, [PATRONI_API_PORT], 'Prometheus scrapes Patroni\'s /metrics'),
     );
   }
+  flows.push(
+    ...podEgressFlows(dataComponent(env.config.instance, 'postgres'), env.config.postgres.pod.egress),
+    ...podEgressFlows(dataComponent(env.config.instance, 'pgbouncer'), env.config.pgbouncer.pod.egress),
+  );
   return flows;
 }

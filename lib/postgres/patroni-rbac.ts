@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
 import { meta, POSTGRES_NAMES, postgresIdentity } from './database-pod';
+import { serviceAccountAnnotations } from '../workload/pod-extension';
 
 export interface PatroniRbacProps {
   readonly env: Environment;
@@ -24,7 +25,7 @@ export class PatroniRbac extends Construct {
     const { env } = props;
     const identity = postgresIdentity(env);
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: meta(env, this.serviceAccountName, identity),
+      metadata: { ...meta(env, this.serviceAccountName, identity), annotations: serviceAccountAnnotations(env.config.postgres.serviceAccount.annotations) },
       // The pods opt in to the token (they call the API); nothing else using this account gets one.
       automountServiceAccountToken: false,
     });

@@ -9,7 +9,7 @@ import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
-import { topologySpread } from '../workload/topology';
+import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling } from '../workload/pod-extension';
 import {
   imageRef, meta, PATRONI_API_PORT, PATRONI_PATHS, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, POSTGRES_NAMES, postgresIdentity, SPILO_RUN_AS,
 } from './database-pod';
@@ -157,6 +157,14 @@ export class PatroniStatefulSet extends Construct {
 
     const podLabels = { ...recommendedLabels(identity), [PATRONI_SCOPE_LABEL]: PATRONI_SCOPE };
     const antiAffinityTerm: k8s.PodAffinityTerm = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } };
+    const place = podPlacement(resolveScheduling(env.config.scheduling, pg.scheduling), {
+      selector,
+      spread: pg.members > 1,
+      perReplicaSet: false,
+      podAntiAffinity: pg.nodeAntiAffinity === 'required'
+        ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
+        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] },
+    });
     new k8s.KubeStatefulSet(this, 'Resource', {
       metadata: meta(env, POSTGRES_NAMES.statefulSet, identity),
       spec: {
@@ -168,8 +176,8 @@ export class PatroniStatefulSet extends Construct {
         updateStrategy: { type: 'RollingUpdate' },
         revisionHistoryLimit: 5,
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-        template: {
-          metadata: { labels: podLabels, annotations: { [POSTGRES_CONFIG_HASH_ANNOTATION]: props.configHash } },
+        template: extendPodTemplate({
+          metadata: { labels: { ...cloudIdentityLabels(pg.serviceAccount.annotations), ...podLabels }, annotations: { [POSTGRES_CONFIG_HASH_ANNOTATION]: props.configHash } },
           spec: {
             serviceAccountName: props.serviceAccountName,
             // Patroni calls the Kubernetes API (leader lock in ConfigMaps, role labels on pods).
@@ -184,15 +192,13 @@ export class PatroniStatefulSet extends Construct {
               { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(sharedMemorySize(pg.resources.memoryRequest)) } },
             ],
             terminationGracePeriodSeconds: pg.patroni.terminationGracePeriodSeconds,
-            nodeSelector: Object.keys(env.config.scheduling.nodeSelector).length ? env.config.scheduling.nodeSelector : undefined,
-            affinity: {
-              podAntiAffinity: pg.nodeAntiAffinity === 'required'
-                ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
-                : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] },
-            },
-            topologySpreadConstraints: pg.members > 1 ? topologySpread(selector, env.config.scheduling, { perReplicaSet: false }) : undefined,
+            nodeSelector: place.nodeSelector,
+            affinity: place.affinity,
+            topologySpreadConstraints: place.topologySpreadConstraints,
+            tolerations: place.tolerations,
+            priorityClassName: place.priorityClassName,
           },
-        },
+        }, { pods: env.config.pods, pod: pg.pod, runAs: SPILO_RUN_AS, imagePullPolicy: env.config.imagePullPolicy }),
         volumeClaimTemplates: [{
           metadata: { name: 'pgdata', labels: recommendedLabels(identity) },
           spec: {

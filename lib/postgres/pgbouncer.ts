@@ -7,7 +7,7 @@ import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
-import { topologySpread } from '../workload/topology';
+import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling, serviceAccountAnnotations } from '../workload/pod-extension';
 import {
   EXPORTER_RUN_AS, imageRef, meta, PGBOUNCER_METRICS_PORT, PGBOUNCER_NAMES, PGBOUNCER_PATHS, PGBOUNCER_RUN_AS, pgbouncerIdentity, readScript,
 } from './database-pod';
@@ -48,7 +48,7 @@ export class Pgbouncer extends Construct {
     const selector = selectorLabels(identity);
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: meta(env, PGBOUNCER_NAMES.serviceAccount, identity),
+      metadata: { ...meta(env, PGBOUNCER_NAMES.serviceAccount, identity), annotations: serviceAccountAnnotations(b.serviceAccount.annotations) },
       automountServiceAccountToken: false,
     });
 
@@ -104,6 +104,7 @@ export class Pgbouncer extends Construct {
     };
 
     const metadata = meta(env, PGBOUNCER_NAMES.deployment, identity);
+    const place = podPlacement(resolveScheduling(env.config.scheduling, b.scheduling), { selector, spread: b.replicas > 1 });
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata,
       spec: {
@@ -116,8 +117,8 @@ export class Pgbouncer extends Construct {
           type: 'RollingUpdate',
           rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(PGBOUNCER_SURGE), maxUnavailable: k8s.IntOrString.fromNumber(0) },
         },
-        template: {
-          metadata: { labels: recommendedLabels(identity), annotations: { [PGBOUNCER_CONFIG_HASH_ANNOTATION]: hash } },
+        template: extendPodTemplate({
+          metadata: { labels: { ...cloudIdentityLabels(b.serviceAccount.annotations), ...recommendedLabels(identity) }, annotations: { [PGBOUNCER_CONFIG_HASH_ANNOTATION]: hash } },
           spec: {
             serviceAccountName: PGBOUNCER_NAMES.serviceAccount,
             automountServiceAccountToken: false,
@@ -138,10 +139,13 @@ export class Pgbouncer extends Construct {
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             ],
             terminationGracePeriodSeconds: b.preStopDelaySeconds + b.shutdownTimeoutSeconds + 5,
-            nodeSelector: Object.keys(env.config.scheduling.nodeSelector).length ? env.config.scheduling.nodeSelector : undefined,
-            topologySpreadConstraints: b.replicas > 1 ? topologySpread(selector, env.config.scheduling) : undefined,
+            nodeSelector: place.nodeSelector,
+            topologySpreadConstraints: place.topologySpreadConstraints,
+            tolerations: place.tolerations,
+            affinity: place.affinity,
+            priorityClassName: place.priorityClassName,
           },
-        },
+        }, { pods: env.config.pods, pod: b.pod, runAs: PGBOUNCER_RUN_AS, imagePullPolicy: env.config.imagePullPolicy }),
       },
     });
 

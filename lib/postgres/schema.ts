@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, imageOf, positiveInt, resourcesOf, seconds, storageQuantity } from '../config/primitives';
+import { podOverrideSchema, schedulingOverrideSchema, serviceAccountSchema } from '../workload/schema';
 
 // The metadata database tier: PostgreSQL managed by Patroni, and PgBouncer in front of it.
 // Plugged into the platform schema as `postgres` and `pgbouncer` (and the names of their Secrets
@@ -52,6 +53,9 @@ export const postgresSchema = z.strictObject({
   nodeAntiAffinity: z.enum(['required', 'preferred']).describe('members on different nodes: required (never two on a node) or preferred (small clusters)'),
   patroni: patroniSchema,
   walArchive: walArchiveSchema,
+  scheduling: schedulingOverrideSchema,
+  pod: podOverrideSchema,
+  serviceAccount: serviceAccountSchema.describe('the ServiceAccount "postgres" (Patroni; WAL-G reads cloud credentials through it when its annotations map it to a cloud identity)'),
 });
 
 export const pgbouncerSchema = z.strictObject({
@@ -70,6 +74,9 @@ export const pgbouncerSchema = z.strictObject({
   serverLifetimeSeconds: positiveInt.describe('server_lifetime: server connections are recycled after this long (spreads load after a failover)'),
   preStopDelaySeconds: seconds.max(60).describe('preStop waits this long (the Service drops the pod) before sending PgBouncer SIGINT'),
   shutdownTimeoutSeconds: positiveInt.max(600).describe('after SIGINT, in-flight transactions get this long to finish; the grace period is derived from it'),
+  scheduling: schedulingOverrideSchema,
+  pod: podOverrideSchema,
+  serviceAccount: serviceAccountSchema.describe('the ServiceAccount "pgbouncer"'),
 });
 
 export type PostgresConfig = z.infer<typeof postgresSchema>;

@@ -37,6 +37,9 @@ export const REDIS_DEFAULTS: RedisConfig = {
     antiAffinity: 'preferred',
     // sh, awk and valkey-cli (with --cluster while creating), plus the probes' processes.
     agentResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
+    scheduling: {},
+    pod: {},
+    serviceAccount: { annotations: {} },
   },
   queue: {
     mode: 'sentinel',
@@ -56,6 +59,9 @@ export const REDIS_DEFAULTS: RedisConfig = {
     sentinelResources: { cpuRequest: '25m', cpuLimit: '200m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
     // sh and valkey-cli every 5 s, like the cache's cluster agent.
     agentResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
+    scheduling: {},
+    pod: {},
+    serviceAccount: { annotations: {} },
   },
 };
 

@@ -1,6 +1,6 @@
 import { REDIS_CACHE, REDIS_CACHE_BUS_PORT, REDIS_METRICS_PORT, redisQueueClientPorts } from './endpoints';
 import type { Environment } from '../config/load';
-import { component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
+import { component, dataComponent, Flow, Peer, tcp, podEgressFlows } from '../workload/flow';
 
 /** The connections the Redis tier needs among its own pods, and the scraping of its exporters. */
 export function redisFlows(env: Environment): Flow[] {
@@ -19,5 +19,9 @@ export function redisFlows(env: Environment): Flow[] {
       tcp(prometheus, queue, [REDIS_METRICS_PORT], 'Prometheus scrapes the redis-queue exporters'),
     );
   }
+  flows.push(
+    ...podEgressFlows(dataComponent(env.config.instance, 'redis-cache'), env.config.redis.cache.pod.egress),
+    ...podEgressFlows(dataComponent(env.config.instance, 'redis-queue'), env.config.redis.queue.pod.egress),
+  );
   return flows;
 }

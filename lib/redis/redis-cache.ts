@@ -8,7 +8,7 @@ import { serverVersion } from './engine';
 import { renderCacheConf } from './redis-conf';
 import {
   AUTH_MOUNT, CONFIG_MOUNT, DATA_MOUNT, dataClaim, execProbe, exporterContainer, headlessServiceProps, redisMeta, redisPodMeta,
-  redisPodSpec, redisVolumes, RedisWorkload, RUN_MOUNT, script, scriptContainer, serviceAccountProps, servicePort, TMP_MOUNT,
+  redisPodSpec, redisPodTemplate, redisVolumes, RedisWorkload, RUN_MOUNT, script, scriptContainer, serviceAccountProps, servicePort, TMP_MOUNT,
 } from './redis-pod';
 import { CACHE_SCRIPTS, loadScripts } from './scripts';
 
@@ -57,7 +57,7 @@ export class RedisCache extends Construct {
     const { env } = props;
     const c = env.config.redis.cache;
     const identity: ComponentIdentity = { name: 'redis-cache', instance: env.config.instance, component: 'cache', version: serverVersion(env.config.redis) };
-    const w: RedisWorkload = { env, identity, name: 'redis-cache', headless: REDIS_CACHE_HEADLESS, secretName: env.config.secrets.redisCache };
+    const w: RedisWorkload = { env, identity, name: 'redis-cache', headless: REDIS_CACHE_HEADLESS, secretName: env.config.secrets.redisCache, settings: c };
     const replicas = c.shards * (c.replicasPerShard + 1);
     const configMapName = `${w.name}-config`;
     const data = cacheConfigData(env);
@@ -105,7 +105,7 @@ export class RedisCache extends Construct {
       livenessProbe: execProbe(script('agent-alive.sh', String(AGENT_INTERVAL_SECONDS * 36)), { period: 30, failures: 3 }),
     };
 
-    const template: k8s.PodTemplateSpec = {
+    const template: k8s.PodTemplateSpec = redisPodTemplate(w, {
       metadata: redisPodMeta(w, data),
       spec: redisPodSpec(w, {
         containers: [server, agent, exporterContainer(w)],
@@ -113,7 +113,7 @@ export class RedisCache extends Construct {
         terminationGracePeriodSeconds: CACHE_PRESTOP_TIMEOUT_SECONDS + CACHE_SHUTDOWN_SECONDS + 10,
         antiAffinity: c.antiAffinity,
       }),
-    };
+    });
 
     new k8s.KubeService(this, 'Headless', headlessServiceProps(w, [
       servicePort('redis', REDIS_CACHE.port),

@@ -7,7 +7,8 @@ import type { ResourcesConfig } from '../config/primitives';
 import { CONFIG_HASH_ANNOTATION, ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
-import { topologySpread } from '../workload/topology';
+import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling, serviceAccountAnnotations } from '../workload/pod-extension';
+import type { PodOverride, SchedulingOverride, ServiceAccountConfig } from '../workload/schema';
 import { ENGINE_BINARIES, exporterImage, REDIS_RUN_AS, serverImage } from './engine';
 import { DATA_DIR } from './redis-conf';
 
@@ -37,6 +38,8 @@ export interface RedisWorkload {
   readonly name: string;
   readonly headless: string;
   readonly secretName: string;
+  /** redis.cache or redis.queue: where its pods go and what they get on top of the platform's. */
+  readonly settings: { readonly scheduling: SchedulingOverride; readonly pod: PodOverride; readonly serviceAccount: ServiceAccountConfig };
 }
 
 export function redisMeta(w: RedisWorkload, name: string): k8s.ObjectMeta & { readonly name: string } {
@@ -126,20 +129,31 @@ export function redisVolumes(w: RedisWorkload, configMapName: string): k8s.Volum
 }
 
 /** Keep pods of one StatefulSet on different nodes (and zones, per the scheduling config). */
-export function redisPlacement(w: RedisWorkload, mode: 'preferred' | 'required'): Pick<k8s.PodSpec, 'affinity' | 'topologySpreadConstraints' | 'nodeSelector'> {
+export function redisPlacement(w: RedisWorkload, mode: 'preferred' | 'required'): Pick<k8s.PodSpec, 'affinity' | 'topologySpreadConstraints' | 'nodeSelector' | 'tolerations' | 'priorityClassName'> {
   const selector = selectorLabels(w.identity);
   const term: k8s.PodAffinityTerm = { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' };
-  const scheduling = w.env.config.scheduling;
-  return {
-    affinity: {
-      podAntiAffinity: mode === 'required'
-        ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
-        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
-    },
+  const place = podPlacement(resolveScheduling(w.env.config.scheduling, w.settings.scheduling), {
+    selector,
+    spread: true,
     // StatefulSets have no pod-template-hash: count every pod of the set.
-    topologySpreadConstraints: topologySpread(selector, scheduling, { perReplicaSet: false }),
-    nodeSelector: Object.keys(scheduling.nodeSelector).length ? scheduling.nodeSelector : undefined,
+    perReplicaSet: false,
+    podAntiAffinity: mode === 'required'
+      ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+      : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+  });
+  return {
+    affinity: place.affinity,
+    topologySpreadConstraints: place.topologySpreadConstraints,
+    nodeSelector: place.nodeSelector,
+    tolerations: place.tolerations,
+    priorityClassName: place.priorityClassName,
   };
+}
+
+/** The pod template with the environment's and the component's pod extensions applied. */
+export function redisPodTemplate(w: RedisWorkload, template: k8s.PodTemplateSpec): k8s.PodTemplateSpec {
+  const labels = { ...cloudIdentityLabels(w.settings.serviceAccount.annotations), ...template.metadata?.labels };
+  return extendPodTemplate({ ...template, metadata: { ...template.metadata, labels } }, { pods: w.env.config.pods, pod: w.settings.pod, runAs: REDIS_RUN_AS, imagePullPolicy: w.env.config.imagePullPolicy });
 }
 
 /** Pod-level fields shared by the Redis pods. */
@@ -186,7 +200,7 @@ export function dataClaim(w: RedisWorkload, storage: StorageConfig): k8s.KubePer
 
 /** The StatefulSet's own ServiceAccount: Redis never calls the Kubernetes API, so no token. */
 export function serviceAccountProps(w: RedisWorkload): k8s.KubeServiceAccountProps {
-  return { metadata: redisMeta(w, w.name), automountServiceAccountToken: false };
+  return { metadata: { ...redisMeta(w, w.name), annotations: serviceAccountAnnotations(w.settings.serviceAccount.annotations) }, automountServiceAccountToken: false };
 }
 
 /** Headless Service: stable per-pod DNS names, published before the pods are ready (the cluster and the Sentinels need each other's names to become ready at all). */

@@ -8,7 +8,7 @@ import { serverVersion } from './engine';
 import { DATA_DIR, renderQueueConf, renderSentinelConf, renderSentinelMasterConf } from './redis-conf';
 import {
   AUTH_MOUNT, CONFIG_MOUNT, DATA_MOUNT, dataClaim, execProbe, exporterContainer, headlessServiceProps, redisMeta, redisPodMeta,
-  redisPodSpec, redisVolumes, RedisWorkload, RUN_MOUNT, script, scriptContainer, serviceAccountProps, servicePort, TMP_MOUNT,
+  redisPodSpec, redisPodTemplate, redisVolumes, RedisWorkload, RUN_MOUNT, script, scriptContainer, serviceAccountProps, servicePort, TMP_MOUNT,
 } from './redis-pod';
 import { loadScripts, QUEUE_SCRIPTS, SENTINEL_SCRIPTS } from './scripts';
 
@@ -65,7 +65,7 @@ export class RedisQueue extends Construct {
     const q = env.config.redis.queue;
     const sentinel = q.mode === 'sentinel';
     const identity: ComponentIdentity = { name: 'redis-queue', instance: env.config.instance, component: 'queue', version: serverVersion(env.config.redis) };
-    const w: RedisWorkload = { env, identity, name: 'redis-queue', headless: REDIS_QUEUE_HEADLESS, secretName: env.config.secrets.redisQueue };
+    const w: RedisWorkload = { env, identity, name: 'redis-queue', headless: REDIS_QUEUE_HEADLESS, secretName: env.config.secrets.redisQueue, settings: q };
     const configMapName = `${w.name}-config`;
     const data = queueConfigData(env);
 
@@ -140,7 +140,7 @@ export class RedisQueue extends Construct {
     const queues = Object.keys(env.config.superset.workers).map((q) => `db${REDIS_QUEUE_DB.celeryBroker}=${q}`).join(',');
     containers.push(exporterContainer(w, [{ name: 'REDIS_EXPORTER_CHECK_SINGLE_KEYS', value: queues }]));
 
-    const template: k8s.PodTemplateSpec = {
+    const template: k8s.PodTemplateSpec = redisPodTemplate(w, {
       metadata: redisPodMeta(w, data),
       spec: redisPodSpec(w, {
         containers,
@@ -148,7 +148,7 @@ export class RedisQueue extends Construct {
         terminationGracePeriodSeconds: (sentinel ? QUEUE_PRESTOP_TIMEOUT_SECONDS : 0) + QUEUE_SHUTDOWN_SECONDS + 10,
         antiAffinity: q.antiAffinity,
       }),
-    };
+    });
 
     new k8s.KubeService(this, 'Headless', headlessServiceProps(w, [
       servicePort('redis', REDIS_QUEUE.port),

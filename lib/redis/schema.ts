@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, imageOf, resourcesOf, storageQuantity } from '../config/primitives';
+import { podOverrideSchema, schedulingOverrideSchema, serviceAccountSchema } from '../workload/schema';
 
 // The Redis part of an environment, plugged into the platform schema as `redis`: redis-cache (a
 // Redis Cluster for Superset's caches) and redis-queue (a non-cluster Redis for Celery,
@@ -43,6 +44,9 @@ export const redisCacheSchema = z.strictObject({
   storage: storageSchema,
   antiAffinity,
   agentResources: resourcesOf('the cluster-agent sidecar (creates and heals the cluster)'),
+  scheduling: schedulingOverrideSchema,
+  pod: podOverrideSchema,
+  serviceAccount: serviceAccountSchema.describe('the ServiceAccount "redis-cache"'),
 });
 
 export const redisQueueSchema = z.strictObject({
@@ -57,6 +61,9 @@ export const redisQueueSchema = z.strictObject({
   antiAffinity,
   sentinelResources: resourcesOf('the Sentinel container of each pod (sentinel mode)'),
   agentResources: resourcesOf('the auth-agent sidecar of each pod (applies a rotated password to the running servers)'),
+  scheduling: schedulingOverrideSchema,
+  pod: podOverrideSchema,
+  serviceAccount: serviceAccountSchema.describe('the ServiceAccount "redis-queue"'),
 });
 
 export const redisSchema = z.strictObject({

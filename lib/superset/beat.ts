@@ -57,6 +57,7 @@ export class SupersetBeat extends Construct {
           containers: [container],
           terminationGracePeriodSeconds: 30,
           spread: false,
+          placement: ctx.env.config.superset.beat,
         }),
       },
     });

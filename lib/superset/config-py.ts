@@ -454,5 +454,21 @@ export function renderSupersetConfig(environment: string, config: PlatformConfig
     statsSection(config),
     webSection(config),
     WORKER_HEARTBEAT,
+    extraConfigSection(config.superset.extraConfig),
   ].join('');
+}
+
+/**
+ * superset.extraConfig, verbatim and last: a name it assigns replaces the generated value (the
+ * rules refuse the platform-owned ones), and it sees every generated name (e.g. to extend
+ * FEATURE_FLAGS or TALISMAN_CONFIG in place). Compiled at synth (superset/rules.ts).
+ */
+function extraConfigSection(code: string): string {
+  if (code.trim() === '') return '';
+  return `
+
+# ---- superset.extraConfig (environments/<name>.ts), appended verbatim: it runs after every
+# ---- generated setting above and may change any of them except the platform-owned ones.
+${code.replace(/\s+$/, '')}
+`;
 }

@@ -37,6 +37,8 @@ export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
   taskTimeLimitSeconds: 600,
   resources: { cpuRequest: '500m', cpuLimit: '1', memoryRequest: '2Gi', memoryLimit: '2Gi' },
   routes: [],
+  scheduling: {},
+  pod: {},
 };
 
 /**
@@ -92,6 +94,8 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
       gracefulTimeoutSeconds: 60,
     },
     preStopDelaySeconds: 10,
+    scheduling: {},
+    pod: {},
   },
   workers: {
     interactive: {
@@ -119,6 +123,8 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
   defaultQueue: 'interactive',
   beat: {
     resources: { cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '512Mi', memoryLimit: '512Mi' },
+    scheduling: {},
+    pod: {},
   },
   migrations: {
     backoffLimit: 2,
@@ -135,8 +141,14 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
     // Requests stay small (an init container's request is reserved for the whole pod while it
     // waits); the limits leave room for the Superset app `superset db current` imports.
     waitResources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '768Mi' },
+    scheduling: {},
+    pod: {},
   },
   logLevel: 'INFO',
+  extraConfig: '',
+  env: [],
+  envFrom: [],
+  serviceAccount: { annotations: {} },
 };
 
 export const SUPERSET_SECRET_DEFAULTS: SupersetSecretNames = {

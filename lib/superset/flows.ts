@@ -3,7 +3,7 @@ import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
-import { Component, component, dataComponent, egressEndpointFlows, Flow, Peer, tcp } from '../workload/flow';
+import { Component, component, dataComponent, egressEndpointFlows, Flow, Peer, podEgressFlows, tcp } from '../workload/flow';
 
 function supersetComponent(env: Environment, name: string): Component {
   return {
@@ -59,5 +59,15 @@ export function supersetFlows(env: Environment): Flow[] {
       flows.push(tcp(component(c), { kind: 'cidr', name: `data-source-${i + 1}`, cidr: ds.cidr }, ds.ports, 'chart and SQL Lab queries to the analytics databases'));
     }
   }
+  for (const [i, cidr] of env.config.edge.service.allowFrom.entries()) {
+    flows.push(tcp({ kind: 'cidr', name: `web-clients-${i + 1}`, cidr }, component(web), [SUPERSET_WEB.port], 'clients (or an internal load balancer) reach the web Service directly (edge.service)'));
+  }
+  const s = env.config.superset;
+  flows.push(
+    ...podEgressFlows(web, s.web.pod.egress),
+    ...Object.entries(s.workers).flatMap(([q, w]) => podEgressFlows(supersetComponent(env, `worker-${q}`), w.pod.egress)),
+    ...podEgressFlows(supersetComponent(env, 'beat'), s.beat.pod.egress),
+    ...podEgressFlows(migrate, s.migrations.pod.egress),
+  );
   return flows;
 }

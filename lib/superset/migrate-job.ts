@@ -47,6 +47,7 @@ export class SupersetMigrateJob extends Construct {
       })],
       terminationGracePeriodSeconds: 30,
       spread: false,
+      placement: m,
       isMigrationJob: true,
     });
     const templateHash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 8);

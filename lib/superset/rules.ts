@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { ConfigProblem } from '../config/errors';
 import { MUTABLE_TAGS } from '../config/primitives';
 import { resourceLimits } from '../config/resource-rules';
@@ -26,9 +27,107 @@ function replicaRange(field: string, min: number, max: number): ConfigProblem[] 
   }];
 }
 
+/**
+ * Settings superset.extraConfig may not reassign: the connections (each a declared flow and part
+ * of the connection budget), the secrets, Celery (queues, heartbeat, beat schedule) and the
+ * timeouts the manifests' grace periods and proxy timeouts are derived from. Each has a typed
+ * field, named in the fix; everything else the generated file sets may be overridden.
+ */
+export const PLATFORM_OWNED_SETTINGS: Readonly<Record<string, string>> = {
+  SQLALCHEMY_DATABASE_URI: 'superset.database', SQLALCHEMY_ENGINE_OPTIONS: 'superset.database',
+  SECRET_KEY: 'secrets.app', PREVIOUS_SECRET_KEY: 'secrets.app',
+  CACHE_CONFIG: 'superset.cache', DATA_CACHE_CONFIG: 'superset.cache', FILTER_STATE_CACHE_CONFIG: 'superset.cache',
+  EXPLORE_FORM_DATA_CACHE_CONFIG: 'superset.cache', THUMBNAIL_CACHE_CONFIG: 'superset.cache', RESULTS_BACKEND: 'redis.cache',
+  CELERY_CONFIG: 'superset.workers', DISTRIBUTED_COORDINATION_CONFIG: 'redis.queue', GLOBAL_ASYNC_QUERIES_CACHE_BACKEND: 'superset.asyncQueries',
+  GLOBAL_ASYNC_QUERIES_JWT_SECRET: 'secrets.app', RATELIMIT_STORAGE_URI: 'redis.queue', RATELIMIT_STORAGE_OPTIONS: 'redis.queue',
+  SUPERSET_WEBSERVER_TIMEOUT: 'superset.webserverTimeoutSeconds', SQLLAB_ASYNC_TIME_LIMIT_SEC: 'superset.sqlLabAsyncTimeLimitSeconds',
+  AUTH_TYPE: 'superset.auth', STATS_LOGGER: 'monitoring.enabled',
+};
+
+// Compiles the snippet and lists the names its top-level statements bind (assignments, imports,
+// defs): Python's own parser, so what passes here is what Superset will load.
+const CHECK_PY = `
+import ast, json, sys
+src = sys.stdin.read()
+try:
+    tree = ast.parse(src, "superset.extraConfig")
+    compile(tree, "superset.extraConfig", "exec")
+except SyntaxError as e:
+    print(json.dumps({"error": {"line": e.lineno, "message": e.msg, "text": (e.text or "").strip()}}))
+    sys.exit(0)
+names = []
+for node in tree.body:
+    targets = []
+    if isinstance(node, ast.Assign): targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)): targets = [node.target]
+    for t in targets:
+        for n in ast.walk(t):
+            if isinstance(n, ast.Name): names.append(n.id)
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        names += [(a.asname or a.name).split(".")[0] for a in node.names]
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)): names.append(node.name)
+print(json.dumps({"names": names}))
+`;
+
+interface ExtraConfigCheck { readonly error?: { line: number; message: string; text: string }; readonly names?: string[]; readonly unavailable?: string }
+const checked = new Map<string, ExtraConfigCheck>();
+
+/** The compile result of an extraConfig snippet (python3 runs once per distinct snippet). */
+export function checkExtraConfig(source: string): ExtraConfigCheck {
+  const cached = checked.get(source);
+  if (cached) return cached;
+  let result: ExtraConfigCheck;
+  try {
+    result = JSON.parse(execFileSync('python3', ['-I', '-c', CHECK_PY], { input: source, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }));
+  } catch (e) {
+    result = { unavailable: (e as Error).message.split('\n')[0] };
+  }
+  checked.set(source, result);
+  return result;
+}
+
+function extraConfigProblems(s: SupersetConfig): ConfigProblem[] {
+  if (s.extraConfig.trim() === '') return [];
+  const result = checkExtraConfig(s.extraConfig);
+  const field = 'superset.extraConfig';
+  if (result.unavailable) {
+    return [{ field, value: '(Python source)', rule: `must compile as Python, and python3 could not be run to check it (${result.unavailable})`, fix: 'install python3 (3.9 or later) where npm run synth runs, or remove superset.extraConfig' }];
+  }
+  if (result.error) {
+    const e = result.error;
+    return [{ field, value: e.text || '(Python source)', rule: `must compile as Python: line ${e.line}: ${e.message}`, fix: `correct line ${e.line} of superset.extraConfig (it is appended to superset_config.py as is)` }];
+  }
+  return [...new Set(result.names ?? [])].filter((n) => n in PLATFORM_OWNED_SETTINGS).map((n) => ({
+    field,
+    value: n,
+    rule: `must not reassign ${n}: the platform owns it (connections, secrets, Celery and timeouts follow from it and from the manifests)`,
+    fix: `remove the assignment of ${n} from superset.extraConfig and use ${PLATFORM_OWNED_SETTINGS[n]} instead`,
+  }));
+}
+
+/** Variables the platform sets in the Superset containers (superset-pod.ts, web.ts, migrate-job.ts, the dashboard export). */
+const PLATFORM_ENV = /^(SUPERSET_CONFIG_PATH|SUPERSET_COMPONENT|DATABASE_[A-Z_]+|SUPERSET_SECRET_KEY|SUPERSET_PREVIOUS_SECRET_KEY|REDIS_(CACHE|QUEUE)_PASSWORD|GLOBAL_ASYNC_QUERIES_JWT_SECRET|ADMIN_[A-Z_]+|OAUTH_[A-Z0-9_]+|PYTHONDONTWRITEBYTECODE|PYTHONUNBUFFERED|SERVER_[A-Z_]+|GUNICORN_[A-Z_]+|WORKER_MAX_REQUESTS(_JITTER)?|WAIT_TIMEOUT_SECONDS|MIGRATION_JOB|EXPORT_[A-Z_]+|SSL_CERT_FILE|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|PGSSLROOTCERT)$/;
+
+function envProblems(field: string, env: ReadonlyArray<{ readonly name: string }> | undefined): ConfigProblem[] {
+  return (env ?? []).flatMap((e, i) => (PLATFORM_ENV.test(e.name) ? [{
+    field: `${field}.${i}.name`,
+    value: e.name,
+    rule: 'must not be a variable the platform sets in the Superset containers (the later one would silently win)',
+    fix: `rename the variable, or set the typed field the platform derives ${e.name} from`,
+  }] : []));
+}
+
 /** Every cross-field problem of `superset`. */
 export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
   const s = config.superset;
+  const extensions = [
+    ...extraConfigProblems(s),
+    ...envProblems('superset.env', s.env),
+    ...envProblems('superset.web.pod.env', s.web.pod.env),
+    ...Object.entries(s.workers).flatMap(([q, w]) => envProblems(`superset.workers.${q}.pod.env`, w.pod.env)),
+    ...envProblems('superset.beat.pod.env', s.beat.pod.env),
+    ...envProblems('superset.migrations.pod.env', s.migrations.pod.env),
+  ];
   const problems: ConfigProblem[] = [];
 
   if (MUTABLE_TAGS.has(s.image.tag.toLowerCase())) {
@@ -149,6 +248,7 @@ export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
       fix: 'remove the flag and set superset.asyncQueries.enabled instead',
     });
   }
+  problems.push(...extensions);
   return problems;
 }
 

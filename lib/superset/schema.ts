@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cpuQuantity, dnsLabel, imageOf, memoryQuantity, positiveInt, replicaCount, seconds } from '../config/primitives';
+import { envFromSchema, envVarSchema, podOverrideSchema, schedulingOverrideSchema, serviceAccountSchema } from '../workload/schema';
 
 // Superset's part of an environment, plugged into the platform schema as `superset` (and the
 // names of its Secrets into `secrets`): the image, login, web, Celery workers, beat and the
@@ -42,12 +43,25 @@ const gunicornSchema = z.strictObject({
   gracefulTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('on SIGTERM, in-flight requests get this long to finish'),
 });
 
+/** A Superset component's pod settings: the shared ones plus env vars for its Superset containers. */
+export const supersetPodSchema = podOverrideSchema.extend({
+  env: z.array(envVarSchema).optional().describe('env vars of this component\'s Superset containers, after superset.env'),
+  envFrom: z.array(envFromSchema).optional().describe('whole Secrets or ConfigMaps as env vars of this component\'s Superset containers, after superset.envFrom'),
+}).describe('extensions of this component\'s pods, added to pods.* (env and envFrom after superset.env and superset.envFrom)');
+
+/** Where a Superset component runs and what its pods get on top of the platform's. */
+const placement = {
+  scheduling: schedulingOverrideSchema,
+  pod: supersetPodSchema,
+};
+
 const webSchema = z.strictObject({
   minReplicas: replicaCount.describe('replicas at rest (HPA minimum)'),
   maxReplicas: replicaCount.describe('HPA maximum; equal to minReplicas disables autoscaling'),
   resources: resourcesSchema,
   gunicorn: gunicornSchema,
   preStopDelaySeconds: seconds.max(120, 'must be at most 120 seconds').describe('delay before SIGTERM so the ingress stops routing to a terminating pod'),
+  ...placement,
 });
 
 const workerQueueSchema = z.strictObject({
@@ -59,6 +73,7 @@ const workerQueueSchema = z.strictObject({
   taskTimeLimitSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('hard time limit of a task on this queue; the pod grace period is derived from it'),
   resources: resourcesSchema,
   routes: z.array(z.string().min(1)).describe('Celery task names (glob patterns allowed) routed to this queue'),
+  ...placement,
 });
 
 const asyncQueriesSchema = z.strictObject({
@@ -91,10 +106,12 @@ const migrationsSchema = z.strictObject({
   waitTimeoutSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('the wait-for-migrations init container gives up (exit 1, the pod restarts it visibly) after this long'),
   resources: resourcesSchema,
   waitResources: resourcesSchema.describe('resources of the wait-for-migrations init containers (one `superset db current` every 10 s)'),
+  ...placement,
 });
 
 const beatSchema = z.strictObject({
   resources: resourcesSchema,
+  ...placement,
 });
 
 const oauthProviderSchema = z.strictObject({
@@ -139,7 +156,12 @@ export const supersetSchema = z.strictObject({
   beat: beatSchema,
   migrations: migrationsSchema,
   logLevel: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).describe('Python log level of web, workers and beat'),
+  extraConfig: z.string().describe('Python appended at the end of superset_config.py (after every generated setting): settings this schema does not type; compiled at synth; may not reassign the settings the platform owns (docs/superset.md)'),
+  env: z.array(envVarSchema).describe('env vars of every container that loads superset_config.py (web, workers, beat, migration Job, dashboard export); secrets only through secretKeyRef'),
+  envFrom: z.array(envFromSchema).describe('whole Secrets or ConfigMaps as env vars of those containers (e.g. the SMTP password extraConfig reads)'),
+  serviceAccount: serviceAccountSchema.describe('the ServiceAccount "superset" of web, workers, beat and the migration Job'),
 });
 
 export type SupersetConfig = z.infer<typeof supersetSchema>;
 export type WorkerQueueConfig = z.infer<typeof workerQueueSchema>;
+export type SupersetPodConfig = z.infer<typeof supersetPodSchema>;

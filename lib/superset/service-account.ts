@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
+import { serviceAccountAnnotations } from '../workload/pod-extension';
 
 export interface SupersetServiceAccountProps {
   readonly env: Environment;
@@ -19,6 +20,7 @@ export class SupersetServiceAccount extends Construct {
         name: this.name,
         namespace: env.namespace,
         labels: recommendedLabels({ name: 'superset', instance: env.config.instance, component: 'service-account', version: env.config.superset.image.tag }),
+        annotations: serviceAccountAnnotations(env.config.superset.serviceAccount.annotations),
       },
       automountServiceAccountToken: false,
     });

@@ -6,7 +6,9 @@ import { supersetSecretRefs } from './secrets';
 import { CONFIG_HASH_ANNOTATION, ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
-import { topologySpread } from '../workload/topology';
+import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling, toEnvFrom, toEnvVar } from '../workload/pod-extension';
+import type { SchedulingOverride } from '../workload/schema';
+import type { SupersetPodConfig } from './schema';
 import { statsdExporterSidecar, statsdExporterVolume } from '../workload/statsd-exporter';
 import { WAIT_SCRIPT } from './scripts';
 
@@ -106,7 +108,9 @@ export function supersetContainer(ctx: SupersetPodContext, o: SupersetContainerO
     image: supersetImage(ctx),
     imagePullPolicy: ctx.env.config.imagePullPolicy,
     command: o.command,
-    env: [...supersetEnv(ctx, o.component, o.database), ...(o.extraEnv ?? [])],
+    env: [...supersetEnv(ctx, o.component, o.database), ...(o.extraEnv ?? []), ...ctx.env.config.superset.env.map(toEnvVar)],
+    // Only when configured, so the manifests (and the migration Job's name hash) keep their shape.
+    ...(ctx.env.config.superset.envFrom.length ? { envFrom: ctx.env.config.superset.envFrom.map(toEnvFrom) } : {}),
     resources: resourceRequirements(o.resources),
     securityContext: restrictedContainerSecurityContext(SUPERSET_RUN_AS),
     volumeMounts: SUPERSET_VOLUME_MOUNTS,
@@ -148,19 +152,36 @@ export interface SupersetPodOptions {
   readonly isMigrationJob?: boolean;
   /** Run the statsd_exporter sidecar when monitoring is enabled (web and workers). */
   readonly metrics?: boolean;
+  /** The component's own scheduling and pod settings (superset.web, superset.workers.<queue>, ...). */
+  readonly placement: { readonly scheduling: SchedulingOverride; readonly pod: SupersetPodConfig };
 }
+
+/** The component's own env vars, after the platform's and superset.env. */
+function withComponentEnv(c: k8s.Container, pod: SupersetPodConfig): k8s.Container {
+  const env = (pod.env ?? []).map(toEnvVar);
+  const envFrom = (pod.envFrom ?? []).map(toEnvFrom);
+  return {
+    ...c,
+    ...(env.length ? { env: [...(c.env ?? []), ...env] } : {}),
+    ...(envFrom.length ? { envFrom: [...(c.envFrom ?? []), ...envFrom] } : {}),
+  };
+}
+
 
 /** The pod template shared by web, workers, beat and the migration Job. */
 export function supersetPodTemplate(ctx: SupersetPodContext, o: SupersetPodOptions): k8s.PodTemplateSpec {
   const config = ctx.env.config;
   const longRunning = !o.isMigrationJob;
   const metrics = !!o.metrics && config.monitoring.enabled;
+  const pod = o.placement.pod;
   const initContainers = longRunning && config.superset.migrations.waitInPods
-    ? [waitForMigrations(ctx, o.id.component)]
+    ? [withComponentEnv(waitForMigrations(ctx, o.id.component), pod)]
     : undefined;
-  return {
+  const containers = o.containers.map((c) => withComponentEnv(c, pod));
+  const place = podPlacement(resolveScheduling(config.scheduling, o.placement.scheduling), { selector: selectorLabels(o.id), spread: o.spread });
+  return extendPodTemplate({
     metadata: {
-      labels: recommendedLabels(o.id),
+      labels: { ...cloudIdentityLabels(config.superset.serviceAccount.annotations), ...recommendedLabels(o.id) },
       annotations: longRunning ? { [CONFIG_HASH_ANNOTATION]: ctx.configHash } : undefined,
     },
     spec: {
@@ -169,14 +190,15 @@ export function supersetPodTemplate(ctx: SupersetPodContext, o: SupersetPodOptio
       enableServiceLinks: false,
       securityContext: restrictedPodSecurityContext(SUPERSET_RUN_AS),
       initContainers,
-      containers: metrics ? [...o.containers, statsdExporterSidecar(config.monitoring.statsdExporterImage, config.imagePullPolicy)] : o.containers,
+      containers: metrics ? [...containers, statsdExporterSidecar(config.monitoring.statsdExporterImage, config.imagePullPolicy)] : containers,
       volumes: metrics ? [...supersetVolumes(ctx), statsdExporterVolume()] : supersetVolumes(ctx),
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       restartPolicy: longRunning ? 'Always' : 'Never',
-      nodeSelector: Object.keys(config.scheduling.nodeSelector).length ? config.scheduling.nodeSelector : undefined,
-      topologySpreadConstraints: o.spread
-        ? topologySpread(selectorLabels(o.id), config.scheduling)
-        : undefined,
+      nodeSelector: place.nodeSelector,
+      topologySpreadConstraints: place.topologySpreadConstraints,
+      tolerations: place.tolerations,
+      affinity: place.affinity,
+      priorityClassName: place.priorityClassName,
     },
-  };
+  }, { pods: config.pods, pod, runAs: SUPERSET_RUN_AS, imagePullPolicy: config.imagePullPolicy, caBundle: true });
 }

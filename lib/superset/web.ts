@@ -85,14 +85,17 @@ export class SupersetWeb extends Construct {
         containers: [container],
         terminationGracePeriodSeconds: web.preStopDelaySeconds + g.gracefulTimeoutSeconds + 10,
         spread: web.maxReplicas > 1,
+        placement: web,
         metrics: true,
       }),
     });
 
+    const service = ctx.env.config.edge.service;
     new k8s.KubeService(this, 'Service', {
-      metadata: { ...metadata, name: this.serviceName },
+      metadata: { ...metadata, name: this.serviceName, ...(Object.keys(service.annotations).length ? { annotations: { ...service.annotations } } : {}) },
       spec: {
-        type: 'ClusterIP',
+        type: service.type,
+        ...(service.type === 'LoadBalancer' && service.allowFrom.length ? { loadBalancerSourceRanges: [...service.allowFrom] } : {}),
         selector: deployment.selector,
         ports: [{ name: 'http', port: SUPERSET_WEB.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },

@@ -70,6 +70,7 @@ export class SupersetWorker extends Construct {
         // per-task limit (SQLLAB_ASYNC_TIME_LIMIT_SEC + 60 s), which overrides --time-limit.
         terminationGracePeriodSeconds: longestTaskSeconds(ctx.env.config.superset, props.queue) + WORKER_SHUTDOWN_MARGIN_SECONDS,
         spread: q.maxReplicas > 1,
+        placement: q,
         metrics: true,
       }),
     });

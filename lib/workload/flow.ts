@@ -47,3 +47,8 @@ export function egressEndpointFlows(endpoints: readonly EgressEndpointRef[], sou
     .filter((e) => e.from.some((f) => sources.includes(f)))
     .map((e) => tcp(component(c), { kind: 'cidr', name: `egress-${e.name}`, cidr: e.cidr }, e.ports, `${e.purpose} "${e.name}", declared in network.egress`));
 }
+
+/** The connections a component's extra containers make (`<component>.pod.egress`), to address ranges. */
+export function podEgressFlows(from: Component, egress: ReadonlyArray<{ readonly cidr: string; readonly ports: readonly number[] }> | undefined): Flow[] {
+  return (egress ?? []).map((e, i) => tcp(component(from), { kind: 'cidr', name: `${from.name}-egress-${i + 1}`, cidr: e.cidr }, e.ports, 'declared in pod.egress for an extra container (sidecar or init container)'));
+}
