@@ -12,9 +12,16 @@ export function patroniConfigMapNames(): string[] {
   return ['config', 'leader', 'failover', 'sync'].map((suffix) => `${PATRONI_SCOPE}-${suffix}`);
 }
 
-/** The member pods: Patroni patches only its own (PATRONI_NAME is the pod name). */
-export function patroniPodNames(env: Environment): string[] {
-  return Array.from({ length: env.config.postgres.members }, (_, i) => `${POSTGRES_NAMES.statefulSet}-${i}`);
+/** The most members postgres.members allows: the Role names every pod the StatefulSet can have. */
+// Keep equal to the maximum of postgres.members in schema.ts (a test checks).
+export const MAX_PATRONI_MEMBERS = 7;
+
+/**
+ * The member pods Patroni patches (its own: PATRONI_NAME is the pod name). Every ordinal up to
+ * the schema's maximum, so `kubectl scale` never leaves a new member unable to label itself.
+ */
+export function patroniPodNames(): string[] {
+  return Array.from({ length: MAX_PATRONI_MEMBERS }, (_, i) => `${POSTGRES_NAMES.statefulSet}-${i}`);
 }
 
 /**
@@ -27,13 +34,13 @@ export function patroniPodNames(env: Environment): string[] {
  * No update, no delete: only `patronictl remove` deletes (deletecollection), with a temporary
  * grant (docs/RUNBOOK.md). Pods get/update are never used.
  */
-export function patroniRules(env: Environment): k8s.PolicyRule[] {
+export function patroniRules(): k8s.PolicyRule[] {
   return [
     { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] },
     { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
     { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'], resourceNames: patroniConfigMapNames() },
     { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
-    { apiGroups: [''], resources: ['pods'], verbs: ['patch'], resourceNames: patroniPodNames(env) },
+    { apiGroups: [''], resources: ['pods'], verbs: ['patch'], resourceNames: patroniPodNames() },
   ];
 }
 
@@ -49,7 +56,7 @@ export class PatroniRbac extends Construct {
       // Only the patroni container gets a token (a projected volume): nothing else using this account does.
       automountServiceAccountToken: false,
     });
-    new k8s.KubeRole(this, 'Role', { metadata: meta(env, POSTGRES_NAMES.role, identity), rules: patroniRules(env) });
+    new k8s.KubeRole(this, 'Role', { metadata: meta(env, POSTGRES_NAMES.role, identity), rules: patroniRules() });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: meta(env, POSTGRES_NAMES.role, identity),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: POSTGRES_NAMES.role },

@@ -4,6 +4,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS } from '../../environments';
 import { CHARTS } from '../../lib/platform';
 import { POSTGRES_CONFIG_HASH_ANNOTATION } from '../../lib/postgres/patroni-statefulset';
+import { MAX_PATRONI_MEMBERS } from '../../lib/postgres/patroni-rbac';
 import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -216,13 +217,13 @@ describe('Postgres Services and RBAC', () => {
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
       { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'], resourceNames: ['postgres-config', 'postgres-leader', 'postgres-failover', 'postgres-sync'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['patch'], resourceNames: ['postgres-0', 'postgres-1', 'postgres-2'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['patch'], resourceNames: ['postgres-0', 'postgres-1', 'postgres-2', 'postgres-3', 'postgres-4', 'postgres-5', 'postgres-6'] },
     ]);
     const verbs = role.rules.flatMap((r: any) => r.verbs);
     for (const never of ['update', 'delete', 'deletecollection', '*']) expect(verbs).not.toContain(never);
-    // The pod names follow the member count (a scale-up regenerates the Role with the StatefulSet).
-    const five = find(buildObjects({ ...REPO, postgres: { members: 5 } }), 'Role', 'postgres-patroni');
-    expect(five.rules[4].resourceNames).toEqual(['postgres-0', 'postgres-1', 'postgres-2', 'postgres-3', 'postgres-4']);
+    // Every pod name the StatefulSet can have (kubectl scale needs no Role change), and no other.
+    expect(() => buildObjects({ ...REPO, postgres: { members: MAX_PATRONI_MEMBERS + 1 } })).toThrow(/postgres\.members = 8[\s\S]*must be at most 7/);
+    expect(buildObjects({ ...REPO, postgres: { members: MAX_PATRONI_MEMBERS } })).toBeTruthy();
     expect(findAll(objects, 'ClusterRole')).toEqual([]);
     const binding = find(objects, 'RoleBinding', 'postgres-patroni');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'postgres-patroni' });
