@@ -232,7 +232,7 @@ export class PatroniStatefulSet extends Construct {
     });
 
     if (pg.members > 1) {
-      new DisruptionBudget(this, 'DisruptionBudget', { metadata: meta(env, POSTGRES_NAMES.statefulSet, identity), selector });
+      new DisruptionBudget(this, 'DisruptionBudget', { metadata: meta(env, POSTGRES_NAMES.statefulSet, identity), selector, quorum: true });
     }
   }
 }
