@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import type { Environment } from './config/load';
 import { ExternalSecrets } from './edge/external-secrets';
 import { NetworkPolicies } from './edge/network-policies';
@@ -9,6 +9,7 @@ import { opsFlows } from './ops/flows';
 import { Ops } from './ops/ops';
 import { databaseFlows } from './postgres/flows';
 import { DatabaseMonitoring } from './postgres/monitoring';
+import { PatroniConfigMapQuota } from './postgres/patroni-configmap-quota';
 import { PatroniRbac } from './postgres/patroni-rbac';
 import { PatroniStatefulSet } from './postgres/patroni-statefulset';
 import { Pgbouncer } from './postgres/pgbouncer';
@@ -111,4 +112,11 @@ export function buildPlatform(app: App, env: Environment): void {
     new DatabaseMonitoring(monitoring, 'Database', { env });
     new RedisMonitoring(monitoring, 'Redis', { env });
   }
+
+  // Last: it counts every ConfigMap the charts above ship.
+  new PatroniConfigMapQuota(postgres, 'ConfigMapQuota', { env, platformConfigMaps: countConfigMaps(app) });
+}
+
+function countConfigMaps(app: App): number {
+  return app.charts.flatMap((c) => c.node.findAll()).filter((n) => n instanceof ApiObject && n.kind === 'ConfigMap').length;
 }

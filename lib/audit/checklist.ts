@@ -1,7 +1,7 @@
 import { pinnedImages } from '../policy/rules/pinned-images';
 import { noSecretLiterals } from '../policy/rules/no-secret-literals';
 import { cpuToMillis, memoryToBytes } from '../config/quantity';
-import { AuditContext, envOf, secretRefText } from './evidence';
+import { AuditContext, envOf, secretFileOf } from './evidence';
 import { EvidenceValue, placeholdersIn, placeholdersOf } from './placeholders';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -98,10 +98,12 @@ const POINTS: readonly PointDefinition[] = [
   {
     n: 1, area: 'security', point: 'strong secret key (42+ chars), never in Git', kind: 'checkable',
     check: (ctx) => {
-      const env = webContainer(ctx) && envOf(webContainer(ctx), 'SUPERSET_SECRET_KEY');
+      const file = secretFileOf(web(ctx)?.spec.template.spec, 'SUPERSET_SECRET_KEY');
+      const inEnv = webContainer(ctx) && envOf(webContainer(ctx), 'SUPERSET_SECRET_KEY');
       return allOf(
-        [/_required_env\("SUPERSET_SECRET_KEY"\)/.test(ctx.pySetting('SECRET_KEY') ?? ''), 'ConfigMap superset-config: SECRET_KEY = _required_env("SUPERSET_SECRET_KEY")'],
-        [!!env?.valueFrom?.secretKeyRef, `Deployment superset-web env SUPERSET_SECRET_KEY from ${secretRefText(env)} (docs/secrets.md: generate with openssl rand -base64 42)`],
+        [/_secret\("SUPERSET_SECRET_KEY"\)/.test(ctx.pySetting('SECRET_KEY') ?? ''), 'ConfigMap superset-config: SECRET_KEY = _secret("SUPERSET_SECRET_KEY") (a file, never an env var)'],
+        [/if len\(SECRET_KEY\.encode\(\)\) < 32:/.test(ctx.supersetConfig), 'ConfigMap superset-config: a SECRET_KEY shorter than 32 bytes stops the process at start'],
+        [!!file && !inEnv, `Deployment superset-web: SUPERSET_SECRET_KEY is a file from ${file ?? 'no Secret'}, not an env var (docs/secrets.md: generate with openssl rand -base64 42)`],
         [noSecretLiterals.check(ctx.objects).length === 0, 'no secret literal anywhere in the manifests (policy no-secret-literals)'],
       );
     },
@@ -154,14 +156,14 @@ const POINTS: readonly PointDefinition[] = [
       const authType = (ctx.pySetting('AUTH_TYPE') ?? '').split('\n')[0];
       const providers = ctx.pySetting('OAUTH_PROVIDERS') ?? '';
       const urls = [...providers.matchAll(/"server_metadata_url": "([^"]+)"/g)].map((m) => m[1]);
-      const secretsFromEnv = /"client_secret": _required_env\(/.test(providers) && !/"client_secret": "/.test(providers);
+      const secretsFromEnv = /"client_secret": _secret\(/.test(providers) && !/"client_secret": "/.test(providers);
       if (authType !== 'AUTH_OAUTH') {
         return fail(`missing: an OIDC provider: ConfigMap superset-config has AUTH_TYPE = ${authType || '(unset)'}, users log in with local accounts (set superset.auth.type "oauth" with a provider)`);
       }
       return allOf(
         [true, 'ConfigMap superset-config: AUTH_TYPE = AUTH_OAUTH'],
         [urls.length > 0, `OAUTH_PROVIDERS: ${urls.length} OIDC provider(s) with a discovery URL (${urls.join(', ')})`],
-        [secretsFromEnv, 'OAUTH_PROVIDERS client secrets read from the environment (a Secret), never literals'],
+        [secretsFromEnv, 'OAUTH_PROVIDERS client secrets read from Secret files, never literals'],
       );
     },
     evidenceValues: (ctx) => [...(ctx.pySetting('OAUTH_PROVIDERS') ?? '').matchAll(/"server_metadata_url": "([^"]+)"/g)]
@@ -174,6 +176,11 @@ const POINTS: readonly PointDefinition[] = [
       [ctx.pySetting('SESSION_COOKIE_HTTPONLY') === 'True', 'SESSION_COOKIE_HTTPONLY = True'],
       [ctx.pySetting('SESSION_COOKIE_SAMESITE') === '"Lax"', 'SESSION_COOKIE_SAMESITE = "Lax"'],
       [ctx.pySetting('WTF_CSRF_ENABLED') === 'True', 'WTF_CSRF_ENABLED = True'],
+      // Superset 6.1's "securing Superset" guide: short sessions, server-side so logout revokes.
+      [/^timedelta\(hours=\d+\)$/.test(ctx.pySetting('PERMANENT_SESSION_LIFETIME') ?? ''), `PERMANENT_SESSION_LIFETIME = ${ctx.pySetting('PERMANENT_SESSION_LIFETIME') ?? '(unset: 31 days)'}`],
+      [ctx.pySetting('SESSION_SERVER_SIDE') === 'True' && ctx.pySetting('SESSION_TYPE') === '"redis"', 'SESSION_SERVER_SIDE = True, SESSION_TYPE = "redis" (logout deletes the session)'],
+      [ctx.pySetting('AUTH_RATE_LIMITED') === 'True' && /per (minute|hour)"$/.test(ctx.pySetting('AUTH_RATE_LIMIT') ?? ''), `AUTH_RATE_LIMIT = ${ctx.pySetting('AUTH_RATE_LIMIT') ?? '(unset)'} per client address`],
+      [/"x_prefix": 0/.test(ctx.pySetting('PROXY_FIX_CONFIG') ?? ''), 'PROXY_FIX_CONFIG x_prefix = 0 (X-Forwarded-Prefix never trusted)'],
     ),
   },
   {
@@ -251,10 +258,10 @@ const POINTS: readonly PointDefinition[] = [
   {
     n: 13, area: 'performance', point: 'async queries (GLOBAL_ASYNC_QUERIES) beyond ~50 users', kind: 'checkable',
     check: (ctx) => {
-      const jwt = envOf(webContainer(ctx) ?? {}, 'GLOBAL_ASYNC_QUERIES_JWT_SECRET');
+      const jwt = secretFileOf(web(ctx)?.spec.template.spec, 'GLOBAL_ASYNC_QUERIES_JWT_SECRET');
       return allOf(
         [/"GLOBAL_ASYNC_QUERIES": True/.test(ctx.pySetting('FEATURE_FLAGS') ?? ''), 'FEATURE_FLAGS GLOBAL_ASYNC_QUERIES = True'],
-        [!!jwt?.valueFrom?.secretKeyRef, `GLOBAL_ASYNC_QUERIES_JWT_SECRET from ${secretRefText(jwt)}`],
+        [!!jwt, `GLOBAL_ASYNC_QUERIES_JWT_SECRET from ${jwt ?? 'no Secret file'}`],
       );
     },
   },

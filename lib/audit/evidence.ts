@@ -77,3 +77,17 @@ export function secretRefText(env: any): string {
   const ref = env?.valueFrom?.secretKeyRef;
   return ref ? `Secret ${ref.name}/${ref.key}` : 'a literal';
 }
+
+/**
+ * The Secret key behind a file of a pod's projected Secret volume (Superset's SUPERSET_SECRETS_DIR:
+ * one file per setting), as "Secret <name>/<key>", or undefined when no Secret projects that file.
+ */
+export function secretFileOf(podSpec: any, file: string): string | undefined {
+  for (const v of podSpec?.volumes ?? []) {
+    for (const s of v.projected?.sources ?? []) {
+      const item = (s.secret?.items ?? []).find((i: any) => i.path === file);
+      if (item) return `Secret ${s.secret.name}/${item.key}`;
+    }
+  }
+  return undefined;
+}

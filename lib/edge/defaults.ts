@@ -21,12 +21,14 @@ export const EDGE_DEFAULTS: EdgeConfig = {
   ingressClassName: 'nginx-f5',
   tls: { secretName: 'superset-tls' },
   gateway: { name: 'shared-gateway', namespace: 'nginx-gateway', httpsListener: 'https', httpListener: 'http' },
+  // The F5 controller behind an L4 load balancer (no X-Forwarded-For of its own).
+  trustedProxyHops: 1,
   hstsMaxAgeSeconds: 31536000,
   maxBodySize: '100m',
   upstreamKeepaliveConnections: 32,
   maxFails: 3,
   failTimeoutSeconds: 30,
-  rateLimits: { application: '50 per second', login: '5 per second' },
+  rateLimits: { application: '50 per second', login: '5 per minute' },
   cspConnectSources: ['https://api.mapbox.com', 'https://events.mapbox.com'],
 };
 

@@ -39,6 +39,7 @@ export const edgeSchema = z.strictObject({
     httpsListener: name.describe('section name of its HTTPS listener'),
     httpListener: name.describe('section name of its plain-HTTP listener (redirected to HTTPS)'),
   }),
+  trustedProxyHops: z.number().int().min(1).max(5, 'must be at most 5').describe('ProxyFix x_for: proxies in front of the pods that append to X-Forwarded-For (1: the ingress controller alone; 2: a cloud load balancer in front of it that appends too, docs/edge-and-security.md)'),
   hstsMaxAgeSeconds: z.number().int().min(31536000, 'must be at least 31536000 (one year)').describe('Strict-Transport-Security max-age; includeSubDomains is always on'),
   maxBodySize: z.string().regex(/^[1-9]\d*[km]$/, 'must be an nginx size such as "100m"').describe('largest request body (CSV and Excel uploads)'),
   upstreamKeepaliveConnections: z.number().int().min(0).max(1024).describe('idle keep-alive connections kept open to the web pods per NGINX worker'),
@@ -46,7 +47,7 @@ export const edgeSchema = z.strictObject({
   failTimeoutSeconds: z.number().int().min(1).max(600).describe('passive health check window and how long a failed pod stays out'),
   rateLimits: z.strictObject({
     application: z.string().regex(/^\d+ per (second|minute|hour)$/, 'must read like "50 per second"').describe('RATELIMIT_APPLICATION: requests per client address'),
-    login: z.string().regex(/^\d+ per (second|minute|hour)$/, 'must read like "5 per second"').describe('AUTH_RATE_LIMIT: login attempts per client address'),
+    login: z.string().regex(/^\d+ per (second|minute|hour)$/, 'must read like "5 per minute"').describe('AUTH_RATE_LIMIT: login attempts per client address (Flask-AppBuilder keys its limiter on the address ProxyFix gives)'),
   }),
   cspConnectSources: z.array(z.string().regex(/^(https|wss):\/\/\S+$/, 'must be an https:// or wss:// origin')).describe('extra origins the browser may connect to (CSP connect-src), e.g. map tiles'),
 });

@@ -39,6 +39,8 @@ export const POSTGRES_DEFAULTS: PostgresConfig = {
     maximumLagOnFailoverBytes: 1048576,
     primaryStartTimeoutSeconds: 60,
     terminationGracePeriodSeconds: 120,
+    // Room for a mesh's or a tool's own ConfigMap (istio-ca-root-cert, ...), and no more.
+    spareConfigMaps: 4,
   },
   walArchive: {
     region: 'us-east-1',

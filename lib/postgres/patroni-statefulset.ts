@@ -28,6 +28,29 @@ export interface PatroniStatefulSetProps {
   readonly membersService: string;
 }
 
+/** Where Patroni (as every in-cluster client) reads the token, CA and namespace. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const PATRONI_TOKEN_VOLUME = 'kube-api-access';
+
+/**
+ * The three files the kubelet's automount would give, as a projected volume mounted in the patroni
+ * container only: a bound token the kubelet rotates (Patroni re-reads it every minute), the API's
+ * CA and the namespace.
+ */
+export function patroniTokenVolume(): k8s.Volume {
+  return {
+    name: PATRONI_TOKEN_VOLUME,
+    projected: {
+      defaultMode: 0o444,
+      sources: [
+        { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+    },
+  };
+}
+
 /** /dev/shm for Postgres' dynamic shared memory (parallel queries): 1/8 of the memory request, 64 MiB-1 GiB. */
 export function sharedMemorySize(memoryRequest: string): string {
   const mib = Math.floor(memoryToBytes(memoryRequest) / MIB / 8);
@@ -151,6 +174,8 @@ export class PatroniStatefulSet extends Construct {
         { name: 'run-postgresql', mountPath: PATRONI_PATHS.socketDir },
         { name: 'tmp', mountPath: '/tmp' },
         { name: 'dshm', mountPath: '/dev/shm' },
+        // Only this container calls the API: the sidecar gets no token.
+        { name: PATRONI_TOKEN_VOLUME, mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
       ],
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
@@ -180,8 +205,9 @@ export class PatroniStatefulSet extends Construct {
           metadata: { labels: { ...cloudIdentityLabels(pg.serviceAccount.annotations), ...podLabels }, annotations: { [POSTGRES_CONFIG_HASH_ANNOTATION]: props.configHash } },
           spec: {
             serviceAccountName: props.serviceAccountName,
-            // Patroni calls the Kubernetes API (leader lock in ConfigMaps, role labels on pods).
-            automountServiceAccountToken: true,
+            // Patroni calls the Kubernetes API (leader lock in ConfigMaps, role labels on pods), but
+            // only its container gets the token: the projected volume below, not the automount.
+            automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(SPILO_RUN_AS),
             containers: walArchiving(env.config) ? [container, walgBaseBackupSidecar(env, container.env ?? [])] : [container],
@@ -190,6 +216,7 @@ export class PatroniStatefulSet extends Construct {
               { name: 'run-postgresql', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
               { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(sharedMemorySize(pg.resources.memoryRequest)) } },
+              patroniTokenVolume(),
             ],
             terminationGracePeriodSeconds: pg.patroni.terminationGracePeriodSeconds,
             nodeSelector: place.nodeSelector,
@@ -211,7 +238,7 @@ export class PatroniStatefulSet extends Construct {
     });
 
     if (pg.members > 1) {
-      new DisruptionBudget(this, 'DisruptionBudget', { metadata: meta(env, POSTGRES_NAMES.statefulSet, identity), selector });
+      new DisruptionBudget(this, 'DisruptionBudget', { metadata: meta(env, POSTGRES_NAMES.statefulSet, identity), selector, quorum: true });
     }
   }
 }

@@ -25,6 +25,7 @@ const patroniSchema = z.strictObject({
   maximumLagOnFailoverBytes: z.number().int().min(0).describe('a replica lagging more than this many bytes is never promoted'),
   primaryStartTimeoutSeconds: seconds.max(3600).describe('primary_start_timeout: how long a crashed primary may take to recover before a replica is promoted'),
   terminationGracePeriodSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('pod grace period: Patroni stops Postgres cleanly (checkpoint) and hands the leader lock over within it'),
+  spareConfigMaps: z.number().int().min(0).max(50, 'must be at most 50 (each is room for a ConfigMap nobody declared)').describe('ConfigMaps the namespace ResourceQuota allows beyond the platform\'s own, Patroni\'s four and kube-root-ca.crt (RBAC cannot limit create by name: the quota bounds what Patroni\'s create can add)'),
 });
 
 const walArchiveSchema = z.strictObject({

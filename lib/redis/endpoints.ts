@@ -8,7 +8,7 @@ export const REDIS_CACHE = { host: 'redis-cache', port: 6379 } as const;
 /** Non-cluster Redis: Celery broker and results, coordination, async-query events. */
 export const REDIS_QUEUE = { host: 'redis-queue', port: 6379 } as const;
 /** Redis logical databases on redis-queue, one per use, so a FLUSHDB never crosses uses. */
-export const REDIS_QUEUE_DB = { celeryBroker: 0, celeryResults: 1, asyncQueries: 2, coordination: 3, rateLimits: 4 } as const;
+export const REDIS_QUEUE_DB = { celeryBroker: 0, celeryResults: 1, asyncQueries: 2, coordination: 3, rateLimits: 4, sessions: 5 } as const;
 
 // The per-pod names behind the two Services above.
 

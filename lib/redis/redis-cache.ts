@@ -142,6 +142,6 @@ export class RedisCache extends Construct {
       },
     });
 
-    new DisruptionBudget(this, 'DisruptionBudget', { metadata: redisMeta(w, w.name), selector: selectorLabels(identity) });
+    new DisruptionBudget(this, 'DisruptionBudget', { metadata: redisMeta(w, w.name), selector: selectorLabels(identity), quorum: true });
   }
 }

@@ -103,6 +103,11 @@ export function exporterContainer(w: RedisWorkload, extraEnv: k8s.EnvVar[] = [])
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: w.secretName, key: REDIS_PASSWORD_KEY } } },
       { name: 'REDIS_EXPORTER_WEB_LISTEN_ADDRESS', value: `:${REDIS_METRICS_PORT}` },
       { name: 'REDIS_EXPORTER_LOG_FORMAT', value: 'json' },
+      // /scrape?target=... would let anyone who reaches the port probe any Redis with this
+      // exporter's password; key values as labels would publish cached data (the queue exporter
+      // needs the lengths of its list keys, never their values). Both flags exist in v1.88.0.
+      { name: 'REDIS_EXPORTER_DISABLE_SCRAPE_ENDPOINT', value: 'true' },
+      { name: 'REDIS_EXPORTER_DISABLE_EXPORTING_KEY_VALUES', value: 'true' },
       ...extraEnv,
     ],
     ports: [{ name: 'metrics', containerPort: REDIS_METRICS_PORT, protocol: 'TCP' }],

@@ -186,7 +186,7 @@ export class RedisQueue extends Construct {
     });
 
     if (q.replicas > 1) {
-      new DisruptionBudget(this, 'DisruptionBudget', { metadata: redisMeta(w, w.name), selector: selectorLabels(identity) });
+      new DisruptionBudget(this, 'DisruptionBudget', { metadata: redisMeta(w, w.name), selector: selectorLabels(identity), quorum: true });
     }
   }
 }

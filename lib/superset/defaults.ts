@@ -56,6 +56,8 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
   },
   featureFlags: { ALERT_REPORTS: true },
   asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
+  // Superset 6.1's "securing Superset" guide: a short absolute session lifetime (8 h).
+  sessionLifetimeHours: 8,
   webserverTimeoutSeconds: 300,
   // Superset's default is 6 h; the SQL Lab workers' grace period follows it (limit + 90 s), so a
   // rollout or a drain waits at most this long for a running query. 1 h keeps drains practical.
@@ -156,3 +158,6 @@ export const SUPERSET_SECRET_DEFAULTS: SupersetSecretNames = {
   database: 'superset-database',
   admin: 'superset-admin',
 };
+
+/** Where the Superset pods find their Secret keys, one file per setting (never in the environment). */
+export const SUPERSET_SECRETS_DIR = '/run/secrets/superset';

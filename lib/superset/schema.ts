@@ -144,6 +144,7 @@ export const supersetSchema = z.strictObject({
   auth: authSchema.describe('how users log in'),
   featureFlags: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'feature flag names are UPPER_SNAKE_CASE'), z.boolean()).describe('FEATURE_FLAGS merged over Superset\'s own defaults'),
   asyncQueries: asyncQueriesSchema,
+  sessionLifetimeHours: positiveInt.max(168, 'must be at most 168 hours (a week); Superset\'s own default of 31 days is what its security guide warns against').describe('PERMANENT_SESSION_LIFETIME: a login lasts at most this long (server-side sessions in redis-queue expire with it)'),
   webserverTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('gunicorn timeout and SUPERSET_WEBSERVER_TIMEOUT; the ingress proxy timeout must not be shorter'),
   sqlLabAsyncTimeLimitSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('SQLLAB_ASYNC_TIME_LIMIT_SEC: longest async SQL Lab query; the grace period of the workers that run SQL Lab is this + 90 s'),
   rowLimit: positiveInt.describe('ROW_LIMIT: default row limit of chart queries'),

@@ -11,6 +11,7 @@ import type { SchedulingOverride } from '../workload/schema';
 import type { SupersetPodConfig } from './schema';
 import { statsdExporterSidecar, statsdExporterVolume } from '../workload/statsd-exporter';
 import { WAIT_SCRIPT } from './scripts';
+import { SUPERSET_SECRETS_DIR } from './defaults';
 
 /** The `superset` user of the official image (created by useradd, uid/gid 1000; our Dockerfile asserts it). */
 export const SUPERSET_RUN_AS: RunAs = { uid: 1000, gid: 1000 };
@@ -58,20 +59,37 @@ function supersetEnv(ctx: SupersetPodContext, component: string, database: Datab
     { name: 'DATABASE_PORT', value: String(endpoint.port) },
     { name: 'DATABASE_NAME', value: db.name },
     { name: 'DATABASE_USER', value: db.user },
-    ...supersetSecretRefs(ctx.env.config).map((ref) => ({
-      name: ref.envVar,
-      valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
-    })),
+    // Passwords and keys are files in SUPERSET_SECRETS_DIR (supersetSecretsVolume), never env vars.
     // The config directory is read-only: never try to write .pyc files next to it.
     { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
     { name: 'PYTHONUNBUFFERED', value: '1' },
   ];
 }
 
-/** Writable paths on an otherwise read-only root filesystem. */
+/**
+ * Every Secret key superset_config.py reads, as one file per setting (named after it) in
+ * SUPERSET_SECRETS_DIR: a file is not inherited by child processes nor shown by /proc/<pid>/environ,
+ * and a rotated Secret reaches the files without a new pod. 0440 with the pod's fsGroup: the
+ * superset user reads them, nobody else.
+ */
+export function supersetSecretsVolume(ctx: SupersetPodContext): k8s.Volume {
+  const bySecret = new Map<string, k8s.KeyToPath[]>();
+  for (const ref of supersetSecretRefs(ctx.env.config)) {
+    bySecret.set(ref.secretName, [...(bySecret.get(ref.secretName) ?? []), { key: ref.key, path: ref.envVar }]);
+  }
+  return {
+    name: SECRETS_VOLUME,
+    projected: { defaultMode: 0o440, sources: [...bySecret].map(([name, items]) => ({ secret: { name, items } })) },
+  };
+}
+
+const SECRETS_VOLUME = 'superset-secrets';
+
+/** The config, the Secret files and the writable paths on an otherwise read-only root filesystem. */
 export function supersetVolumes(ctx: SupersetPodContext): k8s.Volume[] {
   return [
     { name: 'superset-config', configMap: { name: ctx.configMapName, defaultMode: 0o444 } },
+    supersetSecretsVolume(ctx),
     { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
     { name: 'superset-home', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
   ];
@@ -79,6 +97,7 @@ export function supersetVolumes(ctx: SupersetPodContext): k8s.Volume[] {
 
 export const SUPERSET_VOLUME_MOUNTS: k8s.VolumeMount[] = [
   { name: 'superset-config', mountPath: CONFIG_DIR, readOnly: true },
+  { name: SECRETS_VOLUME, mountPath: SUPERSET_SECRETS_DIR, readOnly: true },
   { name: 'tmp', mountPath: '/tmp' },
   { name: 'superset-home', mountPath: '/app/superset_home' },
 ];

@@ -82,7 +82,9 @@ describe('production-readiness audit', () => {
 
   // Each point: one change of the complete environment (or of its docs) that must fail it.
   const failing: Array<[number, string, () => { objects?: KubeObject[]; root?: string }]> = [
-    [1, 'the secret key as a literal', () => ({ objects: changed((o) => { const e = webPod(o).containers[0].env.find((x: any) => x.name === 'SUPERSET_SECRET_KEY'); delete e.valueFrom; e.value = 'not-secret'; }) })],
+    [1, 'the secret key as a literal', () => ({ objects: changed((o) => { webPod(o).containers[0].env.push({ name: 'SUPERSET_SECRET_KEY', value: 'not-secret' }); }) })],
+    [1, 'the secret key not a file of a Secret', () => ({ objects: changed((o) => { webPod(o).volumes = webPod(o).volumes.filter((v: any) => v.name !== 'superset-secrets'); }) })],
+    [1, 'no minimum key length at start', () => ({ objects: changed((o) => setPy(o, /if len\(SECRET_KEY\.encode\(\)\) < 32:/, 'if False:')) })],
     [2, 'HSTS for a day', () => ({ objects: changed((o) => { named(o, 'Ingress', 'superset').metadata.annotations['nginx.org/hsts-max-age'] = '86400'; }) })],
     [2, 'the placeholder host', () => ({ objects: buildObjects({ ...COMPLETE, edge: {} }, 'prod') })],
     [3, 'an admin created with a password literal', () => ({ objects: changed((o) => { webPod(o).containers[0].args = ['superset fab create-admin --username admin --password admin']; }) })],
@@ -90,6 +92,10 @@ describe('production-readiness audit', () => {
     [4, 'an IdP on a placeholder host', () => ({ objects: buildObjects({ ...COMPLETE, superset: { ...COMPLETE.superset, auth: { type: 'oauth', oauth: { providers: [{ ...COMPLETE.superset.auth.oauth.providers[0], serverMetadataUrl: 'https://idp.example.com/.well-known/openid-configuration' }] } } } }, 'prod') })],
     [4, 'OAuth with no provider', () => ({ objects: changed((o) => setPy(o, /^OAUTH_PROVIDERS = [\s\S]*?\n(?=\S)/m, 'OAUTH_PROVIDERS = []\n')) })],
     [5, 'insecure session cookie', () => ({ objects: changed((o) => setPy(o, /SESSION_COOKIE_SECURE = True/, 'SESSION_COOKIE_SECURE = False')) })],
+    [5, 'client-side sessions (logout does not revoke)', () => ({ objects: changed((o) => setPy(o, /SESSION_SERVER_SIDE = True/, 'SESSION_SERVER_SIDE = False')) })],
+    [5, 'the 31-day default session lifetime', () => ({ objects: changed((o) => setPy(o, /PERMANENT_SESSION_LIFETIME = .*\n/, '')) })],
+    [5, 'a login limit per second', () => ({ objects: changed((o) => setPy(o, /AUTH_RATE_LIMIT = .*\n/, 'AUTH_RATE_LIMIT = "5 per second"\n')) })],
+    [5, 'X-Forwarded-Prefix trusted', () => ({ objects: changed((o) => setPy(o, /"x_prefix": 0/, '"x_prefix": 1')) })],
     [6, 'Talisman off', () => ({ objects: changed((o) => setPy(o, /TALISMAN_ENABLED = True/, 'TALISMAN_ENABLED = False')) })],
     [7, 'no row-level security section', () => ({ root: docsWithout('docs/SECURITY.md', /row-level security/i) })],
     [8, 'a public role', () => ({ objects: changed((o) => { config(o)['superset_config.py'] += '\nPUBLIC_ROLE_LIKE = "Gamma"\n'; }) })],
@@ -130,7 +136,7 @@ describe('production-readiness audit', () => {
     expect(resultOf(4)).toEqual({ status: 'pass', evidence: [
       'ConfigMap superset-config: AUTH_TYPE = AUTH_OAUTH',
       'OAUTH_PROVIDERS: 1 OIDC provider(s) with a discovery URL (https://login.acme.io/.well-known/openid-configuration)',
-      'OAUTH_PROVIDERS client secrets read from the environment (a Secret), never literals',
+      'OAUTH_PROVIDERS client secrets read from Secret files, never literals',
     ] });
     expect(resultOf(4, buildObjects({ ...COMPLETE, superset: { ...COMPLETE.superset, auth: { type: 'database' } } }, 'prod')).evidence)
       .toEqual(['missing: an OIDC provider: ConfigMap superset-config has AUTH_TYPE = AUTH_DB, users log in with local accounts (set superset.auth.type "oauth" with a provider)']);

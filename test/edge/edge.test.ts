@@ -68,7 +68,7 @@ describe('edge validation', () => {
     ['body size unit', { edge: { maxBodySize: '100MB' } }, /edge\.maxBodySize = "100MB"\s+rule: must be an nginx size/],
     ['unknown mode', { edge: { mode: 'haproxy' as never } }, /edge\.mode = "haproxy"\s+rule: must be one of "ingress", "gateway"/],
     ['CSP origin over http', { edge: { cspConnectSources: ['http://tiles.example.com'] } }, /edge\.cspConnectSources\.0 = "http:\/\/tiles\.example\.com"\s+rule: must be an https:\/\/ or wss:\/\/ origin/],
-    ['rate limit wording', { edge: { rateLimits: { login: '5/s' } } }, /edge\.rateLimits\.login = "5\/s"\s+rule: must read like "5 per second"/],
+    ['rate limit wording', { edge: { rateLimits: { login: '5/s' } } }, /edge\.rateLimits\.login = "5\/s"\s+rule: must read like "5 per minute"/],
   ];
   test.each(cases)('%s', (_what, override, expected) => {
     expect(() => resolveEnvironment('prod', override)).toThrow(expected);

@@ -101,6 +101,16 @@ describe('Redis monitoring', () => {
     }
   });
 
+  test('no exporter serves /scrape (multi-target) or exports key values, only lengths', () => {
+    for (const name of ['redis-cache', 'redis-queue']) {
+      const exporter = find(objects, 'StatefulSet', name).spec.template.spec.containers.find((c: any) => c.name === 'metrics');
+      expect(envVar(exporter, 'REDIS_EXPORTER_DISABLE_SCRAPE_ENDPOINT').value).toBe('true');
+      expect(envVar(exporter, 'REDIS_EXPORTER_DISABLE_EXPORTING_KEY_VALUES').value).toBe('true');
+      // Key patterns (SCAN) would reach cache entries: only the named queue keys are measured.
+      expect(envVar(exporter, 'REDIS_EXPORTER_CHECK_KEYS')).toBeUndefined();
+    }
+  });
+
   test('the queue exporter measures the Celery queues (redis_key_size), one key per worker queue', () => {
     const exporter = find(objects, 'StatefulSet', 'redis-queue').spec.template.spec.containers.find((c: any) => c.name === 'metrics');
     expect(envVar(exporter, 'REDIS_EXPORTER_CHECK_SINGLE_KEYS').value).toBe('db0=interactive,db0=reports');

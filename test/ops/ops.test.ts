@@ -145,7 +145,8 @@ describe('dashboard-export', () => {
     expect(exporter.command).toEqual(['/bin/bash', '/opt/superset-ops/dashboard-export.sh', 'export']);
     expect(value(exporter, 'DATABASE_HOST')).toBe('pgbouncer');
     expect(value(exporter, 'SUPERSET_CONFIG_PATH')).toBe('/etc/superset/superset_config.py');
-    expect(secretRef(exporter, 'SUPERSET_SECRET_KEY')).toEqual({ name: 'superset-app', key: 'secret-key' });
+    expect(secretRef(exporter, 'SUPERSET_SECRET_KEY')).toBeUndefined();
+    expect(exporter.volumeMounts).toContainEqual({ name: 'superset-secrets', mountPath: '/run/secrets/superset', readOnly: true });
     expect(exporter.volumeMounts).toContainEqual({ name: 'export', mountPath: '/export' });
     expect(pod.securityContext).toMatchObject({ runAsUser: 1000, fsGroup: 1000 });
 

@@ -46,6 +46,7 @@ describe('policy rules', () => {
     ['read-only-root-filesystem', 'Deployment', 'superset-worker-reports', (o) => { webContainer(o).securityContext.readOnlyRootFilesystem = false; }, /Deployment superset-test\/superset-worker-reports: container "worker": readOnlyRootFilesystem is not true/],
     ['service-account-token', 'Deployment', 'superset-web', (o) => { delete web(o).automountServiceAccountToken; }, /automountServiceAccountToken is not set explicitly/],
     ['service-account-token', 'Deployment', 'superset-web', (o) => { delete web(o).serviceAccountName; }, /runs under the default ServiceAccount/],
+    ['service-account-token', 'Deployment', 'superset-web', (o) => { web(o).volumes.push({ name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }); }, /mounts an API token but no RoleBinding grants ServiceAccount "superset"/],
     ['resources-set', 'Deployment', 'superset-web', (o) => { delete web(o).initContainers[0].resources.limits.memory; }, /init container "wait-for-migrations": no memory limit/],
     ['probes', 'Deployment', 'superset-worker-interactive', (o) => { delete webContainer(o).livenessProbe; }, /container "worker": no livenessProbe/],
     ['probes', 'Deployment', 'superset-web', (o) => { delete webContainer(o).readinessProbe; }, /behind a Service but no readinessProbe/],

@@ -4,6 +4,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS } from '../../environments';
 import { CHARTS } from '../../lib/platform';
 import { POSTGRES_CONFIG_HASH_ANNOTATION } from '../../lib/postgres/patroni-statefulset';
+import { MAX_PATRONI_MEMBERS } from '../../lib/postgres/patroni-rbac';
 import { buildCharts, buildObjects, envVar, find, findAll } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -83,15 +84,23 @@ describe('Patroni StatefulSet', () => {
     expect([envVar(off, 'BACKUP_DATABASE_USER'), envVar(off, 'BACKUP_DATABASE_PASSWORD')]).toEqual([undefined, undefined]);
   });
 
-  test('probes on the Patroni REST API; the pod carries the labels Patroni selects on; it mounts an API token', () => {
+  test('probes on the Patroni REST API; the pod carries the labels Patroni selects on; only the patroni container gets an API token', () => {
     const sts = find(buildObjects(REPO), 'StatefulSet', 'postgres');
     const c = sts.spec.template.spec.containers[0];
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 'patroni' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/liveness', port: 'patroni' });
     expect(sts.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'database', 'cluster-name': 'postgres' });
     expect(sts.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'superset', 'app.kubernetes.io/component': 'database' });
-    expect(sts.spec.template.spec.automountServiceAccountToken).toBe(true);
+    // No automount (it would reach every container); a projected token in the patroni container only.
+    expect(sts.spec.template.spec.automountServiceAccountToken).toBe(false);
     expect(sts.spec.template.spec.serviceAccountName).toBe('postgres');
+    const tokenVolume = sts.spec.template.spec.volumes.find((v: any) => v.projected);
+    expect(tokenVolume.projected.sources.map((s: any) => Object.keys(s)[0])).toEqual(['serviceAccountToken', 'configMap', 'downwardAPI']);
+    expect(c.volumeMounts).toContainEqual({ name: tokenVolume.name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+    const archiving = find(buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'wal-bucket', endpoint: 'https://s3.acme.internal' } } }), 'StatefulSet', 'postgres');
+    const containers = archiving.spec.template.spec.containers;
+    expect(containers.length).toBe(2);
+    expect(containers.filter((x: any) => (x.volumeMounts ?? []).some((m: any) => m.name === tokenVolume.name)).map((x: any) => x.name)).toEqual(['patroni']);
   });
 
   test('the pod template carries the config hash, so a config change rolls the members', () => {
@@ -200,17 +209,35 @@ describe('Postgres Services and RBAC', () => {
     expect([members.clusterIP, members.publishNotReadyAddresses, members.selector]).toEqual(['None', true, stable]);
   });
 
-  test('a namespaced Role with only what Patroni needs, bound to its ServiceAccount', () => {
+  test('a namespaced Role with only what Patroni 4.1 calls, by name where RBAC can, bound to its ServiceAccount', () => {
     const objects = buildObjects(REPO);
     const role = find(objects, 'Role', 'postgres-patroni');
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'patch', 'update', 'watch', 'delete', 'deletecollection'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'], resourceNames: ['postgres-config', 'postgres-leader', 'postgres-failover', 'postgres-sync'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['patch'], resourceNames: ['postgres-0', 'postgres-1', 'postgres-2', 'postgres-3', 'postgres-4', 'postgres-5', 'postgres-6'] },
     ]);
+    const verbs = role.rules.flatMap((r: any) => r.verbs);
+    for (const never of ['update', 'delete', 'deletecollection', '*']) expect(verbs).not.toContain(never);
+    // Every pod name the StatefulSet can have (kubectl scale needs no Role change), and no other.
+    expect(() => buildObjects({ ...REPO, postgres: { members: MAX_PATRONI_MEMBERS + 1 } })).toThrow(/postgres\.members = 8[\s\S]*must be at most 7/);
+    expect(buildObjects({ ...REPO, postgres: { members: MAX_PATRONI_MEMBERS } })).toBeTruthy();
     expect(findAll(objects, 'ClusterRole')).toEqual([]);
     const binding = find(objects, 'RoleBinding', 'postgres-patroni');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'postgres-patroni' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'postgres', namespace: 'superset-test' }]);
+  });
+
+  test('create cannot be limited by name: a ResourceQuota bounds the ConfigMaps of the namespace', () => {
+    const objects = buildObjects(REPO);
+    const shipped = findAll(objects, 'ConfigMap').length;
+    const quota = find(objects, 'ResourceQuota', 'configmap-count');
+    // the platform's own + Patroni's four + kube-root-ca.crt + spareConfigMaps (4)
+    expect(quota.spec.hard).toEqual({ 'count/configmaps': shipped + 4 + 1 + 4 });
+    const none = find(buildObjects({ ...REPO, postgres: { patroni: { spareConfigMaps: 0 } } }), 'ResourceQuota', 'configmap-count');
+    expect(none.spec.hard['count/configmaps']).toBe(shipped + 5);
   });
 
   test('the database tier lives in 20-postgres and 25-pgbouncer, applied before the Superset tier', () => {
@@ -218,6 +245,7 @@ describe('Postgres Services and RBAC', () => {
     expect(charts.get(CHARTS.postgres)!.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ServiceAccount/postgres', 'Role/postgres-patroni', 'RoleBinding/postgres-patroni', 'ConfigMap/postgres-patroni',
       'Service/postgres', 'Service/postgres-replicas', 'Service/postgres-members', 'StatefulSet/postgres', 'PodDisruptionBudget/postgres',
+      'ResourceQuota/configmap-count',
     ]);
     expect(CHARTS.postgres < CHARTS.pgbouncer && CHARTS.pgbouncer < CHARTS.supersetMigrate).toBe(true);
   });

@@ -19,7 +19,7 @@ const FAKE_ENV = {
   DATABASE_HOST: 'pgbouncer',
   DATABASE_PORT: '6432',
   DATABASE_NAME: 'superset',
-  SUPERSET_SECRET_KEY: 'test-secret-key-not-real',
+  SUPERSET_SECRET_KEY: 'test-secret-key-not-real-padded-to-48-bytes-xx',
   REDIS_CACHE_PASSWORD: 'cache-pw',
   REDIS_QUEUE_PASSWORD: 'queue/pw',
   GLOBAL_ASYNC_QUERIES_JWT_SECRET: 'x'.repeat(32),
@@ -157,7 +157,7 @@ describe('superset_config.py', () => {
       SESSION_COOKIE_SAMESITE: 'Lax',
       WTF_CSRF_ENABLED: true,
       TALISMAN_ENABLED: true,
-      SECRET_KEY: 'test-secret-key-not-real',
+      SECRET_KEY: 'test-secret-key-not-real-padded-to-48-bytes-xx',
       SUPERSET_WEBSERVER_TIMEOUT: 300,
     });
     expect(defaults.settings.PUBLIC_ROLE_LIKE).toBeUndefined();
@@ -168,7 +168,7 @@ describe('superset_config.py', () => {
     expect(csp.content_security_policy['connect-src']).toEqual(["'self'", 'https://tile.openstreetmap.org', 'https://tile.osm.ch', 'https://api.mapbox.com', 'https://events.mapbox.com']);
     expect(csp.content_security_policy['script-src']).toEqual(["'self'", "'strict-dynamic'"]);
     expect(csp).toMatchObject({ force_https: false, strict_transport_security: true, strict_transport_security_max_age: 31536000, strict_transport_security_include_subdomains: true, session_cookie_secure: true });
-    expect(defaults.settings).toMatchObject({ RATELIMIT_ENABLED: true, RATELIMIT_APPLICATION: '50 per second', AUTH_RATE_LIMITED: true, AUTH_RATE_LIMIT: '5 per second', SCARF_ANALYTICS: false });
+    expect(defaults.settings).toMatchObject({ RATELIMIT_ENABLED: true, RATELIMIT_APPLICATION: '50 per second', AUTH_RATE_LIMITED: true, AUTH_RATE_LIMIT: '5 per minute', SCARF_ANALYTICS: false });
     const custom = run(render({ edge: { hstsMaxAgeSeconds: 63072000, cspConnectSources: ['wss://bi.acme.com'] } }));
     expect(custom.settings.TALISMAN_CONFIG.strict_transport_security_max_age).toBe(63072000);
     expect(custom.settings.TALISMAN_CONFIG.content_security_policy['connect-src']).toEqual(["'self'", 'https://tile.openstreetmap.org', 'https://tile.osm.ch', 'wss://bi.acme.com']);
@@ -265,6 +265,47 @@ describe('superset_config.py', () => {
     expect(custom.settings.FEATURE_FLAGS.DASHBOARD_RBAC).toBe(true);
   });
 
+  test('secrets are read from files named after the setting; an env var of the same name (a one-off command) wins', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superset-secrets-'));
+    try {
+      const fromFiles: Record<string, string> = {};
+      for (const name of ['SUPERSET_SECRET_KEY', 'DATABASE_PASSWORD', 'REDIS_CACHE_PASSWORD', 'REDIS_QUEUE_PASSWORD']) {
+        fs.writeFileSync(path.join(dir, name), `${name.toLowerCase()}-from-a-file-padded-to-32-bytes\n`);
+      }
+      const { SUPERSET_SECRET_KEY: _k, DATABASE_PASSWORD: _d, REDIS_CACHE_PASSWORD: _c, REDIS_QUEUE_PASSWORD: _q, ...plain } = FAKE_ENV;
+      const files = run(render(), { ...plain, SUPERSET_SECRETS_DIR: dir, ...fromFiles });
+      // The trailing newline of a file made with `echo` is not part of the secret.
+      expect(files.settings.SECRET_KEY).toBe('superset_secret_key-from-a-file-padded-to-32-bytes');
+      expect(files.settings.CACHE_CONFIG.CACHE_REDIS_PASSWORD).toBe('redis_cache_password-from-a-file-padded-to-32-bytes');
+      expect(files.settings.SQLALCHEMY_DATABASE_URI).toContain(':database_password-from-a-file-padded-to-32-bytes@');
+      const override = run(render(), { ...plain, SUPERSET_SECRETS_DIR: dir, SUPERSET_SECRET_KEY: 'k'.repeat(40) });
+      expect(override.settings.SECRET_KEY).toBe('k'.repeat(40));
+      fs.rmSync(path.join(dir, 'REDIS_QUEUE_PASSWORD'));
+      expect(run(render(), { ...plain, SUPERSET_SECRETS_DIR: dir }).error).toMatch(/RuntimeError: REDIS_QUEUE_PASSWORD is not set: it comes from a Kubernetes Secret \(file .*REDIS_QUEUE_PASSWORD\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a SECRET_KEY shorter than 32 bytes stops the process at start, saying how to make one', () => {
+    expect(run(render(), { ...FAKE_ENV, SUPERSET_SECRET_KEY: 'x'.repeat(31) }).error).toMatch(/RuntimeError: SUPERSET_SECRET_KEY is 31 bytes; it must be at least 32 \(generate one with: openssl rand -base64 42\)/);
+    expect(run(render(), { ...FAKE_ENV, SUPERSET_SECRET_KEY: 'x'.repeat(32) }).settings.SECRET_KEY).toBe('x'.repeat(32));
+  });
+
+  test('sessions: 8 h by default (configurable), server-side in redis-queue so logout ends them', () => {
+    expect(defaults.settings).toMatchObject({ PERMANENT_SESSION_LIFETIME: '8:00:00', SESSION_SERVER_SIDE: true, SESSION_TYPE: 'redis', SESSION_KEY_PREFIX: 'superset_session:', SESSION_PERMANENT: true });
+    // redis-queue's own db for sessions, with its password, through the Sentinels; constructing the client connects nowhere.
+    expect(defaults.settings.SESSION_REDIS).toBe("Redis([('db', 5), ('password', 'queue/pw'), ('sentinel_kwargs', {'password': 'queue/pw'}), ('sentinel_master', 'redis-queue'), ('sentinels', [('redis-queue-0.redis-queue-headless', 26379), ('redis-queue-1.redis-queue-headless', 26379), ('redis-queue-2.redis-queue-headless', 26379)]), ('socket_connect_timeout', 2), ('socket_timeout', 3)])");
+    expect(run(render({ superset: { sessionLifetimeHours: 2 } })).settings.PERMANENT_SESSION_LIFETIME).toBe('2:00:00');
+    const single = run(render({ redis: { queue: { mode: 'standalone', replicas: 1 } } })).settings.SESSION_REDIS;
+    expect(single).toBe("Redis([('db', 5), ('host', 'redis-queue'), ('password', 'queue/pw'), ('port', 6379), ('socket_connect_timeout', 2), ('socket_timeout', 3)])");
+  });
+
+  test('ProxyFix trusts what the edge sends, never X-Forwarded-Prefix; x_for follows the proxy hops', () => {
+    expect(defaults.settings.PROXY_FIX_CONFIG).toEqual({ x_for: 1, x_proto: 1, x_host: 1, x_port: 1, x_prefix: 0 });
+    expect(run(render({ edge: { trustedProxyHops: 2 } })).settings.PROXY_FIX_CONFIG.x_for).toBe(2);
+  });
+
   test('PREVIOUS_SECRET_KEY is read only while rotating the key', () => {
     expect(defaults.settings.PREVIOUS_SECRET_KEY).toBeNull();
     expect(run(render(), { ...FAKE_ENV, SUPERSET_PREVIOUS_SECRET_KEY: 'old-key-value' }).settings.PREVIOUS_SECRET_KEY).toBe('old-key-value');
@@ -272,7 +313,7 @@ describe('superset_config.py', () => {
 
   test('a missing Secret-backed variable fails at start-up and names the variable', () => {
     const { SUPERSET_SECRET_KEY: _omit, ...rest } = FAKE_ENV;
-    expect(run(render(), rest).error).toMatch(/RuntimeError: SUPERSET_SECRET_KEY is not set: it comes from a Kubernetes Secret/);
+    expect(run(render(), { ...rest, SUPERSET_SECRETS_DIR: '/nonexistent' }).error).toMatch(/RuntimeError: SUPERSET_SECRET_KEY is not set: it comes from a Kubernetes Secret/);
   });
 
   test('no secret literal is rendered', () => {

@@ -15,7 +15,7 @@ import { buildObjects, envVar, find } from '../helpers';
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const FAKE_ENV = {
   DATABASE_USER: 'superset', DATABASE_PASSWORD: 'not-a-real-password', DATABASE_HOST: 'pgbouncer', DATABASE_PORT: '6432', DATABASE_NAME: 'superset',
-  SUPERSET_SECRET_KEY: 'test-secret-key-not-real', REDIS_CACHE_PASSWORD: 'cache-pw', REDIS_QUEUE_PASSWORD: 'queue-pw', SUPERSET_COMPONENT: 'web',
+  SUPERSET_SECRET_KEY: 'test-secret-key-not-real-padded-to-48-bytes-xx', REDIS_CACHE_PASSWORD: 'cache-pw', REDIS_QUEUE_PASSWORD: 'queue-pw', SUPERSET_COMPONENT: 'web',
 };
 
 function load(overrides: EnvironmentOverrides): any {

@@ -54,7 +54,7 @@ describe('web', () => {
   test('writable emptyDirs under a read-only root filesystem', () => {
     const spec = find(buildObjects({ superset: REPO }), 'Deployment', 'superset-web').spec.template.spec;
     expect(spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
-    expect(spec.containers[0].volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/app/superset_home', '/etc/superset', '/tmp']);
+    expect(spec.containers[0].volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/app/superset_home', '/etc/superset', '/run/secrets/superset', '/tmp']);
     expect(spec.volumes.filter((v: any) => v.emptyDir).map((v: any) => v.name).sort()).toEqual(['superset-home', 'tmp']);
   });
 });
@@ -221,25 +221,39 @@ describe('first login', () => {
   });
 });
 
-describe('secrets by reference', () => {
-  test('every secret env var comes from a secretKeyRef; the async JWT only when async queries are on', () => {
-    const c = (o = {}) => find(buildObjects({ superset: { ...REPO, ...o } }), 'Deployment', 'superset-web').spec.template.spec.containers[0];
-    expect(envVar(c(), 'SUPERSET_SECRET_KEY').valueFrom.secretKeyRef).toEqual({ name: 'superset-app', key: 'secret-key' });
-    expect(envVar(c(), 'DATABASE_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'superset-database', key: 'password' });
-    expect(envVar(c(), 'GLOBAL_ASYNC_QUERIES_JWT_SECRET')).toBeUndefined();
-    expect(envVar(c({ asyncQueries: { enabled: true } }), 'GLOBAL_ASYNC_QUERIES_JWT_SECRET').valueFrom.secretKeyRef).toEqual({ name: 'superset-app', key: 'async-queries-jwt-secret' });
+describe('secrets as files, by reference', () => {
+  const web = (o: any = {}, top: any = {}) => find(buildObjects({ superset: { ...REPO, ...o }, ...top }), 'Deployment', 'superset-web').spec.template.spec;
+  // Secret file name (the setting it feeds) -> Secret and key, from the projected volume.
+  const files = (spec: any) => Object.fromEntries(spec.volumes.find((v: any) => v.name === 'superset-secrets').projected.sources
+    .flatMap((s: any) => s.secret.items.map((i: any) => [i.path, `${s.secret.name}/${i.key}`])));
+  const secretEnv = (spec: any) => [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: any) => (c.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => `${c.name}:${e.name}`));
+
+  test('every key superset_config.py reads is a file of a projected Secret volume, never an env var; the async JWT only when async queries are on', () => {
+    const spec = web();
+    expect(files(spec)).toEqual({
+      SUPERSET_SECRET_KEY: 'superset-app/secret-key',
+      DATABASE_PASSWORD: 'superset-database/password',
+      REDIS_CACHE_PASSWORD: 'redis-cache-auth/password',
+      REDIS_QUEUE_PASSWORD: 'redis-queue-auth/password',
+    });
+    expect(spec.volumes.find((v: any) => v.name === 'superset-secrets').projected.defaultMode).toBe(0o440);
+    for (const c of [...spec.initContainers, ...spec.containers.filter((x: any) => x.name === 'web')]) {
+      expect(c.volumeMounts).toContainEqual({ name: 'superset-secrets', mountPath: '/run/secrets/superset', readOnly: true });
+    }
+    expect(secretEnv(spec)).toEqual([]);
+    expect(files(web({ asyncQueries: { enabled: true } })).GLOBAL_ASYNC_QUERIES_JWT_SECRET).toBe('superset-app/async-queries-jwt-secret');
+    for (const name of ['superset-beat', 'superset-worker-interactive']) {
+      expect(secretEnv(find(buildObjects({ superset: REPO }), 'Deployment', name).spec.template.spec)).toEqual([]);
+    }
   });
 
   test('OAuth client credentials come from the OAuth Secret', () => {
     const auth = { type: 'oauth' as const, oauth: { providers: [{ name: 'azure', serverMetadataUrl: 'https://login.example.com/.well-known/openid-configuration', scope: 'openid', icon: 'fa-windows' }] } };
-    const c = find(buildObjects({ superset: { ...REPO, auth }, network: IDP_NETWORK }), 'Deployment', 'superset-web').spec.template.spec.containers[0];
-    expect(envVar(c, 'OAUTH_AZURE_CLIENT_ID').valueFrom.secretKeyRef).toEqual({ name: 'superset-oauth', key: 'azure-client-id' });
-    expect(envVar(c, 'OAUTH_AZURE_CLIENT_SECRET').valueFrom.secretKeyRef).toEqual({ name: 'superset-oauth', key: 'azure-client-secret' });
+    expect(files(web({ auth }, { network: IDP_NETWORK }))).toMatchObject({ OAUTH_AZURE_CLIENT_ID: 'superset-oauth/azure-client-id', OAUTH_AZURE_CLIENT_SECRET: 'superset-oauth/azure-client-secret' });
   });
 
   test('Secret names are configurable', () => {
-    const c = find(buildObjects({ superset: REPO, secrets: { database: 'pg-creds' } }), 'Deployment', 'superset-beat').spec.template.spec.containers[0];
-    expect(envVar(c, 'DATABASE_PASSWORD').valueFrom.secretKeyRef.name).toBe('pg-creds');
+    expect(files(web({}, { secrets: { database: 'pg-creds' } })).DATABASE_PASSWORD).toBe('pg-creds/password');
   });
 });
 

@@ -125,7 +125,11 @@ S3_STATUS=000
 s3_request() {
   local method=$1 key=$2 query=$3 payload=$4 out=$5 hash rc=0
   s3_check_key "${key}"
-  local args=(--config - --silent --show-error --proto '=https,http' --connect-timeout 10
+  # Only the configured endpoint's scheme (https unless an http:// endpoint was set on purpose):
+  # never another protocol, and never a downgrade from https.
+  local proto="=${S3_ENDPOINT%%://*}"
+  [[ "${proto}" == "=https" || "${proto}" == "=http" ]] || { log "S3_ENDPOINT ${S3_ENDPOINT} is not an http(s) URL"; return 1; }
+  local args=(--config - --silent --show-error --proto "${proto}" --proto-redir "${proto}" --connect-timeout 10
     --retry 3 --retry-delay 2 --retry-max-time 120
     --aws-sigv4 "aws:amz:${S3_REGION}:s3" --output "${out}" --write-out '%{http_code}')
   if [[ -n "${payload}" ]]; then

@@ -14,9 +14,14 @@ function boundServiceAccounts(objects: readonly KubeObject[]): Set<string> {
   return bound;
 }
 
+/** A projected volume with a serviceAccountToken source: a token as much as the automount is. */
+function projectsToken(spec: any): boolean {
+  return (spec.volumes ?? []).some((v: any) => (v.projected?.sources ?? []).some((s: any) => s.serviceAccountToken));
+}
+
 export const serviceAccountToken: PolicyRule = {
   id: 'service-account-token',
-  statement: 'Every pod states whether it mounts a Kubernetes API token, runs under a named ServiceAccount, and mounts one only when a RoleBinding gives that ServiceAccount API access (it calls the API).',
+  statement: 'Every pod states whether it mounts a Kubernetes API token, runs under a named ServiceAccount, and mounts one (automount or a projected token) only when a RoleBinding gives that ServiceAccount API access (it calls the API).',
   fix: 'set automountServiceAccountToken: false and serviceAccountName on the pod (true only for components that call the API, e.g. Patroni)',
   check(objects) {
     const bound = boundServiceAccounts(objects);
@@ -25,8 +30,8 @@ export const serviceAccountToken: PolicyRule = {
       const problems: string[] = [];
       if (typeof pod.spec.automountServiceAccountToken !== 'boolean') problems.push('automountServiceAccountToken is not set explicitly');
       if (!pod.spec.serviceAccountName || pod.spec.serviceAccountName === 'default') problems.push('runs under the default ServiceAccount');
-      else if (pod.spec.automountServiceAccountToken === true && !bound.has(`${pod.owner.metadata.namespace}/${pod.spec.serviceAccountName}`)) {
-        problems.push(`mounts an API token but no RoleBinding grants ServiceAccount "${pod.spec.serviceAccountName}" anything: set automountServiceAccountToken: false`);
+      else if ((pod.spec.automountServiceAccountToken === true || projectsToken(pod.spec)) && !bound.has(`${pod.owner.metadata.namespace}/${pod.spec.serviceAccountName}`)) {
+        problems.push(`mounts an API token but no RoleBinding grants ServiceAccount "${pod.spec.serviceAccountName}" anything: set automountServiceAccountToken: false and drop the projected token`);
       }
       return problems.map((message) => ({ rule: this.id, object: at, message }));
     });

@@ -8,9 +8,12 @@ import { eventually, json, SUPERSET } from './util';
 async function registerMetadataDatabase(run: PlatformRun, host: string): Promise<void> {
   const web = run.cluster.store.list('Deployment', run.namespace).find((d) => d.metadata.name === 'superset-web')!;
   const env = (name: string) => web.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === name);
-  const ref = env('DATABASE_PASSWORD').valueFrom.secretKeyRef;
-  const secret = run.cluster.store.get('Secret', run.namespace, ref.name)!;
-  const password = Buffer.from(secret.data[ref.key], 'base64').toString();
+  // The password is a file of the projected Secret volume (never an env var): find its Secret and key.
+  const sources: Array<{ secret?: { name: string; items: Array<{ key: string; path: string }> } }> = web.spec.template.spec.volumes
+    .find((v: { name: string }) => v.name === 'superset-secrets').projected.sources;
+  const source = sources.find((s) => s.secret?.items.some((i) => i.path === 'DATABASE_PASSWORD'))!.secret!;
+  const secret = run.cluster.store.get('Secret', run.namespace, source.name)!;
+  const password = Buffer.from(secret.data[source.items.find((i) => i.path === 'DATABASE_PASSWORD')!.key], 'base64').toString();
   const uri = `postgresql+psycopg2://${env('DATABASE_USER').value}:${encodeURIComponent(password)}@${env('DATABASE_HOST').value}:${env('DATABASE_PORT').value}/${env('DATABASE_NAME').value}`;
   const r = await json(run, host, '/e2e/databases', { database_name: 'metadata', sqlalchemy_uri: uri });
   check(r.status === 200 || r.status === 201, `registering the metadata database as a data source failed: HTTP ${r.status}`);

@@ -62,19 +62,26 @@ export const enforcement: Scenario = {
     check(noAuth.output.includes('refused'), `redis-queue answered a client without the password: ${noAuth.output.trim()}`);
 
     const postgres = podOf(run, { 'app.kubernetes.io/name': 'postgres' });
-    const api = (path: string) => python(run, postgres, 'patroni', [
+    const api = (path: string, method = 'GET') => python(run, postgres, 'patroni', [
       'import ssl, sys, urllib.request, urllib.error',
       'sa = "/var/run/secrets/kubernetes.io/serviceaccount"',
       'token = open(sa + "/token").read()',
       'ctx = ssl.create_default_context(cafile=sa + "/ca.crt")',
-      'req = urllib.request.Request("https://kubernetes.default.svc" + sys.argv[1], headers={"Authorization": "Bearer " + token})',
+      'method = sys.argv[2] if len(sys.argv) > 2 else "GET"',
+      'body = b"{}" if method == "PATCH" else None',
+      'req = urllib.request.Request("https://kubernetes.default.svc" + sys.argv[1], data=body, method=method, headers={"Authorization": "Bearer " + token, "Content-Type": "application/strategic-merge-patch+json"})',
       'try:',
       '    print(urllib.request.urlopen(req, context=ctx, timeout=10).status)',
       'except urllib.error.HTTPError as e: print(e.code)',
-    ].join('\n'), [path], 30_000, 'python3');
+    ].join('\n'), [path, method], 30_000, 'python3');
     const configmaps = await api(`/api/v1/namespaces/${run.namespace}/configmaps`);
     check(configmaps.output.trim() === '200', `Patroni's ServiceAccount cannot list ConfigMaps (${configmaps.output.trim()}): the API path itself is broken`);
     const secrets = await api(`/api/v1/namespaces/${run.namespace}/secrets`);
     check(secrets.output.trim() === '403', `Patroni's ServiceAccount listed Secrets (HTTP ${secrets.output.trim()}); its Role must not allow it`);
+    // Least privilege: the Python every Superset pod runs is out of Patroni's reach; its leader lock is not.
+    const supersetConfig = await api(`/api/v1/namespaces/${run.namespace}/configmaps/superset-config`, 'PATCH');
+    check(supersetConfig.output.trim() === '403', `Patroni's ServiceAccount patched superset-config (HTTP ${supersetConfig.output.trim()}); its Role must name only its own ConfigMaps`);
+    const leader = await api(`/api/v1/namespaces/${run.namespace}/configmaps/postgres-leader`, 'PATCH');
+    check(leader.output.trim() === '200', `Patroni's ServiceAccount cannot patch postgres-leader (HTTP ${leader.output.trim()})`);
   },
 };

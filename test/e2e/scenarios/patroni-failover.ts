@@ -17,7 +17,7 @@ const WRITER = `
 import json, os, sys, time
 import psycopg2
 dsn = dict(host=os.environ["DATABASE_HOST"], port=os.environ["DATABASE_PORT"], dbname=os.environ["DATABASE_NAME"],
-           user=os.environ["DATABASE_USER"], password=os.environ["DATABASE_PASSWORD"], connect_timeout=3)
+           user=os.environ["DATABASE_USER"], password=open("/run/secrets/superset/DATABASE_PASSWORD").read().strip(), connect_timeout=3)
 table, seconds = sys.argv[1], float(sys.argv[2])
 def connect():
     c = psycopg2.connect(**dsn); c.autocommit = True; return c
@@ -72,7 +72,7 @@ async function count(run: PlatformRun, table: string): Promise<number> {
   const web = podOf(run, SUPERSET('web'));
   const r = await python(run, web, 'web', [
     'import os, sys, psycopg2',
-    'c = psycopg2.connect(host=os.environ["DATABASE_HOST"], port=os.environ["DATABASE_PORT"], dbname=os.environ["DATABASE_NAME"], user=os.environ["DATABASE_USER"], password=os.environ["DATABASE_PASSWORD"], connect_timeout=5)',
+    'c = psycopg2.connect(host=os.environ["DATABASE_HOST"], port=os.environ["DATABASE_PORT"], dbname=os.environ["DATABASE_NAME"], user=os.environ["DATABASE_USER"], password=open("/run/secrets/superset/DATABASE_PASSWORD").read().strip(), connect_timeout=5)',
     'cur = c.cursor(); cur.execute(f"SELECT count(*) FROM {sys.argv[1]}"); print(cur.fetchone()[0])',
   ].join('\n'), [table], 60_000);
   const n = Number(r.output.trim().split('\n').pop());

@@ -19,7 +19,7 @@ from redis.cluster import RedisCluster
 from redis.crc import key_slot
 seconds = float(sys.argv[1])
 keys = [f"e2e:{i}" for i in range(64)]
-client = RedisCluster(host="redis-cache", port=6379, password=os.environ["REDIS_CACHE_PASSWORD"], socket_connect_timeout=2, socket_timeout=2)
+client = RedisCluster(host="redis-cache", port=6379, password=open("/run/secrets/superset/REDIS_CACHE_PASSWORD").read().strip(), socket_connect_timeout=2, socket_timeout=2)
 failures = {k: [] for k in keys}
 start = time.monotonic(); end = start + seconds
 while time.monotonic() < end:

@@ -7,9 +7,10 @@
 // the lock again; then patronictl lists the cluster and removes it from the DCS. Every request of
 // the Patroni daemons must pass RBAC; the calls they made and the timings are printed.
 //
-// Twice: with the Role of dist/dev, and with the least Role Patroni needs (named ConfigMaps for
-// get/patch, no update/delete; see README.md in this folder), which must also work except for
-// `patronictl remove` (deletecollection).
+// Twice: with the Role of dist/dev (the least Role: named ConfigMaps for get/patch, patch on the
+// member pods by name, no update/delete/deletecollection; see README.md in this folder), where
+// `patronictl remove` is refused (deletecollection), and with that Role plus the temporary
+// deletecollection grant the runbook describes, where it removes the cluster from the DCS.
 //
 // E2E_API_PATRONI_PACKAGE=<dir holding a `patroni` Python package> runs that Patroni instead of
 // the root's (bound over /usr/lib/python3/dist-packages/patroni), e.g. the source of a release
@@ -47,25 +48,20 @@ const API_PORT = 6443;
 const PATRONI_PACKAGE = process.env.E2E_API_PATRONI_PACKAGE;
 const CLUSTER_CONFIG_MAPS = ['postgres-config', 'postgres-leader', 'postgres-failover', 'postgres-sync'];
 
-/** The least Role Patroni 4.1 needs with our patroni.yml (the resourceNames follow `scope: postgres`). */
-const LEAST_ROLE_RULES = [
-  // Patroni lists and watches by label selector and creates: resourceNames cannot apply to these.
-  { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'], resourceNames: CLUSTER_CONFIG_MAPS },
-  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'patch'] },
-];
+/** The runbook's temporary grant for `patronictl remove`, added to the Role of dist/dev. */
+const REMOVE_GRANT_RULES = [{ apiGroups: [''], resources: ['configmaps'], verbs: ['deletecollection'] }];
 
 interface Variant {
   readonly title: string;
-  /** Replaces the rules of the Role postgres-patroni, when set. */
+  /** Rules added to the Role postgres-patroni, when set. */
   readonly rules?: unknown[];
   /** Whether `patronictl remove` (deletecollection) is allowed. */
   readonly removeAllowed: boolean;
 }
 
 const VARIANTS: Variant[] = [
-  { title: 'the Role of dist/dev', removeAllowed: true },
-  { title: 'the least Role (named ConfigMaps for get/patch; no update, delete, deletecollection; no get pods)', rules: LEAST_ROLE_RULES, removeAllowed: false },
+  { title: 'the Role of dist/dev (named ConfigMaps and pods; no update, delete, deletecollection)', removeAllowed: false },
+  { title: 'the Role of dist/dev plus the temporary grant for patronictl remove', rules: REMOVE_GRANT_RULES, removeAllowed: true },
 ];
 
 function sh(command: string, args: string[], input?: string): string {
@@ -305,7 +301,7 @@ describeInNode.each(VARIANTS)('Patroni 4.1 from dist/dev against the harness API
     mounted = mountPatroniRoot(path.join(WORK, 'image'));
     root = mounted.root;
     for (const o of objects) store.create(o);
-    if (variant.rules) store.update('Role', NS, 'postgres-patroni', (r) => { r.rules = variant.rules; });
+    if (variant.rules) store.update('Role', NS, 'postgres-patroni', (r) => { r.rules = [...r.rules, ...variant.rules!]; });
     setUpNetwork();
     await server.start();
   }, 900_000);

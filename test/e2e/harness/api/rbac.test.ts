@@ -40,7 +40,7 @@ const patroniCalls = (ns: string): Array<[string, string, string]> => [
   ['patch postgres-leader (update_leader, attempt_to_acquire_leader)', 'PATCH', `/api/v1/namespaces/${ns}/configmaps/postgres-leader`],
   ['read postgres-leader after a 409', 'GET', `/api/v1/namespaces/${ns}/configmaps/postgres-leader`],
   ['patch postgres-config (initialize, history, config)', 'PATCH', `/api/v1/namespaces/${ns}/configmaps/postgres-config`],
-  ['deletecollection (patronictl remove)', 'DELETE', `/api/v1/namespaces/${ns}/configmaps?labelSelector=${SELECTOR}`],
+  ['patch postgres-failover (manual_failover)', 'PATCH', `/api/v1/namespaces/${ns}/configmaps/postgres-failover`],
 ];
 
 describe.each(['dev', 'prod'])('the Role and RoleBinding of dist/%s', (env) => {
@@ -66,6 +66,16 @@ describe.each(['dev', 'prod'])('the Role and RoleBinding of dist/%s', (env) => {
     ['list ConfigMaps across all namespaces', 'GET', '/api/v1/configmaps'],
     ['change its own Role', 'PUT', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/postgres-patroni`],
     ['read StatefulSets', 'GET', `/apis/apps/v1/namespaces/${ns}/statefulsets/postgres`],
+    // Least privilege: only its own ConfigMaps and pods, and only the verbs Patroni uses.
+    ['patch superset-config (Python every Superset pod runs)', 'PATCH', `/api/v1/namespaces/${ns}/configmaps/superset-config`],
+    ['replace superset-config', 'PUT', `/api/v1/namespaces/${ns}/configmaps/superset-config`],
+    ['read another ConfigMap by name', 'GET', `/api/v1/namespaces/${ns}/configmaps/superset-config`],
+    ['update (PUT) its leader ConfigMap (never used)', 'PUT', `/api/v1/namespaces/${ns}/configmaps/postgres-leader`],
+    ['delete its leader ConfigMap', 'DELETE', `/api/v1/namespaces/${ns}/configmaps/postgres-leader`],
+    ['deletecollection (patronictl remove needs a temporary grant)', 'DELETE', `/api/v1/namespaces/${ns}/configmaps?labelSelector=${SELECTOR}`],
+    ['patch a pod that is not a member (re-image Superset)', 'PATCH', `/api/v1/namespaces/${ns}/pods/superset-web-0`],
+    ['replace (PUT) a member pod', 'PUT', `/api/v1/namespaces/${ns}/pods/postgres-0`],
+    ['get a pod by name (never used)', 'GET', `/api/v1/namespaces/${ns}/pods/postgres-0`],
   ])('denies Patroni to %s', (_what, method, url) => {
     expect(can(store, patroni, method, url)).toBe(false);
   });

@@ -7,7 +7,7 @@ import { NotFoundError } from '../store';
 import { ContainerConfigError, containerArgv, containerEnv, KeyLookup } from './env';
 import { ContainerSpec, execInContainer, ExecResult, killGroup, Mount, removeRoot, removeTree, RunningContainer, startContainer } from './container';
 import { probeTiming, ProbeResult, runProbe, validateProbe } from './probes';
-import { cleanupVolumes, PreparedVolume, prepareVolume, SERVICE_ACCOUNT_MOUNT, SERVICE_ACCOUNT_VOLUME, UnsupportedVolumeError, VolumeNotReadyError, volumeSpecs } from './volumes';
+import { cleanupVolumes, PreparedVolume, prepareVolume, SERVICE_ACCOUNT_MOUNT, SERVICE_ACCOUNT_VOLUME, UnsupportedVolumeError, VolumeNotReadyError, projectsToken, volumeSpecs } from './volumes';
 import { Recorder } from './recorder';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -408,7 +408,7 @@ export class PodRunner {
         // A subPath mount of a projected file binds the file itself, never the ..data symlink.
         source = fs.realpathSync(source);
       }
-      const readOnly = m.readOnly === true || v.type === 'configMap' || v.type === 'secret' || v.type === 'serviceAccountToken';
+      const readOnly = m.readOnly === true || v.type === 'configMap' || v.type === 'secret' || v.type === 'serviceAccountToken' || v.type === 'projected';
       out.push({ source, target: m.mountPath, readOnly });
     }
     const token = this.volumes.find((v) => v.name === SERVICE_ACCOUNT_VOLUME);
@@ -446,7 +446,7 @@ export class PodRunner {
 
     // Volumes: a missing ConfigMap or Secret keeps the pod in ContainerCreating, retried.
     const automount = this.automountToken();
-    const serviceAccount = automount
+    const serviceAccount = automount || projectsToken(this.object)
       ? { token: this.deps.serviceAccounts.tokenFor(this.namespace, this.object.spec.serviceAccountName ?? 'default'), caCertPem: this.deps.serviceAccounts.caCertPem }
       : undefined;
     for (const volume of volumeSpecs(this.object, automount)) {

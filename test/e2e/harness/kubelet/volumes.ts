@@ -22,7 +22,7 @@ export interface PreparedVolume {
   readonly name: string;
   /** Directory on the node. */
   readonly hostPath: string;
-  readonly type: 'configMap' | 'secret' | 'emptyDir' | 'persistentVolumeClaim' | 'serviceAccountToken';
+  readonly type: 'configMap' | 'secret' | 'emptyDir' | 'persistentVolumeClaim' | 'serviceAccountToken' | 'projected';
   /** Mount options a tmpfs needs (medium: Memory), for cleanup. */
   readonly tmpfs?: boolean;
 }
@@ -35,9 +35,12 @@ export interface VolumeContext {
   readonly persistentDir: string;
   /** Reads a ConfigMap or Secret of the pod's namespace from the store. */
   readonly lookup: (kind: 'ConfigMap' | 'Secret', name: string) => KubeObject | undefined;
-  /** ServiceAccount token volume content (automount), when the pod gets one. */
+  /** ServiceAccount token content (automount or a projected token source), when the pod gets one. */
   readonly serviceAccount?: { readonly token: string; readonly caCertPem: string };
 }
+
+/** The ConfigMap kube-controller-manager publishes in every namespace with the API's CA (ca.crt). */
+export const ROOT_CA_CONFIG_MAP = 'kube-root-ca.crt';
 
 /** Where the kubelet mounts the ServiceAccount token. */
 export const SERVICE_ACCOUNT_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -135,6 +138,48 @@ function dataOf(object: KubeObject): Record<string, Buffer> {
   return out;
 }
 
+/** Whether the pod projects a ServiceAccount token itself (a `projected` volume with a token source). */
+export function projectsToken(pod: KubeObject): boolean {
+  return (pod.spec.volumes ?? []).some((v: any) => (v.projected?.sources ?? []).some((s: any) => s.serviceAccountToken));
+}
+
+/** The files of one `projected` volume: token, ConfigMap, Secret and downward API (metadata) sources. */
+function projectedVolumeFiles(volume: any, ctx: VolumeContext, where: string): Array<{ path: string; content: Buffer; mode: number }> {
+  const defaultMode: number = volume.projected.defaultMode ?? 0o644;
+  const pod = ctx.pod;
+  return (volume.projected.sources ?? []).flatMap((source: any) => {
+    if (source.serviceAccountToken) {
+      if (!ctx.serviceAccount) throw new UnsupportedVolumeError(`${where}: no ServiceAccount token available`);
+      return [{ path: source.serviceAccountToken.path, content: Buffer.from(ctx.serviceAccount.token), mode: defaultMode }];
+    }
+    if (source.configMap || source.secret) {
+      const kind = source.configMap ? 'ConfigMap' : 'Secret';
+      const ref = source.configMap ?? source.secret;
+      const object = ctx.lookup(kind, ref.name)
+        // No controller publishes kube-root-ca.crt here: the harness's CA stands for it.
+        ?? (kind === 'ConfigMap' && ref.name === ROOT_CA_CONFIG_MAP && ctx.serviceAccount
+          ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ROOT_CA_CONFIG_MAP }, data: { 'ca.crt': ctx.serviceAccount.caCertPem } } as KubeObject
+          : undefined);
+      if (!object) {
+        if (ref.optional) return [];
+        throw new VolumeNotReadyError(`${where}: ${kind} "${ref.name}" not found`);
+      }
+      return projectedFiles({ ...ref, defaultMode }, dataOf(object), `${where} (${kind} "${ref.name}")`);
+    }
+    if (source.downwardAPI) {
+      return (source.downwardAPI.items ?? []).map((item: any) => {
+        const field: string | undefined = item.fieldRef?.fieldPath;
+        const value = field === 'metadata.namespace' ? pod.metadata.namespace ?? 'default'
+          : field === 'metadata.name' ? pod.metadata.name
+            : undefined;
+        if (value === undefined) throw new UnsupportedVolumeError(`${where}: downwardAPI item ${item.path} (${field ?? 'resourceFieldRef'}) is not supported by the harness`);
+        return { path: item.path, content: Buffer.from(value), mode: item.mode ?? defaultMode };
+      });
+    }
+    throw new UnsupportedVolumeError(`${where}: projected source ${Object.keys(source).join(', ')} is not supported by the harness`);
+  });
+}
+
 /** The volumes of the pod, plus the automounted ServiceAccount token when it gets one. */
 export function volumeSpecs(pod: KubeObject, automountToken: boolean): any[] {
   const volumes = [...(pod.spec.volumes ?? [])];
@@ -174,6 +219,12 @@ export function prepareVolume(volume: any, ctx: VolumeContext): PreparedVolume {
     ]);
     if (fsGroup !== undefined) applyFsGroup(dir, fsGroup, true);
     return { name: volume.name, hostPath: dir, type: 'serviceAccountToken' };
+  }
+
+  if (volume.projected) {
+    atomicWrite(dir, projectedVolumeFiles(volume, ctx, where));
+    if (fsGroup !== undefined) applyFsGroup(dir, fsGroup, true);
+    return { name: volume.name, hostPath: dir, type: 'projected' };
   }
 
   if (volume.emptyDir) {
