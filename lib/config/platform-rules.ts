@@ -11,9 +11,9 @@ import type { PlatformConfig } from './platform-schema';
 // Each component keeps its rules in its own rules.ts; this only runs them all, placeholders
 // before sizing, in one fixed order (so the problems and warnings read the same every run).
 
-/** Every cross-field rule; an empty list means the environment is valid. */
-export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
-  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config), ...redisProblems(config)];
+/** Every cross-field rule; an empty list means the environment is valid. `namespace`: the environment's. */
+export function crossFieldProblems(config: PlatformConfig, namespace: string): ConfigProblem[] {
+  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config, namespace), ...redisProblems(config)];
 }
 
 /** Soft problems: the platform works, but probably not as intended. */

@@ -16,6 +16,7 @@ export const OPS_DEFAULTS: OpsConfig = {
     bucket: 'superset-backups',
     addressingStyle: 'path',
     secretName: 'backup-object-storage',
+    readOnlySecretName: 'backup-object-storage-read',
   },
   backup: {
     enabled: true,
@@ -32,6 +33,7 @@ export const OPS_DEFAULTS: OpsConfig = {
     keepLast: 7,
     lockWaitTimeoutSeconds: 120,
     scratchSize: '10Gi',
+    keysSecretName: 'pg-backup-keys',
     credentials: { user: 'superset_backup', secretName: 'postgres-backup', passwordKey: 'password' },
     resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' },
   },
@@ -49,6 +51,7 @@ export const OPS_DEFAULTS: OpsConfig = {
     requiredTables: [...SUPERSET_CORE_TABLES],
     // What `superset init` always fills; environments with real users add dashboards and slices.
     nonEmptyTables: ['alembic_version', 'ab_user', 'ab_role', 'ab_permission_view'],
+    keysSecretName: 'pg-restore-keys',
     scratchSize: '20Gi',
     resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '1Gi' },
   },
