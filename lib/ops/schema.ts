@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, imageOf, positiveInt, resourcesOf, storageQuantity } from '../config/primitives';
+import { cronSchedule, dnsLabel, imageOf, positiveInt, resourcesOf, storageQuantity } from '../config/primitives';
 
 // Operations: the database backup, the restore check and the dashboard export CronJobs.
 // Plugged into the platform schema as `ops` (the Postgres major comes from
@@ -11,14 +11,7 @@ const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key: l
 const relativePath = z.string().refine((p) => /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(p) && !p.split('/').some((seg) => seg === '.' || seg === '..'), 'must be a relative path such as "superset/prod" (no leading or trailing "/", no "." or ".." segments)');
 const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier');
 
-/**
- * Five cron fields (minute hour day-of-month month day-of-week) as the CronJob controller reads
- * them; no "@daily" macros and no seconds field, so a schedule reads the same everywhere.
- */
-const cronField = '[0-9*][0-9*,/-]*|[A-Za-z]{3}([-,][A-Za-z]{3})*';
-const schedule = z
-  .string()
-  .regex(new RegExp(`^(${cronField})( (${cronField})){4}$`), 'must be five cron fields such as "15 2 * * *" (minute hour day-of-month month day-of-week)');
+const schedule = cronSchedule;
 const timeZone = z
   .string()
   .regex(/^(UTC|Etc\/UTC|[A-Z][A-Za-z_]+(\/[A-Z][A-Za-z0-9_+-]+)+)$/, 'must be an IANA time zone such as "Etc/UTC" or "Europe/Berlin"');
