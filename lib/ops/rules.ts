@@ -127,7 +127,7 @@ export function opsWarnings(config: { readonly ops: OpsConfig }): string[] {
     out.push(`ops.objectStorage.endpoint is the placeholder "${PLACEHOLDER_OBJECT_STORAGE_ENDPOINT}": set the S3-compatible endpoint, bucket and region of the backups.`);
   }
   if (usesStorage && ops.objectStorage.endpoint.startsWith('http://')) {
-    out.push(`ops.objectStorage.endpoint "${ops.objectStorage.endpoint}" is plain HTTP: requests are signed, but backups of the metadata database travel unencrypted.`);
+    out.push(`ops.objectStorage.endpoint "${ops.objectStorage.endpoint}" is plain HTTP: dumps are encrypted and requests signed, but object names, sizes and the signed requests (replayable for minutes) travel in clear: use HTTPS.`);
   }
   if (ops.dashboardExport.enabled && ops.dashboardExport.target === 'git' && ops.dashboardExport.git.repository === PLACEHOLDER_GIT_REPOSITORY) {
     out.push(`ops.dashboardExport.git.repository is the placeholder "${PLACEHOLDER_GIT_REPOSITORY}": set the repository the dashboard YAML is pushed to (or set ops.dashboardExport.target to "objectStorage").`);
