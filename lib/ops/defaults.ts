@@ -9,7 +9,7 @@ export const PLACEHOLDER_GIT_REPOSITORY = 'git@git.example.com:analytics/superse
 export const SUPERSET_CORE_TABLES = ['alembic_version', 'ab_user', 'ab_role', 'ab_permission_view', 'dbs', 'tables', 'slices', 'dashboards'] as const;
 
 export const OPS_DEFAULTS: OpsConfig = {
-  image: { repository: PLACEHOLDER_OPS_IMAGE_REPOSITORY, tag: '18-ops.1' },
+  image: { repository: PLACEHOLDER_OPS_IMAGE_REPOSITORY, tag: '18-ops.2' },
   objectStorage: {
     endpoint: PLACEHOLDER_OBJECT_STORAGE_ENDPOINT,
     region: 'us-east-1',

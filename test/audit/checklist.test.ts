@@ -157,7 +157,7 @@ describe('production-readiness audit', () => {
   test('the complete environment names no placeholder anywhere; the defaults name each of them', () => {
     expect(placeholdersOf(complete)).toEqual([]);
     expect(placeholdersOf(buildObjects({}, 'prod')).map((p) => p.split(' ')[0]).sort()).toEqual([
-      'git@git.example.com:analytics/superset-dashboards.git', 'registry.example.com/superset-k8s/superset-ops:18-ops.1',
+      'git@git.example.com:analytics/superset-dashboards.git', 'registry.example.com/superset-k8s/superset-ops:18-ops.2',
       'registry.example.com/superset-k8s/superset:6.1.0-k8s.2', 'superset.example.com',
     ].concat(['https://s3.example.com']).sort());
   });

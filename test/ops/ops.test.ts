@@ -38,7 +38,7 @@ describe('the ops CronJobs share their shape', () => {
       expect(c.volumeMounts).toContainEqual({ name: 'scripts', mountPath: '/opt/superset-ops', readOnly: true });
     }
     expect(pod.volumes).toContainEqual({ name: 'scripts', configMap: { name: 'superset-ops-scripts', defaultMode: 0o555 } });
-    expect(cron.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'superset-ops', 'app.kubernetes.io/component': name, 'app.kubernetes.io/version': '18-ops.1' });
+    expect(cron.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'superset-ops', 'app.kubernetes.io/component': name, 'app.kubernetes.io/version': '18-ops.2' });
   });
 
   test('they live in their own chart, applied last', () => {
@@ -70,7 +70,7 @@ describe('pg-backup', () => {
     expect(cron.spec.startingDeadlineSeconds).toBe(14400);
     expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 3600 });
     const c = containerOf(cron, 'pg-backup');
-    expect(c.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.1');
+    expect(c.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.2');
     expect(c.command).toEqual(['/bin/bash', '/opt/superset-ops/pg-backup.sh']);
     expect(value(c, 'PGHOST')).toBe('postgres');
     expect(value(c, 'PGPORT')).toBe('5432');
@@ -188,7 +188,7 @@ describe('dashboard-export', () => {
     expect(pod.securityContext).toMatchObject({ runAsUser: 1000, fsGroup: 1000 });
 
     const publisher = containerOf(cron, 'publish');
-    expect(publisher.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.1');
+    expect(publisher.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.2');
     expect(publisher.command).toEqual(['/bin/bash', '/opt/superset-ops/dashboard-export.sh', 'publish']);
     expect(publisher.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999 });
     expect(value(publisher, 'EXPORT_TARGET')).toBe('git');
