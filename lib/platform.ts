@@ -12,6 +12,7 @@ import { DatabaseMonitoring } from './postgres/monitoring';
 import { PatroniConfigMapQuota } from './postgres/patroni-configmap-quota';
 import { PatroniRbac } from './postgres/patroni-rbac';
 import { PatroniStatefulSet } from './postgres/patroni-statefulset';
+import { WalgRetention } from './postgres/walg-retention';
 import { Pgbouncer } from './postgres/pgbouncer';
 import { PostgresConfig } from './postgres/postgres-config';
 import { PostgresServices } from './postgres/postgres-services';
@@ -86,6 +87,7 @@ export function buildPlatform(app: App, env: Environment): void {
     serviceAccountName: rbac.serviceAccountName,
     membersService: services.members,
   });
+  new WalgRetention(postgres, 'WalgRetention', { env, configMapName: postgresConfig.name });
   new Pgbouncer(chart(CHARTS.pgbouncer), 'Pgbouncer', { env });
   new RedisCache(chart(CHARTS.redisCache), 'RedisCache', { env });
   new RedisQueue(chart(CHARTS.redisQueue), 'RedisQueue', { env });

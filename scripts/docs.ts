@@ -107,12 +107,12 @@ export function secretsTable(): string {
     },
   };
   return [
-    '| Secret (default name; config key) | key | env var | what it is | generate with |',
+    '| Secret (default name; config key) | key | env var or file | what it is | generate with |',
     '|---|---|---|---|---|',
     ...allSecretRefs(config, { allOptional: true }).map((r) => {
       const configKey = Object.entries(config.secrets).find(([, name]) => name === r.secretName)?.[0];
       const where = r.configField ?? (configKey ? `secrets.${configKey}` : 'superset.auth.oauth.secretName');
-      return `| \`${r.secretName}\` (\`${where}\`) | \`${r.key}\` | ${r.envVar ? `\`${r.envVar}\`` : '(none: mounted by the ingress controller)'} | ${r.description} | \`${r.generate}\` |`;
+      return `| \`${r.secretName}\` (\`${where}\`) | \`${r.key}\` | ${r.envVar ? `\`${r.envVar}\`` : r.file ? `file \`${r.file}\` (Secret volume)` : '(none: mounted by the ingress controller)'} | ${r.description} | \`${r.generate}\` |`;
     }),
   ].join('\n');
 }

@@ -286,8 +286,19 @@ const POINTS: readonly PointDefinition[] = [
     n: 15, area: 'backups', point: 'off-site copy', kind: 'checkable',
     check: (ctx) => {
       const backup = cronJobs(ctx, /backup/)[0];
+      const restore = cronJobs(ctx, /restore/)[0];
       const target = backup && cronEnv(backup).find((e) => /(S3_BUCKET|BUCKET)$/.test(e.name));
-      return target ? pass(`CronJob ${backup.metadata.name}: uploads to object storage (${target.name})`) : fail('missing: a backup CronJob uploading to object storage');
+      if (!target) return fail('missing: a backup CronJob uploading to object storage');
+      // An off-site copy is only as safe as its keys: encrypted, signed, read back with another key.
+      const has = (name: string) => cronEnv(backup).some((e) => e.name === name);
+      const keySecret = (cron: any) => (cronEnv(cron).find((e) => e.name === 'AWS_ACCESS_KEY_ID')?.valueFrom as any)?.secretKeyRef?.name as string | undefined;
+      const readKey = restore ? keySecret(restore) : undefined;
+      return allOf(
+        [true, `CronJob ${backup.metadata.name}: uploads to object storage (${target.name})`],
+        [has('BACKUP_AGE_RECIPIENT_FILE'), 'dumps encrypted client-side before upload (age, BACKUP_AGE_RECIPIENT_FILE)'],
+        [has('BACKUP_SIGNING_KEY_FILE'), 'checksums signed with a key only the uploader holds (BACKUP_SIGNING_KEY_FILE)'],
+        [!restore || (!!readKey && readKey !== keySecret(backup)), `restore check reads with its own access key (Secret ${readKey ?? 'none'}, read-only by bucket policy), not the writing key`],
+      );
     },
     evidenceValues: (ctx) => cronValues(cronJobs(ctx, /backup/)[0]),
   },

@@ -29,16 +29,22 @@ export function resolveEnvironment(name: string, overrides: EnvironmentOverrides
   const parsed = platformSchema.safeParse(merged);
   if (!parsed.success) {
     const schemaProblems = parsed.error.issues.flatMap((issue) => toProblems(platformSchema, issue, merged));
-    throw new ConfigError(name, [...schemaProblems, ...rulesDespite(overrides, parsed.error.issues)]);
+    throw new ConfigError(name, [...schemaProblems, ...rulesDespite(overrides, parsed.error.issues, name)]);
   }
-  const problems = crossFieldProblems(parsed.data);
+  const namespace = namespaceOf(name, parsed.data);
+  const problems = crossFieldProblems(parsed.data, namespace);
   if (problems.length > 0) throw new ConfigError(name, problems);
   return {
     name,
-    namespace: parsed.data.namespace ?? `superset-${name}`,
+    namespace,
     config: parsed.data,
     warnings: warnings(parsed.data),
   };
+}
+
+/** The namespace of an environment: the configured one, else "superset-<environment>". */
+function namespaceOf(name: string, config: Pick<PlatformConfig, 'namespace'>): string {
+  return config.namespace ?? `superset-${name}`;
 }
 
 type Issue = z.core.$ZodIssue;
@@ -50,7 +56,7 @@ type Path = readonly PropertyKey[];
  * accepts the result. Problems on a field that was taken out are dropped: its value is not the
  * user's, and the schema problem already names it.
  */
-function rulesDespite(overrides: EnvironmentOverrides, issues: readonly Issue[]): ConfigProblem[] {
+function rulesDespite(overrides: EnvironmentOverrides, issues: readonly Issue[], name: string): ConfigProblem[] {
   const repaired = copyTree(overrides) as Record<string, unknown>;
   const removed: string[] = [];
   let pending = issues;
@@ -62,7 +68,7 @@ function rulesDespite(overrides: EnvironmentOverrides, issues: readonly Issue[])
     const parsed = platformSchema.safeParse(withDefaults(repaired as EnvironmentOverrides));
     if (parsed.success) {
       const related = (field: string) => removed.some((r) => field === r || field.startsWith(`${r}.`) || r.startsWith(`${field}.`));
-      return crossFieldProblems(parsed.data).filter((p) => !related(p.field));
+      return crossFieldProblems(parsed.data, namespaceOf(name, parsed.data)).filter((p) => !related(p.field));
     }
     pending = parsed.error.issues;
   }

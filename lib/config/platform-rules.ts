@@ -12,9 +12,9 @@ import type { PlatformConfig } from './platform-schema';
 // Each component keeps its rules in its own rules.ts; this only runs them all, placeholders
 // before sizing, in one fixed order (so the problems and warnings read the same every run).
 
-/** Every cross-field rule; an empty list means the environment is valid. */
-export function crossFieldProblems(config: PlatformConfig): ConfigProblem[] {
-  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config), ...redisProblems(config), ...edgeProblems(config), ...egressProblems(config), ...podProblems(config)];
+/** Every cross-field rule; an empty list means the environment is valid. `namespace`: the environment's. */
+export function crossFieldProblems(config: PlatformConfig, namespace: string): ConfigProblem[] {
+  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config, namespace), ...redisProblems(config), ...edgeProblems(config), ...egressProblems(config), ...podProblems(config)];
 }
 
 /** Every component's `pod`, by its dotted path: the places an environment extends pods. */

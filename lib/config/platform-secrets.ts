@@ -3,6 +3,7 @@ import { edgeSecretRefs } from '../edge/secrets';
 import { opsSecretRefs } from '../ops/secrets';
 import { databaseSecretRefs } from '../postgres/secrets';
 import { supersetAdminRefs, supersetSecretRefs } from '../superset/secrets';
+import { KeyPairKind, keyPairText, KeyPairText, rawKeyPair, RawKeyPair } from './key-pairs';
 import type { PlatformConfig } from './platform-schema';
 import type { SecretRef } from './secret-ref';
 
@@ -44,13 +45,25 @@ export interface GeneratedSecrets {
  * New Secrets with strong random values for a fresh cluster (the bytes come from `random`, the
  * system CSPRNG unless a test injects one).
  */
-export function generateSecrets(config: PlatformConfig, namespace: string, random: (bytes: number) => Buffer = randomBytes): GeneratedSecrets {
+export function generateSecrets(
+  config: PlatformConfig,
+  namespace: string,
+  random: (bytes: number) => Buffer = randomBytes,
+  keyPair: (kind: KeyPairKind) => RawKeyPair = rawKeyPair,
+): GeneratedSecrets {
   const manifests: Array<Record<string, unknown>> = [];
   const manual: SecretRef[] = [];
+  // One pair per id, whichever Secrets its halves go to.
+  const pairs = new Map<string, KeyPairText>();
+  const pairOf = (p: NonNullable<SecretRef['keyPair']>): KeyPairText => {
+    if (!pairs.has(p.id)) pairs.set(p.id, keyPairText(p.kind, keyPair(p.kind), p.comment));
+    return pairs.get(p.id)!;
+  };
   for (const [name, refs] of secretsByName(config)) {
     const stringData: Record<string, string> = {};
     for (const ref of refs) {
-      if (ref.random) stringData[ref.key] = random(ref.random.bytes).toString(ref.random.encoding);
+      if (ref.keyPair) stringData[ref.key] = pairOf(ref.keyPair)[ref.keyPair.part];
+      else if (ref.random) stringData[ref.key] = random(ref.random.bytes).toString(ref.random.encoding);
       else if (ref.value !== undefined) stringData[ref.key] = ref.value;
       else manual.push(ref);
     }

@@ -43,6 +43,14 @@ export const memoryQuantity = binaryQuantity('memory', '1Ti', 'no container of t
  * creates ("Amazon EBS volume constraints", EBS user guide).
  */
 export const storageQuantity = binaryQuantity('storage', '64Ti', 'the largest single volume the common block stores create (Amazon EBS: 64 TiB); a larger value is almost always a unit slip');
+/**
+ * Five cron fields (minute hour day-of-month month day-of-week) as the CronJob controller reads
+ * them; no "@daily" macros and no seconds field, so a schedule reads the same everywhere.
+ */
+const cronField = '[0-9*][0-9*,/-]*|[A-Za-z]{3}([-,][A-Za-z]{3})*';
+export const cronSchedule = z
+  .string()
+  .regex(new RegExp(`^(${cronField})( (${cronField})){4}$`), 'must be five cron fields such as "15 2 * * *" (minute hour day-of-month month day-of-week)');
 export const seconds = z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more seconds');
 export const positiveInt = z.number().int('must be a whole number').min(1, 'must be at least 1');
 /** Pods of one Deployment (or HPA bound). */

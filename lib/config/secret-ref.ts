@@ -1,3 +1,5 @@
+import type { KeyPairKind } from './key-pairs';
+
 /**
  * One key of a Secret the platform reads. Every component lists the keys it reads as SecretRefs;
  * together they are the Secrets contract (platform-secrets.ts): workloads take their secret env
@@ -21,6 +23,13 @@ export interface SecretRef {
   readonly value?: string;
   /** Config field that names the Secret, for the Secrets reference; `secrets.<key>` when unset. */
   readonly configField?: string;
+  /**
+   * Half of a key pair `npm run secrets` draws once per `id` and hands out by part (the private
+   * half to the Secret of the process that signs or decrypts, the public half to the other).
+   */
+  readonly keyPair?: { readonly id: string; readonly kind: KeyPairKind; readonly part: 'private' | 'public'; readonly comment: string };
+  /** Mounted as this read-only file (a Secret volume) instead of an env var; envVar is then ''. */
+  readonly file?: string;
   /** Type of the Secret when it is not Opaque: a kubernetes.io/tls Secret is created with `kubectl create secret tls`. */
   readonly secretType?: 'kubernetes.io/tls';
 }

@@ -9,13 +9,14 @@ export const PLACEHOLDER_GIT_REPOSITORY = 'git@git.example.com:analytics/superse
 export const SUPERSET_CORE_TABLES = ['alembic_version', 'ab_user', 'ab_role', 'ab_permission_view', 'dbs', 'tables', 'slices', 'dashboards'] as const;
 
 export const OPS_DEFAULTS: OpsConfig = {
-  image: { repository: PLACEHOLDER_OPS_IMAGE_REPOSITORY, tag: '18-ops.1' },
+  image: { repository: PLACEHOLDER_OPS_IMAGE_REPOSITORY, tag: '18-ops.2' },
   objectStorage: {
     endpoint: PLACEHOLDER_OBJECT_STORAGE_ENDPOINT,
     region: 'us-east-1',
     bucket: 'superset-backups',
     addressingStyle: 'path',
     secretName: 'backup-object-storage',
+    readOnlySecretName: 'backup-object-storage-read',
   },
   backup: {
     enabled: true,
@@ -32,6 +33,7 @@ export const OPS_DEFAULTS: OpsConfig = {
     keepLast: 7,
     lockWaitTimeoutSeconds: 120,
     scratchSize: '10Gi',
+    keysSecretName: 'pg-backup-keys',
     credentials: { user: 'superset_backup', secretName: 'postgres-backup', passwordKey: 'password' },
     resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' },
     scheduling: {},
@@ -51,6 +53,7 @@ export const OPS_DEFAULTS: OpsConfig = {
     requiredTables: [...SUPERSET_CORE_TABLES],
     // What `superset init` always fills; environments with real users add dashboards and slices.
     nonEmptyTables: ['alembic_version', 'ab_user', 'ab_role', 'ab_permission_view'],
+    keysSecretName: 'pg-restore-keys',
     scratchSize: '20Gi',
     resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '1Gi' },
     scheduling: {},

@@ -2,7 +2,7 @@ import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
 import type { ObjectStorageConfig } from './schema';
 import type { SecretRef } from '../config/secret-ref';
-import { objectStorageRefs } from './secrets';
+import { OPS_KEYS_DIR, objectStorageRefs } from './secrets';
 import { ComponentIdentity, recommendedLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling } from '../workload/pod-extension';
@@ -39,8 +39,8 @@ export function secretEnv(refs: readonly SecretRef[]): k8s.EnvVar[] {
   return refs.map((ref) => ({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } }));
 }
 
-/** Where the scripts find the bucket, and the access key from its Secret. */
-export function objectStorageEnv(env: Environment): k8s.EnvVar[] {
+/** Where the scripts find the bucket, and the access key from its Secret (the writing key unless told). */
+export function objectStorageEnv(env: Environment, keyRefs: readonly SecretRef[] = objectStorageRefs(env.config)): k8s.EnvVar[] {
   const s: ObjectStorageConfig = env.config.ops.objectStorage;
   return [
     { name: 'S3_ENDPOINT', value: s.endpoint },
@@ -48,9 +48,25 @@ export function objectStorageEnv(env: Environment): k8s.EnvVar[] {
     { name: 'S3_BUCKET', value: s.bucket },
     { name: 'S3_PREFIX', value: objectStoragePrefix(env) },
     { name: 'S3_ADDRESSING_STYLE', value: s.addressingStyle },
-    ...secretEnv(objectStorageRefs(env.config)),
+    ...secretEnv(keyRefs),
   ];
 }
+
+/**
+ * The key files of one Secret as a read-only volume holding only the listed keys (a pod never
+ * sees the other half of a key pair), group-readable for the pod's fsGroup.
+ */
+export function keysVolume(refs: readonly SecretRef[]): k8s.Volume {
+  const names = [...new Set(refs.map((r) => r.secretName))];
+  if (names.length !== 1 || refs.some((r) => !r.file?.startsWith(`${OPS_KEYS_DIR}/`))) {
+    throw new Error(`keysVolume: one Secret whose keys are files under ${OPS_KEYS_DIR}, not ${refs.map((r) => `${r.secretName}/${r.key}`).join(', ')}`);
+  }
+  return {
+    name: 'keys',
+    secret: { secretName: names[0], defaultMode: 0o440, items: refs.map((r) => ({ key: r.key, path: r.file!.slice(OPS_KEYS_DIR.length + 1) })) },
+  };
+}
+export const keysMount: k8s.VolumeMount = { name: 'keys', mountPath: OPS_KEYS_DIR, readOnly: true };
 
 /** The scripts ConfigMap, mounted read-only and executable. */
 export const scriptsVolume: k8s.Volume = { name: 'scripts', configMap: { name: SCRIPTS_CONFIG_MAP, defaultMode: 0o555 } };

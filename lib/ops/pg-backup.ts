@@ -2,9 +2,9 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { POSTGRES_PRIMARY } from '../postgres/endpoints';
 import type { Environment } from '../config/load';
-import { backupCredentialRefs } from './secrets';
+import { BACKUP_SIGNATURE_NAMESPACE, backupCredentialRefs, backupKeyRefs } from './secrets';
 import { resourceRequirements } from '../workload/resources';
-import { emptyDir, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume, secretEnv } from './ops-pod';
+import { emptyDir, keysMount, keysVolume, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume, secretEnv } from './ops-pod';
 
 export interface PgBackupProps {
   readonly env: Environment;
@@ -14,7 +14,8 @@ export const PG_BACKUP_NAME = 'pg-backup';
 
 /**
  * CronJob `pg-backup`: daily `pg_dump -Fc` of the metadata database from the Patroni primary
- * (never through PgBouncer), checked with `pg_restore --list`, checksummed, uploaded to
+ * (never through PgBouncer), checked with `pg_restore --list`, encrypted with age to a public
+ * recipient, checksummed, the checksum signed with a key only this job holds, uploaded to
  * S3-compatible storage and pruned by retention (lib/ops/scripts/pg-backup.sh).
  */
 export class PgBackup extends Construct {
@@ -23,6 +24,8 @@ export class PgBackup extends Construct {
     const { env } = props;
     const config = env.config;
     const b = config.ops.backup;
+    const keys = backupKeyRefs(config);
+    const keyFile = (key: string) => keys.find((r) => r.key === key)!.file!;
     const container = opsContainer(env, {
       name: 'pg-backup',
       script: 'pg-backup.sh',
@@ -40,9 +43,12 @@ export class PgBackup extends Construct {
         { name: 'BACKUP_KEEP_LAST', value: String(b.keepLast) },
         { name: 'BACKUP_LOCK_WAIT_TIMEOUT_SECONDS', value: String(b.lockWaitTimeoutSeconds) },
         { name: 'SCRATCH_DIR', value: '/scratch' },
+        { name: 'BACKUP_AGE_RECIPIENT_FILE', value: keyFile('age-recipient') },
+        { name: 'BACKUP_SIGNING_KEY_FILE', value: keyFile('signing-key') },
+        { name: 'BACKUP_SIGNATURE_NAMESPACE', value: BACKUP_SIGNATURE_NAMESPACE },
       ],
       resources: resourceRequirements(b.resources),
-      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }],
+      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }, keysMount],
     });
     new k8s.KubeCronJob(this, 'Resource', opsCronJobSpec({
       env,
@@ -51,7 +57,7 @@ export class PgBackup extends Construct {
       settings: b,
       pod: {
         containers: [container],
-        volumes: [scriptsVolume, emptyDir('scratch', b.scratchSize), emptyDir('tmp', '64Mi')],
+        volumes: [scriptsVolume, emptyDir('scratch', b.scratchSize), emptyDir('tmp', '64Mi'), keysVolume(keys)],
       },
     }));
   }

@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
 import { resourceRequirements } from '../workload/resources';
-import { emptyDir, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume } from './ops-pod';
+import { emptyDir, keysMount, keysVolume, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume } from './ops-pod';
+import { BACKUP_SIGNATURE_NAMESPACE, readOnlyObjectStorageRefs, restoreKeyRefs } from './secrets';
 
 export interface PgRestoreCheckProps {
   readonly env: Environment;
@@ -13,7 +14,9 @@ export const PG_RESTORE_CHECK_NAME = 'pg-restore-check';
 /**
  * CronJob `pg-restore-check`: weekly, restores the newest complete backup into a throwaway
  * PostgreSQL inside the pod (initdb into an emptyDir, unix socket only) and runs sanity queries
- * (lib/ops/scripts/pg-restore-check.sh). It reads the bucket and never writes to it.
+ * (lib/ops/scripts/pg-restore-check.sh). It reads the bucket with a read-only key, refuses a
+ * dump whose checksum signature does not verify, decrypts it, and restores it as Superset's
+ * owner role without superuser rights.
  */
 export class PgRestoreCheck extends Construct {
   constructor(scope: Construct, id: string, props: PgRestoreCheckProps) {
@@ -21,21 +24,27 @@ export class PgRestoreCheck extends Construct {
     const { env } = props;
     const config = env.config;
     const r = config.ops.restoreCheck;
+    const keys = restoreKeyRefs(config);
+    const keyFile = (key: string) => keys.find((k) => k.key === key)!.file!;
     const container = opsContainer(env, {
       name: 'pg-restore-check',
       script: 'pg-restore-check.sh',
       env: [
         { name: 'PGDATABASE', value: config.superset.database.name },
         { name: 'POSTGRES_MAJOR', value: String(config.postgres.majorVersion) },
-        ...objectStorageEnv(env),
+        ...objectStorageEnv(env, readOnlyObjectStorageRefs(config)),
         { name: 'RESTORE_MAX_AGE_HOURS', value: String(r.maxBackupAgeHours) },
         { name: 'RESTORE_REQUIRED_TABLES', value: r.requiredTables.join(' ') },
         { name: 'RESTORE_NONEMPTY_TABLES', value: r.nonEmptyTables.join(' ') },
         { name: 'SCRATCH_DIR', value: '/scratch' },
+        { name: 'RESTORE_ROLE', value: config.superset.database.user },
+        { name: 'RESTORE_AGE_IDENTITY_FILE', value: keyFile('age-identity') },
+        { name: 'RESTORE_VERIFY_KEY_FILE', value: keyFile('verify-key') },
+        { name: 'BACKUP_SIGNATURE_NAMESPACE', value: BACKUP_SIGNATURE_NAMESPACE },
       ],
       resources: resourceRequirements(r.resources),
       // The throwaway server's shared memory segments live in /dev/shm.
-      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }, { name: 'shm', mountPath: '/dev/shm' }],
+      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }, { name: 'shm', mountPath: '/dev/shm' }, keysMount],
     });
     new k8s.KubeCronJob(this, 'Resource', opsCronJobSpec({
       env,
@@ -49,6 +58,7 @@ export class PgRestoreCheck extends Construct {
           emptyDir('scratch', r.scratchSize),
           emptyDir('tmp', '64Mi'),
           { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('256Mi') } },
+          keysVolume(keys),
         ],
       },
     }));

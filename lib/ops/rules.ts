@@ -1,5 +1,6 @@
 import type { ConfigProblem } from '../config/errors';
 import { resourceLimits } from '../config/resource-rules';
+import { walArchiveKeyPrefix, walArchiving } from '../postgres/rules';
 import type { PostgresConfig } from '../postgres/schema';
 import { PLACEHOLDER_GIT_REPOSITORY, PLACEHOLDER_OBJECT_STORAGE_ENDPOINT, PLACEHOLDER_OPS_IMAGE_REPOSITORY } from './defaults';
 import type { OpsConfig } from './schema';
@@ -9,7 +10,20 @@ import type { OpsConfig } from './schema';
 /** What the ops rules read: their own settings, and the Postgres major the image must match. */
 export interface OpsSettings {
   readonly ops: OpsConfig;
-  readonly postgres: Pick<PostgresConfig, 'majorVersion'>;
+  readonly postgres: Pick<PostgresConfig, 'majorVersion' | 'walArchive'>;
+}
+
+/** Folder of the dumps under the environment's prefix: never shared with WAL-G or the dashboard exports. */
+export const DUMP_FOLDER = 'pg-dump';
+
+/** The key prefix of the dumps: "<ops.objectStorage.prefix or the namespace>/pg-dump". */
+export function dumpKeyPrefix(ops: Pick<OpsConfig, 'objectStorage'>, namespace: string): string {
+  return `${ops.objectStorage.prefix ?? namespace}/${DUMP_FOLDER}`;
+}
+
+/** Whether one key prefix contains the other ("" contains everything). */
+function prefixesOverlap(a: string, b: string): boolean {
+  return a === '' || b === '' || a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
 /** The Postgres major an ops image tag is built for: "18-ops.1" -> 18; undefined when unreadable. */
@@ -19,8 +33,11 @@ export function opsImagePostgresMajor(tag: string): number | undefined {
 }
 
 
-/** Every cross-field problem of `ops`; empty when the section is consistent. */
-export function opsProblems(config: OpsSettings): ConfigProblem[] {
+/**
+ * Every cross-field problem of `ops`; empty when the section is consistent. `namespace` is the
+ * environment's (the default of both key prefixes).
+ */
+export function opsProblems(config: OpsSettings, namespace: string): ConfigProblem[] {
   const ops = config.ops;
   const major = config.postgres.majorVersion;
   const problems: ConfigProblem[] = [];
@@ -54,6 +71,38 @@ export function opsProblems(config: OpsSettings): ConfigProblem[] {
     });
   }
 
+  // Separate keys are the point: the restore check's must not be the one that can write and delete.
+  if (ops.restoreCheck.enabled && ops.objectStorage.readOnlySecretName === ops.objectStorage.secretName) {
+    problems.push({
+      field: 'ops.objectStorage.readOnlySecretName',
+      value: ops.objectStorage.readOnlySecretName,
+      rule: 'must not be ops.objectStorage.secretName: the restore check gets a read-only key (list and get), so a compromised restore pod can neither delete nor forge a backup',
+      fix: 'create a second, read-only access key (docs/operations.md, "Bucket policy") in a Secret of its own, e.g. "backup-object-storage-read"',
+    });
+  }
+  if (ops.backup.keysSecretName === ops.restoreCheck.keysSecretName) {
+    problems.push({
+      field: 'ops.restoreCheck.keysSecretName',
+      value: ops.restoreCheck.keysSecretName,
+      rule: 'must not be ops.backup.keysSecretName: the uploader holds the signing key and only the public age recipient, the restorer the age identity and only the public verify key; one Secret would hand both halves to whoever can read it',
+      fix: 'use two Secrets, e.g. "pg-backup-keys" and "pg-restore-keys" (npm run secrets creates both)',
+    });
+  }
+  // Dumps and WAL-G under one prefix would let WAL-G's key (held by every Patroni pod) reach the
+  // dumps, and the dump key reach the WAL archive.
+  if (ops.backup.enabled && walArchiving(config) && config.postgres.walArchive.bucket === ops.objectStorage.bucket) {
+    const dumps = dumpKeyPrefix(ops, namespace);
+    const wal = walArchiveKeyPrefix(config.postgres.walArchive, namespace);
+    if (prefixesOverlap(dumps, wal)) {
+      problems.push({
+        field: 'postgres.walArchive.prefix',
+        value: config.postgres.walArchive.prefix ?? wal,
+        rule: `must not overlap the dumps' prefix "${dumps}/" in the same bucket "${ops.objectStorage.bucket}": WAL-G's key (every Patroni pod holds it) would reach the dumps, and the bucket policy could not tell the two apart`,
+        fix: `set postgres.walArchive.prefix to a folder of its own such as "${namespace}/wal-g", or use another bucket`,
+      });
+    }
+  }
+
   if (ops.restoreCheck.enabled && !ops.backup.enabled) {
     problems.push({
       field: 'ops.restoreCheck.enabled',
@@ -78,7 +127,7 @@ export function opsWarnings(config: { readonly ops: OpsConfig }): string[] {
     out.push(`ops.objectStorage.endpoint is the placeholder "${PLACEHOLDER_OBJECT_STORAGE_ENDPOINT}": set the S3-compatible endpoint, bucket and region of the backups.`);
   }
   if (usesStorage && ops.objectStorage.endpoint.startsWith('http://')) {
-    out.push(`ops.objectStorage.endpoint "${ops.objectStorage.endpoint}" is plain HTTP: requests are signed, but backups of the metadata database travel unencrypted.`);
+    out.push(`ops.objectStorage.endpoint "${ops.objectStorage.endpoint}" is plain HTTP: dumps are encrypted and requests signed, but object names, sizes and the signed requests (replayable for minutes) travel in clear: use HTTPS.`);
   }
   if (ops.dashboardExport.enabled && ops.dashboardExport.target === 'git' && ops.dashboardExport.git.repository === PLACEHOLDER_GIT_REPOSITORY) {
     out.push(`ops.dashboardExport.git.repository is the placeholder "${PLACEHOLDER_GIT_REPOSITORY}": set the repository the dashboard YAML is pushed to (or set ops.dashboardExport.target to "objectStorage").`);

@@ -32,7 +32,7 @@ export function objectStorageRefs(config: OpsSecretSettings): SecretRef[] {
       key: 'access-key-id',
       envVar: 'AWS_ACCESS_KEY_ID',
       configField: 'ops.objectStorage.secretName',
-      description: `access key of the "${config.ops.objectStorage.bucket}" bucket (backups; dashboard exports when their target is objectStorage): list, get, put and delete under the prefix only`,
+      description: `writing access key of the "${config.ops.objectStorage.bucket}" bucket (pg-backup; dashboard-export when its target is objectStorage): list, get, put and delete under the dump and dashboard prefixes only (docs/operations.md, "Bucket policy")`,
       generate: 'from your object store (a key limited to the bucket and prefix)',
     },
     {
@@ -42,6 +42,80 @@ export function objectStorageRefs(config: OpsSecretSettings): SecretRef[] {
       configField: 'ops.objectStorage.secretName',
       description: 'its secret key',
       generate: 'from your object store',
+    },
+  ];
+}
+
+/** The read-only access key of the restore check: list and get, nothing else. */
+export function readOnlyObjectStorageRefs(config: OpsSecretSettings): SecretRef[] {
+  const secretName = config.ops.objectStorage.readOnlySecretName;
+  return [
+    {
+      secretName,
+      key: 'access-key-id',
+      envVar: 'AWS_ACCESS_KEY_ID',
+      configField: 'ops.objectStorage.readOnlySecretName',
+      description: `read-only access key of the "${config.ops.objectStorage.bucket}" bucket for pg-restore-check: list and get under the dump prefix only, no put, no delete (docs/operations.md, "Bucket policy")`,
+      generate: 'from your object store (a second key, read-only)',
+    },
+    {
+      secretName,
+      key: 'secret-access-key',
+      envVar: 'AWS_SECRET_ACCESS_KEY',
+      configField: 'ops.objectStorage.readOnlySecretName',
+      description: 'its secret key',
+      generate: 'from your object store',
+    },
+  ];
+}
+
+/** Where the ops containers find the key files of their Secret (a read-only Secret volume). */
+export const OPS_KEYS_DIR = '/etc/superset-ops/keys';
+/** ssh-keygen -Y namespace of the checksum signatures: a signature made for anything else never verifies. */
+export const BACKUP_SIGNATURE_NAMESPACE = 'superset-k8s-pg-backup';
+/** The principal the verify key is listed under in the allowed-signers file. */
+export const BACKUP_SIGNER = 'pg-backup';
+
+const AGE_PAIR = { id: 'backup-age', kind: 'age-x25519' as const, comment: 'superset-k8s backups' };
+const SIGNING_PAIR = { id: 'backup-signing', kind: 'ssh-ed25519' as const, comment: BACKUP_SIGNER };
+const AGE_GENERATE = 'age-keygen -o identity.txt: the file is "age-identity", the "public key: age1..." it prints is "age-recipient"';
+const SIGNING_GENERATE = 'ssh-keygen -t ed25519 -N "" -C pg-backup -f signing-key: the file is "signing-key", signing-key.pub is "verify-key"';
+
+/**
+ * The uploader's keys: the age recipient the dumps are encrypted to (public: pg-backup cannot
+ * decrypt what it wrote) and the private key that signs each checksum (only pg-backup has it).
+ */
+export function backupKeyRefs(config: OpsSecretSettings): SecretRef[] {
+  const secretName = config.ops.backup.keysSecretName;
+  const field = 'ops.backup.keysSecretName';
+  return [
+    {
+      secretName, key: 'age-recipient', envVar: '', file: `${OPS_KEYS_DIR}/age-recipient`, configField: field,
+      description: 'age public key ("age1...") pg-backup encrypts every dump to; the matching identity is in ops.restoreCheck.keysSecretName',
+      generate: AGE_GENERATE, keyPair: { ...AGE_PAIR, part: 'public' },
+    },
+    {
+      secretName, key: 'signing-key', envVar: '', file: `${OPS_KEYS_DIR}/signing-key`, configField: field,
+      description: 'OpenSSH Ed25519 private key pg-backup signs each dump\'s checksum with (ssh-keygen -Y sign); no other pod holds it, so nobody else can make a backup the restore accepts',
+      generate: SIGNING_GENERATE, keyPair: { ...SIGNING_PAIR, part: 'private' },
+    },
+  ];
+}
+
+/** The restorer's keys: the age identity that decrypts the dumps and the signature's public key. */
+export function restoreKeyRefs(config: OpsSecretSettings): SecretRef[] {
+  const secretName = config.ops.restoreCheck.keysSecretName;
+  const field = 'ops.restoreCheck.keysSecretName';
+  return [
+    {
+      secretName, key: 'age-identity', envVar: '', file: `${OPS_KEYS_DIR}/age-identity`, configField: field,
+      description: 'age private key ("AGE-SECRET-KEY-1...") that decrypts the dumps: read by pg-restore-check and the restore procedure (docs/RUNBOOK.md); keep a copy outside the cluster too, or a lost cluster takes its backups with it',
+      generate: AGE_GENERATE, keyPair: { ...AGE_PAIR, part: 'private' },
+    },
+    {
+      secretName, key: 'verify-key', envVar: '', file: `${OPS_KEYS_DIR}/verify-key`, configField: field,
+      description: 'the public half of pg-backup\'s signing key ("ssh-ed25519 AAAA... pg-backup"): a dump whose checksum signature does not verify against it is never restored',
+      generate: SIGNING_GENERATE, keyPair: { ...SIGNING_PAIR, part: 'public' },
     },
   ];
 }
@@ -75,7 +149,11 @@ export function opsSecretRefs(config: OpsSecretSettings): SecretRef[] {
   const exportToStorage = ops.dashboardExport.enabled && ops.dashboardExport.target === 'objectStorage';
   return [
     ...(ops.backup.enabled ? backupCredentialRefs(config) : []),
-    ...(ops.backup.enabled || ops.restoreCheck.enabled || exportToStorage ? objectStorageRefs(config) : []),
+    ...(ops.backup.enabled || exportToStorage ? objectStorageRefs(config) : []),
+    ...(ops.backup.enabled ? backupKeyRefs(config) : []),
+    // The identity is needed to restore even where no restore check runs: created with the backups.
+    ...(ops.backup.enabled || ops.restoreCheck.enabled ? restoreKeyRefs(config) : []),
+    ...(ops.restoreCheck.enabled ? readOnlyObjectStorageRefs(config) : []),
     ...(ops.dashboardExport.enabled && ops.dashboardExport.target === 'git' ? gitRefs(config) : []),
   ];
 }

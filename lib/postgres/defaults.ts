@@ -48,6 +48,8 @@ export const POSTGRES_DEFAULTS: PostgresConfig = {
     archiveTimeoutSeconds: 60,
     baseBackupIntervalHours: 24,
     baseBackupRetainFull: 7,
+    // 03:15: after the night's base backup and the logical backup (02:15).
+    retentionSchedule: '15 3 * * *',
   },
   scheduling: {},
   pod: {},
@@ -79,4 +81,6 @@ export const DATABASE_SECRET_DEFAULTS = {
   postgres: 'postgres-credentials',
   pgbouncer: 'pgbouncer-auth',
   walArchive: 'postgres-wal-archive',
+  walRetention: 'postgres-wal-retention',
+  walEncryption: 'postgres-wal-encryption',
 } as const;

@@ -16,6 +16,8 @@ export function databaseFlows(env: Environment): Flow[] {
   ];
   if (walArchiving(env.config)) {
     flows.push(...net.objectStorage.map((s, i) => tcp(postgres, { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, 'WAL-G archives WAL to object storage')));
+    const retention = component(dataComponent(env.config.instance, 'walg-retention'));
+    flows.push(...net.objectStorage.map((s, i) => tcp(retention, { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, 'walg-retention prunes old base backups and WAL (the only WAL-G key that may delete)')));
   }
   if (env.config.monitoring.enabled) {
     const prometheus: Peer = { kind: 'namespace', name: 'monitoring', ...net.monitoring };

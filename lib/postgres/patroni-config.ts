@@ -6,7 +6,7 @@ import {
 } from './database-pod';
 import { POSTGRES_PRIMARY, REPLICATION_USER, SUPERUSER } from './endpoints';
 import { selectorLabels, withoutTrackingLabels } from '../workload/labels';
-import { walArchiving } from './rules';
+import { walArchiveKeyPrefix, walArchiving } from './rules';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -89,7 +89,7 @@ export function patroniLabels(env: Environment): Record<string, string> {
 export function walArchivePrefix(env: Environment): string | undefined {
   const a = env.config.postgres.walArchive;
   if (!a.bucket || !walArchiving(env.config)) return undefined;
-  return `s3://${a.bucket}/${(a.prefix ?? `${env.namespace}/postgres`).replace(/^\/+|\/+$/g, '')}`;
+  return `s3://${a.bucket}/${walArchiveKeyPrefix(a, env.namespace)}`;
 }
 
 /**

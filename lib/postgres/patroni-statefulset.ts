@@ -4,7 +4,7 @@ import { memoryToBytes, MIB } from '../config/quantity';
 import { POSTGRES_PRIMARY } from './endpoints';
 import type { Environment } from '../config/load';
 import { walArchiving } from './rules';
-import { bootstrapBackupRole, databaseSecretRefs } from './secrets';
+import { bootstrapBackupRole, databaseSecretRefs, WALG_KEY_DIR, WALG_LIBSODIUM_KEY_FILE } from './secrets';
 import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
@@ -82,8 +82,12 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
     if (archive.endpoint) vars.push({ name: 'AWS_ENDPOINT', value: archive.endpoint });
     vars.push({ name: 'AWS_S3_FORCE_PATH_STYLE', value: String(archive.forcePathStyle) });
     vars.push({ name: 'WALG_COMPRESSION_METHOD', value: 'lz4' });
+    // Client-side encryption (libsodium secretstream); WAL-G 1.1+ exits instead of uploading in
+    // clear when it was built without libsodium. The key is a file, never in the environment.
+    vars.push({ name: 'WALG_LIBSODIUM_KEY_PATH', value: WALG_LIBSODIUM_KEY_FILE });
+    vars.push({ name: 'WALG_LIBSODIUM_KEY_TRANSFORM', value: 'hex' });
   }
-  for (const ref of databaseSecretRefs(env.config).filter((r) => r.consumers.includes('patroni'))) {
+  for (const ref of databaseSecretRefs(env.config).filter((r) => r.consumers.includes('patroni') && r.envVar)) {
     vars.push({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
   }
   // An operator's `kubectl exec ... psql` uses the local socket.
@@ -115,7 +119,6 @@ function walgBaseBackupSidecar(env: Environment, patroniVars: k8s.EnvVar[]): k8s
       { name: 'PGUSER', value: SUPERUSER },
       { name: 'PATRONI_API', value: `http://127.0.0.1:${PATRONI_API_PORT}` },
       { name: 'BASEBACKUP_INTERVAL_SECONDS', value: String(archive.baseBackupIntervalHours * 3600) },
-      { name: 'BASEBACKUP_RETAIN_FULL', value: String(archive.baseBackupRetainFull) },
       { name: 'BASEBACKUP_MARKER', value: BASEBACKUP_MARKER },
       { name: 'HEARTBEAT_FILE', value: BASEBACKUP_HEARTBEAT },
     ],
@@ -130,9 +133,18 @@ function walgBaseBackupSidecar(env: Environment, patroniVars: k8s.EnvVar[]): k8s
       { name: 'patroni-config', mountPath: PATRONI_PATHS.configDir, readOnly: true },
       { name: 'run-postgresql', mountPath: PATRONI_PATHS.socketDir },
       { name: 'tmp', mountPath: '/tmp' },
+      walgKeyMount,
     ],
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
+}
+
+const walgKeyMount: k8s.VolumeMount = { name: 'walg-key', mountPath: WALG_KEY_DIR, readOnly: true };
+
+/** WAL-G's encryption key as a file, group-readable for the pod's fsGroup. */
+function walgKeyVolume(env: Environment): k8s.Volume {
+  const ref = databaseSecretRefs(env.config).find((r) => r.file === WALG_LIBSODIUM_KEY_FILE)!;
+  return { name: 'walg-key', secret: { secretName: ref.secretName, defaultMode: 0o440, items: [{ key: ref.key, path: WALG_LIBSODIUM_KEY_FILE.slice(WALG_KEY_DIR.length + 1) }] } };
 }
 
 /**
@@ -176,6 +188,7 @@ export class PatroniStatefulSet extends Construct {
         { name: 'dshm', mountPath: '/dev/shm' },
         // Only this container calls the API: the sidecar gets no token.
         { name: PATRONI_TOKEN_VOLUME, mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
+        ...(walArchiving(env.config) ? [walgKeyMount] : []),
       ],
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
@@ -217,6 +230,7 @@ export class PatroniStatefulSet extends Construct {
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
               { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(sharedMemorySize(pg.resources.memoryRequest)) } },
               patroniTokenVolume(),
+              ...(walArchiving(env.config) ? [walgKeyVolume(env)] : []),
             ],
             terminationGracePeriodSeconds: pg.patroni.terminationGracePeriodSeconds,
             nodeSelector: place.nodeSelector,

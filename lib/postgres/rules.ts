@@ -142,6 +142,11 @@ export function walArchiving(config: { readonly postgres: Pick<PostgresConfig, '
   return Boolean(archive.bucket) && !isPlaceholderEndpoint(archive.endpoint);
 }
 
+/** The key prefix WAL-G writes under inside its bucket: the configured one, else "<namespace>/postgres". */
+export function walArchiveKeyPrefix(archive: Pick<PostgresConfig['walArchive'], 'prefix'>, namespace: string): string {
+  return (archive.prefix ?? `${namespace}/postgres`).replace(/^\/+|\/+$/g, '');
+}
+
 /** The WAL archive still points at a placeholder store: archiving stays off until it is replaced. */
 export function postgresPlaceholderWarnings(config: { readonly postgres: PostgresConfig }): string[] {
   const archive = config.postgres.walArchive;

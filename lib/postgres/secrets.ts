@@ -6,7 +6,11 @@ import { walArchiving } from './rules';
 import type { DatabaseSecretNames, PostgresConfig } from './schema';
 
 /** Which container of the database tier reads a key. */
-export type DatabaseConsumer = 'patroni' | 'pgbouncer' | 'pgbouncer-exporter';
+export type DatabaseConsumer = 'patroni' | 'pgbouncer' | 'pgbouncer-exporter' | 'walg-retention';
+
+/** Where the Patroni pods (both containers) find WAL-G's encryption key: a read-only Secret volume. */
+export const WALG_KEY_DIR = '/etc/walg';
+export const WALG_LIBSODIUM_KEY_FILE = `${WALG_KEY_DIR}/libsodium-key`;
 
 export interface DatabaseSecretRef extends SecretRef {
   readonly consumers: readonly DatabaseConsumer[];
@@ -81,13 +85,28 @@ export function databaseSecretRefs(config: DatabaseSecretSettings, options: { re
     refs.push(
       {
         secretName: s.walArchive, key: 'access-key-id', envVar: 'AWS_ACCESS_KEY_ID', consumers: ['patroni'],
-        description: 'object-storage access key of WAL-G (continuous WAL archiving); only when postgres.walArchive.bucket is set (and its endpoint is not a placeholder)',
-        generate: 'from your object store (a key limited to the bucket)',
+        description: 'object-storage access key of WAL-G in the Patroni pods (continuous WAL archiving, base backups, restores): list, get and put under the WAL-G prefix, no delete (docs/operations.md, "Bucket policy"); only when WAL archiving is on',
+        generate: 'from your object store (a key limited to the bucket and the WAL-G prefix, without s3:DeleteObject)',
       },
       {
         secretName: s.walArchive, key: 'secret-access-key', envVar: 'AWS_SECRET_ACCESS_KEY', consumers: ['patroni'],
         description: 'its secret key',
         generate: 'from your object store',
+      },
+      {
+        secretName: s.walRetention, key: 'access-key-id', envVar: 'AWS_ACCESS_KEY_ID', consumers: ['walg-retention'],
+        description: 'object-storage access key of the walg-retention CronJob, the only WAL-G key that may delete: list, get and delete under the WAL-G prefix; only when WAL archiving is on',
+        generate: 'from your object store (a third key: list, get and delete on the WAL-G prefix)',
+      },
+      {
+        secretName: s.walRetention, key: 'secret-access-key', envVar: 'AWS_SECRET_ACCESS_KEY', consumers: ['walg-retention'],
+        description: 'its secret key',
+        generate: 'from your object store',
+      },
+      {
+        secretName: s.walEncryption, key: 'libsodium-key', envVar: '', file: WALG_LIBSODIUM_KEY_FILE, consumers: ['patroni'],
+        description: 'WAL-G\'s libsodium key (64 hex digits, WALG_LIBSODIUM_KEY_TRANSFORM=hex): every WAL segment and base backup is encrypted with it before upload; restores need it, so keep a copy outside the cluster too. Never change it in place: old archives stay encrypted with the old key',
+        ...randomHex(32),
       },
     );
   }

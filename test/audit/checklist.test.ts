@@ -108,6 +108,9 @@ describe('production-readiness audit', () => {
     [14, 'WAL archived to a placeholder endpoint', () => ({ objects: buildObjects({ ...COMPLETE, postgres: { ...COMPLETE.postgres, walArchive: { bucket: 'acme-wal', endpoint: 'https://s3.example.com' } } }, 'prod') })],
     [15, 'backups to a placeholder endpoint', () => ({ objects: buildObjects({ ...COMPLETE, ops: { ...COMPLETE.ops, objectStorage: {} } }, 'prod') })],
     [15, 'no upload target', () => ({ objects: changed((o) => { const c = cronContainer(o, 'pg-backup'); c.env = c.env.filter((e: any) => !/BUCKET$/.test(e.name)); }) })],
+    [15, 'dumps uploaded unencrypted', () => ({ objects: changed((o) => { const c = cronContainer(o, 'pg-backup'); c.env = c.env.filter((e: any) => e.name !== 'BACKUP_AGE_RECIPIENT_FILE'); }) })],
+    [15, 'checksums unsigned', () => ({ objects: changed((o) => { const c = cronContainer(o, 'pg-backup'); c.env = c.env.filter((e: any) => e.name !== 'BACKUP_SIGNING_KEY_FILE'); }) })],
+    [15, 'the restore check with the writing key', () => ({ objects: changed((o) => { for (const e of cronContainer(o, 'pg-restore-check').env) if (e.valueFrom?.secretKeyRef?.name === 'backup-object-storage-read') e.valueFrom.secretKeyRef.name = 'backup-object-storage'; }) })],
     [16, 'no restore section', () => ({ root: docsWithout('docs/RUNBOOK.md', /restore/i) })],
     [17, 'exports pushed to a placeholder Git server', () => ({ objects: buildObjects({ ...COMPLETE, ops: { ...COMPLETE.ops, dashboardExport: {} } }, 'prod') })],
     [17, 'no dashboard export', () => ({ objects: buildObjects({ ...COMPLETE, ops: { ...COMPLETE.ops, dashboardExport: { enabled: false } } }, 'prod') })],
@@ -163,7 +166,7 @@ describe('production-readiness audit', () => {
   test('the complete environment names no placeholder anywhere; the defaults name each of them', () => {
     expect(placeholdersOf(complete)).toEqual([]);
     expect(placeholdersOf(buildObjects({}, 'prod')).map((p) => p.split(' ')[0]).sort()).toEqual([
-      'git@git.example.com:analytics/superset-dashboards.git', 'registry.example.com/superset-k8s/superset-ops:18-ops.1',
+      'git@git.example.com:analytics/superset-dashboards.git', 'registry.example.com/superset-k8s/superset-ops:18-ops.2',
       'registry.example.com/superset-k8s/superset:6.1.0-k8s.3', 'superset.example.com',
     ].concat(['https://s3.example.com']).sort());
   });

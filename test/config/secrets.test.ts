@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { resolveEnvironment } from '../../lib/config/load';
+import { keyPairText } from '../../lib/config/key-pairs';
 import { allSecretRefs, generateSecrets, secretsByName } from '../../lib/config/platform-secrets';
 import { buildObjects, findAll, IDP_NETWORK } from '../helpers';
 
@@ -18,8 +19,10 @@ describe('Secrets contract', () => {
     expect(new Set(uses).size).toBe(uses.length);
     expect(keys).toEqual(expect.arrayContaining(['superset-app/secret-key', 'superset-app/async-queries-jwt-secret', 'superset-database/password', 'redis-cache-auth/password', 'redis-queue-auth/password', 'superset-oauth/okta-client-id', 'superset-oauth/okta-client-secret']));
     for (const r of refs) {
-      // every key is read from the environment, except a TLS Secret's (the ingress controller mounts it)
-      expect(r.envVar).toMatch(r.secretType === 'kubernetes.io/tls' ? /^$/ : /^[A-Z][A-Z0-9_]*$/);
+      // every key is read from the environment, except a TLS Secret's (the ingress controller
+      // mounts it) and the key files mounted from Secret volumes
+      expect(r.envVar).toMatch(r.secretType === 'kubernetes.io/tls' || r.file ? /^$/ : /^[A-Z][A-Z0-9_]*$/);
+      if (r.file) expect(r.file).toMatch(/^\/etc\/[a-z/-]+$/);
       expect(r.description.length).toBeGreaterThan(10);
       expect(r.generate.length).toBeGreaterThan(5);
     }
@@ -29,7 +32,7 @@ describe('Secrets contract', () => {
     const config = resolveEnvironment('prod', { superset: { asyncQueries: { enabled: true }, auth: oauth }, network: IDP_NETWORK }).config;
     const { manifests, manual } = generateSecrets(config, 'superset-prod', (n) => Buffer.alloc(n, 7));
     const byName = Object.fromEntries(manifests.map((m: any) => [m.metadata.name, m]));
-    expect(Object.keys(byName)).toEqual(['superset-app', 'superset-database', 'redis-cache-auth', 'redis-queue-auth', 'postgres-credentials', 'pgbouncer-auth', 'postgres-backup']);
+    expect(Object.keys(byName)).toEqual(['superset-app', 'superset-database', 'redis-cache-auth', 'redis-queue-auth', 'postgres-credentials', 'pgbouncer-auth', 'postgres-backup', 'pg-backup-keys', 'pg-restore-keys']);
     expect(Object.keys(byName['postgres-credentials'].stringData)).toEqual(['superuser-password', 'replication-password', 'restapi-password']);
     expect(Object.keys(byName['superset-database'].stringData)).toEqual(['password']); // read by Superset, Patroni and PgBouncer: generated once
     expect(byName['superset-app'].metadata.namespace).toBe('superset-prod');
@@ -41,9 +44,37 @@ describe('Secrets contract', () => {
     expect(manual.map((r) => `${r.secretName}/${r.key}`)).toEqual([
       'superset-oauth/okta-client-id', 'superset-oauth/okta-client-secret',
       'backup-object-storage/access-key-id', 'backup-object-storage/secret-access-key',
+      'backup-object-storage-read/access-key-id', 'backup-object-storage-read/secret-access-key',
       'dashboard-export-git/ssh-privatekey', 'dashboard-export-git/known_hosts',
       'superset-tls/tls.crt', 'superset-tls/tls.key',
     ]);
+  });
+
+  test('backup key pairs: each half in the Secret of the process that uses it, the halves of one pair matching', () => {
+    const config = resolveEnvironment('prod', {}).config;
+    const raw = (kind: string) => ({ privateKey: Buffer.alloc(32, kind === 'age-x25519' ? 1 : 2), publicKey: Buffer.alloc(32, kind === 'age-x25519' ? 3 : 4) });
+    const { manifests } = generateSecrets(config, 'superset-prod', (n) => Buffer.alloc(n, 7), raw as any);
+    const data = (name: string) => (manifests.find((m: any) => m.metadata.name === name) as any).stringData;
+    expect(Object.keys(data('pg-backup-keys'))).toEqual(['age-recipient', 'signing-key']);
+    expect(Object.keys(data('pg-restore-keys'))).toEqual(['age-identity', 'verify-key']);
+    expect(data('pg-backup-keys')['age-recipient']).toBe(keyPairText('age-x25519', raw('age-x25519'), '').public);
+    expect(data('pg-restore-keys')['age-identity']).toBe(keyPairText('age-x25519', raw('age-x25519'), '').private);
+    expect(data('pg-backup-keys')['signing-key']).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    expect(data('pg-restore-keys')['verify-key']).toBe(keyPairText('ssh-ed25519', raw('ssh-ed25519'), 'pg-backup').public);
+    // WAL-G's key is a random hex string of 32 bytes, generated when archiving is on.
+    const archiving = resolveEnvironment('prod', { postgres: { walArchive: { bucket: 'wal', endpoint: 'https://s3.acme.test' } } }).config;
+    const wal = generateSecrets(archiving, 'superset-prod', (n) => Buffer.alloc(n, 9)).manifests.find((m: any) => m.metadata.name === 'postgres-wal-encryption') as any;
+    expect(wal.stringData).toEqual({ 'libsodium-key': '09'.repeat(32) });
+  });
+
+  test('a pair is drawn once per run, whichever Secrets its halves go to; two runs draw two pairs', () => {
+    const config = resolveEnvironment('dev', {}).config;
+    const run = () => Object.fromEntries(generateSecrets(config, 'x').manifests.map((m: any) => [m.metadata.name, m.stringData]));
+    const a = run();
+    const b = run();
+    expect(a['pg-backup-keys']['age-recipient']).toMatch(/^age1[0-9a-z]{58}$/);
+    expect(a['pg-restore-keys']['age-identity']).toMatch(/^AGE-SECRET-KEY-1[0-9A-Z]{58}$/);
+    expect(a['pg-backup-keys']['age-recipient']).not.toBe(b['pg-backup-keys']['age-recipient']);
   });
 
   test('two runs never produce the same values (the system CSPRNG by default)', () => {

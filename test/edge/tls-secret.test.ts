@@ -41,7 +41,8 @@ describe('the TLS Secret of the Ingress', () => {
     expect(lines.filter((l) => l.includes('superset-tls'))).toEqual([
       'create by hand: kubectl -n superset-prod create secret tls superset-tls --cert=<certificate chain of superset.example.com, PEM> --key=<its private key, PEM> (or set edge.tls.certManagerClusterIssuer and let cert-manager issue it)',
     ]);
-    expect(lines).toContain('add by hand: Secret backup-object-storage key access-key-id (access key of the "superset-backups" bucket (backups; dashboard exports when their target is objectStorage): list, get, put and delete under the prefix only)');
+    expect(lines).toContain('add by hand: Secret backup-object-storage key access-key-id (writing access key of the "superset-backups" bucket (pg-backup; dashboard-export when its target is objectStorage): list, get, put and delete under the dump and dashboard prefixes only (docs/operations.md, "Bucket policy"))');
+    expect(lines).toContain('add by hand: Secret backup-object-storage-read key access-key-id (read-only access key of the "superset-backups" bucket for pg-restore-check: list and get under the dump prefix only, no put, no delete (docs/operations.md, "Bucket policy"))');
   });
 
   test('with ExternalSecrets, its ExternalSecret creates a kubernetes.io/tls Secret', () => {

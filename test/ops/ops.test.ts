@@ -38,7 +38,7 @@ describe('the ops CronJobs share their shape', () => {
       expect(c.volumeMounts).toContainEqual({ name: 'scripts', mountPath: '/opt/superset-ops', readOnly: true });
     }
     expect(pod.volumes).toContainEqual({ name: 'scripts', configMap: { name: 'superset-ops-scripts', defaultMode: 0o555 } });
-    expect(cron.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'superset-ops', 'app.kubernetes.io/component': name, 'app.kubernetes.io/version': '18-ops.1' });
+    expect(cron.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'superset-ops', 'app.kubernetes.io/component': name, 'app.kubernetes.io/version': '18-ops.2' });
   });
 
   test('they live in their own chart, applied last', () => {
@@ -70,7 +70,7 @@ describe('pg-backup', () => {
     expect(cron.spec.startingDeadlineSeconds).toBe(14400);
     expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 3600 });
     const c = containerOf(cron, 'pg-backup');
-    expect(c.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.1');
+    expect(c.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.2');
     expect(c.command).toEqual(['/bin/bash', '/opt/superset-ops/pg-backup.sh']);
     expect(value(c, 'PGHOST')).toBe('postgres');
     expect(value(c, 'PGPORT')).toBe('5432');
@@ -87,6 +87,21 @@ describe('pg-backup', () => {
     expect(c.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999 });
     expect(podOf(cron).volumes).toContainEqual({ name: 'scratch', emptyDir: { sizeLimit: '10Gi' } });
     expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+  });
+
+  test('keys: the age recipient and the signing key as files of the Secret pg-backup-keys, nothing of the restore side', () => {
+    const cron = find(buildObjects(base, 'prod'), 'CronJob', 'pg-backup');
+    const c = containerOf(cron, 'pg-backup');
+    expect(value(c, 'BACKUP_AGE_RECIPIENT_FILE')).toBe('/etc/superset-ops/keys/age-recipient');
+    expect(value(c, 'BACKUP_SIGNING_KEY_FILE')).toBe('/etc/superset-ops/keys/signing-key');
+    expect(value(c, 'BACKUP_SIGNATURE_NAMESPACE')).toBe('superset-k8s-pg-backup');
+    expect(c.volumeMounts).toContainEqual({ name: 'keys', mountPath: '/etc/superset-ops/keys', readOnly: true });
+    expect(podOf(cron).volumes).toContainEqual({
+      name: 'keys',
+      secret: { secretName: 'pg-backup-keys', defaultMode: 0o440, items: [{ key: 'age-recipient', path: 'age-recipient' }, { key: 'signing-key', path: 'signing-key' }] },
+    });
+    // The keys are never environment variables, and the private half of the age pair is not here.
+    expect(JSON.stringify(podOf(cron))).not.toMatch(/age-identity|pg-restore-keys|verify-key/);
   });
 
   test('custom: the database tier\'s superuser Secret, a shared bucket prefix, virtual-hosted addressing, other retention', () => {
@@ -127,6 +142,29 @@ describe('pg-restore-check', () => {
     expect(podOf(cron).volumes).toContainEqual({ name: 'scratch', emptyDir: { sizeLimit: '20Gi' } });
   });
 
+  test('a read-only key of its own, the decrypting and verifying keys as files, and Superset\'s owner role to restore as', () => {
+    const cron = find(buildObjects(base, 'prod'), 'CronJob', 'pg-restore-check');
+    const c = containerOf(cron, 'pg-restore-check');
+    expect(secretRef(c, 'AWS_ACCESS_KEY_ID')).toEqual({ name: 'backup-object-storage-read', key: 'access-key-id' });
+    expect(secretRef(c, 'AWS_SECRET_ACCESS_KEY')).toEqual({ name: 'backup-object-storage-read', key: 'secret-access-key' });
+    expect(value(c, 'RESTORE_ROLE')).toBe('superset');
+    expect(value(c, 'RESTORE_AGE_IDENTITY_FILE')).toBe('/etc/superset-ops/keys/age-identity');
+    expect(value(c, 'RESTORE_VERIFY_KEY_FILE')).toBe('/etc/superset-ops/keys/verify-key');
+    expect(podOf(cron).volumes).toContainEqual({
+      name: 'keys',
+      secret: { secretName: 'pg-restore-keys', defaultMode: 0o440, items: [{ key: 'age-identity', path: 'age-identity' }, { key: 'verify-key', path: 'verify-key' }] },
+    });
+    expect(JSON.stringify(podOf(cron))).not.toMatch(/"backup-object-storage"|signing-key|pg-backup-keys/);
+  });
+
+  test('custom: other Secret names and another owner role', () => {
+    const cron = find(buildObjects(withOps({ objectStorage: { readOnlySecretName: 'bi-backups-read' }, restoreCheck: { keysSecretName: 'bi-restore-keys' } }, { superset: { ...base.superset, database: { user: 'bi_owner' } } } as EnvironmentOverrides)), 'CronJob', 'pg-restore-check');
+    const c = containerOf(cron, 'pg-restore-check');
+    expect(secretRef(c, 'AWS_ACCESS_KEY_ID')).toEqual({ name: 'bi-backups-read', key: 'access-key-id' });
+    expect(value(c, 'RESTORE_ROLE')).toBe('bi_owner');
+    expect(podOf(cron).volumes.find((v: any) => v.name === 'keys').secret.secretName).toBe('bi-restore-keys');
+  });
+
   test('custom: dashboards and charts must have rows, a tighter age', () => {
     const cron = find(buildObjects(withOps({ restoreCheck: { nonEmptyTables: ['ab_user', 'dashboards', 'slices'], maxBackupAgeHours: 30 } })), 'CronJob', 'pg-restore-check');
     const c = containerOf(cron, 'pg-restore-check');
@@ -151,7 +189,7 @@ describe('dashboard-export', () => {
     expect(pod.securityContext).toMatchObject({ runAsUser: 1000, fsGroup: 1000 });
 
     const publisher = containerOf(cron, 'publish');
-    expect(publisher.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.1');
+    expect(publisher.image).toBe('registry.example.com/superset-k8s/superset-ops:18-ops.2');
     expect(publisher.command).toEqual(['/bin/bash', '/opt/superset-ops/dashboard-export.sh', 'publish']);
     expect(publisher.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999 });
     expect(value(publisher, 'EXPORT_TARGET')).toBe('git');
@@ -252,9 +290,39 @@ describe('ops configuration', () => {
     [{ dashboardExport: { git: { sshEgress: [] } } }, /ops\.dashboardExport\.git\.sshEgress[\s\S]*can never push/],
     [{ dashboardExport: { target: 's3' } }, /ops\.dashboardExport\.target[\s\S]*"git", "objectStorage"/],
     [{ backup: { retentoinDays: 30 } }, /ops\.backup\.retentoinDays[\s\S]*did you mean "retentionDays"/],
+    [{ objectStorage: { readOnlySecretName: 'backup-object-storage' } }, /ops\.objectStorage\.readOnlySecretName = "backup-object-storage"[\s\S]*must not be ops\.objectStorage\.secretName[\s\S]*read-only key[\s\S]*create a second, read-only access key/],
+    [{ objectStorage: { readOnlySecretName: 'Read_Only' } }, /ops\.objectStorage\.readOnlySecretName[\s\S]*DNS label|ops\.objectStorage\.readOnlySecretName[\s\S]*lower-case/],
+    [{ restoreCheck: { keysSecretName: 'pg-backup-keys' } }, /ops\.restoreCheck\.keysSecretName = "pg-backup-keys"[\s\S]*must not be ops\.backup\.keysSecretName[\s\S]*use two Secrets/],
+    [{ backup: { keysSecretName: 'keys!' } }, /ops\.backup\.keysSecretName/],
   ])('rejects %j', (ops, message) => {
     expect(problems(ops)).toThrow(message);
   });
+
+  const archiving = (walArchive: any, ops: any = {}) => problems(ops, { postgres: { walArchive: { bucket: 'superset-backups', endpoint: 'https://s3.acme.test', ...walArchive } } } as EnvironmentOverrides);
+  test.each([
+    [{ prefix: 'superset-prod' }, {}, /postgres\.walArchive\.prefix = "superset-prod"[\s\S]*must not overlap the dumps' prefix "superset-prod\/pg-dump\/" in the same bucket "superset-backups"[\s\S]*"superset-prod\/wal-g"/],
+    [{ prefix: 'superset-prod/pg-dump' }, {}, /postgres\.walArchive\.prefix = "superset-prod\/pg-dump"[\s\S]*must not overlap/],
+    [{ prefix: '' }, {}, /postgres\.walArchive\.prefix = ""[\s\S]*must not overlap/],
+    [{ prefix: 'bi' }, { objectStorage: { prefix: 'bi' } }, /must not overlap the dumps' prefix "bi\/pg-dump\/"/],
+    [{ prefix: 'bi/pg-dump/superset' }, { objectStorage: { prefix: 'bi' } }, /must not overlap/],
+  ])('WAL-G prefix %j (ops %j) overlapping the dumps in one bucket is refused', (walArchive, ops, message) => {
+    expect(archiving(walArchive, ops)).toThrow(message);
+  });
+
+  test('WAL-G beside the dumps is fine: the default prefix, a folder of its own, another bucket, or no dumps', () => {
+    expect(archiving({})).not.toThrow(); // superset-prod/postgres next to superset-prod/pg-dump
+    expect(archiving({ prefix: 'superset-prod/wal-g' })).not.toThrow();
+    expect(archiving({ prefix: 'superset-prod/pg-dumpling' })).not.toThrow(); // a sibling, not inside
+    expect(archiving({ prefix: 'superset-prod', bucket: 'superset-wal' })).not.toThrow();
+    expect(archiving({ prefix: 'superset-prod' }, { backup: { enabled: false }, restoreCheck: { enabled: false } })).not.toThrow();
+  });
+
+  test.each([
+    [{ objectStorage: { readOnlySecretName: 'backup-object-storage' }, restoreCheck: { enabled: false } }],
+  ])('the read-only key rule applies only with a restore check: %j', (ops) => {
+    expect(problems(ops)).not.toThrow();
+  });
+
 
   test('postgres.majorVersion is checked and drives the image tag rule', () => {
     expect(problems({}, { postgres: { majorVersion: 13 } } as EnvironmentOverrides)).toThrow(/postgres\.majorVersion[\s\S]*must be 14 or later/);
@@ -268,7 +336,7 @@ describe('ops configuration', () => {
     expect(warnings).toMatch(/ops\.objectStorage\.endpoint is the placeholder/);
     expect(warnings).toMatch(/ops\.dashboardExport\.git\.repository is the placeholder/);
     const http = resolveEnvironment('prod', withOps({ objectStorage: { endpoint: 'http://minio.storage:9000' } })).warnings.join('\n');
-    expect(http).toMatch(/plain HTTP: requests are signed, but backups of the metadata database travel unencrypted/);
+    expect(http).toMatch(/plain HTTP: dumps are encrypted and requests signed, but object names, sizes and the signed requests \(replayable for minutes\) travel in clear/);
     const off = resolveEnvironment('prod', withOps({ backup: { enabled: false }, restoreCheck: { enabled: false }, dashboardExport: { enabled: false } })).warnings.join('\n');
     expect(off).not.toMatch(/ops\./);
   });

@@ -172,6 +172,56 @@ describe('patroni.yml', () => {
     expect(envVar(container(buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'b-wal', prefix: '/x/y/' } } })), 'WALG_S3_PREFIX').value).toBe('s3://b-wal/x/y');
   });
 
+  test('WAL archiving encrypts client-side with the libsodium key of its own Secret, mounted as a file in both containers', () => {
+    const objects = buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'acme-superset-wal', endpoint: 'https://minio.storage:9000' } } });
+    const pod = find(objects, 'StatefulSet', 'postgres').spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'walg-key', secret: { secretName: 'postgres-wal-encryption', defaultMode: 0o440, items: [{ key: 'libsodium-key', path: 'libsodium-key' }] } });
+    for (const c of pod.containers) {
+      expect([c.name, envVar(c, 'WALG_LIBSODIUM_KEY_PATH')?.value, envVar(c, 'WALG_LIBSODIUM_KEY_TRANSFORM')?.value]).toEqual([c.name, '/etc/walg/libsodium-key', 'hex']);
+      expect(c.volumeMounts).toContainEqual({ name: 'walg-key', mountPath: '/etc/walg', readOnly: true });
+      expect(envVar(c, 'WALG_LIBSODIUM_KEY')).toBeUndefined(); // never the key itself in the environment
+    }
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['patroni', 'walg-basebackup']);
+  });
+
+  test('WAL archiving: the Patroni pods never delete; walg-retention does, with the only WAL-G key allowed to, on its own schedule', () => {
+    const objects = buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'acme-superset-wal', endpoint: 'https://minio.storage:9000', baseBackupRetainFull: 4, retentionSchedule: '0 5 * * *' } } });
+    const pod = find(objects, 'StatefulSet', 'postgres').spec.template.spec;
+    expect(JSON.stringify(pod)).not.toMatch(/postgres-wal-retention|BASEBACKUP_RETAIN_FULL/);
+    const cron = find(objects, 'CronJob', 'walg-retention');
+    expect(cron.spec).toMatchObject({ schedule: '0 5 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
+    const job = cron.spec.jobTemplate.spec.template.spec;
+    expect(job).toMatchObject({ serviceAccountName: 'walg-retention', automountServiceAccountToken: false, restartPolicy: 'Never' });
+    const c = job.containers[0];
+    expect(c.image).toBe(pod.containers[0].image);
+    expect(c.command).toEqual(['/bin/bash', '/opt/walg-retention/walg-retention.sh']);
+    expect(envVar(c, 'WALG_S3_PREFIX').value).toBe('s3://acme-superset-wal/superset-test/postgres');
+    expect(envVar(c, 'BASEBACKUP_RETAIN_FULL').value).toBe('4');
+    expect(envVar(c, 'AWS_ACCESS_KEY_ID').valueFrom.secretKeyRef).toEqual({ name: 'postgres-wal-retention', key: 'access-key-id' });
+    expect(JSON.stringify(job)).not.toMatch(/LIBSODIUM|postgres-wal-archive|postgres-wal-encryption/);
+    expect(find(objects, 'ConfigMap', 'postgres-patroni').data['walg-retention.sh']).toMatch(/wal-g delete retain FULL/);
+    // Its only connection is object storage.
+    const policy = find(objects, 'NetworkPolicy', 'walg-retention');
+    expect(policy.spec.egress.map((r: any) => r.to[0].ipBlock?.cidr)).toEqual(expect.arrayContaining([expect.any(String)]));
+    expect(policy.spec.ingress).toBeUndefined();
+    // Off without archiving.
+    expect(findAll(buildObjects(REPO), 'CronJob').map((j) => j.metadata.name)).not.toContain('walg-retention');
+  });
+
+  test.each([
+    [{ retentionSchedule: '@daily' }, /postgres\.walArchive\.retentionSchedule[\s\S]*five cron fields/],
+    [{ retentionSchedule: '0 3 * *' }, /postgres\.walArchive\.retentionSchedule[\s\S]*five cron fields/],
+  ])('rejects postgres.walArchive %j', (walArchive, message) => {
+    expect(() => buildObjects({ ...REPO, postgres: { walArchive: { bucket: 'acme-superset-wal', ...walArchive } } } as any)).toThrow(message);
+  });
+
+  test.each([
+    [{ walRetention: 'Bad_Name' }, /secrets\.walRetention/],
+    [{ walEncryption: 'x'.repeat(70) }, /secrets\.walEncryption/],
+  ])('rejects secrets %j', (secrets, message) => {
+    expect(() => buildObjects({ ...REPO, secrets } as any)).toThrow(message);
+  });
+
   // A failing archive_command keeps every WAL segment: pg_wal fills the volume and the primary stops.
   test.each([
     ['the defaults\' placeholder', 'https://s3.example.com'],

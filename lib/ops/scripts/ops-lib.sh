@@ -13,6 +13,9 @@ readonly EXIT_RETRY=1
 readonly EXIT_PERMANENT=3
 # SHA-256 of an empty payload (GET, HEAD, DELETE).
 readonly EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+# Folder of the dumps under S3_PREFIX (lib/ops/rules.ts DUMP_FOLDER): WAL-G and the dashboard
+# exports live elsewhere, so each key's bucket policy names exactly its own prefix.
+readonly DUMP_FOLDER=pg-dump
 # One PUT carries at most 5 GiB (S3's single-request limit; multipart is not implemented).
 readonly S3_MAX_PUT_BYTES=$((5 * 1024 * 1024 * 1024))
 
@@ -60,6 +63,41 @@ require_client_major() {
   [[ "${major}" == "${POSTGRES_MAJOR}" ]] ||
     die "${EXIT_PERMANENT}" "$1 is PostgreSQL ${major} but the server is configured as ${POSTGRES_MAJOR} (postgres.majorVersion): use the ops image built for ${POSTGRES_MAJOR}"
   printf '%s\n' "${major}"
+}
+
+# age encrypts the dumps, ssh-keygen -Y signs and verifies their checksums (images/ops/Dockerfile).
+require_backup_tools() {
+  command -v age >/dev/null || die "${EXIT_PERMANENT}" "age is not installed: use the ops image of images/ops/Dockerfile"
+  command -v ssh-keygen >/dev/null || die "${EXIT_PERMANENT}" "ssh-keygen is not installed: use the ops image of images/ops/Dockerfile"
+}
+
+# require_key_file NAME REGEX WHAT: the file named by $NAME holds one line matching REGEX.
+require_key_file() {
+  local name=$1 pattern=$2 what=$3 file line
+  file=${!name}
+  [[ -s "${file}" ]] || die "${EXIT_PERMANENT}" "${name} ${file} is missing or empty: it must hold ${what} (see the CronJob's Secret volume)"
+  line=$(head -n 1 "${file}")
+  line=${line%$'\r'}
+  [[ "${line}" =~ ${pattern} ]] || die "${EXIT_PERMANENT}" "${name} ${file} does not hold ${what}"
+}
+
+# verify_backup DIR NAME VERIFY_KEY_FILE NAMESPACE: NAME.sha256.sig must be a valid signature of
+# NAME.sha256 by the holder of the signing key (the allowed-signers entry is built from the
+# public key), NAME.sha256 must name exactly NAME, and NAME must match it. Exits 3 otherwise.
+verify_backup() {
+  local dir=$1 name=$2 key=$3 namespace=$4 manifest expected
+  printf '%s namespaces="%s" %s\n' pg-backup "${namespace}" "$(head -n 1 "${key}")" >"${dir}/allowed-signers"
+  ssh-keygen -q -Y verify -f "${dir}/allowed-signers" -I pg-backup -n "${namespace}" -s "${dir}/${name}.sha256.sig" \
+    <"${dir}/${name}.sha256" >"${dir}/verify.out" 2>&1 || {
+    log "ssh-keygen: $(head -c 300 "${dir}/verify.out")"
+    die "${EXIT_PERMANENT}" "the signature of ${name}.sha256 does not verify against the verify key: not written by pg-backup (forged or tampered); refusing ${name}"
+  }
+  manifest=$(cat "${dir}/${name}.sha256")
+  expected="^[0-9a-f]{64}  ${name//./\\.}\$"
+  [[ "${manifest}" =~ ${expected} ]] ||
+    die "${EXIT_PERMANENT}" "the signed checksum names another file than ${name} (a signed checksum of another backup, replayed?); refusing ${name}"
+  (cd "${dir}" && sha256sum --check --status "${name}.sha256") ||
+    die "${EXIT_PERMANENT}" "checksum mismatch: ${name} is not the file that was backed up (corrupt, truncated or replaced)"
 }
 
 sha256_of() {

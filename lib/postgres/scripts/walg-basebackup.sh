@@ -3,9 +3,10 @@
 # recovery). Runs as a sidecar of every Patroni member; only the current primary takes a backup,
 # when the last one it took is older than BASEBACKUP_INTERVAL_SECONDS. A member that becomes
 # primary after a failover has no recent marker, so it takes one at once (its timeline starts
-# there). Keeps BASEBACKUP_RETAIN_FULL full backups and the WAL they need.
+# there). It never deletes: the Patroni pods' object-storage key has no delete permission, and
+# pruning old base backups is the walg-retention CronJob's job (walg-retention.sh).
 #
-# Environment: PGDATA PATRONI_API BASEBACKUP_INTERVAL_SECONDS BASEBACKUP_RETAIN_FULL
+# Environment: PGDATA PATRONI_API BASEBACKUP_INTERVAL_SECONDS
 # BASEBACKUP_MARKER (on the member's volume, outside PGDATA) HEARTBEAT_FILE, [BASEBACKUP_CHECK_SECONDS],
 # plus WAL-G's own (WALG_S3_PREFIX, AWS_*) and libpq's (PGHOST, PGUSER).
 # `--once`: one round, then exit with its status (for tests).
@@ -13,7 +14,7 @@ set -Eeuo pipefail
 
 log() { printf '%s walg-basebackup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
 
-for var in PGDATA PATRONI_API BASEBACKUP_INTERVAL_SECONDS BASEBACKUP_RETAIN_FULL BASEBACKUP_MARKER HEARTBEAT_FILE; do
+for var in PGDATA PATRONI_API BASEBACKUP_INTERVAL_SECONDS BASEBACKUP_MARKER HEARTBEAT_FILE; do
   if [[ -z "${!var:-}" ]]; then
     log "${var} is not set"
     exit 2
@@ -48,9 +49,6 @@ round() {
   fi
   touch "${BASEBACKUP_MARKER}"
   log "base backup done in $((SECONDS - started)) s"
-  if ! wal-g delete retain FULL "${BASEBACKUP_RETAIN_FULL}" --confirm; then
-    log "warning: pruning base backups beyond the newest ${BASEBACKUP_RETAIN_FULL} failed"
-  fi
 }
 
 if [[ "${1:-}" == --once ]]; then

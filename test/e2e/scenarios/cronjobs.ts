@@ -36,18 +36,31 @@ function env(cronJob: KubeObject | undefined, name: string): string | undefined 
  */
 export const cronJobs: Scenario = {
   name: 'cronjobs',
-  description: 'pg-backup to the object storage stand-in, pg-restore-check of that backup, dashboard-export to a bare Git repository over a real sshd',
+  description: 'pg-backup (age-encrypted, signed) to the object storage stand-in, pg-restore-check of that backup with the read-only key, dashboard-export to a bare Git repository over a real sshd',
   async run({ run, host, figure }) {
     const outside = run.parts.outside as Outside;
     const cron = (name: string) => run.cluster.store.get('CronJob', run.namespace, name);
     if (cron('pg-backup')) {
       const seconds = await runCronJob(run, 'pg-backup', 600_000);
       const prefix = env(cron('pg-backup'), 'S3_PREFIX') ?? '';
-      const dumps = outside.s3!.keys(prefix).filter((k) => k.endsWith('.dump'));
-      check(dumps.length > 0, `pg-backup completed but object storage has no .dump under ${prefix}/ (keys: ${outside.s3!.keys().join(', ') || 'none'})`);
-      figure('pg-backup', `${seconds.toFixed(0)} s, ${dumps[dumps.length - 1]} (${outside.s3!.objects.get(dumps[dumps.length - 1])!.body.length} bytes)`);
+      const keys = outside.s3!.keys(`${prefix}/pg-dump/`);
+      const dumps = keys.filter((k) => k.endsWith('.dump.age') && keys.includes(`${k}.sha256`) && keys.includes(`${k}.sha256.sig`));
+      check(dumps.length > 0, `pg-backup completed but object storage has no complete .dump.age (+ .sha256, .sig) under ${prefix}/pg-dump/ (keys: ${outside.s3!.keys().join(', ') || 'none'})`);
+      const newest = outside.s3!.objects.get(dumps[dumps.length - 1])!.body;
+      // Encrypted at rest with the recipient `npm run secrets` generated.
+      check(newest.subarray(0, 21).toString() === 'age-encryption.org/v1', `${dumps[dumps.length - 1]} is not an age file: the dump was stored unencrypted`);
+      figure('pg-backup', `${seconds.toFixed(0)} s, ${dumps[dumps.length - 1]} (${newest.length} bytes, age-encrypted, signed checksum)`);
     }
-    if (cron('pg-restore-check')) figure('pg-restore-check', `${(await runCronJob(run, 'pg-restore-check', 900_000)).toFixed(0)} s`);
+    if (cron('pg-restore-check')) {
+      const before = outside.s3!.requests.length;
+      const seconds = await runCronJob(run, 'pg-restore-check', 900_000);
+      // Its key is read-only: it only read, and the bucket refused it nothing.
+      const own = outside.s3!.requests.slice(before);
+      const writes = own.filter((q) => !['GET', 'HEAD'].includes(q.method) || q.status === 403);
+      check(writes.length === 0, `pg-restore-check wrote to or was refused by the bucket: ${JSON.stringify(writes.slice(0, 3))}`);
+      check(new Set(own.map((q) => q.accessKeyId)).size === 1, 'pg-restore-check signed with more than one access key');
+      figure('pg-restore-check', `${seconds.toFixed(0)} s, ${own.length} read-only requests`);
+    }
     if (cron('dashboard-export')) {
       await ensureWarehouse(run, host, outside.warehouseUri());
       const made = await json(run, host, '/e2e/dashboards', { title: 'E2E Orders', database: 'warehouse', table: 'orders' });

@@ -13,7 +13,10 @@ import { buildObjects } from '../../helpers';
 // or object store is available here: the script's decisions are what is tested).
 const objects = buildObjects({ postgres: { walArchive: { bucket: 'wal-bucket', baseBackupIntervalHours: 24, baseBackupRetainFull: 5 } } }, 'prod');
 const configMap = objects.find((o: any) => o.kind === 'ConfigMap' && o.data?.['walg-basebackup.sh']) as any;
-const sidecar = (objects.find((o) => o.kind === 'StatefulSet') as any).spec.template.spec.containers.find((c: any) => c.name === 'walg-basebackup');
+const statefulSet = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres') as any;
+const sidecar = statefulSet.spec.template.spec.containers.find((c: any) => c.name === 'walg-basebackup');
+const retentionJob = objects.find((o: any) => o.kind === 'CronJob' && o.metadata.name === 'walg-retention') as any;
+const retention = retentionJob.spec.jobTemplate.spec.template.spec.containers[0];
 
 let dir: string;
 let server: http.Server;
@@ -36,8 +39,16 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'walg-'));
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.writeFileSync(path.join(dir, 'script.sh'), configMap.data['walg-basebackup.sh'], { mode: 0o755 });
-  // Stand-in wal-g: logs its arguments; fails backup-push when STUB_FAIL is set.
-  fs.writeFileSync(path.join(dir, 'bin', 'wal-g'), `#!/bin/sh\necho "$*" >> "${dir}/calls"\n[ "$1" = backup-push ] && [ -n "$STUB_FAIL" ] && exit 1\nexit 0\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'retention.sh'), configMap.data['walg-retention.sh'], { mode: 0o755 });
+  // Stand-in wal-g: logs its arguments; fails backup-push or delete when STUB_FAIL is set;
+  // backup-list prints STUB_BACKUPS base backups.
+  fs.writeFileSync(path.join(dir, 'bin', 'wal-g'), [
+    '#!/bin/bash',
+    `echo "$*" >> "${dir}/calls"`,
+    '[[ "$1" == backup-push || "$1" == delete ]] && [[ -n "$STUB_FAIL" ]] && exit 1',
+    'if [[ "$1" == backup-list ]]; then echo "name modified wal_segment_backup_start"; for ((i = 1; i <= ${STUB_BACKUPS:-0}; i++)); do echo "base_00000001000000000000000$i 2026-12-01T00:00:0${i}Z 00000001000000000000000$i"; done; fi',
+    'exit 0',
+  ].join('\n'), { mode: 0o755 });
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -54,9 +65,29 @@ async function round(extraEnv: Record<string, string> = {}) {
   return { ...run, calls };
 }
 
+/** One run of walg-retention.sh with the CronJob's environment (and throwaway access keys). */
+async function retentionRun(extraEnv: Record<string, string> = {}) {
+  const env: Record<string, string> = { PATH: `${dir}/bin:${process.env.PATH}`, AWS_ACCESS_KEY_ID: 'AKIDRETENTION', AWS_SECRET_ACCESS_KEY: 'not-a-real-key' };
+  for (const e of retention.env) if (e.value !== undefined) env[e.name] = e.value;
+  Object.assign(env, extraEnv);
+  const r = await new Promise<{ status: number; output: string }>((resolve) => {
+    execFile('bash', [path.join(dir, 'retention.sh')], { env, encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ status: error ? Number((error as any).code) : 0, output: stdout + stderr }));
+  });
+  const calls = fs.existsSync(`${dir}/calls`) ? fs.readFileSync(`${dir}/calls`, 'utf8').trim().split('\n') : [];
+  return { ...r, calls };
+}
+
 describe('walg-basebackup.sh (the base-backup sidecar)', () => {
-  test('the sidecar passes the configured interval and retention', () => {
-    expect(sidecar.env).toEqual(expect.arrayContaining([{ name: 'BASEBACKUP_INTERVAL_SECONDS', value: '86400' }, { name: 'BASEBACKUP_RETAIN_FULL', value: '5' }, { name: 'WALG_S3_PREFIX', value: expect.stringMatching(/^s3:\/\/wal-bucket\//) }]));
+  test('the sidecar passes the configured interval and encryption, and no retention: it never deletes', () => {
+    expect(sidecar.env).toEqual(expect.arrayContaining([
+      { name: 'BASEBACKUP_INTERVAL_SECONDS', value: '86400' },
+      { name: 'WALG_S3_PREFIX', value: expect.stringMatching(/^s3:\/\/wal-bucket\//) },
+      { name: 'WALG_LIBSODIUM_KEY_PATH', value: '/etc/walg/libsodium-key' },
+      { name: 'WALG_LIBSODIUM_KEY_TRANSFORM', value: 'hex' },
+    ]));
+    expect(sidecar.env.map((e: any) => e.name)).not.toContain('BASEBACKUP_RETAIN_FULL');
+    expect(configMap.data['walg-basebackup.sh']).not.toMatch(/wal-g delete/);
   });
 
   test('a replica takes no backup, but stays alive', async () => {
@@ -70,7 +101,7 @@ describe('walg-basebackup.sh (the base-backup sidecar)', () => {
     primary = true;
     const r = await round();
     expect(r.status).toBe(0);
-    expect(r.calls).toEqual([`backup-push ${dir}/pgdata`, 'delete retain FULL 5 --confirm']);
+    expect(r.calls).toEqual([`backup-push ${dir}/pgdata`]); // pruning is walg-retention's job
     expect(fs.existsSync(`${dir}/marker`)).toBe(true);
   });
 
@@ -93,8 +124,47 @@ describe('walg-basebackup.sh (the base-backup sidecar)', () => {
   });
 
   test('a missing setting is refused', async () => {
-    const r = await round({ BASEBACKUP_RETAIN_FULL: '' });
+    const r = await round({ BASEBACKUP_INTERVAL_SECONDS: '' });
     expect(r.status).toBe(2);
-    expect(r.output).toMatch(/BASEBACKUP_RETAIN_FULL is not set/);
+    expect(r.output).toMatch(/BASEBACKUP_INTERVAL_SECONDS is not set/);
+  });
+});
+
+describe('walg-retention.sh (the only WAL-G process that deletes)', () => {
+  test('the CronJob: the retention key of its own Secret, the WAL-G prefix, no encryption key, no API token', () => {
+    expect(retention.env).toEqual(expect.arrayContaining([
+      { name: 'BASEBACKUP_RETAIN_FULL', value: '5' },
+      { name: 'WALG_S3_PREFIX', value: sidecar.env.find((e: any) => e.name === 'WALG_S3_PREFIX').value },
+      { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'postgres-wal-retention', key: 'access-key-id' } } },
+    ]));
+    expect(retention.env.map((e: any) => e.name).filter((n: string) => /LIBSODIUM/.test(n))).toEqual([]);
+    expect(retentionJob.spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(false);
+    // The members read the archive key, never the retention key.
+    const memberSecrets = statefulSet.spec.template.spec.containers.flatMap((c: any) => c.env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.name));
+    expect(memberSecrets).toContain('postgres-wal-archive');
+    expect(memberSecrets).not.toContain('postgres-wal-retention');
+  });
+
+  test('keeps the newest N full base backups and the WAL they need', async () => {
+    const r = await retentionRun({ STUB_BACKUPS: '3' });
+    expect([r.status, r.calls]).toEqual([0, ['backup-list', 'delete retain FULL 5 --confirm']]);
+    expect(r.output).toMatch(/3 base backup\(s\) under s3:\/\/wal-bucket\/.*keeping the newest 5/);
+  });
+
+  test('an archive without a base backup yet: nothing is deleted', async () => {
+    const r = await retentionRun({ STUB_BACKUPS: '0' });
+    expect([r.status, r.calls]).toEqual([0, ['backup-list']]);
+    expect(r.output).toMatch(/no base backup .* nothing pruned/);
+  });
+
+  test('a failing delete exits 1 (retried by the Job)', async () => {
+    const r = await retentionRun({ STUB_BACKUPS: '2', STUB_FAIL: '1' });
+    expect(r.status).toBe(1);
+    expect(r.output).toMatch(/wal-g delete retain FULL 5 failed/);
+  });
+
+  test('a bad setting or a missing key is permanent (exit 3)', async () => {
+    expect(await retentionRun({ BASEBACKUP_RETAIN_FULL: '0' })).toMatchObject({ status: 3, output: expect.stringMatching(/BASEBACKUP_RETAIN_FULL must be a whole number of at least 1/), calls: [] });
+    expect(await retentionRun({ AWS_ACCESS_KEY_ID: '' })).toMatchObject({ status: 3, output: expect.stringMatching(/AWS_ACCESS_KEY_ID is not set/) });
   });
 });

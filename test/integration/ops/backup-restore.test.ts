@@ -1,13 +1,19 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { keyPairText, rawKeyPair } from '../../../lib/config/key-pairs';
 import { SUPERSET_CORE_TABLES } from '../../../lib/ops/defaults';
+import { BACKUP_SIGNATURE_NAMESPACE } from '../../../lib/ops/secrets';
 import { baseEnv, chownToRunner, FIXTURES, freePort, installScripts, postgresInstall, run, RunResult, tempDir, TestPostgres } from './harness';
 import { S3StandIn } from './s3-stand-in';
 
 // pg-backup.sh and pg-restore-check.sh, run for real: a PostgreSQL server with a Superset-shaped
 // metadata database, the least-privilege backup role docs/operations.md documents, and an S3 stand-in
-// that checks every SigV4 signature. Credentials are random per run and never printed.
+// that checks every SigV4 signature and each key's policy: pg-backup writes with a key that may
+// list, get, put and delete, the restore check reads with one that may only list and get. The
+// dumps are encrypted with age and their checksums signed with ssh-keygen, with key pairs made by
+// the code `npm run secrets` runs. Credentials are random per run and never printed.
 
 const { major } = postgresInstall();
 const credentials = {
@@ -15,6 +21,11 @@ const credentials = {
   secretAccessKey: randomBytes(30).toString('base64'),
   backupPassword: randomBytes(24).toString('hex'),
 };
+const readOnly = { accessKeyId: `AKRO${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
+const agePair = keyPairText('age-x25519', rawKeyPair('age-x25519'), 'it');
+const signingPair = keyPairText('ssh-ed25519', rawKeyPair('ssh-ed25519'), 'pg-backup');
+/** The key files as the pods' Secret volumes hold them. */
+const keyFiles = { recipient: '', signingKey: '', identity: '', verifyKey: '' };
 const BUCKET = 'superset-backups';
 const REGION = 'eu-test-1';
 // OPS_IT_LOG_ROWS makes the database bigger for a one-off measurement (the figures of docs/operations.md).
@@ -43,10 +54,10 @@ function summary(r: RunResult, pattern: RegExp): string {
   return r.stderr.split('\n').find((l) => pattern.test(l))?.replace(/^\S+ [\w-]+: /, '') ?? '(no summary line)';
 }
 
-function storageEnv(prefix: string): Record<string, string> {
+function storageEnv(prefix: string, key: { accessKeyId: string; secretAccessKey: string } = credentials): Record<string, string> {
   return {
     S3_ENDPOINT: s3.endpoint, S3_REGION: REGION, S3_BUCKET: BUCKET, S3_PREFIX: prefix, S3_ADDRESSING_STYLE: 'path',
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
   };
 }
 
@@ -58,6 +69,7 @@ function backup(prefix: string, env: Record<string, string> = {}, extraPath: str
       PGPASSWORD: credentials.backupPassword, PGCONNECT_TIMEOUT: '5',
       ...storageEnv(prefix),
       BACKUP_RETENTION_DAYS: '30', BACKUP_KEEP_LAST: '7', POSTGRES_MAJOR: String(major), SCRATCH_DIR: scratch(),
+      BACKUP_AGE_RECIPIENT_FILE: keyFiles.recipient, BACKUP_SIGNING_KEY_FILE: keyFiles.signingKey, BACKUP_SIGNATURE_NAMESPACE,
       ...env,
     },
   });
@@ -67,8 +79,9 @@ function restoreCheck(prefix: string, env: Record<string, string> = {}): Promise
   return run('/bin/bash', [path.join(scripts, 'pg-restore-check.sh')], {
     env: {
       ...baseEnv(path.join(dir, 'home')),
-      PGDATABASE: 'superset', ...storageEnv(prefix), POSTGRES_MAJOR: String(major), SCRATCH_DIR: scratch(),
-      RESTORE_MAX_AGE_HOURS: '36',
+      PGDATABASE: 'superset', ...storageEnv(prefix, readOnly), POSTGRES_MAJOR: String(major), SCRATCH_DIR: scratch(),
+      RESTORE_MAX_AGE_HOURS: '36', RESTORE_ROLE: 'superset',
+      RESTORE_AGE_IDENTITY_FILE: keyFiles.identity, RESTORE_VERIFY_KEY_FILE: keyFiles.verifyKey, BACKUP_SIGNATURE_NAMESPACE,
       RESTORE_REQUIRED_TABLES: [...SUPERSET_CORE_TABLES, 'logs'].join(' '),
       RESTORE_NONEMPTY_TABLES: ['alembic_version', 'ab_user', 'ab_role', 'ab_permission_view', 'dashboards', 'slices', 'logs'].join(' '),
       ...env,
@@ -76,10 +89,37 @@ function restoreCheck(prefix: string, env: Record<string, string> = {}): Promise
   });
 }
 
-/** The complete backups (dump and checksum) under a prefix, oldest first. */
+/** The complete backups (encrypted dump, checksum and signature) under a prefix, oldest first. */
 function completeBackups(prefix: string): string[] {
-  const keys = s3.keys(`${prefix}/postgres/superset-`);
-  return keys.filter((k) => k.endsWith('.dump') && keys.includes(`${k}.sha256`));
+  const keys = s3.keys(`${prefix}/pg-dump/superset-`);
+  return keys.filter((k) => k.endsWith('.dump.age') && keys.includes(`${k}.sha256`) && keys.includes(`${k}.sha256.sig`));
+}
+
+/**
+ * Stores a backup the way pg-backup.sh does (age to the recipient, sha256sum, ssh-keygen -Y sign),
+ * from a plain pg_dump archive; `signWith` another private key to forge one.
+ */
+function plant(prefix: string, stampText: string, plain: Buffer, signWith = keyFiles.signingKey): string {
+  const work = fs.mkdtempSync(path.join(dir, 'plant-'));
+  const name = `superset-${stampText}.dump.age`;
+  fs.writeFileSync(path.join(work, 'plain'), plain);
+  execFileSync('age', ['--encrypt', '--recipients-file', keyFiles.recipient, '--output', path.join(work, name), path.join(work, 'plain')]);
+  const encrypted = fs.readFileSync(path.join(work, name));
+  fs.writeFileSync(path.join(work, `${name}.sha256`), `${sha256(encrypted)}  ${name}\n`);
+  fs.copyFileSync(signWith, path.join(work, 'key'));
+  fs.chmodSync(path.join(work, 'key'), 0o600);
+  execFileSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', path.join(work, 'key'), '-n', BACKUP_SIGNATURE_NAMESPACE, path.join(work, `${name}.sha256`)], { stdio: 'ignore' });
+  const key = `${prefix}/pg-dump/${name}`;
+  s3.put(key, encrypted);
+  s3.put(`${key}.sha256`, fs.readFileSync(path.join(work, `${name}.sha256`)));
+  s3.put(`${key}.sha256.sig`, fs.readFileSync(path.join(work, `${name}.sha256.sig`)));
+  fs.rmSync(work, { recursive: true, force: true });
+  return key;
+}
+
+/** The plain pg_dump archive inside a stored backup (decrypted with the identity). */
+function decrypted(key: string): Buffer {
+  return execFileSync('age', ['--decrypt', '--identity', keyFiles.identity], { input: s3.objects.get(key)!.body, maxBuffer: 1 << 30 });
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -93,6 +133,18 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(dir, 'pg'));
   chownToRunner(dir);
   scripts = installScripts(dir);
+  // The keys as Secret volumes present them: one file each, readable by the pod's group.
+  const keys = path.join(dir, 'keys');
+  fs.mkdirSync(keys);
+  const writeKey = (file: string, text: string) => {
+    fs.writeFileSync(path.join(keys, file), text.endsWith('\n') ? text : `${text}\n`, { mode: 0o440 });
+    return path.join(keys, file);
+  };
+  keyFiles.recipient = writeKey('age-recipient', agePair.public);
+  keyFiles.identity = writeKey('age-identity', agePair.private);
+  keyFiles.signingKey = writeKey('signing-key', signingPair.private);
+  keyFiles.verifyKey = writeKey('verify-key', signingPair.public);
+  chownToRunner(keys);
   pg = await TestPostgres.start(path.join(dir, 'pg'));
   // As the database tier sets it up: Superset's database owned by its role, PUBLIC revoked.
   await pg.sql('CREATE ROLE superset LOGIN;\nCREATE DATABASE superset OWNER superset;\nREVOKE ALL ON DATABASE superset FROM PUBLIC;');
@@ -107,7 +159,8 @@ beforeAll(async () => {
   await pg.sql(`${Object.entries(SIZES).map(([k, v]) => `\\set ${k} ${v}`).join('\n')}\n${fs.readFileSync(path.join(FIXTURES, 'superset-schema.sql'), 'utf8')}`, 'superset');
   const size = await pg.sql("SELECT pg_size_pretty(pg_database_size('superset'))");
   measured.push(`test database: PostgreSQL ${major}, ${size} (${SIZES.logs} log rows, ${SIZES.charts} charts, ${SIZES.dashboards} dashboards), seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
-  s3 = new S3StandIn({ ...credentials, region: REGION, bucket: BUCKET, pageSize: 3 });
+  // The bucket policy of docs/operations.md: the writing key everything, the restore check's key list and get.
+  s3 = new S3StandIn({ ...credentials, keys: [{ ...readOnly, allow: { list: [''], get: [''] } }], region: REGION, bucket: BUCKET, pageSize: 3 });
   await s3.start();
 });
 
@@ -119,16 +172,32 @@ afterAll(async () => {
 });
 
 describe('pg-backup.sh', () => {
-  test('dumps from the server as the read-only backup role, checks the archive, uploads it with its checksum', async () => {
+  test('dumps from the server as the read-only backup role, checks the archive, uploads it encrypted with its signed checksum', async () => {
     const r = await backup('it-main');
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/backup complete/) });
     measured.push(`pg-backup.sh: ${r.seconds.toFixed(1)} s wall; ${summary(r, /stored s3:/)}`);
 
     const [dumpKey] = completeBackups('it-main');
-    expect(dumpKey).toMatch(/^it-main\/postgres\/superset-\d{8}T\d{6}Z\.dump$/);
-    const dump = s3.objects.get(dumpKey)!.body;
+    expect(dumpKey).toMatch(/^it-main\/pg-dump\/superset-\d{8}T\d{6}Z\.dump\.age$/);
+    const stored = s3.objects.get(dumpKey)!.body;
     const sum = s3.objects.get(`${dumpKey}.sha256`)!.body.toString();
-    expect(sum).toBe(`${sha256(dump)}  ${path.basename(dumpKey)}\n`); // sha256sum --check format
+    expect(sum).toBe(`${sha256(stored)}  ${path.basename(dumpKey)}\n`); // sha256sum --check format
+    // Encrypted at rest: age's header, and no trace of the data (a user name of the fixture) in the object.
+    expect(stored.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
+    expect(stored.includes(Buffer.from('alembic_version'))).toBe(false);
+    // The signature verifies with the public key, for this checksum only.
+    const verify = (data: string) => {
+      fs.writeFileSync(path.join(dir, 'allowed'), `pg-backup namespaces="${BACKUP_SIGNATURE_NAMESPACE}" ${signingPair.public}\n`);
+      fs.writeFileSync(path.join(dir, 'sig'), s3.objects.get(`${dumpKey}.sha256.sig`)!.body);
+      try {
+        execFileSync('ssh-keygen', ['-Y', 'verify', '-f', path.join(dir, 'allowed'), '-I', 'pg-backup', '-n', BACKUP_SIGNATURE_NAMESPACE, '-s', path.join(dir, 'sig')], { input: data, stdio: ['pipe', 'ignore', 'ignore'] });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect([verify(sum), verify(sum.replace(/^./, (c) => (c === '0' ? '1' : '0')))]).toEqual([true, false]);
+    const dump = decrypted(dumpKey);
     expect(dump.subarray(0, 5).toString()).toBe('PGDMP'); // pg_dump custom format
 
     // The object itself restores-lists: every table's data is in it.
@@ -139,30 +208,32 @@ describe('pg-backup.sh', () => {
     for (const table of ['ab_user', 'dashboards', 'slices', 'logs', 'alembic_version']) expect(list.stdout).toMatch(new RegExp(`TABLE DATA public ${table} `));
     // Every request was signed; the PUTs carried the payload hash the stand-in verified.
     expect(s3.requests.filter((q) => q.status === 403)).toEqual([]);
-    expect(s3.requests.filter((q) => q.method === 'PUT').map((q) => q.key)).toEqual([dumpKey, `${dumpKey}.sha256`]);
+    expect(s3.requests.filter((q) => q.method === 'PUT').map((q) => q.key)).toEqual([dumpKey, `${dumpKey}.sha256`, `${dumpKey}.sha256.sig`]);
   });
 
   test('retention: older than 30 days goes, the newest 3 complete always stay, incomplete and foreign objects are handled', async () => {
-    const p = 'it-retention/postgres';
+    const p = 'it-retention/pg-dump';
     const old = { d2: stamp(2), d31: stamp(31), d35: stamp(35), d40: stamp(40), d45: stamp(45) };
     for (const s of [old.d2, old.d31, old.d35, old.d40]) {
-      s3.put(`${p}/superset-${s}.dump`, `dump ${s}`);
-      s3.put(`${p}/superset-${s}.dump.sha256`, `sum ${s}`);
+      s3.put(`${p}/superset-${s}.dump.age`, `dump ${s}`);
+      s3.put(`${p}/superset-${s}.dump.age.sha256`, `sum ${s}`);
+      s3.put(`${p}/superset-${s}.dump.age.sha256.sig`, `sig ${s}`);
     }
-    s3.put(`${p}/superset-${old.d45}.dump`, 'an old dump whose checksum upload failed');
+    s3.put(`${p}/superset-${old.d45}.dump.age`, 'an old dump whose checksum upload failed');
     s3.put(`${p}/superset-notes.txt`, 'not a backup');
-    s3.put(`${p}/supersetx-${old.d45}.dump`, 'another database');
+    s3.put(`${p}/supersetx-${old.d45}.dump.age`, 'another database');
 
     const r = await backup('it-retention', { BACKUP_KEEP_LAST: '3' });
     expect(r.code).toBe(0);
-    const fresh = s3.keys(`${p}/superset-`).filter((k) => !Object.values(old).some((s) => k.includes(s)) && k.endsWith('.dump'));
+    const fresh = s3.keys(`${p}/superset-`).filter((k) => !Object.values(old).some((s) => k.includes(s)) && k.endsWith('.dump.age'));
     expect(fresh).toHaveLength(1);
+    const complete = (k: string) => [k, `${k}.sha256`, `${k}.sha256.sig`];
     expect(s3.keys(p)).toEqual([
-      `${p}/superset-${old.d31}.dump`, `${p}/superset-${old.d31}.dump.sha256`, // older than 30 days, but among the newest 3 complete
-      `${p}/superset-${old.d2}.dump`, `${p}/superset-${old.d2}.dump.sha256`,
-      fresh[0], `${fresh[0]}.sha256`,
+      ...complete(`${p}/superset-${old.d31}.dump.age`), // older than 30 days, but among the newest 3 complete
+      ...complete(`${p}/superset-${old.d2}.dump.age`),
+      ...complete(fresh[0]),
       `${p}/superset-notes.txt`,
-      `${p}/supersetx-${old.d45}.dump`,
+      `${p}/supersetx-${old.d45}.dump.age`,
     ].sort());
     expect(r.stderr).toMatch(/retention: 3 backups kept \(5 complete, the newest 3 always\), 3 deleted/);
     // The listing came in pages of 3: the continuation token (base64, with + / =) was signed right.
@@ -193,7 +264,7 @@ describe('pg-backup.sh', () => {
     });
 
     test('object storage refuses the upload (HTTP 500, retried by curl)', async () => {
-      s3.fault = (method, key) => (method === 'PUT' && key.endsWith('.dump') ? 500 : undefined);
+      s3.fault = (method, key) => (method === 'PUT' && key.endsWith('.dump.age') ? 500 : undefined);
       const r = await backup(p);
       expectFailure(r, 1, /HTTP 500 \(InternalError\)[\s\S]*upload of .* failed; older backups are untouched/);
       expect(s3.requests.filter((q) => q.method === 'PUT' && q.status === 500).length).toBeGreaterThanOrEqual(4); // 1 + 3 retries
@@ -206,7 +277,7 @@ describe('pg-backup.sh', () => {
       expectFailure(r, 1, /upload of the checksum failed/);
       const added = s3.keys(p).filter((k) => !before.includes(k));
       expect(added).toHaveLength(1);
-      expect(added[0]).toMatch(/\.dump$/);
+      expect(added[0]).toMatch(/\.dump\.age$/);
       expect(before.every((k) => s3.objects.has(k))).toBe(true);
       s3.objects.delete(added[0]);
     });
@@ -249,19 +320,40 @@ describe('pg-backup.sh', () => {
 });
 
 describe('pg-restore-check.sh', () => {
-  test('restores the newest complete backup into a throwaway PostgreSQL and the sanity queries pass', async () => {
-    // A newer dump without its checksum is an incomplete backup: skipped.
-    const incomplete = `it-main/postgres/superset-${stamp(0).replace(/..Z$/, '59Z')}.dump`;
+  test('restores the newest complete backup with the read-only key, as the owner role, and the sanity queries pass', async () => {
+    // A newer dump without its signature is an incomplete backup: skipped.
+    const incomplete = `it-main/pg-dump/superset-${stamp(0).replace(/..Z$/, '59Z')}.dump.age`;
     s3.put(incomplete, 'incomplete');
+    s3.put(`${incomplete}.sha256`, 'incomplete');
     const [complete] = completeBackups('it-main');
+    const requests = s3.requests.length;
     const r = await restoreCheck('it-main');
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/restore check passed/) });
     expect(r.stderr).toContain(`newest complete backup: ${path.basename(complete)}`);
     expect(r.stderr).toMatch(new RegExp(`dashboards=${SIZES.dashboards} slices=${SIZES.charts} logs=${SIZES.logs} revision=c233f5365c9e`));
     measured.push(`pg-restore-check.sh: ${r.seconds.toFixed(1)} s wall; ${summary(r, /restored superset-/)}`);
-    // It reads only: nothing written or deleted.
-    expect(s3.requests.filter((q) => q.key.startsWith('it-main') && ['PUT', 'DELETE'].includes(q.method) && q.key === incomplete)).toEqual([]);
+    // It reads only, and only with the read-only key.
+    const own = s3.requests.slice(requests);
+    expect(own.length).toBeGreaterThan(3);
+    expect(own.filter((q) => q.accessKeyId !== readOnly.accessKeyId || !['GET', 'HEAD'].includes(q.method))).toEqual([]);
     s3.objects.delete(incomplete);
+    s3.objects.delete(`${incomplete}.sha256`);
+  });
+
+  test('the read-only key really is read-only: the bucket refuses its PUT and DELETE (AccessDenied)', async () => {
+    const [key] = completeBackups('it-main').slice(-1);
+    const before = s3.keys('it-main');
+    const lib = path.join(scripts, 'ops-lib.sh');
+    const r = await run('/bin/bash', ['-c', `source ${lib}; printf x > "$TMPDIR/x"; s3_put "$TMPDIR/x" "${key}"; echo "put=$?"; s3_delete "${key}"; echo "delete=$?"`], {
+      env: { ...baseEnv(path.join(dir, 'home')), ...storageEnv('it-main', readOnly) },
+    });
+    expect(r.stdout).toBe('put=1\ndelete=1\n');
+    expect(r.stderr).toMatch(/PUT .*: HTTP 403 \(AccessDenied\)[\s\S]*DELETE .*: HTTP 403 \(AccessDenied\)/);
+    expect(s3.keys('it-main')).toEqual(before);
+    // ...and pg-backup with that key fails at its first upload, leaving nothing behind.
+    const b = await backup('it-readonly', storageEnv('it-readonly', readOnly));
+    expectFailure(b, 1, /HTTP 403 \(AccessDenied\)[\s\S]*upload of .* failed/);
+    expect(s3.keys('it-readonly')).toEqual([]);
   });
 
   test('fails loudly: a missing table and an empty table', async () => {
@@ -269,37 +361,91 @@ describe('pg-restore-check.sh', () => {
     expectFailure(r, 3, /FAILED: table no_such_table is missing[\s\S]*FAILED: table key_value is empty[\s\S]*restore check of .* failed \(2 problem\(s\)\)/);
   });
 
-  test('a corrupted object (checksum mismatch): exit 3, nothing deleted', async () => {
-    const [key] = completeBackups('it-main').slice(-1);
-    const original = s3.objects.get(key)!.body;
-    const corrupted = Buffer.from(original);
-    corrupted[Math.floor(corrupted.length / 2)] ^= 0xff;
-    s3.put(key, corrupted);
-    const before = s3.keys('it-main');
-    try {
+  describe('a tampered or forged backup is refused (exit 3), before it is decrypted or restored', () => {
+    let key: string;
+    let original: { dump: Buffer; sum: Buffer; sig: Buffer };
+    beforeEach(() => {
+      [key] = completeBackups('it-main').slice(-1);
+      original = { dump: s3.objects.get(key)!.body, sum: s3.objects.get(`${key}.sha256`)!.body, sig: s3.objects.get(`${key}.sha256.sig`)!.body };
+    });
+    afterEach(() => {
+      s3.put(key, original.dump);
+      s3.put(`${key}.sha256`, original.sum);
+      s3.put(`${key}.sha256.sig`, original.sig);
+    });
+    const refused = async (message: RegExp) => {
+      const before = s3.keys('it-main');
       const r = await restoreCheck('it-main');
-      expectFailure(r, 3, /checksum mismatch: .* is not the file that was backed up/);
+      expectFailure(r, 3, message);
+      expect(r.stderr).not.toMatch(/restored superset-|did not restore/); // never reached the restore
       expect(s3.keys('it-main')).toEqual(before);
-    } finally {
-      s3.put(key, original);
-    }
+    };
+
+    test('one flipped byte in the stored dump: the signed checksum no longer matches', async () => {
+      const corrupted = Buffer.from(original.dump);
+      corrupted[Math.floor(corrupted.length / 2)] ^= 0xff;
+      s3.put(key, corrupted);
+      await refused(/checksum mismatch: .* is not the file that was backed up/);
+    });
+
+    test('a replaced dump with a matching new checksum (what a writer without the signing key can do): the signature does not verify', async () => {
+      const forged = Buffer.from(original.dump);
+      forged[forged.length - 10] ^= 0x01;
+      s3.put(key, forged);
+      s3.put(`${key}.sha256`, `${sha256(forged)}  ${path.basename(key)}\n`);
+      await refused(/the signature of .*\.sha256 does not verify against the verify key: not written by pg-backup \(forged or tampered\)/);
+    });
+
+    test('a whole backup signed with another key (the forger\'s own): refused', async () => {
+      const other = keyPairText('ssh-ed25519', rawKeyPair('ssh-ed25519'), 'pg-backup');
+      const otherKey = path.join(dir, 'other-signing-key');
+      fs.writeFileSync(otherKey, other.private, { mode: 0o600 });
+      plant('it-main', path.basename(key).replace(/^superset-|\.dump\.age$/g, ''), decrypted(key), otherKey);
+      await refused(/does not verify against the verify key/);
+    });
+
+    test('a genuinely signed checksum of an older backup replayed under the newest name: refused', async () => {
+      const older = plant('it-replay', stamp(5), decrypted(key));
+      s3.put(key, s3.objects.get(older)!.body);
+      s3.put(`${key}.sha256`, s3.objects.get(`${older}.sha256`)!.body);
+      s3.put(`${key}.sha256.sig`, s3.objects.get(`${older}.sha256.sig`)!.body);
+      await refused(/the signed checksum names another file than .* \(a signed checksum of another backup, replayed\?\)/);
+    });
   });
 
-  test('an archive that was corrupt when it was taken (its checksum matches): exit 3', async () => {
-    const garbage = randomBytes(4096);
-    const name = `superset-${stamp(0)}.dump`;
-    s3.put(`it-garbage/postgres/${name}`, garbage);
-    s3.put(`it-garbage/postgres/${name}.sha256`, `${sha256(garbage)}  ${name}\n`);
+  test('a validly signed dump whose SQL needs a superuser (an event trigger) does not restore as the owner role: exit 3', async () => {
+    // As a superuser could plant it: an event trigger runs its function for every DDL of anyone.
+    await pg.sql('CREATE DATABASE evil;');
+    await pg.sql([
+      'CREATE TABLE ab_user (id int);',
+      'CREATE FUNCTION grab() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN RAISE NOTICE $x$owned$x$; END$$;',
+      'CREATE EVENT TRIGGER grab ON ddl_command_start EXECUTE FUNCTION grab();',
+    ].join('\n'), 'evil');
+    const local = path.join(dir, 'evil.dump');
+    await run(path.join(postgresInstall().bin, 'pg_dump'), ['-Fc', '-h', pg.socketDir, '-p', String(pg.port), '-U', 'ops_admin', '-f', local, 'evil'], { env: baseEnv(dir) });
+    plant('it-evil', stamp(0), fs.readFileSync(local));
+    const r = await restoreCheck('it-evil', { RESTORE_REQUIRED_TABLES: 'ab_user', RESTORE_NONEMPTY_TABLES: '' });
+    expectFailure(r, 3, /permission denied to create event trigger[\s\S]*did not restore as the owner role superset \(no superuser\): a dump that needs one is refused/);
+  });
+
+  test('an archive that was corrupt when it was taken (signed, checksum matches): exit 3', async () => {
+    plant('it-garbage', stamp(0), randomBytes(4096));
     const r = await restoreCheck('it-garbage');
-    expectFailure(r, 3, /pg_restore cannot read superset-.*\.dump/);
+    expectFailure(r, 3, /pg_restore cannot read superset-.*\.dump\.age/);
+  });
+
+  test('a key pair that does not match pg-backup\'s recipient: exit 3, says which key', async () => {
+    const other = keyPairText('age-x25519', rawKeyPair('age-x25519'), 'other');
+    const identity = path.join(dir, 'keys', 'other-identity');
+    fs.writeFileSync(identity, `${other.private}\n`, { mode: 0o440 });
+    chownToRunner(identity);
+    const r = await restoreCheck('it-main', { RESTORE_AGE_IDENTITY_FILE: identity });
+    expectFailure(r, 3, /age cannot decrypt .* with RESTORE_AGE_IDENTITY_FILE/);
   });
 
   test('the newest backup is too old (backups stopped): exit 3 after restoring it', async () => {
     const [key] = completeBackups('it-main').slice(-1);
-    const name = `superset-${stamp(3)}.dump`;
-    const body = s3.objects.get(key)!.body;
-    s3.put(`it-old/postgres/${name}`, body);
-    s3.put(`it-old/postgres/${name}.sha256`, `${sha256(body)}  ${name}\n`);
+    plant('it-old', stamp(3), decrypted(key));
     const r = await restoreCheck('it-old', { RESTORE_MAX_AGE_HOURS: '36' });
     expectFailure(r, 3, /FAILED: the newest backup is 7\d h old, more than 36 h: are the backups failing\?/);
     expect(r.stderr).toMatch(/restored superset-/);
@@ -307,7 +453,7 @@ describe('pg-restore-check.sh', () => {
 
   test('no backup at all: exit 3', async () => {
     const r = await restoreCheck('it-empty');
-    expectFailure(r, 3, /no complete backup \(dump \+ \.sha256\) under s3:\/\/superset-backups\/it-empty\/postgres\/superset-/);
+    expectFailure(r, 3, /no complete backup \(\.dump\.age \+ \.sha256 \+ \.sig\) under s3:\/\/superset-backups\/it-empty\/pg-dump\/superset-/);
   });
 });
 

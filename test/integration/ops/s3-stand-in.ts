@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
 // A small S3-compatible server for the integration tests, on 127.0.0.1 only: objects in memory,
 // PUT/GET/HEAD/DELETE object and ListObjectsV2 (with pagination), path-style and virtual-hosted
 // addressing. Every request must carry a valid AWS Signature Version 4 (header form) made with
-// the test's throwaway credentials, and a PUT's x-amz-content-sha256 must match its body, as
-// AWS S3 requires. Faults can be injected per request to test the scripts' failure paths.
+// one of the test's throwaway keys, and a PUT's x-amz-content-sha256 must match its body, as
+// AWS S3 requires. Each key has a policy like a bucket policy's (which actions on which key
+// prefixes); anything else is refused with 403 AccessDenied. Faults can be injected per request
+// to test the scripts' failure paths.
 
 export interface StoredObject {
   readonly body: Buffer;
@@ -19,14 +21,32 @@ export interface RequestRecord {
   readonly key: string;
   readonly query: string;
   readonly status: number;
+  /** The access key that signed it ('' when unsigned or unknown). */
+  readonly accessKeyId: string;
 }
+
+/** What a key may do, as a bucket policy grants it: s3:ListBucket, GetObject, PutObject, DeleteObject. */
+export type S3Action = 'list' | 'get' | 'put' | 'delete';
+
+/** One access key and its policy: for each action, the key prefixes it applies to ("" is everything). */
+export interface S3Key {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly allow: Readonly<Partial<Record<S3Action, readonly string[]>>>;
+}
+
+/** A key that may do everything in the bucket. */
+export const FULL_ACCESS: S3Key['allow'] = { list: [''], get: [''], put: [''], delete: [''] };
 
 /** Return an HTTP status to fail the request with it, or undefined to serve it. */
 export type Fault = (method: string, key: string) => number | undefined;
 
 export interface S3StandInOptions {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
+  /** A key with full access (the stand-in's first key), unless only `keys` are given. */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  /** More keys, each with its own policy. */
+  readonly keys?: readonly S3Key[];
   readonly region: string;
   readonly bucket: string;
   /** Keys per ListObjectsV2 page (S3: 1000); small, so the scripts' pagination is exercised. */
@@ -90,8 +110,20 @@ export class S3StandIn {
   public fault: Fault | undefined;
   private server: http.Server | undefined;
   private port = 0;
+  private readonly keyring: S3Key[];
 
-  constructor(private readonly o: S3StandInOptions) {}
+  constructor(private readonly o: S3StandInOptions) {
+    this.keyring = [
+      ...(o.accessKeyId && o.secretAccessKey ? [{ accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, allow: FULL_ACCESS }] : []),
+      ...(o.keys ?? []),
+    ];
+    if (this.keyring.length === 0) throw new Error('S3StandIn: no access key');
+  }
+
+  /** Adds a key (e.g. the read-only key of a test) while the server runs. */
+  addKey(key: S3Key): void {
+    this.keyring.push(key);
+  }
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -131,7 +163,7 @@ export class S3StandIn {
   }
 
   private reply(res: http.ServerResponse, method: string, key: string, query: string, status: number, body: string | Buffer = '', headers: Record<string, string> = {}): void {
-    this.requests.push({ method, key, query, status });
+    this.requests.push({ method, key, query, status, accessKeyId: this.signer.get(res) ?? '' });
     res.writeHead(status, { 'content-type': 'application/xml', ...headers });
     res.end(method === 'HEAD' ? undefined : body);
   }
@@ -140,13 +172,16 @@ export class S3StandIn {
     this.reply(res, method, key, query, status, `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>`);
   }
 
-  /** Why the request's signature is not acceptable, or undefined when it is. */
-  private authProblem(req: http.IncomingMessage, path: string, query: string, body: Buffer): string | undefined {
+  private readonly signer = new WeakMap<http.ServerResponse, string>();
+
+  /** Why the request's signature is not acceptable, or undefined when it is (then `signer` is set). */
+  private authProblem(req: http.IncomingMessage, res: http.ServerResponse, path: string, query: string, body: Buffer): string | undefined {
     const auth = req.headers.authorization ?? '';
     const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
     if (!m) return 'no SigV4 Authorization header';
     const [, accessKey, day, region, signed, signature] = m;
-    if (accessKey !== this.o.accessKeyId) return 'unknown access key';
+    const known = this.keyring.find((k) => k.accessKeyId === accessKey);
+    if (!known) return 'unknown access key';
     if (region !== this.o.region) return `wrong region ${region}`;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : String(v ?? '');
@@ -159,10 +194,17 @@ export class S3StandIn {
     const sent = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
     if (Math.abs(Date.now() - sent) > 15 * 60 * 1000) return 'request time too skewed';
     const payloadHash = headers['x-amz-content-sha256'];
-    const expected = sigv4Signature({ method: req.method!, path, query, headers, signedHeaders, payloadHash, amzDate, region, secretAccessKey: this.o.secretAccessKey });
+    const expected = sigv4Signature({ method: req.method!, path, query, headers, signedHeaders, payloadHash, amzDate, region, secretAccessKey: known.secretAccessKey });
     if (!timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) return 'signature does not match';
+    this.signer.set(res, accessKey);
     if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256(body)) return 'XAmzContentSHA256Mismatch';
     return undefined;
+  }
+
+  /** Whether the signing key's policy allows `action` on `key` (for a listing: on its prefix). */
+  private allowed(res: http.ServerResponse, action: S3Action, key: string): boolean {
+    const policy = this.keyring.find((k) => k.accessKeyId === this.signer.get(res))?.allow[action] ?? [];
+    return policy.some((prefix) => key.startsWith(prefix));
   }
 
   private handle(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
@@ -181,14 +223,18 @@ export class S3StandIn {
       key = decodeURIComponent(parts.slice(1).join('/'));
     }
 
-    const problem = this.authProblem(req, rawPath, query, body);
+    const problem = this.authProblem(req, res, rawPath, query, body);
     if (problem === 'XAmzContentSHA256Mismatch') return this.error(res, method, key, query, 400, problem, 'The provided x-amz-content-sha256 header does not match what was computed.');
     if (problem) return this.error(res, method, key, query, 403, 'SignatureDoesNotMatch', problem);
     if (bucket !== this.o.bucket) return this.error(res, method, key, query, 404, 'NoSuchBucket', 'The specified bucket does not exist');
     const injected = this.fault?.(method, key);
     if (injected) return this.error(res, method, key, query, injected, 'InternalError', 'injected fault');
 
-    if (key === '' && method === 'GET') return this.list(res, query);
+    const action: S3Action | undefined = key === '' && method === 'GET' ? 'list'
+      : method === 'GET' || method === 'HEAD' ? 'get' : method === 'PUT' ? 'put' : method === 'DELETE' ? 'delete' : undefined;
+    const target = action === 'list' ? new URLSearchParams(query).get('prefix') ?? '' : key;
+    if (action && !this.allowed(res, action, target)) return this.error(res, method, key, query, 403, 'AccessDenied', `the key may not ${action} ${target || '(the whole bucket)'}`);
+    if (action === 'list') return this.list(res, query);
     switch (method) {
       case 'PUT':
         this.put(key, body);

@@ -101,7 +101,7 @@ const OPS: ImageSpec = {
   recipe: {
     name: 'superset-ops',
     suite: 'sid',
-    packages: ['bash', 'ca-certificates', 'curl', 'git', 'openssh-client', 'unzip', 'locales', 'postgresql-18', 'postgresql-client-18'],
+    packages: ['age', 'bash', 'ca-certificates', 'curl', 'git', 'openssh-client', 'unzip', 'locales', 'postgresql-18', 'postgresql-client-18'],
     users: [user('postgres', 999, 999, '/var/lib/postgresql', '/bin/bash')],
     ...NOTHING,
     locales: ['en_US.UTF-8'],
@@ -120,11 +120,11 @@ const OPS: ImageSpec = {
   user: { uid: 999, gid: 999 },
   differences: [
     'PostgreSQL 18 from Debian unstable instead of the PGDG build of the postgres:18-bookworm image (same major; the ops scripts require only the major)',
-    'Debian unstable instead of bookworm underneath (curl, git, OpenSSH and unzip are newer)',
+    'Debian unstable instead of bookworm underneath (age, curl, git, OpenSSH and unzip are newer; the Dockerfile pins bookworm\'s age 1.1.1)',
     'the postgres image\'s docker-entrypoint.sh and gosu are absent (images/ops/Dockerfile sets ENTRYPOINT [] and every CronJob sets its command)',
   ],
   sources: [
-    'images/ops/Dockerfile (this repository): FROM postgres:18-bookworm, ENTRYPOINT [], USER 999:999, CMD ["/bin/bash"], curl with --aws-sigv4, git, openssh-client, unzip',
+    'images/ops/Dockerfile (this repository): FROM postgres:18-bookworm, ENTRYPOINT [], USER 999:999, CMD ["/bin/bash"], age, curl with --aws-sigv4, git, openssh-client (ssh-keygen -Y), unzip',
     'docker-library/postgres 18/bookworm/Dockerfile: groupadd/useradd postgres --gid/--uid 999, home /var/lib/postgresql, ENV PG_MAJOR 18, PATH $PATH:/usr/lib/postgresql/$PG_MAJOR/bin, LANG en_US.utf8, PGDATA /var/lib/postgresql/18/docker',
   ],
 };

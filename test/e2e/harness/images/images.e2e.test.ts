@@ -388,16 +388,24 @@ describe('the wal-g stand-in with prod\'s archive settings (a real endpoint), ag
     const keyId = SECRETS['postgres-wal-archive/access-key-id'];
     await start(spilo, { argv: ['python3', '/opt/s3-server.py', '127.0.0.7', '9000', '/data', keyId, SECRETS['postgres-wal-archive/secret-access-key']], uid: 101, gid: 103, files: { [server]: '/opt/s3-server.py' }, volumes: { [bucket]: '/data' } });
     const vols = { [volume('spilo-pgdata', 101, 103)]: '/home/postgres/pgdata', [volume('spilo-socket', 101, 103)]: '/var/run/postgresql' };
+    // WAL-G's libsodium key, as the Secret volume postgres-wal-encryption presents it.
+    const walgKey = join(scratch, 'walg-libsodium-key');
+    writeFileSync(walgKey, `${randomBytes(32).toString('hex')}\n`, { mode: 0o444 });
+    const keyFile = { [walgKey]: patroni.env.WALG_LIBSODIUM_KEY_PATH };
+    expect(keyFile[walgKey]).toBe('/etc/walg/libsodium-key');
     const pgdata = sidecar.env.PGDATA;
-    const inSpilo = (argv: string[], env: Record<string, string> = sidecar.env) => run(spilo, { argv, env: { ...env, ...s3 }, uid: 101, gid: 103, volumes: vols, tmpfs: ['/tmp'] });
+    const inSpilo = (argv: string[], env: Record<string, string> = sidecar.env) => run(spilo, { argv, env: { ...env, ...s3 }, uid: 101, gid: 103, files: keyFile, volumes: vols, tmpfs: ['/tmp'] });
     const psql = async (sql: string) => {
       const r = await inSpilo(['psql', '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-Atc', sql]);
       if (r.code !== 0) throw new Error(r.output);
       return r.output.trim();
     };
+    // Without the key file WAL-G (and the stand-in) refuses to run rather than upload in clear.
+    const keyless = await run(spilo, { argv: ['wal-g', 'backup-list'], env: { ...sidecar.env, ...s3 }, uid: 101, gid: 103, volumes: vols, tmpfs: ['/tmp'] });
+    expect({ code: keyless.code, output: keyless.output }).toEqual({ code: 1, output: expect.stringMatching(/cannot read WALG_LIBSODIUM_KEY_PATH \/etc\/walg\/libsodium-key/) });
     expect((await inSpilo(['initdb', '-D', pgdata, '-U', 'postgres', '--auth-local=trust'])).code).toBe(0);
     const archive = ['-c', 'archive_mode=on', '-c', `archive_command=${'wal-g wal-push "%p"'}`, '-c', 'wal_level=replica', '-c', "listen_addresses=", '-c', 'unix_socket_directories=/var/run/postgresql'];
-    await start(spilo, { argv: ['postgres', '-D', pgdata, ...archive], env: { ...patroni.env, ...s3 }, uid: 101, gid: 103, volumes: vols, tmpfs: ['/tmp'] });
+    await start(spilo, { argv: ['postgres', '-D', pgdata, ...archive], env: { ...patroni.env, ...s3 }, uid: 101, gid: 103, files: keyFile, volumes: vols, tmpfs: ['/tmp'] });
     await until('PostgreSQL started', async () => ((await psql('SELECT 1')) === '1' ? true : undefined));
     await psql('CREATE TABLE t (x int); INSERT INTO t VALUES (1)');
     const first = await inSpilo(['wal-g', 'backup-push', pgdata]);
@@ -418,7 +426,7 @@ describe('the wal-g stand-in with prod\'s archive settings (a real endpoint), ag
     const socket2 = volume('spilo-socket-restored', 101, 103);
     await start(spilo, {
       argv: ['postgres', '-D', restored, '-c', `restore_command=${'wal-g wal-fetch "%f" "%p"'}`, '-c', 'archive_mode=off', '-c', 'listen_addresses=', '-c', 'unix_socket_directories=/run/restored'],
-      env: { ...patroni.env, ...s3 }, uid: 101, gid: 103, volumes: { ...vols, [socket2]: '/run/restored' }, tmpfs: ['/tmp'],
+      env: { ...patroni.env, ...s3 }, uid: 101, gid: 103, files: keyFile, volumes: { ...vols, [socket2]: '/run/restored' }, tmpfs: ['/tmp'],
     });
     const rows = await until('the restored server answering', async () => {
       const r = await run(spilo, { argv: ['psql', '-h', '/run/restored', '-U', 'postgres', '-Atc', 'SELECT string_agg(x::text, \',\' ORDER BY x) FROM t WHERE NOT pg_is_in_recovery()'], uid: 101, gid: 103, volumes: { [socket2]: '/run/restored' } });

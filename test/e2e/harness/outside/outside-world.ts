@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { S3StandIn } from '../../../integration/ops/s3-stand-in';
+import { S3Action, S3Key, S3StandIn } from '../../../integration/ops/s3-stand-in';
 import { makeServingCertificate } from '../api/certificates';
 import type { KubeObject } from '../store';
 import type { OutsideWorld } from '../platform';
@@ -33,6 +33,48 @@ function envValues(objects: readonly KubeObject[], name: string): string[] {
   return [...out];
 }
 
+/** The pod templates of the workloads in `objects`, with the kind of their owner. */
+function podTemplates(objects: readonly KubeObject[]): Array<{ kind: string; labels: Record<string, string>; spec: any }> {
+  const out: Array<{ kind: string; labels: Record<string, string>; spec: any }> = [];
+  for (const o of objects) {
+    if (o.kind === 'CronJob') out.push({ kind: o.kind, labels: o.spec.jobTemplate.spec.template.metadata?.labels ?? {}, spec: o.spec.jobTemplate.spec.template.spec });
+    else if (o.spec?.template) out.push({ kind: o.kind, labels: o.spec.template.metadata?.labels ?? {}, spec: o.spec.template.spec });
+  }
+  return out;
+}
+
+/**
+ * The bucket policy of docs/operations.md ("Bucket policy"), per access-key Secret, from what
+ * the containers reading it are: the Patroni members list/get/put WAL-G's prefix, walg-retention
+ * lists/gets/deletes it, pg-restore-check lists/gets the dumps, pg-backup and dashboard-export
+ * may do all four on the dumps and the exports. A Secret several of them read gets the union.
+ */
+export function bucketPolicies(objects: readonly KubeObject[]): Map<string, S3Key['allow']> {
+  const policies = new Map<string, Partial<Record<S3Action, string[]>>>();
+  const grant = (secret: string, actions: S3Action[], prefixes: string[]) => {
+    const p = policies.get(secret) ?? {};
+    for (const a of actions) p[a] = [...new Set([...(p[a] ?? []), ...prefixes])];
+    policies.set(secret, p);
+  };
+  for (const pod of podTemplates(objects)) {
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      const env = (name: string) => (c.env ?? []).find((e: any) => e.name === name);
+      const secret = env('AWS_ACCESS_KEY_ID')?.valueFrom?.secretKeyRef?.name;
+      if (!secret) continue;
+      const walg = env('WALG_S3_PREFIX')?.value;
+      const ops = env('S3_PREFIX')?.value;
+      if (walg) {
+        const prefix = `${new URL(walg).pathname.replace(/^\/+|\/+$/g, '')}/`;
+        grant(secret, pod.kind === 'CronJob' ? ['list', 'get', 'delete'] : ['list', 'get', 'put'], [prefix]);
+      } else if (ops) {
+        if (pod.labels['app.kubernetes.io/component'] === 'pg-restore-check') grant(secret, ['list', 'get'], [`${ops}/pg-dump/`]);
+        else grant(secret, ['list', 'get', 'put', 'delete'], [`${ops}/pg-dump/`, `${ops}/dashboards/`]);
+      }
+    }
+  }
+  return policies;
+}
+
 /**
  * What the platform reaches outside the cluster, stood in for on this machine: S3-compatible
  * object storage (HTTPS, SigV4) at the endpoint the manifests name, a Git server over SSH (a real
@@ -47,7 +89,8 @@ export class Outside implements OutsideWorld {
   /** The bare repository the dashboard export pushes to. */
   gitRepository?: string;
   readonly warehouse = { host: 'warehouse.example.com', port: 5432, database: 'dwh', user: 'analyst', password: randomBytes(12).toString('hex'), address: '' };
-  private readonly credentials = { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64') };
+  /** One access key per Secret that holds one, each with its bucket policy (bucketPolicies). */
+  private readonly accessKeys = new Map<string, S3Key>();
   private readonly dir: string;
   private sshd?: ChildProcess;
   private postgres?: ChildProcess;
@@ -68,13 +111,16 @@ export class Outside implements OutsideWorld {
     const endpoints = [...envValues(this.o.objects, 'S3_ENDPOINT'), ...envValues(this.o.objects, 'AWS_ENDPOINT')];
     const hosts = [...new Set(endpoints.map((e) => new URL(e).hostname))];
     const buckets = [...new Set([...envValues(this.o.objects, 'S3_BUCKET'), ...envValues(this.o.objects, 'WALG_S3_PREFIX').map((p) => new URL(p).host)])];
+    for (const [secret, allow] of bucketPolicies(this.o.objects)) {
+      this.accessKeys.set(secret, { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64'), allow });
+    }
     if (hosts.length === 0) return;
     if (buckets.length !== 1) throw new Error(`the object storage stand-in serves one bucket; the manifests name ${buckets.join(', ') || 'none'}`);
     const cert = await makeServingCertificate({ subjectAltNames: hosts, workDir: this.dir });
     this.caPem = cert.caCertPem;
     const address = await this.o.addresses('object-storage', hosts);
     const region = envValues(this.o.objects, 'S3_REGION')[0] ?? envValues(this.o.objects, 'AWS_REGION')[0] ?? 'us-east-1';
-    this.s3 = new S3StandIn({ ...this.credentials, region, bucket: buckets[0], listen: { host: address, port: 443 }, tls: { cert: cert.certPem, key: cert.keyPem } });
+    this.s3 = new S3StandIn({ keys: [...this.accessKeys.values()], region, bucket: buckets[0], listen: { host: address, port: 443 }, tls: { cert: cert.certPem, key: cert.keyPem } });
     await this.s3.start();
     this.o.log(`outside: object storage ${hosts.join(', ')} (bucket ${buckets[0]}) at ${address}:443`);
   }
@@ -164,7 +210,9 @@ export class Outside implements OutsideWorld {
     const out: KubeObject[] = [];
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     for (const name of this.secretNames('AWS_ACCESS_KEY_ID')) {
-      out.push({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace }, data: { 'access-key-id': b64(this.credentials.accessKeyId), 'secret-access-key': b64(this.credentials.secretAccessKey) } });
+      const key = this.accessKeys.get(name);
+      if (!key) continue;
+      out.push({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace }, data: { 'access-key-id': b64(key.accessKeyId), 'secret-access-key': b64(key.secretAccessKey) } });
     }
     if (this.gitKeys) {
       for (const name of this.secretNames('GIT_SSH_PRIVATE_KEY')) {
