@@ -45,6 +45,9 @@ fi
 # the parts of a lane one after the other, each part's output printed when it ends. The long
 # failure scenarios run on a platform of their own (E2E_SCENARIOS), the rest of the environment's
 # scenarios on another (E2E_SKIP_SCENARIOS with the same list: no scenario can fall between them).
+# At most three platforms start at once: a platform's start is what loads the cores (every
+# Superset pod's init container imports the app every 10 s), so the second prod platform starts
+# after the harness's component tests.
 if [[ "${mode}" == jest && $# -eq 0 ]]; then
   logs="$(mktemp -d)"
   dev_own="redis-queue-outage,secret-rotation"
@@ -53,7 +56,7 @@ if [[ "${mode}" == jest && $# -eq 0 ]]; then
     "prod|E2E_ENVIRONMENTS=prod E2E_SKIP_SCENARIOS=${prod_own}|test/e2e/platform"
     "dev|E2E_ENVIRONMENTS=dev E2E_SKIP_SCENARIOS=${dev_own}|test/e2e/platform"
     "fresh-start|E2E_ENVIRONMENTS=|test/e2e/fresh-start;dev-failures|E2E_ENVIRONMENTS=dev E2E_SCENARIOS=${dev_own}|test/e2e/platform"
-    "prod-failures|E2E_ENVIRONMENTS=prod E2E_SCENARIOS=${prod_own}|test/e2e/platform;harness|E2E_ENVIRONMENTS=|test/e2e/harness/"
+    "harness|E2E_ENVIRONMENTS=|test/e2e/harness/;prod-failures|E2E_ENVIRONMENTS=prod E2E_SCENARIOS=${prod_own}|test/e2e/platform"
   )
   started=${SECONDS}
   run_lane() {

@@ -398,7 +398,7 @@ SESSION_PERMANENT = True
 
 function webSection(config: PlatformConfig): string {
   const s = config.superset;
-  const flags = { ...s.featureFlags, GLOBAL_ASYNC_QUERIES: s.asyncQueries.enabled };
+  const flags = { ...s.featureFlags, ALERT_REPORTS: reportsDelivered(s.reports), GLOBAL_ASYNC_QUERIES: s.asyncQueries.enabled };
   return `
 # Behind the NGINX ingress: trust its headers for scheme, host and port, and x_for proxy hops
 # for the client address (docs/edge-and-security.md). Never X-Forwarded-Prefix: the F5
@@ -491,6 +491,34 @@ celeryd_init.connect(_install_worker_heartbeat, weak=False)
 `;
 
 /** Renders superset_config.py for one environment. Pure: the same config gives the same text. */
+/** Alerts and reports can be delivered: a channel is enabled (ALERT_REPORTS follows this). */
+export function reportsDelivered(r: PlatformConfig['superset']['reports']): boolean {
+  return r.smtp.enabled || r.slack.enabled;
+}
+
+/** Delivery of alerts and reports: Superset's SMTP_* and SLACK_API_TOKEN settings. */
+function reportsSection(config: PlatformConfig): string {
+  const r = config.superset.reports;
+  if (!reportsDelivered(r)) return '';
+  const lines = ['', '# Alerts and reports: delivered by the reports workers (their egress: network.egress).'];
+  if (r.smtp.enabled) {
+    const m = r.smtp;
+    lines.push(
+      `SMTP_HOST = ${toPython(m.host)}`,
+      `SMTP_PORT = ${m.port}`,
+      `SMTP_STARTTLS = ${m.security === 'starttls' ? 'True' : 'False'}`,
+      `SMTP_SSL = ${m.security === 'ssl' ? 'True' : 'False'}`,
+      `SMTP_SSL_SERVER_AUTH = ${m.verifyCertificate ? 'True' : 'False'}`,
+      `SMTP_USER = ${toPython(m.user)}`,
+      // Superset logs in only when both are set; an empty user means a relay without authentication.
+      `SMTP_PASSWORD = ${m.user ? '_secret("SMTP_PASSWORD")' : '""'}`,
+      `SMTP_MAIL_FROM = ${toPython(m.mailFrom)}`,
+    );
+  }
+  if (r.slack.enabled) lines.push('SLACK_API_TOKEN = _secret("SLACK_API_TOKEN")');
+  return `${lines.join('\n')}\n`;
+}
+
 export function renderSupersetConfig(environment: string, config: PlatformConfig): string {
   return [
     HEADER(environment),
@@ -501,6 +529,7 @@ export function renderSupersetConfig(environment: string, config: PlatformConfig
     authSection(config),
     statsSection(config),
     webSection(config),
+    reportsSection(config),
     WORKER_HEARTBEAT,
     extraConfigSection(config.superset.extraConfig),
   ].join('');

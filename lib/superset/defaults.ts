@@ -54,7 +54,13 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
     type: 'database',
     oauth: { secretName: 'superset-oauth', registrationRole: 'Gamma', userRegistration: true, rolesMapping: {}, syncRolesAtLogin: true, providers: [] },
   },
-  featureFlags: { ALERT_REPORTS: true },
+  featureFlags: {},
+  // No delivery channel until an environment names its relay: ALERT_REPORTS stays off (synth warns).
+  reports: {
+    secretName: 'superset-reports',
+    smtp: { enabled: false, host: 'smtp.example.com', port: 587, security: 'starttls', verifyCertificate: true, user: '', mailFrom: 'superset@example.com' },
+    slack: { enabled: false },
+  },
   asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
   // Superset 6.1's "securing Superset" guide: a short absolute session lifetime (8 h).
   sessionLifetimeHours: 8,

@@ -291,3 +291,50 @@ export function supersetDriverWarnings(config: SupersetSettings & { readonly net
     ? [`network.dataSources[${i}] (${ds.cidr}) needs the "${ds.driver}" driver, which superset.image.drivers does not list (${[...built].join(', ')}): build the image with --build-arg DRIVERS=${[...config.superset.image.drivers, ds.driver].join(',')} (images/superset/Dockerfile) and add "${ds.driver}" to superset.image.drivers.`]
     : []));
 }
+
+/** The worker queue that runs the reports (the one routing "reports.*"; else the default queue). */
+export function reportsQueue(s: SupersetConfig): string {
+  return Object.entries(s.workers).find(([, w]) => w.routes.includes('reports.*'))?.[0] ?? s.defaultQueue;
+}
+
+/**
+ * Delivery of alerts and reports: ALERT_REPORTS follows the channels (set by hand it would
+ * schedule reports nothing can send), and each enabled channel needs an egress endpoint the
+ * reports workers reach (network.egress), or every delivery hangs on a dropped connection.
+ */
+export function reportDeliveryProblems(config: SupersetSettings & { readonly network: NetworkConfig }): ConfigProblem[] {
+  const s = config.superset;
+  const problems: ConfigProblem[] = [];
+  if ('ALERT_REPORTS' in s.featureFlags) {
+    problems.push({
+      field: 'superset.featureFlags.ALERT_REPORTS',
+      value: s.featureFlags.ALERT_REPORTS,
+      rule: 'is set by the platform: on exactly when superset.reports has an enabled delivery channel',
+      fix: 'remove it, and enable superset.reports.smtp or superset.reports.slack to turn alerts and reports on',
+    });
+  }
+  const queue = reportsQueue(s);
+  const reaches = (purpose: string) => config.network.egress.some((e) => e.purpose === purpose && (e.from.includes('workers') || e.from.includes(`worker-${queue}`)));
+  const channels: Array<[boolean, string, string, string]> = [
+    [s.reports.smtp.enabled, 'superset.reports.smtp.enabled', 'smtp', `{ name: "mail", purpose: "smtp", cidr: "<${s.reports.smtp.host}'s address range>", ports: [${s.reports.smtp.port}], from: ["worker-${queue}"] }`],
+    [s.reports.slack.enabled, 'superset.reports.slack.enabled', 'webhooks', `{ name: "slack", purpose: "webhooks", cidr: "0.0.0.0/0", ports: [443], from: ["worker-${queue}"] } (slack.com has no fixed range; narrow it with an egress proxy)`],
+  ];
+  for (const [enabled, field, purpose, example] of channels) {
+    if (enabled && !reaches(purpose)) {
+      problems.push({
+        field,
+        value: true,
+        rule: `needs a network.egress endpoint with purpose "${purpose}" that the reports workers (worker-${queue}) reach: the NetworkPolicies allow them nothing else`,
+        fix: `add ${example} to network.egress`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** No delivery channel: alerts and reports are off, and the operator should know why. */
+export function reportDeliveryWarnings(config: SupersetSettings): string[] {
+  const r = config.superset.reports;
+  if (r.smtp.enabled || r.slack.enabled) return [];
+  return ['superset.reports has no delivery channel, so ALERT_REPORTS is off (no alert or report can be sent): enable superset.reports.smtp (host, port, user, mailFrom; password in the Secret "' + r.secretName + '") or superset.reports.slack, with a network.egress endpoint the reports workers reach (docs/superset.md#alerts-and-reports).'];
+}

@@ -139,10 +139,28 @@ const mapTilesSchema = z.strictObject({
   imageSources: z.array(origin).describe('map servers loaded as images, e.g. WMS layers (CSP img-src)'),
 });
 
+/** How alerts and reports are delivered: mail through an SMTP relay, and Slack. */
+const reportsSchema = z.strictObject({
+  secretName: dnsLabel.describe('Secret with "smtp-password" (when smtp.user is set) and "slack-token" (when slack.enabled)'),
+  smtp: z.strictObject({
+    enabled: z.boolean().describe('send alert and report mails through this relay'),
+    host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a host name such as "smtp.acme.io"').describe('SMTP_HOST'),
+    port: z.number().int().min(1).max(65535).describe('SMTP_PORT (587 for STARTTLS, 465 for SSL)'),
+    security: z.enum(['starttls', 'ssl', 'none']).describe('"starttls" (SMTP_STARTTLS), "ssl" (SMTP_SSL, implicit TLS) or "none" (plain text: only to a relay inside your network)'),
+    verifyCertificate: z.boolean().describe('SMTP_SSL_SERVER_AUTH: check the relay\'s certificate against the trust store (off only for a relay with a self-signed certificate; better add its CA with pods.caBundle)'),
+    user: z.string().describe('SMTP_USER; "" for a relay without authentication (then no password is read)'),
+    mailFrom: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'must be an address such as "superset@acme.io"').describe('SMTP_MAIL_FROM'),
+  }),
+  slack: z.strictObject({
+    enabled: z.boolean().describe('send alerts and reports to Slack (SLACK_API_TOKEN from the Secret)'),
+  }),
+});
+
 export const supersetSchema = z.strictObject({
   image: imageSchema.describe('Superset image with the Postgres and Redis drivers (see images/superset/Dockerfile)'),
   auth: authSchema.describe('how users log in'),
-  featureFlags: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'feature flag names are UPPER_SNAKE_CASE'), z.boolean()).describe('FEATURE_FLAGS merged over Superset\'s own defaults'),
+  featureFlags: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'feature flag names are UPPER_SNAKE_CASE'), z.boolean()).describe('FEATURE_FLAGS merged over Superset\'s own defaults (ALERT_REPORTS follows superset.reports)'),
+  reports: reportsSchema.describe('delivery of alerts and reports; ALERT_REPORTS is on exactly when a channel is enabled'),
   asyncQueries: asyncQueriesSchema,
   sessionLifetimeHours: positiveInt.max(168, 'must be at most 168 hours (a week); Superset\'s own default of 31 days is what its security guide warns against').describe('PERMANENT_SESSION_LIFETIME: a login lasts at most this long (server-side sessions in redis-queue expire with it)'),
   webserverTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('gunicorn timeout and SUPERSET_WEBSERVER_TIMEOUT; the ingress proxy timeout must not be shorter'),

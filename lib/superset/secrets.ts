@@ -96,6 +96,25 @@ export function supersetSecretRefs(config: SupersetSecretSettings): SecretRef[] 
       }
     }
   }
+  const reports = config.superset.reports;
+  if (reports.smtp.enabled && reports.smtp.user) {
+    refs.push({
+      secretName: reports.secretName,
+      key: 'smtp-password',
+      envVar: 'SMTP_PASSWORD',
+      description: `password of the SMTP user "${reports.smtp.user}" at ${reports.smtp.host}; only when superset.reports.smtp is enabled with a user`,
+      generate: 'from your mail provider',
+    });
+  }
+  if (reports.slack.enabled) {
+    refs.push({
+      secretName: reports.secretName,
+      key: 'slack-token',
+      envVar: 'SLACK_API_TOKEN',
+      description: 'Slack bot token (xoxb-...) with chat:write, files:write and channels:read; only when superset.reports.slack.enabled',
+      generate: 'from your Slack app (OAuth & Permissions)',
+    });
+  }
   if (config.superset.asyncQueries.enabled) {
     refs.push({
       secretName: config.secrets.app,

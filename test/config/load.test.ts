@@ -44,7 +44,7 @@ describe('defaults and overrides', () => {
       superset: { workers: { thumbnails: { routes: ['thumbnail.*'] } }, featureFlags: { DASHBOARD_RBAC: true } },
     });
     expect(env.config.superset.workers.thumbnails).toEqual({ ...WORKER_QUEUE_TEMPLATE, routes: ['thumbnail.*'] });
-    expect(env.config.superset.featureFlags).toEqual({ ALERT_REPORTS: true, DASHBOARD_RBAC: true });
+    expect(env.config.superset.featureFlags).toEqual({ DASHBOARD_RBAC: true });
   });
 
   test('arrays replace, undefined keeps the default', () => {
@@ -57,7 +57,7 @@ describe('defaults and overrides', () => {
 
   test('the placeholder image repository is a warning, a real one is not', () => {
     expect(resolveEnvironment('qa', {}).warnings.join('\n')).toMatch(/placeholder .*superset\.image\.repository/);
-    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { host: 'bi.acme.com' }, network: { dataSources: [{ cidr: '10.30.0.0/16', ports: [5432] }] }, ops: REAL_OPS }).warnings).toEqual([]);
+    expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' }, reports: { smtp: { enabled: true, host: 'smtp.acme.com', user: '', mailFrom: 'superset@acme.com' } } }, edge: { host: 'bi.acme.com' }, network: { dataSources: [{ cidr: '10.30.0.0/16', ports: [5432] }], egress: [{ name: 'mail', purpose: 'smtp', cidr: '10.40.0.25/32', ports: [587], from: ['worker-reports'] }] }, ops: REAL_OPS }).warnings).toEqual([]);
     expect(resolveEnvironment('qa', { superset: { image: { repository: 'ghcr.io/acme/superset' } } }).warnings.join('\n')).toMatch(/edge\.host is the placeholder/);
   });
 

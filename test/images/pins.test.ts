@@ -82,7 +82,7 @@ describe('the ops image', () => {
     const dockerfile = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '..', 'images', 'ops', 'Dockerfile'), 'utf8') as string;
     const install = dockerfile.slice(dockerfile.indexOf('apt-get install'), dockerfile.indexOf('rm -rf /var/lib/apt/lists'));
     const packages = install.replace(/\\\n/g, ' ').split(/\s+/).filter((w) => /^[a-z0-9][a-z0-9.+-]*(=|$)/.test(w) && !['apt-get', 'install', '&&'].includes(w));
-    expect(packages.map((p) => p.split('=')[0]).sort()).toEqual(['ca-certificates', 'curl', 'git', 'openssh-client', 'unzip']);
+    expect(packages.map((p) => p.split('=')[0]).sort()).toEqual(['age', 'ca-certificates', 'curl', 'git', 'openssh-client', 'unzip']);
     for (const p of packages) expect(p).toMatch(/^[a-z0-9.+-]+=[0-9][A-Za-z0-9.+~:-]*$/);
   });
 });

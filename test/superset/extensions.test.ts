@@ -54,7 +54,7 @@ describe('superset.extraConfig', () => {
     expect(loaded.settings.SMTP_HOST).toBe('smtp.example.com');
     expect(loaded.settings.SMTP_PORT).toBe(587);
     expect(loaded.settings.ROW_LIMIT).toBe(10000);
-    expect(loaded.settings.FEATURE_FLAGS).toMatchObject({ ALERT_REPORTS: true, DASHBOARD_RBAC: true });
+    expect(loaded.settings.FEATURE_FLAGS).toMatchObject({ ALERT_REPORTS: false, DASHBOARD_RBAC: true });
   });
 
   test('a literal password in it fails synth naming the rule "no-secret-literals"', () => {

@@ -4,9 +4,13 @@ SMTP_SSL or SMTP, STARTTLS with a default SSL context when SMTP_SSL_SERVER_AUTH,
 user and password are set, sendmail from SMTP_MAIL_FROM. Prints "sent" or the error."""
 import importlib.util
 import smtplib
+import socket
 import ssl
 import sys
 from email.mime.text import MIMEText
+
+# Superset sets no timeout; the test does, so that a stuck relay fails the test instead of hanging it.
+socket.setdefaulttimeout(30)
 
 spec = importlib.util.spec_from_file_location("superset_config", sys.argv[1])
 config = importlib.util.module_from_spec(spec)
