@@ -17,7 +17,7 @@ import { PATRONI_PATHS } from '../../../lib/postgres/database-pod';
 import { HarnessApiServer } from '../../e2e/harness/api/api-server';
 import { ObjectStore, type KubeObject } from '../../e2e/harness/store';
 import {
-  chownToServerUser, distObjects, freePort, PG_BIN, psql, PsqlTarget, sleep, startServer, stopAll, tempDir, throwawayPassword, waitFor, writeOwned,
+  chownToServerUser, distObjects, freePort, inRoot, PG_BIN, psql, PsqlTarget, sleep, startServer, stopAll, tempDir, throwawayPassword, waitFor, writeOwned,
 } from './servers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -76,7 +76,6 @@ describe(`Patroni from dist/${ENV} on the Kubernetes DCS (the e2e harness's API 
     config.restapi.listen = `127.0.0.1:${apiPort}`;
     config.postgresql.listen = `127.0.0.1:${pgPort}`;
     config.postgresql.data_dir = path.join(root, 'data');
-    config.postgresql.bin_dir = PG_BIN;
     config.postgresql.pgpass = path.join(root, 'pgpass');
     config.postgresql.parameters.unix_socket_directories = root;
     config.bootstrap.post_bootstrap = path.join(root, 'post-bootstrap.sh');
@@ -85,7 +84,7 @@ describe(`Patroni from dist/${ENV} on the Kubernetes DCS (the e2e harness's API 
 
     const value = (name: string) => container.env.find((e: any) => e.name === name)?.value;
     const [command, ...args] = (container.command as string[]).map((a) => (a === PATRONI_PATHS.configFile ? configFile : a.startsWith(`${PATRONI_PATHS.scriptsDir}/`) ? path.join(root, path.basename(a)) : a));
-    // runuser (as root) resets HOME: set it through env(1), after the user switch.
+    // HOME (for ~/.kube/config) through env(1), as the container has it from its image.
     startServer('patroni', '/usr/bin/env', [`HOME=${home}`, command, ...args], {
       log: path.join(root, 'patroni.log'),
       env: {
@@ -162,6 +161,7 @@ describe(`Patroni from dist/${ENV} on the Kubernetes DCS (the e2e harness's API 
     expect(postmasterPid()).toBe(pidBefore);
     expect(leaderHolder()).toBe(MEMBER);
     expect(store.get('Pod', NS, MEMBER)?.metadata.labels?.role).toBe(leaderRole);
-    expect(spawnSync(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(pgPort)]).status).toBe(0);
+    const ready = inRoot(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(pgPort)], {});
+    expect(spawnSync(ready.argv[0], ready.argv.slice(1), { env: ready.env }).status).toBe(0);
   });
 });
