@@ -32,6 +32,6 @@ if [[ "$(id -u)" -ne 0 ]]; then
 fi
 # The images whose roots the suites run servers from (any tag: a root stands in for a repository).
 npx tsx test/e2e/harness/images/build-roots.ts ghcr.io/zalando/spilo-18:any ghcr.io/cloudnative-pg/pgbouncer:any \
-  docker.io/valkey/valkey:any registry.example.com/superset-k8s/superset-ops:any
+  docker.io/valkey/valkey:any registry.example.com/superset-k8s/superset-ops:any registry.example.com/superset-k8s/superset:any
 
 exec npx jest -c jest.integration.config.js --passWithNoTests "$@"

@@ -2,12 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SUPERSET_CORE_TABLES } from '../../../lib/ops/defaults';
-import { baseEnv, chownToRunner, FIXTURES, freePort, installScripts, postgresInstall, run, RunResult, tempDir, TestPostgres } from './harness';
+import { baseEnv, chownToRunner, configuredMajor, FIXTURES, freePort, installScripts, postgresInstall, run, RunResult, tempDir, TestPostgres } from './harness';
 import { S3StandIn } from './s3-stand-in';
 
 // pg-backup.sh and pg-restore-check.sh, run for real: a PostgreSQL server with a Superset-shaped
 // metadata database, the least-privilege backup role docs/operations.md documents, and an S3 stand-in
-// that checks every SigV4 signature. Credentials are random per run and never printed.
+// that checks every SigV4 signature. Credentials are random per run and never printed. The scripts
+// and PostgreSQL run from the superset-ops stand-in's root (harness.ts), with the POSTGRES_MAJOR
+// the CronJobs set.
 
 const { major } = postgresInstall();
 const credentials = {
@@ -116,6 +118,16 @@ afterAll(async () => {
   await pg?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
   if (measured.length) console.log(`ops integration figures:\n  ${measured.join('\n  ')}`);
+});
+
+describe('the image', () => {
+  test('its pg_dump, pg_restore and server are the POSTGRES_MAJOR the CronJobs set', async () => {
+    for (const program of ['pg_dump', 'pg_restore', 'postgres']) {
+      const r = await run(path.join(postgresInstall().bin, program), ['--version'], { env: baseEnv(dir) });
+      expect(r.stdout).toMatch(new RegExp(`^${program} \\(PostgreSQL\\) ${configuredMajor()}\\.\\d+`));
+    }
+    expect(await pg.sql('SHOW server_version_num')).toMatch(new RegExp(`^${configuredMajor()}\\d{4}$`));
+  });
 });
 
 describe('pg-backup.sh', () => {

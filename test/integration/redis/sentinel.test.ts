@@ -181,6 +181,12 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     expect(await role(victim.redisPort)).toBe('slave');
     expect(await servers.cli(victim.redisPort, 'INFO', 'replication')).toContain(`master_port:${podOf(after).redisPort}`);
     await waitFor('everything settled again', async () => (await settled()) === after, 60000, 250);
+    // What each Sentinel says of its peers once settled (printed: Valkey 9.1 keeps master_down).
+    const peerFlags = await Promise.all(pods.map(async (p) => {
+      const lines = (await servers.cli(p.sentinelPort, 'SENTINEL', 'sentinels', MASTER)).split('\n');
+      return lines.flatMap((l, i) => (l === 'flags' ? [lines[i + 1]] : [])).join(' ');
+    }));
+    timings.add('peer Sentinel flags after the failover (per Sentinel)', peerFlags.join(' | '));
   });
 
   /**
