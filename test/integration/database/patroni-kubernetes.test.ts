@@ -8,6 +8,8 @@
 // once on a 403 of that update unless the code is retried (Patroni 4.1.1 does it itself; the
 // 4.1.0 of Spilo 4.1-p2 and Debian's 3.0.2 only with retriable_http_codes, which must be at the
 // root of patroni.yml as well as under kubernetes: seen here, with only the latter it demoted).
+// It runs the spilo-18 stand-in's Patroni 4.1.5, which retries by itself: green here proves the
+// generated file keeps the primary, no longer that 4.1.0 needs the setting (seen with 3.0.2).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -125,7 +127,7 @@ describe(`Patroni from dist/${ENV} on the Kubernetes DCS (the e2e harness's API 
   test('a transient 403 while the primary renews its lock (RoleBinding removed, then put back) does not demote it', async () => {
     const binding = store.get('RoleBinding', NS, 'postgres-patroni')!;
     const pidBefore = postmasterPid();
-    // Debian's Patroni 3.0.2 writes its own leader value ("master"); 4.x writes ours ("primary").
+    // Patroni 4.x writes our role value ("primary"; Patroni 3 wrote "master").
     const leaderRole = store.get('Pod', NS, MEMBER)?.metadata.labels?.role;
     const from = api.requests.length;
     const leaderPatch403 = () => api.requests.slice(from).some((r) => r.method === 'PATCH' && r.resource === 'configmaps' && r.name === 'postgres-leader' && r.status === 403);

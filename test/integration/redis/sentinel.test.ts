@@ -293,16 +293,18 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     fs.writeFileSync(trigger, '');
     const result = await load.result;
     timings.add('Celery publish through a node crash, late replica (kombu, rendered config)', `longest wait ${result.max_gap.toFixed(2)} s, ${result.errors} failed publishes ${JSON.stringify(result.error_kinds ?? {})}`);
+    timings.add('Celery messages published / consumed (node crash)', `${result.published} / ${result.consumed}${result.missing?.length ? `, never consumed: seq ${result.missing.join(', ')}` : ''}`);
     if (result.errors) process.stdout.write(`publish errors: ${JSON.stringify(result)}\n`);
+
+    // The crashed pod comes back (both containers) and joins as a replica, before the assertions:
+    // a failed one must not leave the next tests without a pod.
+    startSentinel(victim);
+    startRedis(victim);
+    await waitFor('everything settled again', async () => (await settled()) === `127.0.0.1:${promoted.redisPort}`, 90000, 250);
 
     expect(result.stuck).toBe(false);
     expect(result.errors).toBe(0);
     expect(result.consumed).toBe(result.published);
-
-    // The crashed pod comes back (both containers) and joins as a replica.
-    startSentinel(victim);
-    startRedis(victim);
-    await waitFor('everything settled again', async () => (await settled()) === `127.0.0.1:${promoted.redisPort}`, 90000, 250);
   });
 
   test('a primary frozen for less than down-after-milliseconds is not failed over (no false failover)', async () => {
