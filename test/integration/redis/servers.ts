@@ -22,11 +22,20 @@ export const LOAD_CLIENT = path.join(__dirname, 'load_client.py');
 /** The redis container of redis-queue (prod): the valkey root, uid/gid 999 (redis-cache's is the same image and user). */
 export const VALKEY_ROOT = imageRoot('prod', '35-redis-queue.yaml', 'redis-queue', 'redis');
 
-/** Gives the servers' user everything under `dir` (the test writes files as root). */
+/**
+ * Gives the servers' user what the test wrote under `dir` (as root). What the servers made is
+ * theirs already and is skipped (they rename and delete their files meanwhile).
+ */
 function chownTree(dir: string): void {
   const walk = (p: string) => {
-    fs.lchownSync(p, VALKEY_ROOT.uid, VALKEY_ROOT.gid);
-    if (fs.lstatSync(p).isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    try {
+      const st = fs.lstatSync(p);
+      if (st.uid === VALKEY_ROOT.uid) return;
+      fs.lchownSync(p, VALKEY_ROOT.uid, VALKEY_ROOT.gid);
+      if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
   };
   walk(dir);
 }
