@@ -23,15 +23,14 @@ export const LOAD_CLIENT = path.join(__dirname, 'load_client.py');
 export const VALKEY_ROOT = imageRoot('prod', '35-redis-queue.yaml', 'redis-queue', 'redis');
 
 /**
- * Gives the servers' user what the test wrote under `dir` (as root). What the servers made is
- * theirs already and is skipped (they rename and delete their files meanwhile).
+ * Gives the servers' user what the test wrote under `dir` (as root). The servers rename and
+ * delete their own files meanwhile: a file gone by the time it is reached is skipped.
  */
 function chownTree(dir: string): void {
   const walk = (p: string) => {
     try {
       const st = fs.lstatSync(p);
-      if (st.uid === VALKEY_ROOT.uid) return;
-      fs.lchownSync(p, VALKEY_ROOT.uid, VALKEY_ROOT.gid);
+      if (st.uid !== VALKEY_ROOT.uid) fs.lchownSync(p, VALKEY_ROOT.uid, VALKEY_ROOT.gid);
       if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
