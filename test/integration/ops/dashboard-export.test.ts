@@ -224,8 +224,13 @@ describe('dashboard-export.sh to Git over SSH', () => {
   });
 
   test('a local repository path works without SSH (local mirrors, tests)', async () => {
+    // A copy of the remote that the publish container's user owns (git refuses a repository
+    // another user owns: "dubious ownership").
+    const local = path.join(dir, 'local-mirror.git');
+    fs.cpSync(remote, local, { recursive: true });
+    chownToRunner(local);
     const { exportDir } = await exportPhase();
-    const r = await publish(exportDir, { ...gitEnv(), GIT_REPOSITORY: remote, GIT_SSH_PRIVATE_KEY: '', GIT_SSH_KNOWN_HOSTS: '' });
+    const r = await publish(exportDir, { ...gitEnv(), GIT_REPOSITORY: local, GIT_SSH_PRIVATE_KEY: '', GIT_SSH_KNOWN_HOSTS: '' });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/local repository .* \(no SSH\)[\s\S]*no change since the last export/) });
   });
 
