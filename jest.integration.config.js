@@ -8,4 +8,5 @@ module.exports = {
   // One suite at a time: the servers compete for 2 cores and for ports.
   maxWorkers: 1,
   testTimeout: 300000,
+  reporters: ['default', '<rootDir>/test/integration/roots/suite-times.js'],
 };

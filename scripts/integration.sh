@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# npm run test:integration [-- jest args]: installs the real servers the integration tests start
-# (Debian packages listed in test/integration/packages.txt) when missing, then runs the tests.
+# npm run test:integration [-- jest args]: installs what the integration tests need on the host
+# (Debian packages listed in test/integration/packages.txt) and builds the image stand-ins' Debian
+# roots the servers run from (cached under /var/cache/superset-k8s-e2e/roots) when missing, then
+# runs the tests. As root: the servers run in a chroot as the manifests' users.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,5 +25,13 @@ if [[ ${#need[@]} -gt 0 ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
 fi
+
+if [[ "$(id -u)" -ne 0 ]]; then
+  echo "integration tests run the servers from Debian roots (chroot, mounts): run as root" >&2
+  exit 1
+fi
+# The images whose roots the suites run servers from (any tag: a root stands in for a repository).
+npx tsx test/e2e/harness/images/build-roots.ts ghcr.io/zalando/spilo-18:any ghcr.io/cloudnative-pg/pgbouncer:any \
+  docker.io/valkey/valkey:any registry.example.com/superset-k8s/superset-ops:any registry.example.com/superset-k8s/superset:any
 
 exec npx jest -c jest.integration.config.js --passWithNoTests "$@"

@@ -12,8 +12,8 @@ interface Setting {
 /**
  * The [pgbouncer] settings, in order. Every one is a decision; the budget (lib/capacity/
  * connections.ts) is computed from the same config, and max_db_connections enforces it per pod.
- * Only settings PgBouncer 1.18 also understands (the integration test runs Debian's 1.18 against
- * this very file; the image runs 1.25).
+ * The integration test runs this very file in PgBouncer 1.26.1 (the pgbouncer stand-in root; the
+ * image runs 1.25); every setting is also one PgBouncer 1.18 understands.
  */
 export function pgbouncerSettings(env: Environment): Setting[] {
   const b = env.config.pgbouncer;

@@ -5,7 +5,8 @@ import type { Environment } from '../config/load';
 // The config files of the Redis servers, rendered from the environment. Pure: the same config
 // gives the same text. Only settings shared by every pod are here; the password and the
 // per-pod addresses are added at start by the *-start.sh scripts (never rendered into dist/).
-// Every setting is accepted by Redis 7.0 (what the integration tests run), Redis 8 and Valkey 8/9.
+// Every setting is accepted by Valkey 9.1 (what the integration tests run, from the valkey
+// stand-in root), Valkey 8, Redis 8 and Redis 7.0 (what they ran before).
 
 /** Where the PersistentVolumeClaim is mounted in every Redis pod. */
 export const DATA_DIR = '/data';

@@ -1,7 +1,8 @@
 // A 3-member Patroni cluster from the patroni.yml we generate (dist/staging), with only the DCS
 // swapped to a local etcd (there is no Kubernetes API here) and hosts, ports and paths made local.
 // Each member runs the Patroni container's command of the StatefulSet (its start script, then
-// patroni), with only the paths made local.
+// patroni), with only the paths made local, from the spilo-18 stand-in's root (Patroni and
+// PostgreSQL from Debian unstable) as the container's user; etcd is the host's.
 // Measures: hard kill of the primary (a node or pod crash) -> a replica is a writable primary;
 // a graceful switchover through the REST API; a graceful stop of the primary (pod deletion).
 // Also: a member whose data directory an fsGroup ownership change made group-accessible starts.
@@ -15,7 +16,7 @@ import { ENVIRONMENTS } from '../../../environments';
 import { PATRONI_PATHS } from '../../../lib/postgres/database-pod';
 import { applyFsGroup } from '../../e2e/harness/kubelet/volumes';
 import {
-  configMapData, distObjects, freePort, killPid, PG_BIN, psql, PsqlTarget, RUN_AS, Server, signalGroup, sleep, startServer, stopAll, table, tempDir,
+  configMapData, distObjects, freePort, inRoot, killPid, PG_BIN, psql, PsqlTarget, Server, signalGroup, sleep, startServer, stopAll, table, tempDir,
   throwawayPassword, waitFor, waitForExit, writeOwned,
 } from './servers';
 
@@ -162,7 +163,7 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
       '--listen-client-urls', `http://127.0.0.1:${etcdPort}`, '--advertise-client-urls', `http://127.0.0.1:${etcdPort}`,
       '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
       '--initial-cluster', `it=http://127.0.0.1:${peerPort}`, '--log-level', 'warn',
-    ], { log: path.join(root, 'etcd.log') });
+    ], { log: path.join(root, 'etcd.log'), root: 'host' });
     await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`).catch(() => undefined))?.ok, 20000, 200);
 
     const script = path.join(root, 'post-bootstrap.sh');
@@ -179,7 +180,6 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
       config.restapi.listen = `127.0.0.1:${m.apiPort}`;
       config.postgresql.listen = `127.0.0.1:${m.pgPort}`;
       config.postgresql.data_dir = path.join(dir, 'data');
-      config.postgresql.bin_dir = PG_BIN;
       config.postgresql.pgpass = path.join(dir, 'pgpass');
       config.postgresql.parameters.unix_socket_directories = dir;
       config.bootstrap.post_bootstrap = script;
@@ -194,7 +194,8 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
   });
 
   afterAll(async () => {
-    if (timings.length) console.log(`Patroni ${spawnSync('/usr/bin/patroni', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ttl ${p.ttlSeconds} / loop_wait ${p.loopWaitSeconds} / retry_timeout ${p.retryTimeoutSeconds}, failsafe_mode ${p.failsafeMode}:\n${table(timings)}`);
+    const version = inRoot('patroni', ['--version'], {});
+    if (timings.length) console.log(`${spawnSync(version.argv[0], version.argv.slice(1), { encoding: 'utf8', env: version.env }).stdout.trim()}, PostgreSQL ${psql({ ...target((await leader())), user: 'postgres', database: 'postgres', password: passwords.superuser }, 'show server_version')}, ttl ${p.ttlSeconds} / loop_wait ${p.loopWaitSeconds} / retry_timeout ${p.retryTimeoutSeconds}, failsafe_mode ${p.failsafeMode}:\n${table(timings)}`);
     await stopAll();
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
@@ -215,6 +216,14 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     expect((await api(primary, '/restart', { method: 'POST', body: '{}' })).status).toBe(401);
   });
 
+  test(`the server runs the major of patroni.yml's bin_dir (${PG_BIN})`, async () => {
+    const major = Number(/\/postgresql\/(\d+)\/bin$/.exec(generated.postgresql.bin_dir)?.[1]);
+    expect(major).toBe(env.config.postgres.majorVersion);
+    const primary = await leader();
+    const superuser: PsqlTarget = { host: '127.0.0.1', port: primary.pgPort, user: 'postgres', database: 'postgres', password: passwords.superuser };
+    expect(Math.floor(Number(psql(superuser, 'show server_version_num')) / 10000)).toBe(major);
+  });
+
   test('post-bootstrap created the backup role from its Secret: it logs in, reads Superset\'s tables, cannot write; a re-run changes nothing; no password in any log', async () => {
     const primary = await leader();
     const backup: PsqlTarget = { host: '127.0.0.1', port: primary.pgPort, user: backupUser, database: db.name, password: passwords.backup };
@@ -229,13 +238,11 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
 
     // Run again, as an operator would on a cluster bootstrapped without the backup role.
     const script = path.join(root, 'post-bootstrap.sh');
-    const rerun = spawnSync(RUN_AS ? 'runuser' : script, [...(RUN_AS ? ['-u', RUN_AS, '--', script] : []), `host=127.0.0.1 port=${primary.pgPort} user=postgres dbname=postgres`], {
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH, PGPASSWORD: passwords.superuser, SUPERSET_DATABASE_NAME: db.name, SUPERSET_DATABASE_USER: db.user,
-        SUPERSET_DATABASE_PASSWORD: passwords.superset, BACKUP_DATABASE_USER: containerEnv('BACKUP_DATABASE_USER'), BACKUP_DATABASE_PASSWORD: passwords.backup,
-      },
+    const again = inRoot(script, [`host=127.0.0.1 port=${primary.pgPort} user=postgres dbname=postgres`], {
+      PGPASSWORD: passwords.superuser, SUPERSET_DATABASE_NAME: db.name, SUPERSET_DATABASE_USER: db.user,
+      SUPERSET_DATABASE_PASSWORD: passwords.superset, BACKUP_DATABASE_USER: containerEnv('BACKUP_DATABASE_USER'), BACKUP_DATABASE_PASSWORD: passwords.backup,
     });
+    const rerun = spawnSync(again.argv[0], again.argv.slice(1), { encoding: 'utf8', env: again.env });
     expect(rerun.status).toBe(0);
     expect(rerun.stdout).toMatch(/backup role "superset_backup" is in place/);
     expect([roles(), grants()]).toEqual(before);

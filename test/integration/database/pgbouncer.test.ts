@@ -1,6 +1,7 @@
 // PgBouncer from our generated pgbouncer.ini and start script, against a real local Postgres, with
 // pgbench driving more clients than the pool: zero client errors, and SHOW POOLS never shows more
-// server connections than the connection budget allows one PgBouncer pod.
+// server connections than the connection budget allows one PgBouncer pod. PgBouncer runs from the
+// pgbouncer stand-in's root as the Deployment's user, PostgreSQL, psql and pgbench from spilo-18's.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,8 +9,9 @@ import * as path from 'node:path';
 import { connectionBudget } from '../../../lib/capacity/connections';
 import { resolveEnvironment } from '../../../lib/config/load';
 import { ENVIRONMENTS } from '../../../environments';
+import { imageRoot } from '../roots/image-root';
 import {
-  configMapData, freePort, PG_BIN, RUN_AS, psql, psqlRows, PsqlTarget, Server, signalGroup, sleep, startPostgres, startServer, stopAll, table,
+  configMapData, freePort, inRoot, PG_BIN, psql, psqlRows, PsqlTarget, Server, signalGroup, sleep, startPostgres, startServer, stopAll, table,
   tempDir, throwawayPassword, waitFor, waitForExit, writeOwned,
 } from './servers';
 
@@ -30,9 +32,8 @@ interface PgbenchResult {
 
 function pgbench(t: PsqlTarget, args: string[]): Promise<PgbenchResult> {
   return new Promise((resolve) => {
-    const child = spawn(`${PG_BIN}/pgbench`, args, {
-      env: { PATH: process.env.PATH, PGHOST: t.host, PGPORT: String(t.port), PGUSER: t.user, PGDATABASE: t.database, PGPASSWORD: t.password, PGSSLMODE: 'disable' },
-    });
+    const c = inRoot(`${PG_BIN}/pgbench`, args, { PGHOST: t.host, PGPORT: String(t.port), PGUSER: t.user, PGDATABASE: t.database, PGPASSWORD: t.password, PGSSLMODE: 'disable' });
+    const child = spawn(c.argv[0], c.argv.slice(1), { env: c.env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -55,9 +56,12 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
   const env = resolveEnvironment(ENV, ENVIRONMENTS[ENV]);
   const budget = connectionBudget(env.config);
   const data = configMapData(ENV, '25-pgbouncer.yaml', 'pgbouncer');
+  const bouncerRoot = imageRoot(ENV, '25-pgbouncer.yaml', 'pgbouncer', 'pgbouncer');
   const db = env.config.superset.database;
   const passwords = { superuser: throwawayPassword(), superset: throwawayPassword(), stats: throwawayPassword() };
   let dir: string;
+  /** PgBouncer's own folder (ini, auth file), owned by its user. */
+  let bdir: string;
   let pgPort: number;
   let bouncerPort: number;
   let bouncer: Server;
@@ -67,6 +71,7 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
 
   beforeAll(async () => {
     dir = tempDir('pgbouncer-it-');
+    bdir = tempDir('pgbouncer-it-bouncer-', bouncerRoot);
     pgPort = await freePort();
     bouncerPort = await freePort();
     // Postgres sized like prod's members: the max_connections the budget is checked against.
@@ -75,10 +80,9 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
     // The same post-bootstrap script Patroni runs creates Superset's role and database.
     const script = path.join(dir, 'post-bootstrap.sh');
     writeOwned(script, configMapData(ENV, '20-postgres.yaml', 'postgres-patroni')['post-bootstrap.sh'], 0o755);
-    const boot = spawnSync('/bin/sh', [script, `host=${dir} port=${pgPort} user=postgres dbname=postgres`], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, SUPERSET_DATABASE_NAME: db.name, SUPERSET_DATABASE_USER: db.user, SUPERSET_DATABASE_PASSWORD: passwords.superset },
-    });
+    const post = inRoot('/bin/sh', [script, `host=${dir} port=${pgPort} user=postgres dbname=postgres`],
+      { SUPERSET_DATABASE_NAME: db.name, SUPERSET_DATABASE_USER: db.user, SUPERSET_DATABASE_PASSWORD: passwords.superset });
+    const boot = spawnSync(post.argv[0], post.argv.slice(1), { encoding: 'utf8', env: post.env });
     if (boot.status !== 0) throw new Error(`post-bootstrap.sh failed: ${boot.stderr}`);
 
     // pgbouncer.ini exactly as rendered, with only the hosts, ports and paths made local.
@@ -86,14 +90,14 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
       .replace(/host=postgres port=5432/, `host=127.0.0.1 port=${pgPort}`)
       .replace(/^listen_addr = .*$/m, 'listen_addr = 127.0.0.1')
       .replace(/^listen_port = .*$/m, `listen_port = ${bouncerPort}`)
-      .replace(/^auth_file = .*$/m, `auth_file = ${dir}/userlist.txt`);
-    writeOwned(path.join(dir, 'pgbouncer.ini'), ini);
-    writeOwned(path.join(dir, 'pgbouncer-start.sh'), data['pgbouncer-start.sh'], 0o755);
-    bouncer = startServer('pgbouncer', '/bin/sh', [path.join(dir, 'pgbouncer-start.sh'), path.join(dir, 'pgbouncer.ini')], {
-      log: path.join(dir, 'pgbouncer.log'),
+      .replace(/^auth_file = .*$/m, `auth_file = ${bdir}/userlist.txt`);
+    writeOwned(path.join(bdir, 'pgbouncer.ini'), ini, 0o600, bouncerRoot);
+    writeOwned(path.join(bdir, 'pgbouncer-start.sh'), data['pgbouncer-start.sh'], 0o755, bouncerRoot);
+    bouncer = startServer('pgbouncer', '/bin/sh', [path.join(bdir, 'pgbouncer-start.sh'), path.join(bdir, 'pgbouncer.ini')], {
+      log: path.join(bdir, 'pgbouncer.log'),
+      root: bouncerRoot,
       env: {
-        PGBOUNCER_BIN: '/usr/sbin/pgbouncer',
-        PGBOUNCER_AUTH_FILE: `${dir}/userlist.txt`,
+        PGBOUNCER_AUTH_FILE: `${bdir}/userlist.txt`,
         SUPERSET_DATABASE_USER: db.user,
         SUPERSET_DATABASE_PASSWORD: passwords.superset,
         PGBOUNCER_STATS_USER: 'pgbouncer_exporter',
@@ -108,13 +112,13 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
 
   afterAll(async () => {
     await stopAll();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    for (const d of [dir, bdir]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
 
   test('the rendered ini loads in PgBouncer without warnings about unknown settings', () => {
     const log = fs.readFileSync(bouncer.log, 'utf8');
     expect(log).not.toMatch(/unknown parameter|syntax error|invalid value/i);
-    expect(fs.statSync(`${dir}/userlist.txt`).mode & 0o077).toBe(0); // auth file private to the user
+    expect(fs.statSync(`${bdir}/userlist.txt`).mode & 0o077).toBe(0); // auth file private to the user
   });
 
   test('SCRAM authentication with the Secret-sourced passwords; a wrong password is refused', () => {
@@ -130,10 +134,8 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
   });
 
   test(`pgbench: ${CLIENTS} clients through PgBouncer (pool ${budget.serverPerPgbouncer}) vs direct, zero errors, server connections within budget`, async () => {
-    const init = spawnSync(`${PG_BIN}/pgbench`, ['-i', '-s', '10', '-q'], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(pgPort), PGUSER: db.user, PGDATABASE: db.name, PGPASSWORD: passwords.superset },
-    });
+    const i = inRoot(`${PG_BIN}/pgbench`, ['-i', '-s', '10', '-q'], { PGHOST: '127.0.0.1', PGPORT: String(pgPort), PGUSER: db.user, PGDATABASE: db.name, PGPASSWORD: passwords.superset });
+    const init = spawnSync(i.argv[0], i.argv.slice(1), { encoding: 'utf8', env: i.env });
     expect(init.status).toBe(0);
 
     const args = ['-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-M', 'simple', '-n'];
@@ -191,26 +193,31 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
   });
 
   test('preStop: SIGINT lets an in-flight transaction finish, then PgBouncer exits', async () => {
-    // As root the group leader is runuser and PgBouncer its child; otherwise the start script exec'd into PgBouncer.
-    const children = fs.readFileSync(`/proc/${bouncer.process.pid}/task/${bouncer.process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    const pgbouncerPid = RUN_AS ? Number(children[0]) : bouncer.process.pid!;
-    expect(pgbouncerPid).toBeGreaterThan(0);
-    const prestop = path.join(dir, 'pgbouncer-prestop.sh');
-    writeOwned(prestop, data['pgbouncer-prestop.sh'], 0o755);
+    // The exec chain and the start script exec'd into PgBouncer: the process's pid is PgBouncer's.
+    const pgbouncerPid = bouncer.process.pid!;
+    expect(fs.readFileSync(`/proc/${pgbouncerPid}/comm`, 'utf8').trim()).toBe('pgbouncer');
+    const prestop = path.join(bdir, 'pgbouncer-prestop.sh');
+    writeOwned(prestop, data['pgbouncer-prestop.sh'], 0o755, bouncerRoot);
     const started = Date.now();
     const tx = new Promise<string>((resolve) => {
-      const c = spawn(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-c', 'select pg_sleep(2), 42'], {
-        env: { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(bouncerPort), PGUSER: db.user, PGDATABASE: db.name, PGPASSWORD: passwords.superset },
-      });
+      const q = inRoot(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-c', 'select pg_sleep(2), 42'],
+        { PGHOST: '127.0.0.1', PGPORT: String(bouncerPort), PGUSER: db.user, PGDATABASE: db.name, PGPASSWORD: passwords.superset });
+      const c = spawn(q.argv[0], q.argv.slice(1), { env: q.env });
       let out = '';
       c.stdout.on('data', (d) => { out += d; });
       c.on('exit', () => resolve(out.trim()));
     });
     await sleep(300);
-    // The hook as the kubelet runs it (delay 0 here: there is no Service to drain).
-    const hook = spawnSync('/bin/sh', [prestop, '0', String(pgbouncerPid)], { timeout: 30000 });
+    // The hook as the kubelet runs it, in the container (delay 0 here: there is no Service to drain).
+    const h = inRoot('/bin/sh', [prestop, '0', String(pgbouncerPid)], {}, bouncerRoot);
+    // Asynchronous: PgBouncer is this process's child, reaped only while the event loop runs (the
+    // hook waits for its pid to disappear).
+    const hook = await new Promise<number | null>((resolve) => {
+      const c = spawn(h.argv[0], h.argv.slice(1), { env: h.env, stdio: 'ignore', timeout: 30000 });
+      c.on('exit', (code) => resolve(code));
+    });
     const exitedAfter = Date.now() - started;
-    expect(hook.status).toBe(0);
+    expect(hook).toBe(0);
     expect(await tx).toBe('|42');
     expect(await waitForExit(bouncer, 5000)).toBe(true);
     console.log(`preStop SIGINT: the 2 s transaction finished, PgBouncer exited ${exitedAfter} ms after it started`);

@@ -1,27 +1,29 @@
 // Helpers for the database integration tests: free ports on 127.0.0.1, temporary directories
-// owned by an unprivileged user, servers started in their own process group (so a test can kill a
-// whole "pod" hard), polling, and psql. Every server started here is stopped by stopAll().
+// owned by the server's user, servers started in their own process group (so a test can kill a
+// whole "pod" hard), polling, and psql. Servers and clients run from the image stand-ins' Debian
+// roots (roots/image-root.ts) as the manifests' users. Every server started here is stopped by
+// stopAll().
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { imageRoot, ImageRoot, rootCommand, rootEnv } from '../roots/image-root';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-export const PG_BIN = '/usr/lib/postgresql/15/bin';
 export const ROOT = path.join(__dirname, '..', '..', '..');
 
-/** Postgres refuses to run as root: as root (CI), servers run as the "postgres" system user. */
-export const RUN_AS = process.getuid?.() === 0 ? 'postgres' : undefined;
+/** The Patroni container of the postgres StatefulSet: the spilo-18 stand-in, as uid 101 / gid 103. */
+export const POSTGRES_ROOT: ImageRoot = imageRoot('staging', '20-postgres.yaml', 'postgres', 'patroni');
 
-function runAsIds(): { uid: number; gid: number } | undefined {
-  if (!RUN_AS) return undefined;
-  const out = spawnSync('id', ['-u', RUN_AS], { encoding: 'utf8' });
-  const gid = spawnSync('id', ['-g', RUN_AS], { encoding: 'utf8' });
-  return { uid: Number(out.stdout.trim()), gid: Number(gid.stdout.trim()) };
+/** The PostgreSQL binaries: patroni.yml's bin_dir, in the root. */
+export const PG_BIN: string = parse(configMapData('staging', '20-postgres.yaml', 'postgres-patroni')['patroni.yml']).postgresql.bin_dir;
+
+/** A command run in an image root (default: the postgres one) as its user, with its environment. */
+export function inRoot(command: string, args: readonly string[], env: Record<string, string | undefined>, root: ImageRoot = POSTGRES_ROOT): { argv: string[]; env: NodeJS.ProcessEnv } {
+  return { argv: rootCommand(root, command, args), env: rootEnv(root, env) };
 }
 
 /** A throwaway password: never written to the repository, never printed. Contains a " and a $. */
@@ -29,22 +31,21 @@ export function throwawayPassword(): string {
   return `${randomBytes(18).toString('base64url')}"$x`;
 }
 
-/** A temporary directory the server user owns. */
-export function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  chownToServerUser(dir);
+/** A temporary directory (under /tmp, which the roots see) the server's user owns. */
+export function tempDir(prefix: string, owner: ImageRoot = POSTGRES_ROOT): string {
+  const dir = fs.mkdtempSync(path.join('/tmp', prefix));
+  chownToServerUser(dir, owner);
   return dir;
 }
 
-export function chownToServerUser(p: string): void {
-  const ids = runAsIds();
-  if (ids) fs.chownSync(p, ids.uid, ids.gid);
+export function chownToServerUser(p: string, owner: ImageRoot = POSTGRES_ROOT): void {
+  fs.chownSync(p, owner.uid, owner.gid);
 }
 
-/** Writes a file the server user owns and can read. */
-export function writeOwned(file: string, text: string, mode = 0o600): void {
+/** Writes a file the server's user owns and can read. */
+export function writeOwned(file: string, text: string, mode = 0o600, owner: ImageRoot = POSTGRES_ROOT): void {
   fs.writeFileSync(file, text, { mode });
-  chownToServerUser(file);
+  chownToServerUser(file, owner);
 }
 
 export async function freePort(): Promise<number> {
@@ -68,13 +69,18 @@ export interface Server {
 
 const running: Server[] = [];
 
-/** Starts a server in its own process group (as the server user when root), logging to a file. */
-export function startServer(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; log: string; cwd?: string }): Server {
+/**
+ * Starts a server from an image root (default: the postgres one) as the manifest's user, in its
+ * own process group, logging to a file. Its pid is the server's own (the exec chain execs it).
+ * `root: 'host'` runs a host program (etcd: no image has it) as the postgres root's user.
+ */
+export function startServer(name: string, command: string, args: string[], options: { env?: Record<string, string | undefined>; log: string; root?: ImageRoot | 'host' }): Server {
   const fd = fs.openSync(options.log, 'a');
-  const argv = RUN_AS ? ['runuser', '-u', RUN_AS, '--', command, ...args] : [command, ...args];
+  const root = options.root ?? POSTGRES_ROOT;
+  const { uid, gid } = POSTGRES_ROOT;
+  const argv = root === 'host' ? ['/usr/bin/setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', command, ...args] : rootCommand(root, command, args);
   const child = spawn(argv[0], argv.slice(1), {
-    env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...options.env },
-    cwd: options.cwd ?? os.tmpdir(),
+    env: root === 'host' ? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...options.env } : rootEnv(root, options.env),
     detached: true,
     stdio: ['ignore', fd, fd],
   });
@@ -148,32 +154,26 @@ export interface PsqlTarget {
 
 /** Runs SQL through psql; returns the result or throws with psql's message (never the password). */
 export function psql(t: PsqlTarget, sql: string, timeoutSeconds = 3): string {
-  const r: SpawnSyncReturns<string> = spawnSync(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-    encoding: 'utf8',
-    timeout: (timeoutSeconds + 2) * 1000,
-    env: {
-      PATH: process.env.PATH,
-      PGHOST: t.host,
-      PGPORT: String(t.port),
-      PGUSER: t.user,
-      PGDATABASE: t.database,
-      PGPASSWORD: t.password ?? '',
-      PGCONNECT_TIMEOUT: String(timeoutSeconds),
-      PGAPPNAME: t.appName ?? 'integration-test',
-      PGSSLMODE: 'disable',
-    },
+  const c = inRoot(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
+    PGHOST: t.host,
+    PGPORT: String(t.port),
+    PGUSER: t.user,
+    PGDATABASE: t.database,
+    PGPASSWORD: t.password ?? '',
+    PGCONNECT_TIMEOUT: String(timeoutSeconds),
+    PGAPPNAME: t.appName ?? 'integration-test',
+    PGSSLMODE: 'disable',
   });
+  const r: SpawnSyncReturns<string> = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', timeout: (timeoutSeconds + 2) * 1000, env: c.env });
   if (r.status !== 0) throw new Error(`psql failed: ${(r.stderr || r.error?.message || '').trim()}`);
   return r.stdout.trim();
 }
 
 /** psql's unaligned output with a header row, as objects (for SHOW POOLS). */
 export function psqlRows(t: PsqlTarget, sql: string): Record<string, string>[] {
-  const r = spawnSync(`${PG_BIN}/psql`, ['-X', '-A', '-F', '|', '-P', 'footer=off', '-c', sql], {
-    encoding: 'utf8',
-    timeout: 5000,
-    env: { PATH: process.env.PATH, PGHOST: t.host, PGPORT: String(t.port), PGUSER: t.user, PGDATABASE: t.database, PGPASSWORD: t.password ?? '', PGSSLMODE: 'disable' },
-  });
+  const c = inRoot(`${PG_BIN}/psql`, ['-X', '-A', '-F', '|', '-P', 'footer=off', '-c', sql],
+    { PGHOST: t.host, PGPORT: String(t.port), PGUSER: t.user, PGDATABASE: t.database, PGPASSWORD: t.password ?? '', PGSSLMODE: 'disable' });
+  const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', timeout: 5000, env: c.env });
   if (r.status !== 0) throw new Error(`psql failed: ${(r.stderr || '').trim()}`);
   const [header, ...lines] = r.stdout.trim().split('\n');
   const keys = header.split('|');
@@ -192,18 +192,20 @@ export function configMapData(env: string, file: string, name: string): Record<s
   return cm.data;
 }
 
-/** A fresh local Postgres 15 cluster (for the PgBouncer test), with SCRAM over TCP. */
+/** A fresh local PostgreSQL cluster from the postgres root (for the PgBouncer test), with SCRAM over TCP. */
 export async function startPostgres(dir: string, port: number, superuserPassword: string, settings: Record<string, string | number>): Promise<Server> {
   const data = path.join(dir, 'data');
   const pwfile = path.join(dir, 'pwfile');
   writeOwned(pwfile, `${superuserPassword}\n`);
   const args = ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C.UTF-8'];
-  const init = spawnSync(RUN_AS ? 'runuser' : `${PG_BIN}/initdb`, RUN_AS ? ['-u', RUN_AS, '--', `${PG_BIN}/initdb`, ...args] : args, { encoding: 'utf8' });
+  const c = inRoot(`${PG_BIN}/initdb`, args, {});
+  const init = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', env: c.env });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   fs.rmSync(pwfile);
   const opts = Object.entries({ listen_addresses: '127.0.0.1', port, unix_socket_directories: dir, ...settings }).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
   const server = startServer('postgres', `${PG_BIN}/postgres`, ['-D', data, ...opts], { log: path.join(dir, 'postgres.log') });
-  await waitFor('postgres to accept connections', () => spawnSync(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)]).status === 0, 30000);
+  const ready = inRoot(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)], {});
+  await waitFor('postgres to accept connections', () => spawnSync(ready.argv[0], ready.argv.slice(1), { env: ready.env }).status === 0, 30000);
   return server;
 }
 

@@ -5,18 +5,22 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildObjects } from '../../helpers';
+import { imageRoot, rootCommand, rootEnv } from '../roots/image-root';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 // The base-backup sidecar's script, taken from the synthesized ConfigMap, run against a stand-in
 // `wal-g` (records its arguments) and a stand-in Patroni REST API on 127.0.0.1 (no wal-g package
-// or object store is available here: the script's decisions are what is tested).
+// or object store is available here: the script's decisions are what is tested). The script runs
+// in the spilo-18 stand-in's root (its bash and curl) as the sidecar's user.
 const objects = buildObjects({ postgres: { walArchive: { bucket: 'wal-bucket', baseBackupIntervalHours: 24, baseBackupRetainFull: 5 } } }, 'prod');
 const configMap = objects.find((o: any) => o.kind === 'ConfigMap' && o.data?.['walg-basebackup.sh']) as any;
 const statefulSet = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres') as any;
 const sidecar = statefulSet.spec.template.spec.containers.find((c: any) => c.name === 'walg-basebackup');
 const retentionJob = objects.find((o: any) => o.kind === 'CronJob' && o.metadata.name === 'walg-retention') as any;
 const retention = retentionJob.spec.jobTemplate.spec.template.spec.containers[0];
+/** The sidecar runs in the Patroni container's image (spilo-18) as its user: dist/prod's patroni container names both. */
+const root = imageRoot('prod', '20-postgres.yaml', 'postgres', 'patroni');
 
 let dir: string;
 let server: http.Server;
@@ -49,16 +53,18 @@ beforeEach(() => {
     'if [[ "$1" == backup-list ]]; then echo "name modified wal_segment_backup_start"; for ((i = 1; i <= ${STUB_BACKUPS:-0}; i++)); do echo "base_00000001000000000000000$i 2026-12-01T00:00:0${i}Z 00000001000000000000000$i"; done; fi',
     'exit 0',
   ].join('\n'), { mode: 0o755 });
+  for (const p of [dir, path.join(dir, 'bin'), path.join(dir, 'bin', 'wal-g'), path.join(dir, 'script.sh'), path.join(dir, 'retention.sh')]) fs.chownSync(p, root.uid, root.gid);
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** One round of the script; async, so the stand-in API in this process can answer it. */
 async function round(extraEnv: Record<string, string> = {}) {
-  const env: Record<string, string> = { PATH: `${dir}/bin:${process.env.PATH}` };
+  const env: Record<string, string> = { PATH: `${dir}/bin:${root.path}` };
   for (const e of sidecar.env) if (e.value !== undefined) env[e.name] = e.value;
   Object.assign(env, { PATRONI_API: api, PGDATA: `${dir}/pgdata`, BASEBACKUP_MARKER: `${dir}/marker`, HEARTBEAT_FILE: `${dir}/alive` }, extraEnv);
   const run = await new Promise<{ status: number; output: string }>((resolve) => {
-    execFile('bash', [path.join(dir, 'script.sh'), '--once'], { env, encoding: 'utf8' }, (error, stdout, stderr) =>
+    const argv = rootCommand(root, 'bash', [path.join(dir, 'script.sh'), '--once']);
+    execFile(argv[0], argv.slice(1), { env: rootEnv(root, env), encoding: 'utf8' }, (error, stdout, stderr) =>
       resolve({ status: error ? Number((error as any).code) : 0, output: stdout + stderr }));
   });
   const calls = fs.existsSync(`${dir}/calls`) ? fs.readFileSync(`${dir}/calls`, 'utf8').trim().split('\n') : [];

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { keyPairText, rawKeyPair } from '../../../lib/config/key-pairs';
 import { SUPERSET_CORE_TABLES } from '../../../lib/ops/defaults';
 import { BACKUP_SIGNATURE_NAMESPACE } from '../../../lib/ops/secrets';
-import { baseEnv, chownToRunner, FIXTURES, freePort, installScripts, postgresInstall, run, RunResult, tempDir, TestPostgres } from './harness';
+import { baseEnv, chownToRunner, configuredMajor, FIXTURES, freePort, installScripts, postgresInstall, run, RunResult, tempDir, TestPostgres } from './harness';
 import { S3StandIn } from './s3-stand-in';
 
 // pg-backup.sh and pg-restore-check.sh, run for real: a PostgreSQL server with a Superset-shaped
@@ -14,6 +14,8 @@ import { S3StandIn } from './s3-stand-in';
 // list, get, put and delete, the restore check reads with one that may only list and get. The
 // dumps are encrypted with age and their checksums signed with ssh-keygen, with key pairs made by
 // the code `npm run secrets` runs. Credentials are random per run and never printed.
+// The scripts and PostgreSQL run from the superset-ops stand-in's root (harness.ts), with the
+// POSTGRES_MAJOR the CronJobs set.
 
 const { major } = postgresInstall();
 const credentials = {
@@ -169,6 +171,16 @@ afterAll(async () => {
   await pg?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
   if (measured.length) console.log(`ops integration figures:\n  ${measured.join('\n  ')}`);
+});
+
+describe('the image', () => {
+  test('its pg_dump, pg_restore and server are the POSTGRES_MAJOR the CronJobs set', async () => {
+    for (const program of ['pg_dump', 'pg_restore', 'postgres']) {
+      const r = await run(path.join(postgresInstall().bin, program), ['--version'], { env: baseEnv(dir) });
+      expect(r.stdout).toMatch(new RegExp(`^${program} \\(PostgreSQL\\) ${configuredMajor()}\\.\\d+`));
+    }
+    expect(await pg.sql('SHOW server_version_num')).toMatch(new RegExp(`^${configuredMajor()}\\d{4}$`));
+  });
 });
 
 describe('pg-backup.sh', () => {

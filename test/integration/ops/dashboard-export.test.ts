@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { baseEnv, chownToRunner, FIXTURES, freePort, installScripts, run, runnerName, RunResult, runOk, startDaemon, stopDaemon, tempDir, waitForPort } from './harness';
+import { baseEnv, chownToRunner, EXPORT_ROOT, FIXTURES, freePort, installScripts, run, runnerName, RunResult, runOk, startDaemon, stopDaemon, tempDir, waitForPort } from './harness';
 import { S3StandIn } from './s3-stand-in';
 
-// dashboard-export.sh, both phases, run for real: a stand-in `superset` (first on PATH) writes the
-// ZIP Superset writes; the publish phase pushes to a bare Git repository through a real sshd on
-// 127.0.0.1 (as the unprivileged user, with throwaway host and deploy keys and strict host key
-// checking), or uploads to the S3 stand-in.
+// dashboard-export.sh, both phases, run for real as the CronJob's containers run them: the export
+// phase in the superset stand-in's root as uid 1000, where a stand-in `superset` (first on PATH)
+// writes the ZIP Superset writes; the publish phase in the superset-ops root as uid 999, pushing
+// to a bare Git repository through a real sshd on 127.0.0.1 (on the host, as the host user, with
+// throwaway host and deploy keys and strict host key checking), or uploading to the S3 stand-in.
 
 let dir: string;
 let scripts: string;
@@ -35,11 +36,18 @@ const dashboard = (title: string, charts: string[]) => [
   'metadata:', '  color_scheme: supersetColors', 'version: 1.0.0', '',
 ].join('\n');
 
-async function exportPhase(env: Record<string, string> = {}): Promise<{ exportDir: string; r: RunResult }> {
+/** The emptyDir both containers mount: world-writable, as the kubelet creates it. */
+function exportVolume(): string {
   const exportDir = fs.mkdtempSync(path.join(dir, 'export-'));
-  chownToRunner(exportDir);
+  fs.chmodSync(exportDir, 0o777);
+  return exportDir;
+}
+
+async function exportPhase(env: Record<string, string> = {}): Promise<{ exportDir: string; r: RunResult }> {
+  const exportDir = exportVolume();
   const r = await run('/bin/bash', [path.join(scripts, 'dashboard-export.sh'), 'export'], {
-    env: { ...baseEnv(path.join(dir, 'home'), [path.join(FIXTURES, 'fake-superset')]), EXPORT_DIR: exportDir, EXPORT_USER: 'admin', FAKE_SUPERSET_CONTENT: content, ...env },
+    runner: EXPORT_ROOT,
+    env: { ...baseEnv(path.join(dir, 'export-home'), [path.join(dir, 'fake-superset')]), EXPORT_DIR: exportDir, EXPORT_USER: 'admin', FAKE_SUPERSET_CONTENT: content, ...env },
   });
   return { exportDir, r };
 }
@@ -71,25 +79,33 @@ async function exportToGit(env: Record<string, string> = {}): Promise<RunResult>
   return publish(exportDir, { ...gitEnv(), ...env });
 }
 
-/** git in the bare repository, as the runner. */
+/** The Git server's side (the host, as the sshd's user). */
+const hostEnv = () => ({ PATH: '/usr/bin:/bin', HOME: path.join(dir, 'host-home'), LANG: 'C.UTF-8' });
+
+/** git in the bare repository, on the host as the sshd's user. */
 async function git(...args: string[]): Promise<string> {
-  return (await runOk('git', ['-C', remote, ...args], { env: baseEnv(path.join(dir, 'home')) })).stdout.trim();
+  return (await runOk('git', ['-C', remote, ...args], { env: hostEnv(), runner: 'host' })).stdout.trim();
 }
 
 beforeAll(async () => {
   dir = tempDir('ops-export-it');
-  for (const d of ['home', 'ssh', 'content']) fs.mkdirSync(path.join(dir, d));
+  for (const d of ['home', 'export-home', 'host-home', 'ssh', 'content', 'remote.git', 'fake-superset']) fs.mkdirSync(path.join(dir, d));
   chownToRunner(dir);
+  chownToRunner(path.join(dir, 'export-home'), EXPORT_ROOT);
+  for (const d of ['host-home', 'ssh', 'remote.git']) chownToRunner(path.join(dir, d), 'host');
+  // The stand-in superset, where the export container can see it (the roots see only /tmp).
+  fs.copyFileSync(path.join(FIXTURES, 'fake-superset', 'superset'), path.join(dir, 'fake-superset', 'superset'));
+  fs.chmodSync(path.join(dir, 'fake-superset', 'superset'), 0o755);
   scripts = installScripts(dir);
   content = path.join(dir, 'content');
   remote = path.join(dir, 'remote.git');
-  const env = baseEnv(path.join(dir, 'home'));
-  await runOk('git', ['init', '--quiet', '--bare', remote], { env });
+  const env = hostEnv();
+  await runOk('git', ['init', '--quiet', '--bare', remote], { env, runner: 'host' });
 
   // Throwaway keys: the server's host key, an authorized deploy key, and two that must be refused.
   const ssh = path.join(dir, 'ssh');
   for (const name of ['host', 'client', 'other-host', 'unauthorized']) {
-    await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `it-${name}`, '-f', path.join(ssh, name)], { env });
+    await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `it-${name}`, '-f', path.join(ssh, name)], { env, runner: 'host' });
   }
   fs.copyFileSync(path.join(ssh, 'client.pub'), path.join(ssh, 'authorized_keys'));
   sshPort = await freePort();
@@ -98,7 +114,7 @@ beforeAll(async () => {
     `AuthorizedKeysFile ${path.join(ssh, 'authorized_keys')}`, 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
     'UsePAM no', 'StrictModes no', `AllowUsers ${runnerName()}`, '',
   ].join('\n'));
-  chownToRunner(ssh);
+  chownToRunner(ssh, 'host');
   const publicKey = (name: string) => fs.readFileSync(path.join(ssh, `${name}.pub`), 'utf8').split(' ').slice(0, 2).join(' ');
   keys.client = fs.readFileSync(path.join(ssh, 'client'), 'utf8');
   keys.unauthorizedClient = fs.readFileSync(path.join(ssh, 'unauthorized'), 'utf8');
@@ -146,14 +162,14 @@ describe('dashboard-export.sh to Git over SSH', () => {
 
   test('a changed dashboard and a deleted chart: one commit with exactly those changes; the rest of the branch untouched', async () => {
     // Someone else's commit on the branch, outside the export's folder, must survive.
-    const work = path.join(dir, 'other-clone');
-    const env = { ...baseEnv(path.join(dir, 'home')), GIT_AUTHOR_NAME: 'someone', GIT_AUTHOR_EMAIL: 's@example.com', GIT_COMMITTER_NAME: 'someone', GIT_COMMITTER_EMAIL: 's@example.com' };
-    await runOk('git', ['clone', '--quiet', '--branch', BRANCH, remote, work], { env });
+    const env = { ...hostEnv(), GIT_AUTHOR_NAME: 'someone', GIT_AUTHOR_EMAIL: 's@example.com', GIT_COMMITTER_NAME: 'someone', GIT_COMMITTER_EMAIL: 's@example.com' };
+    await runOk('git', ['clone', '--quiet', '--branch', BRANCH, remote, path.join(dir, 'host-home', 'other-clone')], { env, runner: 'host' });
+    const work = path.join(dir, 'host-home', 'other-clone');
     fs.writeFileSync(path.join(work, 'README.md'), '# dashboards\n');
-    chownToRunner(work);
-    await runOk('git', ['-C', work, 'add', 'README.md'], { env });
-    await runOk('git', ['-C', work, 'commit', '--quiet', '-m', 'README'], { env });
-    await runOk('git', ['-C', work, 'push', '--quiet', 'origin', BRANCH], { env });
+    chownToRunner(work, 'host');
+    await runOk('git', ['-C', work, 'add', 'README.md'], { env, runner: 'host' });
+    await runOk('git', ['-C', work, 'commit', '--quiet', '-m', 'README'], { env, runner: 'host' });
+    await runOk('git', ['-C', work, 'push', '--quiet', 'origin', BRANCH], { env, runner: 'host' });
 
     file('dashboards/Sales_Overview_1.yaml', dashboard('Sales Overview (EMEA)', ['10']));
     fs.rmSync(path.join(content, 'charts/Orders_11.yaml'));
@@ -169,8 +185,8 @@ describe('dashboard-export.sh to Git over SSH', () => {
   });
 
   test('the committed tree re-imports: `git archive` of the folder has the layout superset import-dashboards reads', async () => {
-    const zip = path.join(dir, 'reimport.zip');
-    await runOk('git', ['-C', remote, 'archive', '--format=zip', '--prefix=export/', '-o', zip, `${BRANCH}:${GIT_PATH}`], { env: baseEnv(path.join(dir, 'home')) });
+    const zip = path.join(dir, 'host-home', 'reimport.zip');
+    await runOk('git', ['-C', remote, 'archive', '--format=zip', '--prefix=export/', '-o', zip, `${BRANCH}:${GIT_PATH}`], { env: hostEnv(), runner: 'host' });
     const listing = (await runOk('unzip', ['-Z1', zip], { env: baseEnv(dir) })).stdout.split('\n').filter((l) => l && !l.endsWith('/')).sort();
     expect(listing).toEqual(['export/charts/Revenue_by_Region_10.yaml', 'export/dashboards/Sales_Overview_1.yaml', 'export/databases/warehouse.yaml', 'export/datasets/warehouse/fact_orders.yaml', 'export/metadata.yaml']);
   });
@@ -208,8 +224,13 @@ describe('dashboard-export.sh to Git over SSH', () => {
   });
 
   test('a local repository path works without SSH (local mirrors, tests)', async () => {
+    // A copy of the remote that the publish container's user owns (git refuses a repository
+    // another user owns: "dubious ownership").
+    const local = path.join(dir, 'local-mirror.git');
+    fs.cpSync(remote, local, { recursive: true });
+    chownToRunner(local);
     const { exportDir } = await exportPhase();
-    const r = await publish(exportDir, { ...gitEnv(), GIT_REPOSITORY: remote, GIT_SSH_PRIVATE_KEY: '', GIT_SSH_KNOWN_HOSTS: '' });
+    const r = await publish(exportDir, { ...gitEnv(), GIT_REPOSITORY: local, GIT_SSH_PRIVATE_KEY: '', GIT_SSH_KNOWN_HOSTS: '' });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/local repository .* \(no SSH\)[\s\S]*no change since the last export/) });
   });
 
@@ -233,16 +254,14 @@ describe('dashboard-export.sh failure paths', () => {
   });
 
   test('a corrupt ZIP: the publish phase exits 3', async () => {
-    const exportDir = fs.mkdtempSync(path.join(dir, 'export-'));
+    const exportDir = exportVolume();
     fs.writeFileSync(path.join(exportDir, 'dashboards.zip'), randomBytes(2048));
-    chownToRunner(exportDir);
     const r = await publish(exportDir, gitEnv());
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 3, stderr: expect.stringMatching(/is not a valid ZIP archive/) });
   });
 
   test('no ZIP at all (the init container did not run): exit 1', async () => {
-    const exportDir = fs.mkdtempSync(path.join(dir, 'export-'));
-    chownToRunner(exportDir);
+    const exportDir = exportVolume();
     const r = await publish(exportDir, gitEnv());
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/did the export init container run\?/) });
   });

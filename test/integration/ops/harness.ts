@@ -3,23 +3,44 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { readScripts } from '../../../lib/ops/ops-scripts';
+import { imageRoot, ImageRoot, rootCommand, rootEnv } from '../roots/image-root';
 
-// What the ops integration tests share: an unprivileged user to run PostgreSQL and the scripts
-// as (PostgreSQL refuses root), temp folders that user owns, a PostgreSQL server on 127.0.0.1 with
-// a random port, and the scripts copied out of the ConfigMap exactly as the pods mount them.
+// What the ops integration tests share: the scripts and PostgreSQL run from the superset-ops
+// stand-in's Debian root (PostgreSQL 18 from Debian unstable) as the CronJobs' user (999), the
+// export phase from the superset stand-in's as 1000; temp folders under /tmp (which the roots
+// see) that user owns, a PostgreSQL server on 127.0.0.1 with a random port, and the scripts
+// copied out of the ConfigMap exactly as the pods mount them. The Git side of the export test
+// (sshd, the remote repository) runs on the host as HOST_USER.
 
-export const IS_ROOT = process.getuid?.() === 0;
-/** Created by the Debian postgresql package; used only when the tests run as root. */
-export const RUN_AS = 'postgres';
+/* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** The newest PostgreSQL installed by the Debian packages: its bin folder and major. */
+/** The pg-backup CronJob's container: the superset-ops root, uid/gid 999. */
+export const OPS_ROOT: ImageRoot = imageRoot('prod', '70-ops.yaml', 'pg-backup', 'pg-backup');
+/** The dashboard-export CronJob's export container: the superset root, uid/gid 1000. */
+export const EXPORT_ROOT: ImageRoot = imageRoot('prod', '70-ops.yaml', 'dashboard-export', 'export');
+/** A host login the test sshd accepts (created by Debian's postgresql-common). */
+export const HOST_USER = 'postgres';
+
+/** Where a command runs: an image root (as its manifest's user) or the host (as HOST_USER). */
+export type Runner = ImageRoot | 'host';
+
+/** POSTGRES_MAJOR as the pg-backup CronJob of dist/prod sets it. */
+export function configuredMajor(): number {
+  const text = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'dist', 'prod', '70-ops.yaml'), 'utf8');
+  const job = parseAllDocuments(text).map((d) => d.toJS()).find((o: any) => o?.kind === 'CronJob' && o.metadata.name === 'pg-backup');
+  const value = job.spec.jobTemplate.spec.template.spec.containers[0].env.find((e: any) => e.name === 'POSTGRES_MAJOR')?.value;
+  if (!value) throw new Error('dist/prod/70-ops.yaml: pg-backup sets no POSTGRES_MAJOR');
+  return Number(value);
+}
+
+/** The PostgreSQL of the ops root: the configured major's bin folder (on the image's PATH). */
 export function postgresInstall(): { bin: string; major: number } {
-  const root = '/usr/lib/postgresql';
-  const majors = fs.existsSync(root) ? fs.readdirSync(root).map(Number).filter((n) => fs.existsSync(path.join(root, String(n), 'bin', 'postgres'))) : [];
-  if (majors.length === 0) throw new Error('no PostgreSQL under /usr/lib/postgresql: run npm run test:integration (it installs test/integration/packages.txt)');
-  const major = Math.max(...majors);
-  return { bin: path.join(root, String(major), 'bin'), major };
+  const major = configuredMajor();
+  const bin = `/usr/lib/postgresql/${major}/bin`;
+  if (!fs.existsSync(path.join(OPS_ROOT.root, bin, 'pg_dump'))) throw new Error(`the superset-ops root ${OPS_ROOT.root} has no ${bin}/pg_dump (POSTGRES_MAJOR ${major})`);
+  return { bin, major };
 }
 
 export interface RunResult {
@@ -34,19 +55,27 @@ export interface RunOptions {
   readonly cwd?: string;
   readonly input?: string;
   readonly timeoutMs?: number;
+  /** Default: the ops root. */
+  readonly runner?: Runner;
+}
+
+function argvFor(runner: Runner, command: string, args: readonly string[], cwd?: string): string[] {
+  if (runner === 'host') return ['/usr/bin/setpriv', '--reuid', HOST_USER, '--regid', HOST_USER, '--init-groups', '--', command, ...args];
+  return rootCommand(runner, command, args, { cwd });
 }
 
 /**
- * Runs a command as the unprivileged user (when root) with exactly the given environment: nothing
- * leaks in from the test process. Asynchronous, so servers in this process keep answering.
+ * Runs a command in the ops root as its user (or where `runner` says) with exactly the given
+ * environment: nothing leaks in from the test process. Asynchronous, so servers in this process
+ * keep answering.
  */
 export function run(command: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
-  const [cmd, argv] = IS_ROOT
-    ? ['setpriv', ['--reuid', RUN_AS, '--regid', RUN_AS, '--init-groups', '--', command, ...args]]
-    : [command, [...args]];
+  const runner = o.runner ?? OPS_ROOT;
+  const [cmd, ...argv] = argvFor(runner, command, args, o.cwd);
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { env: o.env ?? { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: o.cwd ?? os.tmpdir(), stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const env = runner === 'host' ? o.env ?? { PATH: '/usr/bin:/bin' } : rootEnv(runner, o.env);
+    const child = spawn(cmd, argv, { env, cwd: runner === 'host' ? o.cwd ?? os.tmpdir() : '/', stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => { stdout += d; });
@@ -72,16 +101,17 @@ export async function runOk(command: string, args: readonly string[], o: RunOpti
   return r;
 }
 
-/** A temp folder the unprivileged user owns. */
+/** A temp folder under /tmp the ops user owns, which the other users may enter (0755). */
 export function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  const dir = fs.mkdtempSync(path.join('/tmp', `${prefix}-`));
+  fs.chmodSync(dir, 0o755);
   chownToRunner(dir);
   return dir;
 }
 
-export function chownToRunner(target: string): void {
-  if (!IS_ROOT) return;
-  const { uid, gid } = runnerIds();
+/** Gives a file or folder tree to a runner's user (default: the ops root's). */
+export function chownToRunner(target: string, runner: Runner = OPS_ROOT): void {
+  const { uid, gid } = runner === 'host' ? hostIds() : runner;
   const walk = (p: string) => {
     fs.lchownSync(p, uid, gid);
     if (fs.lstatSync(p).isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
@@ -90,10 +120,10 @@ export function chownToRunner(target: string): void {
 }
 
 let ids: { uid: number; gid: number } | undefined;
-function runnerIds(): { uid: number; gid: number } {
+function hostIds(): { uid: number; gid: number } {
   if (!ids) {
-    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${RUN_AS}:`));
-    if (!line) throw new Error(`no user ${RUN_AS}: install the postgresql package`);
+    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${HOST_USER}:`));
+    if (!line) throw new Error(`no host user ${HOST_USER}: install the postgresql-15 package (test/integration/packages.txt)`);
     const [, , uid, gid] = line.split(':');
     ids = { uid: Number(uid), gid: Number(gid) };
   }
@@ -168,11 +198,9 @@ export class TestPostgres {
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
-/** A long-running process (a server) as the unprivileged user; the caller kills it by its handle. */
+/** A long-running host program (sshd) as HOST_USER; the caller kills it by its handle. */
 export function startDaemon(command: string, args: readonly string[], env: Record<string, string>): ChildProcess {
-  const [cmd, argv] = IS_ROOT
-    ? ['setpriv', ['--reuid', RUN_AS, '--regid', RUN_AS, '--init-groups', '--', command, ...args]]
-    : [command, [...args]];
+  const [cmd, ...argv] = argvFor('host', command, args);
   return spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
@@ -199,7 +227,7 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
   }
 }
 
-/** The login name the scripts run as (and that the test sshd accepts). */
+/** The login name the test sshd accepts (it runs as that host user). */
 export function runnerName(): string {
-  return IS_ROOT ? RUN_AS : os.userInfo().username;
+  return HOST_USER;
 }

@@ -25,7 +25,7 @@ describe('shellcheck', () => {
   });
 
   test.each(scripts.map((s) => [path.relative(ROOT, s), s]))('%s is clean', async (_name, script) => {
-    const r = await run('shellcheck', ['--external-sources', '--severity=style', '--format=gcc', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: ROOT });
+    const r = await run('shellcheck', ['--external-sources', '--severity=style', '--format=gcc', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: ROOT, runner: 'host' });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.code).toBe(0);
   });

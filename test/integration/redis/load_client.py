@@ -263,6 +263,7 @@ def celery_roundtrip(args):
     result.update(writer.stats())
     result["published"] = len(published)
     result["consumed"] = len(consumed & set(published))
+    result["missing"] = sorted(set(published) - consumed)[:20]
     result["retry_policy"] = policy
     print(json.dumps(result))
 

@@ -2,14 +2,16 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { imageRoot, rootCommand, rootEnv } from '../roots/image-root';
 
-// Real Redis servers for the integration tests, started by the very scripts and config files of
-// the synthesized ConfigMaps. Only ports, paths and addresses are rewritten (127.0.0.1, random
-// free ports, temporary folders). The password is generated here for each run, written to a
-// 0600 file (as Kubernetes mounts the Secret) and never logged.
+// Real Valkey servers for the integration tests, started by the very scripts and config files of
+// the synthesized ConfigMaps, from the valkey stand-in's Debian root (Valkey 9.1 from Debian
+// unstable) as the StatefulSets' user. Only ports, paths and addresses are rewritten (127.0.0.1,
+// random free ports, temporary folders). The password is generated here for each run, written to
+// a 0600 file (as Kubernetes mounts the Secret) and never logged. The clients of load_client.py
+// are the host's (Debian's python3-redis and python3-kombu).
 
 const run = promisify(execFile);
 
@@ -17,8 +19,29 @@ const run = promisify(execFile);
 export const PYTHON = '/usr/bin/python3';
 export const LOAD_CLIENT = path.join(__dirname, 'load_client.py');
 
+/** The redis container of redis-queue (prod): the valkey root, uid/gid 999 (redis-cache's is the same image and user). */
+export const VALKEY_ROOT = imageRoot('prod', '35-redis-queue.yaml', 'redis-queue', 'redis');
+
+/**
+ * Gives the servers' user what the test wrote under `dir` (as root). The servers rename and
+ * delete their own files meanwhile: a file gone by the time it is reached is skipped.
+ */
+function chownTree(dir: string): void {
+  const walk = (p: string) => {
+    try {
+      const st = fs.lstatSync(p);
+      if (st.uid !== VALKEY_ROOT.uid) fs.lchownSync(p, VALKEY_ROOT.uid, VALKEY_ROOT.gid);
+      if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  };
+  walk(dir);
+}
+
 export class Servers {
-  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-it-'));
+  /** Under /tmp: the roots see the host's /tmp at the same path. */
+  readonly root = fs.mkdtempSync(path.join('/tmp', 'redis-it-'));
   readonly password = randomBytes(24).toString('hex');
   readonly authFile = path.join(this.root, 'password');
   private readonly processes: ChildProcess[] = [];
@@ -26,6 +49,7 @@ export class Servers {
 
   constructor() {
     fs.writeFileSync(this.authFile, this.password, { mode: 0o600 });
+    chownTree(this.root);
   }
 
   /**
@@ -43,6 +67,7 @@ export class Servers {
     write('next-password', keys.next);
     write('previous-password', keys.previous);
     write('password', keys.password);
+    chownTree(dir);
   }
 
   /** Writes a ConfigMap's files into a folder (scripts are run from there, as in the pod). */
@@ -67,22 +92,23 @@ export class Servers {
     throw new Error('no free port found');
   }
 
-  /** Environment of every script: which binaries, where the password is. */
+  /**
+   * Environment of every script: where the password is. The binaries are the scripts' defaults
+   * (valkey-server, valkey-cli), as the StatefulSets set them.
+   */
   scriptEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-    return {
-      PATH: process.env.PATH,
-      REDIS_SERVER: 'redis-server',
-      REDIS_CLI: 'redis-cli',
-      REDIS_AUTH_FILE: this.authFile,
-      TMPDIR: this.root,
-      ...extra,
-    };
+    return rootEnv(VALKEY_ROOT, { REDIS_AUTH_FILE: this.authFile, TMPDIR: this.root, ...extra });
   }
 
-  /** Runs a long-lived script (a *-start.sh that execs the server); output goes to `log`. */
+  /**
+   * Runs a long-lived script (a *-start.sh that execs the server) in the valkey root as the pod's
+   * user; output goes to `log`. The process's pid is the server's.
+   */
   start(scriptPath: string, env: Record<string, string>, log: string): ChildProcess {
+    chownTree(this.root);
     const out = fs.openSync(log, 'a');
-    const child = spawn('sh', [scriptPath], { env: this.scriptEnv(env), stdio: ['ignore', out, out] });
+    const argv = rootCommand(VALKEY_ROOT, 'sh', [scriptPath]);
+    const child = spawn(argv[0], argv.slice(1), { env: this.scriptEnv(env), stdio: ['ignore', out, out] });
     fs.closeSync(out);
     this.processes.push(child);
     return child;
@@ -90,8 +116,10 @@ export class Servers {
 
   /** Runs a script to completion; returns its status and output. */
   async script(scriptPath: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+    chownTree(this.root);
+    const argv = rootCommand(VALKEY_ROOT, 'sh', [scriptPath, ...args]);
     try {
-      const { stdout, stderr } = await run('sh', [scriptPath, ...args], { env: this.scriptEnv(env), timeout: 240000 });
+      const { stdout, stderr } = await run(argv[0], argv.slice(1), { env: this.scriptEnv(env), timeout: 240000 });
       return { code: 0, output: stdout + stderr };
     } catch (error) {
       const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -104,11 +132,12 @@ export class Servers {
     return this.cliWith(this.password, port, ...args);
   }
 
-  /** The same with another password (a rotation has two). */
+  /** The same with another password (a rotation has two); valkey-cli from the valkey root. */
   async cliWith(password: string, port: number, ...args: string[]): Promise<string> {
+    const argv = rootCommand(VALKEY_ROOT, 'valkey-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
     try {
-      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
-        env: { PATH: process.env.PATH, REDISCLI_AUTH: password },
+      const { stdout } = await run(argv[0], argv.slice(1), {
+        env: rootEnv(VALKEY_ROOT, { REDISCLI_AUTH: password, VALKEYCLI_AUTH: password }),
         timeout: 10000,
       });
       return stdout.replace(/\r/g, '').trim();

@@ -134,7 +134,9 @@ const SPILO: ImageSpec = {
   recipe: {
     name: 'spilo-18',
     suite: 'sid',
-    packages: ['bash', 'ca-certificates', 'curl', 'locales', 'lz4', 'python3', 'patroni', 'postgresql-18', 'postgresql-client-18'],
+    // python3-etcd and python3-dnspython: Patroni's etcd3 DCS (the integration tests' DCS) imports
+    // them; Spilo installs Patroni with its etcd extra too.
+    packages: ['bash', 'ca-certificates', 'curl', 'locales', 'lz4', 'python3', 'patroni', 'python3-etcd', 'python3-dnspython', 'postgresql-18', 'postgresql-client-18'],
     users: [user('postgres', 101, 103, '/home/postgres', '/bin/bash')],
     ...NOTHING,
     locales: ['en_US.UTF-8'],
