@@ -3,6 +3,7 @@ import type { PlatformConfig } from '../config/platform-schema';
 import { oauthEnvVar } from './secrets';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { pyExpr, toPython } from './python';
+import { jsonLoggingConfigSection } from './json-logging';
 import { longestTaskSeconds } from './sizing';
 import { ASYNC_EVENTS_STREAM_PREFIX, SUPERSET_SECRETS_DIR } from './defaults';
 
@@ -531,6 +532,7 @@ export function renderSupersetConfig(environment: string, config: PlatformConfig
     webSection(config),
     reportsSection(config),
     WORKER_HEARTBEAT,
+    jsonLoggingConfigSection(config),
     extraConfigSection(config.superset.extraConfig),
   ].join('');
 }

@@ -153,6 +153,8 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
     pod: {},
   },
   logLevel: 'INFO',
+  // Opt-in: the text formats are what kubectl logs readers and existing log pipelines expect.
+  logFormat: 'text',
   extraConfig: '',
   env: [],
   envFrom: [],

@@ -175,6 +175,7 @@ export const supersetSchema = z.strictObject({
   beat: beatSchema,
   migrations: migrationsSchema,
   logLevel: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).describe('Python log level of web, workers and beat'),
+  logFormat: z.enum(['text', 'json']).describe('"text": Superset\'s, gunicorn\'s and Celery\'s own line formats; "json": one JSON object per line from all three (time, level, logger, message, extra fields, exception), for a log shipper that indexes fields (docs/operations.md, "Logs")'),
   extraConfig: z.string().describe('Python appended at the end of superset_config.py (after every generated setting): settings this schema does not type; compiled at synth; may not reassign the settings the platform owns (docs/superset.md)'),
   env: z.array(envVarSchema).describe('env vars of every container that loads superset_config.py (web, workers, beat, migration Job, dashboard export); secrets only through secretKeyRef'),
   envFrom: z.array(envFromSchema).describe('whole Secrets or ConfigMaps as env vars of those containers (e.g. the SMTP password extraConfig reads)'),

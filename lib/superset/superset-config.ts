@@ -5,6 +5,7 @@ import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
 import { renderSupersetConfig } from './config-py';
 import { supersetScripts } from './scripts';
+import { GUNICORN_LOGGING_FILE, renderGunicornLogging } from './json-logging';
 import { CONFIG_FILE } from './superset-pod';
 
 export interface SupersetConfigProps {
@@ -21,7 +22,11 @@ export class SupersetConfig extends Construct {
     super(scope, id);
     const { env } = props;
     this.content = renderSupersetConfig(env.name, env.config);
-    const data = { [CONFIG_FILE]: this.content, ...supersetScripts() };
+    const data = {
+      [CONFIG_FILE]: this.content,
+      ...(env.config.superset.logFormat === 'json' ? { [GUNICORN_LOGGING_FILE]: renderGunicornLogging(env.config) } : {}),
+      ...supersetScripts(),
+    };
     this.hash = createHash('sha256').update(JSON.stringify(data)).digest('hex');
     new k8s.KubeConfigMap(this, 'Resource', {
       metadata: {

@@ -6,6 +6,7 @@ import { HEALTH_PATHS } from './config-py';
 import { ScaledDeployment } from '../workload/scaled-deployment';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { WEB_SCRIPT } from './scripts';
+import { GUNICORN_LOGGING_FILE } from './json-logging';
 import { CONFIG_DIR, objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
 
 export interface SupersetWebProps {
@@ -13,9 +14,12 @@ export interface SupersetWebProps {
 }
 
 /** Settings run-server.sh's variables do not cover; gunicorn reads them from GUNICORN_CMD_ARGS. */
-export function gunicornExtraArgs(gracefulTimeoutSeconds: number): string {
+export function gunicornExtraArgs(gracefulTimeoutSeconds: number, logFormat: 'text' | 'json' = 'text'): string {
   // /dev/shm keeps worker heartbeats off disk (a slow disk would make gunicorn kill workers).
-  return [`--graceful-timeout ${gracefulTimeoutSeconds}`, '--worker-tmp-dir /dev/shm'].join(' ');
+  // JSON logs: gunicorn reads --config from GUNICORN_CMD_ARGS too; its logconfig_dict replaces
+  // the handlers of --access-logfile/--error-logfile (same streams, JSON lines).
+  return [`--graceful-timeout ${gracefulTimeoutSeconds}`, '--worker-tmp-dir /dev/shm',
+    ...(logFormat === 'json' ? [`--config ${CONFIG_DIR}/${GUNICORN_LOGGING_FILE}`] : [])].join(' ');
 }
 
 /** Request durations and status codes to the statsd_exporter sidecar, for the p95 latency and 5xx alerts. */
@@ -63,7 +67,7 @@ export class SupersetWeb extends Construct {
           { name: 'GUNICORN_KEEPALIVE', value: String(g.keepAliveSeconds) },
           { name: 'WORKER_MAX_REQUESTS', value: String(g.maxRequests) },
           { name: 'WORKER_MAX_REQUESTS_JITTER', value: String(g.maxRequestsJitter) },
-          { name: 'GUNICORN_CMD_ARGS', value: gunicornExtraArgs(g.gracefulTimeoutSeconds) },
+          { name: 'GUNICORN_CMD_ARGS', value: gunicornExtraArgs(g.gracefulTimeoutSeconds, ctx.env.config.superset.logFormat) },
           ...statsdEnv(ctx.env.config.monitoring.enabled),
         ],
       }),
