@@ -1,5 +1,4 @@
-import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
-import { toExternalDatabase } from '../postgres/flows';
+import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY, toExternalDatabase } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { Component, component, dataComponent, egressEndpointFlows, Flow, podEgressFlows, tcp } from '../workload/flow';

@@ -1,4 +1,5 @@
 import type { ExternalPostgresConfig, PgbouncerConfig, PostgresConfig } from './schema';
+import { Flow, Peer, tcp } from '../workload/flow';
 // The names and ports other components connect to: Superset, the ops CronJobs, the network flows.
 
 /** PgBouncer: what web, workers and beat connect to. */
@@ -42,4 +43,9 @@ export function pooledDatabase(config: Pick<DatabaseTier, 'postgres' | 'pgbounce
 export function metadataDatabase(config: DatabaseTier): { readonly name: string; readonly user: string } {
   const ext = externalDatabase(config);
   return ext ? { name: ext.database, user: ext.user } : config.superset.database;
+}
+
+/** Flows from one component to every address range of the managed server, on its port. */
+export function toExternalDatabase(external: ExternalPostgresConfig, from: Peer, why: string): Flow[] {
+  return external.cidrs.map((cidr, i) => tcp(from, { kind: 'cidr', name: `external-postgres-${i + 1}`, cidr }, [external.port], why));
 }

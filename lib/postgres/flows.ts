@@ -1,5 +1,5 @@
 import { PATRONI_API_PORT, PGBOUNCER_METRICS_PORT } from './database-pod';
-import { externalDatabase, POSTGRES_PRIMARY } from './endpoints';
+import { externalDatabase, POSTGRES_PRIMARY, toExternalDatabase } from './endpoints';
 import type { ExternalPostgresConfig } from './schema';
 import type { Environment } from '../config/load';
 import { component, dataComponent, Flow, Peer, tcp, podEgressFlows } from '../workload/flow';
@@ -45,9 +45,4 @@ export function externalDatabaseFlows(env: Environment, external: ExternalPostgr
   }
   flows.push(...podEgressFlows(pgbouncer, env.config.pgbouncer.pod.egress));
   return flows;
-}
-
-/** Flows from one component to every address range of the managed server, on its port. */
-export function toExternalDatabase(external: ExternalPostgresConfig, from: Peer, why: string): Flow[] {
-  return external.cidrs.map((cidr, i) => tcp(from, { kind: 'cidr', name: `external-postgres-${i + 1}`, cidr }, [external.port], why));
 }

@@ -1,6 +1,5 @@
 import { SUPERSET_WEB } from './endpoints';
-import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
-import { toExternalDatabase } from '../postgres/flows';
+import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY, toExternalDatabase } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
