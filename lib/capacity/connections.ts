@@ -230,9 +230,12 @@ export function budgetTable(budget: ConnectionBudget): string {
   for (const l of budget.clients) rows.push(`| ${l.source} | ${l.pods} | ${l.processesPerPod} | ${l.connectionsPerProcess} (${l.basis}) | ${l.total} |`);
   const ok = (fits: boolean) => (fits ? 'fits' : '**does not fit**');
   rows.push(`| **clients at peak** (at rest: ${budget.clientsAtRest}) | | | | **${budget.clientTotal}** |`);
-  rows.push(`| PgBouncer accepts: ${budget.pgbouncerPodsForClients} pod(s) x max_client_conn ${budget.maxClientConn} | | | | ${budget.clientCapacity} (${ok(budget.clientTotal <= budget.clientCapacity)}) |`);
-  rows.push(`| **server connections**: ${budget.pgbouncerPodsAtPeak} PgBouncer pods x (pool + reserve) ${budget.serverPerPgbouncer} | | | | **${budget.serverTotal}** |`);
+  if (budget.pooled) rows.push(`| PgBouncer accepts: ${budget.pgbouncerPodsForClients} pod(s) x max_client_conn ${budget.maxClientConn} | | | | ${budget.clientCapacity} (${ok(budget.clientTotal <= budget.clientCapacity)}) |`);
+  rows.push(budget.pooled
+    ? `| **server connections**: ${budget.pgbouncerPodsAtPeak} PgBouncer pods x (pool + reserve) ${budget.serverPerPgbouncer} | | | | **${budget.serverTotal}** |`
+    : `| **server connections**: PgBouncer is off, every client connection | | | | **${budget.serverTotal}** |`);
   for (const l of budget.reserved) rows.push(`| reserved: ${l.source} | | | | ${l.connections} |`);
-  rows.push(`| Postgres max_connections ${budget.maxConnections} - reserved ${budget.reservedTotal} | | | | ${budget.serverCapacity} (${ok(budget.serverTotal <= budget.serverCapacity)}) |`);
+  const limit = budget.limitSource === 'connectionLimit' ? 'postgres.external.connectionLimit' : 'Postgres max_connections';
+  rows.push(`| ${limit} ${budget.maxConnections} - reserved ${budget.reservedTotal} | | | | ${budget.serverCapacity} (${ok(budget.serverTotal <= budget.serverCapacity)}) |`);
   return rows.join('\n');
 }

@@ -48,14 +48,14 @@ export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as c
 
 const externalSchema = z.strictObject({
   host: z.string().regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case DNS name or IPv4 address').describe('host name of the managed server (RDS endpoint, Cloud SQL private IP, Azure server name)'),
-  port: z.number().int().min(1).max(65535).default(5432).describe('its port'),
+  port: z.number().int().min(1).max(65535).default(5432).describe('its port; 5432 when unset'),
   database: pgIdentifier.describe('metadata database on the managed server (created by you; the migration Job fills it)'),
   user: pgIdentifier.describe('role Superset connects as (created by you, owner of the database)'),
   passwordSecret: z.strictObject({
     name: dnsLabel.describe('existing Secret'),
     key: secretKey.describe('key holding the password'),
   }).describe('the role\'s password: an existing Secret and key (replaces secrets.database)'),
-  sslMode: z.enum(SSL_MODES).default('verify-full').describe('libpq sslmode toward the managed server: verify-full checks the certificate and the host name, verify-ca only the certificate, require encrypts without checking, disable sends in clear'),
+  sslMode: z.enum(SSL_MODES).default('verify-full').describe('libpq sslmode toward the managed server: verify-full checks the certificate and the host name, verify-ca only the certificate, require encrypts without checking, disable sends in clear; verify-full when unset'),
   caBundle: caBundleSchema.optional().describe('CA bundle that signed the server certificate (e.g. the RDS global bundle); required by sslMode verify-ca and verify-full'),
   connectionLimit: positiveInt.max(100000).describe('connections the provider allows this role (its max_connections minus what it reserves for itself): the connection budget checks against it'),
   cidrs: z.array(cidr).min(1, 'must list at least one address range').describe('address ranges of the managed server: the NetworkPolicies allow egress to them on its port'),

@@ -1,6 +1,6 @@
 import { resolveEnvironment } from '../../lib/config/load';
 import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
-import { connectionBudget } from '../../lib/capacity/connections';
+import { budgetTable, connectionBudget } from '../../lib/capacity/connections';
 import { checkPolicies } from '../../lib/policy';
 import { allowedGraph } from '../../lib/policy/network-graph';
 import { podsOf } from '../../lib/policy/pods';
@@ -182,5 +182,16 @@ describe('postgres.mode "external": rules', () => {
   test('sslMode require warns that the certificate is not checked', () => {
     const env = resolveEnvironment('test', managed({ postgres: { external: { ...EXTERNAL, sslMode: 'require', caBundle: undefined } } }));
     expect(env.warnings.join('\n')).toMatch(/postgres\.external\.sslMode is "require": the server's certificate is not checked/);
+  });
+});
+
+describe('postgres.mode "external": the budget table', () => {
+  test('names the provider\'s limit, and says PgBouncer is off when it is', () => {
+    const pooled = budgetTable(connectionBudget(resolveEnvironment('test', managed()).config));
+    expect(pooled).toMatch(/\| postgres\.external\.connectionLimit 400 - reserved \d+ \|/);
+    expect(pooled).toMatch(/PgBouncer accepts/);
+    const direct = budgetTable(connectionBudget(resolveEnvironment('test', managed({ pgbouncer: { enabled: false }, postgres: { external: { ...EXTERNAL, connectionLimit: 2000 } } })).config));
+    expect(direct).toMatch(/PgBouncer is off, every client connection/);
+    expect(direct).not.toMatch(/PgBouncer accepts/);
   });
 });
