@@ -170,10 +170,10 @@ export function extendPodTemplate(template: k8s.PodTemplateSpec, o: PodExtension
     const own = new Set((c.env ?? []).map((e) => e.name));
     const added = env.filter((e) => !(CA_BUNDLE_ENV.includes(e) && own.has(e.name)));
     return {
-    ...c,
-    ...(added.length ? { env: [...(c.env ?? []), ...added] } : {}),
-    ...(envFrom.length ? { envFrom: [...(c.envFrom ?? []), ...envFrom] } : {}),
-    ...(mounts.length ? { volumeMounts: [...(c.volumeMounts ?? []), ...mounts] } : {}),
+      ...c,
+      ...(added.length ? { env: [...(c.env ?? []), ...added] } : {}),
+      ...(envFrom.length ? { envFrom: [...(c.envFrom ?? []), ...envFrom] } : {}),
+      ...(mounts.length ? { volumeMounts: [...(c.volumeMounts ?? []), ...mounts] } : {}),
     };
   };
   const spec = template.spec!;
