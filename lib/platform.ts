@@ -76,19 +76,23 @@ export function buildPlatform(app: App, env: Environment): void {
     serviceAccountName: serviceAccount.name,
   };
 
-  const postgres = chart(CHARTS.postgres);
-  const rbac = new PatroniRbac(postgres, 'Rbac', { env });
-  const postgresConfig = new PostgresConfig(postgres, 'Config', { env });
-  const services = new PostgresServices(postgres, 'Services', { env });
-  new PatroniStatefulSet(postgres, 'Patroni', {
-    env,
-    configMapName: postgresConfig.name,
-    configHash: postgresConfig.hash,
-    serviceAccountName: rbac.serviceAccountName,
-    membersService: services.members,
-  });
-  new WalgRetention(postgres, 'WalgRetention', { env, configMapName: postgresConfig.name });
-  new Pgbouncer(chart(CHARTS.pgbouncer), 'Pgbouncer', { env });
+  // A managed server (postgres.mode "external") replaces every Patroni object.
+  const patroni = env.config.postgres.mode === 'patroni';
+  const postgres = patroni ? chart(CHARTS.postgres) : undefined;
+  if (postgres) {
+    const rbac = new PatroniRbac(postgres, 'Rbac', { env });
+    const postgresConfig = new PostgresConfig(postgres, 'Config', { env });
+    const services = new PostgresServices(postgres, 'Services', { env });
+    new PatroniStatefulSet(postgres, 'Patroni', {
+      env,
+      configMapName: postgresConfig.name,
+      configHash: postgresConfig.hash,
+      serviceAccountName: rbac.serviceAccountName,
+      membersService: services.members,
+    });
+    new WalgRetention(postgres, 'WalgRetention', { env, configMapName: postgresConfig.name });
+  }
+  if (env.config.pgbouncer.enabled) new Pgbouncer(chart(CHARTS.pgbouncer), 'Pgbouncer', { env });
   new RedisCache(chart(CHARTS.redisCache), 'RedisCache', { env });
   new RedisQueue(chart(CHARTS.redisQueue), 'RedisQueue', { env });
 
@@ -116,7 +120,7 @@ export function buildPlatform(app: App, env: Environment): void {
   }
 
   // Last: it counts every ConfigMap the charts above ship.
-  new PatroniConfigMapQuota(postgres, 'ConfigMapQuota', { env, platformConfigMaps: countConfigMaps(app) });
+  if (postgres) new PatroniConfigMapQuota(postgres, 'ConfigMapQuota', { env, platformConfigMaps: countConfigMaps(app) });
 }
 
 function countConfigMaps(app: App): number {

@@ -66,6 +66,10 @@ export interface ConnectionBudget {
   readonly serverCapacity: number;
   /** Client connections at rest (every HPA at its minimum), for comparison. */
   readonly clientsAtRest: number;
+  /** False when PgBouncer is off: every client connection is a server connection of the managed server. */
+  readonly pooled: boolean;
+  /** Where maxConnections comes from: Postgres max_connections, or postgres.external.connectionLimit. */
+  readonly limitSource: 'max_connections' | 'connectionLimit';
 }
 
 function pool(config: BudgetSettings): number {
@@ -119,13 +123,18 @@ export function connectionBudget(config: BudgetSettings): ConnectionBudget {
   const pgbouncerPodsForClients = b.replicas >= 2 ? b.replicas - 1 : 1;
   const serverPerPgbouncer = b.defaultPoolSize + b.reservePoolSize;
   const pgbouncerPodsAtPeak = b.replicas + PGBOUNCER_SURGE;
-  const maxConnections = effectiveMaxConnections(config.postgres.resources.memoryRequest, config.postgres.parameters);
+  // A managed server: the provider's limit for the role, and no Patroni or superuser slots of ours.
+  const external = config.postgres.mode === 'external' ? config.postgres.external : undefined;
+  const maxConnections = external ? external.connectionLimit : effectiveMaxConnections(config.postgres.resources.memoryRequest, config.postgres.parameters);
   const reserved: ReservedLine[] = [
-    { source: 'superuser_reserved_connections', connections: config.postgres.superuserReservedConnections },
-    { source: 'Patroni', connections: PATRONI_CONNECTIONS },
+    ...(external ? [] : [
+      { source: 'superuser_reserved_connections', connections: config.postgres.superuserReservedConnections },
+      { source: 'Patroni', connections: PATRONI_CONNECTIONS },
+    ]),
     { source: 'superset-migrate Job (direct, pool + overflow)', connections: pool(config) },
     { source: 'other direct clients (backups, exporters, psql)', connections: config.postgres.otherDirectConnections },
   ];
+  const pooled = b.enabled || !external;
   const reservedTotal = reserved.reduce((sum, l) => sum + l.connections, 0);
   return {
     clients,
@@ -135,12 +144,14 @@ export function connectionBudget(config: BudgetSettings): ConnectionBudget {
     clientCapacity: b.maxClientConn * pgbouncerPodsForClients,
     serverPerPgbouncer,
     pgbouncerPodsAtPeak,
-    serverTotal: serverPerPgbouncer * pgbouncerPodsAtPeak,
+    serverTotal: pooled ? serverPerPgbouncer * pgbouncerPodsAtPeak : clientTotal,
     maxConnections,
     reserved,
     reservedTotal,
     serverCapacity: maxConnections - reservedTotal,
     clientsAtRest,
+    pooled,
+    limitSource: external ? 'connectionLimit' : 'max_connections',
   };
 }
 
@@ -154,6 +165,7 @@ export interface BudgetProblem {
 
 export function budgetProblems(budget: ConnectionBudget): BudgetProblem[] {
   const problems: BudgetProblem[] = [];
+  if (!budget.pooled) return unpooledProblems(budget);
   if (budget.clientTotal > budget.clientCapacity) {
     const detail = budget.clients.map((l) => `${l.source} ${l.pods} pods x ${l.processesPerPod} x ${l.connectionsPerProcess} = ${l.total}`).join(', ');
     const needed = Math.ceil(budget.clientTotal / budget.pgbouncerPodsForClients);
@@ -166,6 +178,19 @@ export function budgetProblems(budget: ConnectionBudget): BudgetProblem[] {
     });
   }
   if (budget.serverTotal > budget.serverCapacity) {
+    if (budget.limitSource === 'connectionLimit') {
+      const perPod = Math.floor(Math.max(0, budget.serverCapacity) / budget.pgbouncerPodsAtPeak);
+      problems.push({
+        field: 'pgbouncer.defaultPoolSize',
+        value: budget.serverPerPgbouncer,
+        rule: `${budget.pgbouncerPodsAtPeak} PgBouncer pods (replicas + 1 during a rollout) x ${budget.serverPerPgbouncer} server connections ` +
+          `(default_pool_size + reserve_pool_size) = ${budget.serverTotal} exceed postgres.external.connectionLimit ${budget.maxConnections} ` +
+          `minus ${budget.reservedTotal} reserved (${reservedText(budget)}) = ${budget.serverCapacity}`,
+        fix: `lower pgbouncer.defaultPoolSize + pgbouncer.reservePoolSize to ${perPod} or less, or run fewer PgBouncer replicas, ` +
+          `or raise the provider's limit and postgres.external.connectionLimit to ${budget.maxConnections + budget.serverTotal - budget.serverCapacity} or more`,
+      });
+      return problems;
+    }
     const reserved = budget.reserved.map((l) => `${l.source} ${l.connections}`).join(', ');
     const perPod = Math.floor(Math.max(0, budget.serverCapacity) / budget.pgbouncerPodsAtPeak);
     problems.push({
@@ -181,15 +206,36 @@ export function budgetProblems(budget: ConnectionBudget): BudgetProblem[] {
   return problems;
 }
 
+function reservedText(budget: ConnectionBudget): string {
+  return budget.reserved.map((l) => `${l.source} ${l.connections}`).join(', ');
+}
+
+/** PgBouncer off (the managed server pools): every Superset connection lands on the server. */
+function unpooledProblems(budget: ConnectionBudget): BudgetProblem[] {
+  if (budget.clientTotal <= budget.serverCapacity) return [];
+  const detail = budget.clients.map((l) => `${l.source} ${l.pods} pods x ${l.processesPerPod} x ${l.connectionsPerProcess} = ${l.total}`).join(', ');
+  return [{
+    field: 'postgres.external.connectionLimit',
+    value: budget.maxConnections,
+    rule: `with pgbouncer.enabled false Superset connects straight to the managed server and can open ${budget.clientTotal} connections at peak (${detail}), ` +
+      `more than postgres.external.connectionLimit ${budget.maxConnections} minus ${budget.reservedTotal} reserved (${reservedText(budget)}) = ${budget.serverCapacity}`,
+    fix: `raise the provider's limit and postgres.external.connectionLimit to ${budget.clientTotal + budget.reservedTotal} or more, turn PgBouncer on (pgbouncer.enabled true), ` +
+      'or lower the Superset maxReplicas or superset.database.poolSize/maxOverflow',
+  }];
+}
+
 /** The budget as a Markdown table (docs/database.md, `npm run capacity`). */
 export function budgetTable(budget: ConnectionBudget): string {
   const rows: string[] = ['| | pods at peak | processes/pod | connections/process | total |', '|---|---|---|---|---|'];
   for (const l of budget.clients) rows.push(`| ${l.source} | ${l.pods} | ${l.processesPerPod} | ${l.connectionsPerProcess} (${l.basis}) | ${l.total} |`);
   const ok = (fits: boolean) => (fits ? 'fits' : '**does not fit**');
   rows.push(`| **clients at peak** (at rest: ${budget.clientsAtRest}) | | | | **${budget.clientTotal}** |`);
-  rows.push(`| PgBouncer accepts: ${budget.pgbouncerPodsForClients} pod(s) x max_client_conn ${budget.maxClientConn} | | | | ${budget.clientCapacity} (${ok(budget.clientTotal <= budget.clientCapacity)}) |`);
-  rows.push(`| **server connections**: ${budget.pgbouncerPodsAtPeak} PgBouncer pods x (pool + reserve) ${budget.serverPerPgbouncer} | | | | **${budget.serverTotal}** |`);
+  if (budget.pooled) rows.push(`| PgBouncer accepts: ${budget.pgbouncerPodsForClients} pod(s) x max_client_conn ${budget.maxClientConn} | | | | ${budget.clientCapacity} (${ok(budget.clientTotal <= budget.clientCapacity)}) |`);
+  rows.push(budget.pooled
+    ? `| **server connections**: ${budget.pgbouncerPodsAtPeak} PgBouncer pods x (pool + reserve) ${budget.serverPerPgbouncer} | | | | **${budget.serverTotal}** |`
+    : `| **server connections**: PgBouncer is off, every client connection | | | | **${budget.serverTotal}** |`);
   for (const l of budget.reserved) rows.push(`| reserved: ${l.source} | | | | ${l.connections} |`);
-  rows.push(`| Postgres max_connections ${budget.maxConnections} - reserved ${budget.reservedTotal} | | | | ${budget.serverCapacity} (${ok(budget.serverTotal <= budget.serverCapacity)}) |`);
+  const limit = budget.limitSource === 'connectionLimit' ? 'postgres.external.connectionLimit' : 'Postgres max_connections';
+  rows.push(`| ${limit} ${budget.maxConnections} - reserved ${budget.reservedTotal} | | | | ${budget.serverCapacity} (${ok(budget.serverTotal <= budget.serverCapacity)}) |`);
   return rows.join('\n');
 }

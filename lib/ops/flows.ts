@@ -1,4 +1,4 @@
-import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
+import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY, toExternalDatabase } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { Component, component, dataComponent, egressEndpointFlows, Flow, podEgressFlows, tcp } from '../workload/flow';
@@ -16,6 +16,7 @@ export function opsFlows(env: Environment): Flow[] {
   const storage = (from: Component, why: string): Flow[] => env.config.network.objectStorage.map((s, i) =>
     tcp(component(from), { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, why));
   const flows: Flow[] = [];
+  const external = externalDatabase(env.config);
 
   // Endpoints outside the cluster declared once in network.egress (e.g. a webhook a job reports to).
   const declared = (c: Component): Flow[] => egressEndpointFlows(env.config.network.egress, [c.name], c);
@@ -24,7 +25,9 @@ export function opsFlows(env: Environment): Flow[] {
     const backup = opsComponent(env, 'pg-backup');
     flows.push(
       ...declared(backup),
-      tcp(component(backup), component(dataComponent(env.config.instance, 'postgres')), [POSTGRES_PRIMARY.port], 'pg_dump from the Patroni primary (never through PgBouncer)'),
+      ...(external
+        ? toExternalDatabase(external, component(backup), 'pg_dump from the managed server (never through PgBouncer)')
+        : [tcp(component(backup), component(dataComponent(env.config.instance, 'postgres')), [POSTGRES_PRIMARY.port], 'pg_dump from the Patroni primary (never through PgBouncer)')]),
       ...storage(backup, 'backups go off-site to object storage'),
     );
   }
@@ -36,7 +39,9 @@ export function opsFlows(env: Environment): Flow[] {
     const exporter = opsComponent(env, 'dashboard-export');
     flows.push(
       ...declared(exporter),
-      tcp(component(exporter), component(dataComponent(env.config.instance, 'pgbouncer')), [PGBOUNCER.port], 'superset export-dashboards reads the metadata database'),
+      ...(env.config.pgbouncer.enabled
+        ? [tcp(component(exporter), component(dataComponent(env.config.instance, 'pgbouncer')), [PGBOUNCER.port], 'superset export-dashboards reads the metadata database')]
+        : toExternalDatabase(external!, component(exporter), 'superset export-dashboards reads the managed metadata database (PgBouncer is off)')),
       tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-cache')), [REDIS_CACHE.port], 'the Superset app connects its caches at start-up'),
       tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-queue')), redisQueueClientPorts(env.config.redis.queue.mode), 'the Superset app connects Celery and rate limits at start-up'),
     );

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { POSTGRES_PRIMARY } from '../postgres/endpoints';
+import { DATABASE_CA, directDatabase, externalDatabase, metadataDatabase } from '../postgres/endpoints';
+import { bundleVolume } from '../workload/pod-extension';
 import type { Environment } from '../config/load';
 import { BACKUP_SIGNATURE_NAMESPACE, backupCredentialRefs, backupKeyRefs } from './secrets';
 import { resourceRequirements } from '../workload/resources';
@@ -26,13 +27,22 @@ export class PgBackup extends Construct {
     const b = config.ops.backup;
     const keys = backupKeyRefs(config);
     const keyFile = (key: string) => keys.find((r) => r.key === key)!.file!;
+    const server = directDatabase(config);
+    // A managed server: its TLS mode and CA (the container's PGSSLROOTCERT wins over pods.caBundle's).
+    const external = externalDatabase(config);
+    const ca = external?.caBundle;
+    const tls: k8s.EnvVar[] = external ? [
+      { name: 'PGSSLMODE', value: external.sslMode },
+      ...(ca ? [{ name: 'PGSSLROOTCERT', value: DATABASE_CA.file }] : []),
+    ] : [];
     const container = opsContainer(env, {
       name: 'pg-backup',
       script: 'pg-backup.sh',
       env: [
-        { name: 'PGHOST', value: POSTGRES_PRIMARY.host },
-        { name: 'PGPORT', value: String(POSTGRES_PRIMARY.port) },
-        { name: 'PGDATABASE', value: config.superset.database.name },
+        { name: 'PGHOST', value: server.host },
+        { name: 'PGPORT', value: String(server.port) },
+        { name: 'PGDATABASE', value: metadataDatabase(config).name },
+        ...tls,
         { name: 'PGUSER', value: b.credentials.user },
         ...secretEnv(backupCredentialRefs(config)),
         { name: 'PGCONNECT_TIMEOUT', value: '10' },
@@ -48,7 +58,7 @@ export class PgBackup extends Construct {
         { name: 'BACKUP_SIGNATURE_NAMESPACE', value: BACKUP_SIGNATURE_NAMESPACE },
       ],
       resources: resourceRequirements(b.resources),
-      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }, keysMount],
+      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }, keysMount, ...(ca ? [{ name: DATABASE_CA.volume, mountPath: DATABASE_CA.dir, readOnly: true }] : [])],
     });
     new k8s.KubeCronJob(this, 'Resource', opsCronJobSpec({
       env,
@@ -57,7 +67,7 @@ export class PgBackup extends Construct {
       settings: b,
       pod: {
         containers: [container],
-        volumes: [scriptsVolume, emptyDir('scratch', b.scratchSize), emptyDir('tmp', '64Mi'), keysVolume(keys)],
+        volumes: [scriptsVolume, emptyDir('scratch', b.scratchSize), emptyDir('tmp', '64Mi'), keysVolume(keys), ...(ca ? [bundleVolume(DATABASE_CA.volume, ca)] : [])],
       },
     }));
   }

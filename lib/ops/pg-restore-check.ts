@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
+import { metadataDatabase } from '../postgres/endpoints';
 import { resourceRequirements } from '../workload/resources';
 import { emptyDir, keysMount, keysVolume, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume } from './ops-pod';
 import { BACKUP_SIGNATURE_NAMESPACE, readOnlyObjectStorageRefs, restoreKeyRefs } from './secrets';
@@ -30,7 +31,7 @@ export class PgRestoreCheck extends Construct {
       name: 'pg-restore-check',
       script: 'pg-restore-check.sh',
       env: [
-        { name: 'PGDATABASE', value: config.superset.database.name },
+        { name: 'PGDATABASE', value: metadataDatabase(config).name },
         { name: 'POSTGRES_MAJOR', value: String(config.postgres.majorVersion) },
         ...objectStorageEnv(env, readOnlyObjectStorageRefs(config)),
         { name: 'RESTORE_MAX_AGE_HOURS', value: String(r.maxBackupAgeHours) },

@@ -16,6 +16,7 @@ export const PGBOUNCER_IMAGE = { repository: 'ghcr.io/cloudnative-pg/pgbouncer',
 export const PGBOUNCER_EXPORTER_IMAGE = { repository: 'quay.io/prometheuscommunity/pgbouncer-exporter', tag: 'v0.12.1' } as const;
 
 export const POSTGRES_DEFAULTS: PostgresConfig = {
+  mode: 'patroni',
   image: { ...SPILO_IMAGE },
   majorVersion: 18,
   members: 3,
@@ -57,6 +58,7 @@ export const POSTGRES_DEFAULTS: PostgresConfig = {
 };
 
 export const PGBOUNCER_DEFAULTS: PgbouncerConfig = {
+  enabled: true,
   image: { ...PGBOUNCER_IMAGE },
   exporterImage: { ...PGBOUNCER_EXPORTER_IMAGE },
   replicas: 2,

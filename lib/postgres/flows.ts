@@ -1,11 +1,14 @@
 import { PATRONI_API_PORT, PGBOUNCER_METRICS_PORT } from './database-pod';
-import { POSTGRES_PRIMARY } from './endpoints';
+import { externalDatabase, POSTGRES_PRIMARY, toExternalDatabase } from './endpoints';
+import type { ExternalPostgresConfig } from './schema';
 import type { Environment } from '../config/load';
 import { component, dataComponent, Flow, Peer, tcp, podEgressFlows } from '../workload/flow';
 import { walArchiving } from './rules';
 
 /** The connections the database tier needs, for the NetworkPolicies (default deny). */
 export function databaseFlows(env: Environment): Flow[] {
+  const external = externalDatabase(env.config);
+  if (external) return externalDatabaseFlows(env, external);
   const net = env.config.network;
   const postgres = component(dataComponent(env.config.instance, 'postgres'));
   const pgbouncer = component(dataComponent(env.config.instance, 'pgbouncer'));
@@ -30,5 +33,18 @@ export function databaseFlows(env: Environment): Flow[] {
     ...podEgressFlows(dataComponent(env.config.instance, 'postgres'), env.config.postgres.pod.egress),
     ...podEgressFlows(dataComponent(env.config.instance, 'pgbouncer'), env.config.pgbouncer.pod.egress),
   );
+  return flows;
+}
+
+/** The managed server outside the cluster, as the peer of a flow (its port, each of its address ranges). */
+export function externalDatabaseFlows(env: Environment, external: ExternalPostgresConfig): Flow[] {
+  if (!env.config.pgbouncer.enabled) return [];
+  const pgbouncer = dataComponent(env.config.instance, 'pgbouncer');
+  const flows: Flow[] = [...toExternalDatabase(external, component(pgbouncer), 'PgBouncer pools connections to the managed server')];
+  if (env.config.monitoring.enabled) {
+    const prometheus: Peer = { kind: 'namespace', name: 'monitoring', ...env.config.network.monitoring };
+    flows.push(tcp(prometheus, component(pgbouncer), [PGBOUNCER_METRICS_PORT], 'Prometheus scrapes the PgBouncer exporter'));
+  }
+  flows.push(...podEgressFlows(pgbouncer, env.config.pgbouncer.pod.egress));
   return flows;
 }

@@ -23,14 +23,21 @@ export class DatabaseMonitoring extends Construct {
     const labels = recommendedLabels({ name: 'postgres', instance, component: 'monitoring', version: env.config.postgres.image.tag });
     const sel = (name: string) => ({ matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } });
 
-    new PodMonitor(this, 'Patroni', {
-      metadata: { name: 'postgres', namespace: ns, labels },
-      spec: { jobLabel: 'app.kubernetes.io/name', selector: sel('postgres'), podMetricsEndpoints: [{ port: 'patroni', path: '/metrics', interval: m.scrapeInterval }] },
-    });
-    new ServiceMonitor(this, 'Pgbouncer', {
-      metadata: { name: 'pgbouncer', namespace: ns, labels },
-      spec: { jobLabel: 'app.kubernetes.io/name', selector: sel('pgbouncer'), endpoints: [{ port: 'metrics', path: '/metrics', interval: m.scrapeInterval }] },
-    });
+    // A managed server is monitored by its provider: only what runs here is scraped and alerted on.
+    const patroni = env.config.postgres.mode === 'patroni';
+    const pgbouncer = env.config.pgbouncer.enabled;
+    if (patroni) {
+      new PodMonitor(this, 'Patroni', {
+        metadata: { name: 'postgres', namespace: ns, labels },
+        spec: { jobLabel: 'app.kubernetes.io/name', selector: sel('postgres'), podMetricsEndpoints: [{ port: 'patroni', path: '/metrics', interval: m.scrapeInterval }] },
+      });
+    }
+    if (pgbouncer) {
+      new ServiceMonitor(this, 'Pgbouncer', {
+        metadata: { name: 'pgbouncer', namespace: ns, labels },
+        spec: { jobLabel: 'app.kubernetes.io/name', selector: sel('pgbouncer'), endpoints: [{ port: 'metrics', path: '/metrics', interval: m.scrapeInterval }] },
+      });
+    }
 
     const cronAge = (cronjob: string, hours: number, severity: 'warning' | 'critical', what: string) =>
       alert(m, `${cronjob.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}TooOld`,
@@ -52,18 +59,18 @@ export class DatabaseMonitoring extends Construct {
         groups: [{
           name: 'database',
           rules: [
-            alert(m, 'PatroniNoLeader',
+            ...(patroni ? [alert(m, 'PatroniNoLeader',
               `(max(patroni_primary{namespace="${ns}"}) or max(patroni_master{namespace="${ns}"}) or vector(0)) < 1`,
               '1m', 'critical', 'No Patroni member is the primary: Superset cannot write.'),
             alert(m, 'PatroniMemberDown',
               `kube_statefulset_status_replicas_ready{namespace="${ns}",statefulset="postgres"} < kube_statefulset_replicas{namespace="${ns}",statefulset="postgres"}`,
-              '10m', 'warning', 'A Patroni member is not ready: the cluster survives one more failure less.'),
-            alert(m, 'PgbouncerPoolNearLimit',
+              '10m', 'warning', 'A Patroni member is not ready: the cluster survives one more failure less.')] : []),
+            ...(pgbouncer ? [alert(m, 'PgbouncerPoolNearLimit',
               `sum by (pod) (pgbouncer_pools_server_active_connections{namespace="${ns}"}) / sum by (pod) (pgbouncer_databases_pool_size{namespace="${ns}"}) > 0.9`,
               '10m', 'warning', 'PgBouncer uses over 90 % of its server pool: database connections are near the limit.'),
             alert(m, 'PgbouncerClientsWaiting',
               `max(pgbouncer_pools_client_waiting_connections{namespace="${ns}"}) > 0`,
-              '5m', 'warning', 'Clients have waited for a database connection for 5 minutes.'),
+              '5m', 'warning', 'Clients have waited for a database connection for 5 minutes.')] : []),
             ...cronRules,
           ],
         }],

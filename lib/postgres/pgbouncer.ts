@@ -7,11 +7,11 @@ import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
-import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling, serviceAccountAnnotations } from '../workload/pod-extension';
+import { bundleVolume, cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling, serviceAccountAnnotations } from '../workload/pod-extension';
 import {
   EXPORTER_RUN_AS, imageRef, meta, PGBOUNCER_METRICS_PORT, PGBOUNCER_NAMES, PGBOUNCER_PATHS, PGBOUNCER_RUN_AS, pgbouncerIdentity, readScript,
 } from './database-pod';
-import { PGBOUNCER, PGBOUNCER_STATS_USER } from './endpoints';
+import { DATABASE_CA, externalDatabase, metadataDatabase, PGBOUNCER, PGBOUNCER_STATS_USER } from './endpoints';
 import { renderPgbouncerIni } from './pgbouncer-ini';
 import { databaseSecretRefs, DatabaseConsumer } from './secrets';
 
@@ -58,6 +58,8 @@ export class Pgbouncer extends Construct {
     const hash = createHash('sha256').update(JSON.stringify(data)).digest('hex');
     new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: meta(env, PGBOUNCER_NAMES.configMap, identity), data });
 
+    // The managed server's CA, for server_tls_ca_file (pgbouncer.ini).
+    const ca = externalDatabase(env.config)?.caBundle;
     const tcp = (port: string): k8s.TcpSocketAction => ({ port: k8s.IntOrString.fromString(port) });
     const pgbouncer: k8s.Container = {
       name: 'pgbouncer',
@@ -66,7 +68,7 @@ export class Pgbouncer extends Construct {
       command: ['/bin/sh', `${PGBOUNCER_PATHS.scriptsDir}/pgbouncer-start.sh`, PGBOUNCER_PATHS.ini],
       env: [
         { name: 'PGBOUNCER_AUTH_FILE', value: PGBOUNCER_PATHS.authFile },
-        { name: 'SUPERSET_DATABASE_USER', value: env.config.superset.database.user },
+        { name: 'SUPERSET_DATABASE_USER', value: metadataDatabase(env.config).user },
         { name: 'PGBOUNCER_STATS_USER', value: PGBOUNCER_STATS_USER },
         ...secretEnv(env, 'pgbouncer'),
       ],
@@ -80,6 +82,7 @@ export class Pgbouncer extends Construct {
         { name: 'pgbouncer-config', mountPath: PGBOUNCER_PATHS.configDir, readOnly: true },
         { name: 'run', mountPath: PGBOUNCER_PATHS.runDir },
         { name: 'tmp', mountPath: '/tmp' },
+        ...(ca ? [{ name: DATABASE_CA.volume, mountPath: DATABASE_CA.dir, readOnly: true }] : []),
       ],
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
@@ -137,6 +140,7 @@ export class Pgbouncer extends Construct {
               },
               { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+              ...(ca ? [bundleVolume(DATABASE_CA.volume, ca)] : []),
             ],
             terminationGracePeriodSeconds: b.preStopDelaySeconds + b.shutdownTimeoutSeconds + 5,
             nodeSelector: place.nodeSelector,

@@ -54,6 +54,9 @@ export function databaseProblems(config: BudgetSettings): ConfigProblem[] {
     problems.push({ field: 'pgbouncer.image.tag', value: pb.image.tag, rule: `must be PgBouncer ${min} or later (older releases have published CVEs)`, fix: `use ${min} or a later release` });
   }
 
+  problems.push(...externalDatabaseProblems(config));
+  if (pg.mode === 'external' && !pg.external) return problems; // the budget below needs the managed server's limit
+
   problems.push(...resourceLimits('postgres.resources', pg.resources));
   problems.push(...resourceLimits('pgbouncer.resources', pb.resources));
   problems.push(...resourceLimits('pgbouncer.exporterResources', pb.exporterResources));
@@ -92,12 +95,39 @@ export function databaseProblems(config: BudgetSettings): ConfigProblem[] {
   return problems;
 }
 
+/** The modes of the database tier fit together: a managed server is fully described and reached safely. */
+export function externalDatabaseProblems(config: Pick<BudgetSettings, 'postgres' | 'pgbouncer'>): ConfigProblem[] {
+  const pg = config.postgres;
+  const ext = pg.external;
+  const problems: ConfigProblem[] = [];
+  if (pg.mode === 'external' && !ext) {
+    problems.push({ field: 'postgres.external', value: undefined, rule: 'is required when postgres.mode is "external": it says where the managed server is', fix: 'set postgres.external.host, database, user, passwordSecret, connectionLimit and cidrs (docs/database.md, "A managed server")' });
+  }
+  if (pg.mode === 'patroni' && ext) {
+    problems.push({ field: 'postgres.external', value: ext.host, rule: 'is only read when postgres.mode is "external"; with "patroni" the platform runs its own server and would silently ignore it', fix: 'set postgres.mode to "external", or remove postgres.external' });
+  }
+  if (pg.mode === 'patroni' && !config.pgbouncer.enabled) {
+    problems.push({ field: 'pgbouncer.enabled', value: false, rule: 'may be false only when postgres.mode is "external" (a provider that pools): Patroni\'s max_connections is sized for PgBouncer\'s pools, and a failover needs PgBouncer to re-point every client at once', fix: 'set pgbouncer.enabled to true, or use a managed server (postgres.mode "external")' });
+  }
+  if (pg.mode === 'external' && ext) {
+    if ((ext.sslMode === 'verify-ca' || ext.sslMode === 'verify-full') && !ext.caBundle) {
+      problems.push({ field: 'postgres.external.caBundle', value: undefined, rule: `is required by postgres.external.sslMode "${ext.sslMode}": the server certificate is checked against it`, fix: 'set postgres.external.caBundle to the ConfigMap or Secret key holding the provider\'s CA bundle (e.g. the RDS global bundle), or lower sslMode to "require" (encrypts, checks nothing)' });
+    }
+    if (pg.walArchive.bucket) {
+      problems.push({ field: 'postgres.walArchive.bucket', value: pg.walArchive.bucket, rule: 'is Patroni\'s WAL archiving, which a managed server does not run (the provider keeps its own point-in-time recovery)', fix: 'remove postgres.walArchive.bucket; turn on the provider\'s automated backups' });
+    }
+  }
+  return problems;
+}
+
 /**
  * post-bootstrap.sh creates the backup role with the password of its own Secret: it must not be a
  * role that already has another password (Superset's, the replication role).
  */
-export function backupRoleProblems(config: { readonly ops: Pick<OpsConfig, 'backup'>; readonly superset: Pick<SupersetConfig, 'database'> }): ConfigProblem[] {
+export function backupRoleProblems(config: { readonly ops: Pick<OpsConfig, 'backup'>; readonly superset: Pick<SupersetConfig, 'database'>; readonly postgres?: Pick<PostgresConfig, 'mode'> }): ConfigProblem[] {
   const backup = config.ops.backup;
+  // A managed server: you create the backup role yourself, nothing here sets its password.
+  if (config.postgres?.mode === 'external') return [];
   const taken = new Map([[config.superset.database.user, 'superset.database.user'], [REPLICATION_USER, 'the replication role Patroni creates']]);
   const clash = taken.get(backup.credentials.user);
   if (!backup.enabled || clash === undefined) return [];
@@ -111,6 +141,11 @@ export function backupRoleProblems(config: { readonly ops: Pick<OpsConfig, 'back
 
 export function databaseWarnings(config: { readonly postgres: PostgresConfig; readonly pgbouncer: PgbouncerConfig }): string[] {
   const out: string[] = [];
+  const ext = config.postgres.mode === 'external' ? config.postgres.external : undefined;
+  if (ext && (ext.sslMode === 'disable' || ext.sslMode === 'require')) {
+    out.push(`postgres.external.sslMode is "${ext.sslMode}": the server's certificate is not checked${ext.sslMode === 'disable' ? ' and passwords and data cross the network in clear' : ''}; use "verify-full" with postgres.external.caBundle.`);
+  }
+  if (ext) return out;
   if (config.postgres.members > 1 && config.pgbouncer.replicas < 2) {
     out.push('pgbouncer.replicas is 1 while Postgres is highly available: a single PgBouncer pod is a single point of failure (use 2 or more).');
   }

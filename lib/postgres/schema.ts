@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cronSchedule, dnsLabel, imageOf, positiveInt, resourcesOf, seconds, storageQuantity } from '../config/primitives';
-import { podOverrideSchema, schedulingOverrideSchema, serviceAccountSchema } from '../workload/schema';
+import { caBundleSchema, podOverrideSchema, schedulingOverrideSchema, serviceAccountSchema } from '../workload/schema';
 
 // The metadata database tier: PostgreSQL managed by Patroni, and PgBouncer in front of it.
 // Plugged into the platform schema as `postgres` and `pgbouncer` (and the names of their Secrets
@@ -40,7 +40,33 @@ const walArchiveSchema = z.strictObject({
   retentionSchedule: cronSchedule.describe('cron schedule (UTC) of the walg-retention CronJob: `wal-g delete retain FULL <baseBackupRetainFull>` with the only WAL-G key allowed to delete'),
 });
 
+const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier');
+const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret/ConfigMap key (letters, digits, "-", "_", ".")');
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "10.20.0.0/16"');
+
+/** TLS modes of libpq (and PgBouncer's server_tls_sslmode) a managed server is reached with. */
+export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+
+const externalSchema = z.strictObject({
+  host: z.string().regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case DNS name or IPv4 address').describe('host name of the managed server (RDS endpoint, Cloud SQL private IP, Azure server name)'),
+  port: z.number().int().min(1).max(65535).default(5432).describe('its port; 5432 when unset'),
+  database: pgIdentifier.describe('metadata database on the managed server (created by you; the migration Job fills it)'),
+  user: pgIdentifier.describe('role Superset connects as (created by you, owner of the database)'),
+  passwordSecret: z.strictObject({
+    name: dnsLabel.describe('existing Secret'),
+    key: secretKey.describe('key holding the password'),
+  }).describe('the role\'s password: an existing Secret and key (replaces secrets.database)'),
+  sslMode: z.enum(SSL_MODES).default('verify-full').describe('libpq sslmode toward the managed server: verify-full checks the certificate and the host name, verify-ca only the certificate, require encrypts without checking, disable sends in clear; verify-full when unset'),
+  caBundle: caBundleSchema.optional().describe('CA bundle that signed the server certificate (e.g. the RDS global bundle); required by sslMode verify-ca and verify-full'),
+  connectionLimit: positiveInt.max(100000).describe('connections the provider allows this role (its max_connections minus what it reserves for itself): the connection budget checks against it'),
+  cidrs: z.array(cidr).min(1, 'must list at least one address range').describe('address ranges of the managed server: the NetworkPolicies allow egress to them on its port'),
+});
+
+export type ExternalPostgresConfig = z.infer<typeof externalSchema>;
+
 export const postgresSchema = z.strictObject({
+  mode: z.enum(['patroni', 'external']).describe('"patroni": the platform runs PostgreSQL (Patroni StatefulSet); "external": a managed server (RDS, Cloud SQL, Azure) described in postgres.external, and no Patroni object is rendered'),
+  external: externalSchema.optional().describe('the managed server (only with mode "external")'),
   image: image('Patroni (Spilo)'),
   majorVersion: z.number().int().min(14, 'must be 14 or later (checklist: 14+)').max(18, 'must be at most 18 (the newest major the pinned Spilo image ships)').describe('PostgreSQL major version; selects the binaries inside the image'),
   members: positiveInt.max(7, 'must be at most 7').describe('Patroni members (StatefulSet replicas): 1 for dev, 3 for high availability'),
@@ -61,6 +87,7 @@ export const postgresSchema = z.strictObject({
 });
 
 export const pgbouncerSchema = z.strictObject({
+  enabled: z.boolean().describe('run PgBouncer in front of the database; only postgres.mode "external" may turn it off (when the provider pools connections itself: web, workers and beat then connect straight to it)'),
   image: image('PgBouncer', '1.25.2'),
   exporterImage: image('pgbouncer-exporter', 'v0.11.0'),
   replicas: positiveInt.max(20, 'must be at most 20').describe('PgBouncer pods (fixed: each holds its own server pool, so the budget counts them); 2+ for availability'),

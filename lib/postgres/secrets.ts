@@ -1,9 +1,9 @@
 import { randomHex, SecretRef } from '../config/secret-ref';
 import type { OpsConfig } from '../ops/schema';
-import { PGBOUNCER_STATS_USER, SUPERUSER } from './endpoints';
+import { externalDatabase, PGBOUNCER_STATS_USER, SUPERUSER } from './endpoints';
 import type { SupersetConfig } from '../superset/schema';
 import { walArchiving } from './rules';
-import type { DatabaseSecretNames, PostgresConfig } from './schema';
+import type { DatabaseSecretNames, ExternalPostgresConfig, PgbouncerConfig, PostgresConfig } from './schema';
 
 /** Which container of the database tier reads a key. */
 export type DatabaseConsumer = 'patroni' | 'pgbouncer' | 'pgbouncer-exporter' | 'walg-retention';
@@ -21,6 +21,7 @@ export interface DatabaseSecretSettings {
   readonly secrets: DatabaseSecretNames & { readonly database: string };
   readonly superset: Pick<SupersetConfig, 'database'>;
   readonly postgres: PostgresConfig;
+  readonly pgbouncer?: Pick<PgbouncerConfig, 'enabled'>;
   readonly ops: { readonly backup: Pick<OpsConfig['backup'], 'enabled' | 'credentials'> };
 }
 
@@ -40,6 +41,8 @@ export function bootstrapBackupRole(config: Pick<DatabaseSecretSettings, 'ops'>)
  */
 export function databaseSecretRefs(config: DatabaseSecretSettings, options: { readonly allOptional?: boolean } = {}): DatabaseSecretRef[] {
   const s = config.secrets;
+  const external = externalDatabase(config);
+  if (external) return externalDatabaseSecretRefs(config, external);
   const refs: DatabaseSecretRef[] = [
     {
       secretName: s.postgres, key: 'superuser-password', envVar: 'PATRONI_SUPERUSER_PASSWORD', consumers: ['patroni'],
@@ -111,4 +114,28 @@ export function databaseSecretRefs(config: DatabaseSecretSettings, options: { re
     );
   }
   return refs;
+}
+
+/** A managed server: no Patroni, so only PgBouncer's keys (when it runs), the password from postgres.external.passwordSecret. */
+function externalDatabaseSecretRefs(config: DatabaseSecretSettings, external: ExternalPostgresConfig): DatabaseSecretRef[] {
+  if (config.pgbouncer && !config.pgbouncer.enabled) return [];
+  const s = config.secrets;
+  return [
+    {
+      secretName: external.passwordSecret.name, key: external.passwordSecret.key, envVar: 'SUPERSET_DATABASE_PASSWORD', consumers: ['pgbouncer'],
+      configField: 'postgres.external.passwordSecret',
+      description: `password of the "${external.user}" role on the managed server, read by PgBouncer (auth file, and its login to the server)`,
+      generate: '(the password Superset reads)',
+    },
+    {
+      secretName: s.pgbouncer, key: 'stats-password', envVar: 'PGBOUNCER_STATS_PASSWORD', consumers: ['pgbouncer'],
+      description: `password of PgBouncer's SHOW-only admin-console user "${PGBOUNCER_STATS_USER}" (exists only in PgBouncer)`,
+      ...randomHex(32),
+    },
+    {
+      secretName: s.pgbouncer, key: 'stats-password', envVar: 'PGPASSWORD', consumers: ['pgbouncer-exporter'],
+      description: 'the same password, read by the metrics exporter sidecar',
+      generate: '(the key above)',
+    },
+  ];
 }

@@ -48,6 +48,15 @@ def _secret(name, required=True):
     return value or None
 `;
 
+/** A managed server: the pods that reach it directly (not through PgBouncer) get its TLS settings. */
+const EXTERNAL_TLS = `# The managed server (postgres.mode "external"): the pods that connect to it directly carry its
+# TLS mode and CA bundle; the ones that go through PgBouncer have neither (PgBouncer speaks TLS to it).
+if os.environ.get("DATABASE_SSLMODE"):
+    SQLALCHEMY_ENGINE_OPTIONS["connect_args"]["sslmode"] = os.environ["DATABASE_SSLMODE"]
+if os.environ.get("DATABASE_SSLROOTCERT"):
+    SQLALCHEMY_ENGINE_OPTIONS["connect_args"]["sslrootcert"] = os.environ["DATABASE_SSLROOTCERT"]
+`;
+
 function databaseSection(config: PlatformConfig): string {
   const db = config.superset.database;
   const engineOptions = {
@@ -76,7 +85,7 @@ SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://{user}:{password}@{host}:{port}
     name=os.environ["DATABASE_NAME"],
 )
 SQLALCHEMY_ENGINE_OPTIONS = ${toPython(engineOptions)}
-`;
+${config.postgres.mode === 'external' ? EXTERNAL_TLS : ''}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { SUPERSET_WEB } from './endpoints';
-import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
+import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY, toExternalDatabase } from '../postgres/endpoints';
 import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
@@ -33,10 +33,13 @@ export function supersetFlows(env: Environment): Flow[] {
 
   const flows: Flow[] = [
     tcp({ kind: 'namespace', name: 'ingress-controller', ...net.ingressController }, component(web), [SUPERSET_WEB.port], 'users reach the web tier through the ingress controller'),
-    tcp(component(migrate), component(postgres), [POSTGRES_PRIMARY.port], 'migrations go straight to the primary'),
   ];
+  const external = externalDatabase(env.config);
+  if (external) flows.push(...toExternalDatabase(external, component(migrate), 'migrations go straight to the managed server'));
+  else flows.push(tcp(component(migrate), component(postgres), [POSTGRES_PRIMARY.port], 'migrations go straight to the primary'));
   for (const c of longRunning) {
-    flows.push(tcp(component(c), component(pgbouncer), [PGBOUNCER.port], 'metadata database through PgBouncer'));
+    if (env.config.pgbouncer.enabled) flows.push(tcp(component(c), component(pgbouncer), [PGBOUNCER.port], 'metadata database through PgBouncer'));
+    else if (external) flows.push(...toExternalDatabase(external, component(c), 'metadata database straight to the managed server (it pools; PgBouncer is off)'));
   }
   // The migration Job loads the same superset_config.py as web (so `db upgrade` and `init` see the
   // same settings; a second config would drift), and that file connects to redis-cache at import

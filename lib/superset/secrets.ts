@@ -1,3 +1,5 @@
+import { externalDatabase } from '../postgres/endpoints';
+import type { PostgresConfig } from '../postgres/schema';
 import { randomBase64, randomHex, SecretRef } from '../config/secret-ref';
 import type { RedisSecretNames } from '../redis/schema';
 import type { SupersetConfig, SupersetSecretNames } from './schema';
@@ -6,6 +8,8 @@ import type { SupersetConfig, SupersetSecretNames } from './schema';
 export interface SupersetSecretSettings {
   readonly secrets: SupersetSecretNames & RedisSecretNames;
   readonly superset: SupersetConfig;
+  /** A managed metadata database brings its own password Secret (postgres.external.passwordSecret). */
+  readonly postgres?: Pick<PostgresConfig, 'mode' | 'external'>;
 }
 
 const base64 = randomBase64;
@@ -53,6 +57,7 @@ export function supersetAdminRefs(config: SupersetSecretSettings): SecretRef[] {
 
 /** Secret keys read by Superset's web, worker, beat and migration containers. */
 export function supersetSecretRefs(config: SupersetSecretSettings): SecretRef[] {
+  const external = config.postgres ? externalDatabase({ postgres: config.postgres }) : undefined;
   const refs: SecretRef[] = [
     {
       secretName: config.secrets.app,
@@ -61,7 +66,14 @@ export function supersetSecretRefs(config: SupersetSecretSettings): SecretRef[] 
       description: 'Flask SECRET_KEY: signs sessions and encrypts stored database passwords (42+ characters; rotating it needs `superset re-encrypt-secrets`)',
       ...base64(42),
     },
-    {
+    external ? {
+      secretName: external.passwordSecret.name,
+      key: external.passwordSecret.key,
+      envVar: 'DATABASE_PASSWORD',
+      configField: 'postgres.external.passwordSecret',
+      description: `password of the "${external.user}" role on the managed metadata database (${external.host})`,
+      generate: 'the password you gave the role on the managed server',
+    } : {
       secretName: config.secrets.database,
       key: 'password',
       envVar: 'DATABASE_PASSWORD',

@@ -1,12 +1,12 @@
 import * as k8s from '../../imports/k8s';
-import { PGBOUNCER, POSTGRES_PRIMARY } from '../postgres/endpoints';
+import { DATABASE_CA, directDatabase, externalDatabase, metadataDatabase, pooledDatabase } from '../postgres/endpoints';
 import type { Environment } from '../config/load';
 import type { ResourcesConfig } from '../config/primitives';
 import { supersetSecretRefs } from './secrets';
 import { CONFIG_HASH_ANNOTATION, ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
-import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling, toEnvFrom, toEnvVar } from '../workload/pod-extension';
+import { bundleVolume, cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling, toEnvFrom, toEnvVar } from '../workload/pod-extension';
 import type { SchedulingOverride } from '../workload/schema';
 import type { SupersetPodConfig } from './schema';
 import { statsdExporterSidecar, statsdExporterVolume } from '../workload/statsd-exporter';
@@ -50,8 +50,15 @@ export function objectMeta(ctx: SupersetPodContext, name: string, id: ComponentI
 }
 
 function supersetEnv(ctx: SupersetPodContext, component: string, database: DatabaseRoute): k8s.EnvVar[] {
-  const endpoint = database === 'pgbouncer' ? PGBOUNCER : POSTGRES_PRIMARY;
-  const db = ctx.env.config.superset.database;
+  const config = ctx.env.config;
+  const endpoint = database === 'pgbouncer' ? pooledDatabase(config) : directDatabase(config);
+  const db = metadataDatabase(config);
+  // TLS toward a managed server, for the pods that reach it without PgBouncer.
+  const external = externalDatabase(config);
+  const tls: k8s.EnvVar[] = external && (database === 'primary' || !config.pgbouncer.enabled) ? [
+    { name: 'DATABASE_SSLMODE', value: external.sslMode },
+    ...(external.caBundle ? [{ name: 'DATABASE_SSLROOTCERT', value: DATABASE_CA.file }] : []),
+  ] : [];
   return [
     { name: 'SUPERSET_CONFIG_PATH', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
     { name: 'SUPERSET_COMPONENT', value: component },
@@ -59,6 +66,7 @@ function supersetEnv(ctx: SupersetPodContext, component: string, database: Datab
     { name: 'DATABASE_PORT', value: String(endpoint.port) },
     { name: 'DATABASE_NAME', value: db.name },
     { name: 'DATABASE_USER', value: db.user },
+    ...tls,
     // Passwords and keys are files in SUPERSET_SECRETS_DIR (supersetSecretsVolume), never env vars.
     // The config directory is read-only: never try to write .pyc files next to it.
     { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
@@ -92,7 +100,17 @@ export function supersetVolumes(ctx: SupersetPodContext): k8s.Volume[] {
     supersetSecretsVolume(ctx),
     { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
     { name: 'superset-home', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
+    ...(databaseCa(ctx) ? [bundleVolume(DATABASE_CA.volume, databaseCa(ctx)!)] : []),
   ];
+}
+
+/** The managed database's CA bundle, mounted in every Superset pod when it is set. */
+function databaseCa(ctx: SupersetPodContext) {
+  return externalDatabase(ctx.env.config)?.caBundle;
+}
+
+function supersetVolumeMounts(ctx: SupersetPodContext): k8s.VolumeMount[] {
+  return databaseCa(ctx) ? [...SUPERSET_VOLUME_MOUNTS, { name: DATABASE_CA.volume, mountPath: DATABASE_CA.dir, readOnly: true }] : SUPERSET_VOLUME_MOUNTS;
 }
 
 export const SUPERSET_VOLUME_MOUNTS: k8s.VolumeMount[] = [
@@ -132,7 +150,7 @@ export function supersetContainer(ctx: SupersetPodContext, o: SupersetContainerO
     ...(ctx.env.config.superset.envFrom.length ? { envFrom: ctx.env.config.superset.envFrom.map(toEnvFrom) } : {}),
     resources: resourceRequirements(o.resources),
     securityContext: restrictedContainerSecurityContext(SUPERSET_RUN_AS),
-    volumeMounts: SUPERSET_VOLUME_MOUNTS,
+    volumeMounts: supersetVolumeMounts(ctx),
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
 }

@@ -4,7 +4,7 @@ import { restrictedContainerSecurityContext, RunAs } from './pod-security';
 import { resourceRequirements } from './resources';
 import { topologySpread } from './topology';
 import { AZURE_CLIENT_ID_ANNOTATION, AZURE_WORKLOAD_IDENTITY_LABEL } from './schema';
-import type { EnvFromConfig, EnvVarConfig, ExtraContainer, PodOverride, PodsConfig, SchedulingConfig, SchedulingOverride } from './schema';
+import type { CaBundleConfig, EnvFromConfig, EnvVarConfig, ExtraContainer, PodOverride, PodsConfig, SchedulingConfig, SchedulingOverride } from './schema';
 
 // The two layers of pod settings: the environment-wide `scheduling` and `pods`, and a component's
 // own `scheduling` and `pod`. Scheduling fields a component sets replace the environment's as a
@@ -72,12 +72,15 @@ export const CA_BUNDLE_ENV: readonly k8s.EnvVar[] = [
 ];
 
 function caBundleVolume(pods: PodsConfig): k8s.Volume | undefined {
-  const ca = pods.caBundle;
-  if (!ca) return undefined;
+  return pods.caBundle ? bundleVolume(CA_BUNDLE_VOLUME, pods.caBundle) : undefined;
+}
+
+/** A volume with one file, ca.crt, from the key of a ConfigMap or a Secret. */
+export function bundleVolume(name: string, ca: CaBundleConfig): k8s.Volume {
   const items = [{ key: ca.key, path: 'ca.crt' }];
   return ca.configMap
-    ? { name: CA_BUNDLE_VOLUME, configMap: { name: ca.configMap, items, defaultMode: 0o444 } }
-    : { name: CA_BUNDLE_VOLUME, secret: { secretName: ca.secret!, items, defaultMode: 0o444 } };
+    ? { name, configMap: { name: ca.configMap, items, defaultMode: 0o444 } }
+    : { name, secret: { secretName: ca.secret!, items, defaultMode: 0o444 } };
 }
 
 export function toEnvVar(e: EnvVarConfig): k8s.EnvVar {
@@ -162,12 +165,17 @@ export function extendPodTemplate(template: k8s.PodTemplateSpec, o: PodExtension
   ];
   const env = [...(ca ? CA_BUNDLE_ENV : []), ...(o.env ?? [])];
   const envFrom = o.envFrom ?? [];
-  const extend = (c: k8s.Container): k8s.Container => ({
-    ...c,
-    ...(env.length ? { env: [...(c.env ?? []), ...env] } : {}),
-    ...(envFrom.length ? { envFrom: [...(c.envFrom ?? []), ...envFrom] } : {}),
-    ...(mounts.length ? { volumeMounts: [...(c.volumeMounts ?? []), ...mounts] } : {}),
-  });
+  const extend = (c: k8s.Container): k8s.Container => {
+    // A variable the container sets itself (pg-backup's PGSSLROOTCERT for a managed database) wins.
+    const own = new Set((c.env ?? []).map((e) => e.name));
+    const added = env.filter((e) => !(CA_BUNDLE_ENV.includes(e) && own.has(e.name)));
+    return {
+      ...c,
+      ...(added.length ? { env: [...(c.env ?? []), ...added] } : {}),
+      ...(envFrom.length ? { envFrom: [...(c.envFrom ?? []), ...envFrom] } : {}),
+      ...(mounts.length ? { volumeMounts: [...(c.volumeMounts ?? []), ...mounts] } : {}),
+    };
+  };
   const spec = template.spec!;
   const labels = { ...o.pods.labels, ...pod.labels };
   const annotations = { ...o.pods.annotations, ...pod.annotations };

@@ -332,3 +332,33 @@ describe('Python literal rendering', () => {
     expect(() => toPython(Number.NaN)).toThrow(/cannot render NaN/);
   });
 });
+
+describe('superset_config.py with a managed metadata database (postgres.mode "external")', () => {
+  const external = {
+    host: 'superset.abc123.eu-west-1.rds.amazonaws.com', database: 'superset_meta', user: 'superset_app',
+    passwordSecret: { name: 'rds-superset', key: 'password' }, caBundle: { configMap: 'rds-ca', key: 'bundle.pem' },
+    connectionLimit: 400, cidrs: ['10.50.0.0/24'],
+  };
+  const config = render({ postgres: { mode: 'external', external } } as EnvironmentOverrides);
+
+  test('a pod that connects directly (the migration Job) gets the TLS mode and CA bundle in connect_args', () => {
+    const direct = run(config, {
+      ...FAKE_ENV, DATABASE_HOST: external.host, DATABASE_PORT: '5432', DATABASE_NAME: 'superset_meta', DATABASE_USER: 'superset_app',
+      DATABASE_SSLMODE: 'verify-full', DATABASE_SSLROOTCERT: '/etc/ssl/database-ca/ca.crt',
+    });
+    expect(direct.settings.SQLALCHEMY_DATABASE_URI).toBe(`postgresql+psycopg2://superset_app:p%40ss%3Aw%2Frd%25@${external.host}:5432/superset_meta`);
+    expect(direct.settings.SQLALCHEMY_ENGINE_OPTIONS.connect_args).toMatchObject({ sslmode: 'verify-full', sslrootcert: '/etc/ssl/database-ca/ca.crt', application_name: 'web' });
+  });
+
+  test('a pod behind PgBouncer gets neither (PgBouncer speaks TLS to the server)', () => {
+    const pooled = run(config);
+    expect(pooled.settings.SQLALCHEMY_DATABASE_URI).toBe('postgresql+psycopg2://superset:p%40ss%3Aw%2Frd%25@pgbouncer:6432/superset');
+    expect(pooled.settings.SQLALCHEMY_ENGINE_OPTIONS.connect_args).not.toHaveProperty('sslmode');
+    expect(pooled.settings.SQLALCHEMY_ENGINE_OPTIONS.connect_args).not.toHaveProperty('sslrootcert');
+  });
+
+  test('Patroni mode renders no TLS lines at all', () => {
+    expect(render()).not.toMatch(/DATABASE_SSLMODE/);
+    expect(run(render(), { ...FAKE_ENV, DATABASE_SSLMODE: 'require' }).settings.SQLALCHEMY_ENGINE_OPTIONS.connect_args).not.toHaveProperty('sslmode');
+  });
+});
