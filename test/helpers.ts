@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { resolveEnvironment } from '../lib/config/load';
 import type { EnvironmentOverrides } from '../lib/config/platform-schema';
@@ -33,3 +34,10 @@ export function envVar(container: any, name: string): any {
 
 /** The identity provider an OAuth environment must reach from web (network.egress), for tests that use SSO. */
 export const IDP_NETWORK = { egress: [{ name: 'idp', purpose: 'identity-provider' as const, cidr: '203.0.113.0/28', ports: [443], from: ['web'] }] };
+
+/**
+ * PYTHONPATH of the unit tests that load a generated superset_config.py with host Python: the
+ * stubs of Superset, Celery and Flask-Caching, plus a redis-py stub (the host has no redis-py).
+ * The integration tests run Debian's Python with the real redis-py and leave the redis stub out.
+ */
+export const UNIT_PYTHON_STUBS = ['python-stubs', 'python-stubs-redis'].map((d) => path.join(__dirname, 'fixtures', d)).join(':');

@@ -76,13 +76,18 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'renamed-secret-key',
     description: 'the reports workers read the database password from key "passwd" instead of "password"',
     mutate(objects) {
+      // Superset reads its secrets as files: the password is an item of the projected Secret volume.
       const d = find(objects, 'Deployment', 'superset-worker-reports');
-      for (const c of [...d.spec.template.spec.containers, ...(d.spec.template.spec.initContainers ?? [])]) {
-        for (const e of c.env ?? []) if (e.name === 'DATABASE_PASSWORD') e.valueFrom.secretKeyRef.key = 'passwd';
+      let renamed = 0;
+      for (const v of d.spec.template.spec.volumes ?? []) {
+        for (const source of v.projected?.sources ?? []) {
+          for (const item of source.secret?.items ?? []) if (item.path === 'DATABASE_PASSWORD') { item.key = 'passwd'; renamed++; }
+        }
       }
+      if (renamed === 0) throw new Error('superset-worker-reports mounts no DATABASE_PASSWORD file from a Secret: update the renamed-secret-key mutation');
       return [d];
     },
-    expect: [/Pod \S+\/superset-worker-reports-/, /CreateContainerConfigError: [^\n]*DATABASE_PASSWORD refers to key "passwd" of Secret/],
+    expect: [/Pod \S+\/superset-worker-reports-/, /MountVolume\.SetUp failed: [^\n]*key "passwd" is not in the referenced object/],
   },
   {
     name: 'init-waits-forever',

@@ -7,7 +7,7 @@ import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { renderSupersetConfig } from '../../lib/superset/config-py';
 import { toPython, pyExpr } from '../../lib/superset/python';
 import { ENVIRONMENTS } from '../../environments';
-import { IDP_NETWORK } from '../helpers';
+import { IDP_NETWORK, UNIT_PYTHON_STUBS } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -32,7 +32,7 @@ function run(config: string, env: Record<string, string> = FAKE_ENV): any {
     const file = path.join(dir, 'superset_config.py');
     fs.writeFileSync(file, config);
     const out = execFileSync('python3', ['-B', path.join(FIXTURES, 'inspect_superset_config.py'), file], {
-      env: { PATH: process.env.PATH, PYTHONPATH: path.join(FIXTURES, 'python-stubs'), ...env },
+      env: { PATH: process.env.PATH, PYTHONPATH: UNIT_PYTHON_STUBS, ...env },
       encoding: 'utf8',
     });
     return JSON.parse(out);

@@ -6,7 +6,7 @@ import { resolveEnvironment } from '../../lib/config/load';
 import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { checkPolicies } from '../../lib/policy';
 import { renderSupersetConfig } from '../../lib/superset/config-py';
-import { buildObjects, envVar, find } from '../helpers';
+import { buildObjects, envVar, find, UNIT_PYTHON_STUBS } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -24,7 +24,7 @@ function load(overrides: EnvironmentOverrides): any {
     const file = path.join(dir, 'superset_config.py');
     fs.writeFileSync(file, renderSupersetConfig('test', resolveEnvironment('test', overrides).config));
     return JSON.parse(execFileSync('python3', ['-B', path.join(FIXTURES, 'inspect_superset_config.py'), file], {
-      env: { PATH: process.env.PATH, PYTHONPATH: path.join(FIXTURES, 'python-stubs'), ...FAKE_ENV, SMTP_HOST: 'smtp.example.com' },
+      env: { PATH: process.env.PATH, PYTHONPATH: UNIT_PYTHON_STUBS, ...FAKE_ENV, SMTP_HOST: 'smtp.example.com' },
       encoding: 'utf8',
     }));
   } finally {

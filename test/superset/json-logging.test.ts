@@ -7,14 +7,13 @@ import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 import { renderSupersetConfig } from '../../lib/superset/config-py';
 import { renderGunicornLogging } from '../../lib/superset/json-logging';
 import { checkPolicies } from '../../lib/policy';
-import { buildObjects, envVar, find } from '../helpers';
+import { buildObjects, envVar, find, UNIT_PYTHON_STUBS } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 // superset.logFormat "json": the generated Python is run for real (with the stubs of
 // test/fixtures/python-stubs) and every line it logs must parse as JSON.
 
-const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const base: EnvironmentOverrides = { superset: { image: { repository: 'ghcr.io/acme/superset' } }, edge: { host: 'bi.acme.com' } };
 const json: EnvironmentOverrides = { ...base, superset: { ...base.superset, logFormat: 'json' } } as EnvironmentOverrides;
 const FAKE_ENV = {
@@ -30,7 +29,7 @@ function runPython(fileText: string, driver: string): { stdout: string; stderr: 
     const file = path.join(dir, 'generated.py');
     fs.writeFileSync(file, fileText);
     const r = spawnSync('python3', ['-B', '-c', driver, file], {
-      env: { PATH: process.env.PATH, PYTHONPATH: path.join(FIXTURES, 'python-stubs'), ...FAKE_ENV }, encoding: 'utf8',
+      env: { PATH: process.env.PATH, PYTHONPATH: UNIT_PYTHON_STUBS, ...FAKE_ENV }, encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(`python exited ${r.status}: ${r.stderr}`);
     return { stdout: r.stdout, stderr: r.stderr };

@@ -13,7 +13,7 @@ import { ENVIRONMENTS } from '../../../environments';
 // 127.0.0.1): /health must not depend on the limiter's storage, and the limits keep counting.
 
 const STUBS = path.join(__dirname, '..', '..', 'fixtures', 'python-stubs');
-const ENV = { DATABASE_USER: 'superset', DATABASE_PASSWORD: 'x', DATABASE_HOST: 'pgbouncer', DATABASE_PORT: '6432', DATABASE_NAME: 'superset', SUPERSET_SECRET_KEY: 'not-a-real-key', REDIS_CACHE_PASSWORD: 'x', REDIS_QUEUE_PASSWORD: 'x' };
+const ENV = { DATABASE_USER: 'superset', DATABASE_PASSWORD: 'x', DATABASE_HOST: 'pgbouncer', DATABASE_PORT: '6432', DATABASE_NAME: 'superset', SUPERSET_SECRET_KEY: 'not-a-real-key-padded-to-more-than-32-bytes', REDIS_CACHE_PASSWORD: 'x', REDIS_QUEUE_PASSWORD: 'x' };
 
 let dir: string;
 let closedPort: number;
