@@ -212,6 +212,8 @@ describeInNode.each(VARIANTS)('Patroni 4.1 from dist/dev against the harness API
     for (const mount of container.volumeMounts as any[]) {
       const volume = template.spec.volumes.find((v: any) => v.name === mount.name);
       const claim = statefulSet.spec.volumeClaimTemplates.find((c: any) => c.metadata.name === mount.name);
+      // The projected ServiceAccount token (the API's token, CA and namespace): serviceAccountDir().
+      if ((volume?.projected?.sources ?? []).some((s: any) => s.serviceAccountToken)) continue;
       const dir = path.join(m.dir, 'volumes', mount.name);
       out.push({ mountPath: mount.mountPath, dir, readOnly: mount.readOnly === true });
       if (fs.existsSync(dir)) continue; // made when the pod started; a second process in the pod shares them

@@ -57,6 +57,16 @@ function manifestContainer(env: 'dev' | 'prod', file: string, workload: string, 
     if (e.value !== undefined) values[e.name] = String(e.value).replace(/\$\((\w+)\)/g, (_: string, v: string) => values[v] ?? '');
     else if (e.valueFrom?.secretKeyRef) values[e.name] = SECRETS[`${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`] ?? secret();
   }
+  // Secrets the container reads as files (projected Secret volumes it mounts, one file per
+  // setting, e.g. Superset's /run/secrets/superset): given here as env vars of the same names,
+  // which superset_config.py's _secret() reads first.
+  const mounted = new Set((c.volumeMounts ?? []).map((m: any) => m.name));
+  for (const v of spec.volumes ?? []) {
+    if (!mounted.has(v.name)) continue;
+    for (const source of v.projected?.sources ?? []) {
+      for (const item of source.secret?.items ?? []) if (!(item.path in values)) values[item.path] = SECRETS[`${source.secret.name}/${item.key}`] ?? secret();
+    }
+  }
   return { argv: [...(c.command ?? []), ...(c.args ?? [])], env: values };
 }
 
