@@ -35,6 +35,22 @@ export function bootstrapBackupRole(config: Pick<DatabaseSecretSettings, 'ops'>)
   return backup.enabled && backup.credentials.user !== SUPERUSER ? backup.credentials : undefined;
 }
 
+/** PgBouncer's stats user: its password, and the same key read by the metrics exporter. */
+function pgbouncerStatsRefs(secretName: string): DatabaseSecretRef[] {
+  return [
+    {
+      secretName, key: 'stats-password', envVar: 'PGBOUNCER_STATS_PASSWORD', consumers: ['pgbouncer'],
+      description: `password of PgBouncer's SHOW-only admin-console user "${PGBOUNCER_STATS_USER}" (exists only in PgBouncer)`,
+      ...randomHex(32),
+    },
+    {
+      secretName, key: 'stats-password', envVar: 'PGPASSWORD', consumers: ['pgbouncer-exporter'],
+      description: 'the same password, read by the metrics exporter sidecar',
+      generate: '(the key above)',
+    },
+  ];
+}
+
 /**
  * Secret keys read by the database tier (Patroni, PgBouncer, the exporter). Part of the Secrets
  * contract (lib/config/platform-secrets.ts), listed in the generated Secrets reference with the others.
@@ -64,16 +80,7 @@ export function databaseSecretRefs(config: DatabaseSecretSettings, options: { re
       description: `the same Superset password, read by Patroni's post-bootstrap script (creates the "${config.superset.database.user}" role) and by PgBouncer (auth file)`,
       generate: '(the key above)',
     },
-    {
-      secretName: s.pgbouncer, key: 'stats-password', envVar: 'PGBOUNCER_STATS_PASSWORD', consumers: ['pgbouncer'],
-      description: `password of PgBouncer's SHOW-only admin-console user "${PGBOUNCER_STATS_USER}" (exists only in PgBouncer)`,
-      ...randomHex(32),
-    },
-    {
-      secretName: s.pgbouncer, key: 'stats-password', envVar: 'PGPASSWORD', consumers: ['pgbouncer-exporter'],
-      description: 'the same password, read by the metrics exporter sidecar',
-      generate: '(the key above)',
-    },
+    ...pgbouncerStatsRefs(s.pgbouncer),
   ];
   const backupRole = bootstrapBackupRole(config);
   if (backupRole) {
@@ -127,15 +134,6 @@ function externalDatabaseSecretRefs(config: DatabaseSecretSettings, external: Ex
       description: `password of the "${external.user}" role on the managed server, read by PgBouncer (auth file, and its login to the server)`,
       generate: '(the password Superset reads)',
     },
-    {
-      secretName: s.pgbouncer, key: 'stats-password', envVar: 'PGBOUNCER_STATS_PASSWORD', consumers: ['pgbouncer'],
-      description: `password of PgBouncer's SHOW-only admin-console user "${PGBOUNCER_STATS_USER}" (exists only in PgBouncer)`,
-      ...randomHex(32),
-    },
-    {
-      secretName: s.pgbouncer, key: 'stats-password', envVar: 'PGPASSWORD', consumers: ['pgbouncer-exporter'],
-      description: 'the same password, read by the metrics exporter sidecar',
-      generate: '(the key above)',
-    },
+    ...pgbouncerStatsRefs(s.pgbouncer),
   ];
 }
