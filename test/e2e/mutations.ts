@@ -95,7 +95,10 @@ export const MUTATIONS: readonly Mutation[] = [
     mutate(objects) {
       const d = find(objects, 'Deployment', 'superset-beat');
       const init = d.spec.template.spec.initContainers.find((c: any) => c.name === 'wait-for-migrations');
-      init.command = ['/bin/sh', '-c', 'until superset db current 2>/dev/null | grep -q "(e2e-never)"; do echo "waiting for schema revision e2e-never"; sleep 5; done'];
+      // It says what it waits for before each attempt: an attempt can hang for minutes while another
+      // planted mistake keeps Postgres down (PgBouncer holds the query), and the log must tell. The
+      // trap: as PID 1 the shell would ignore SIGTERM and the restore would wait the grace period.
+      init.command = ['/bin/sh', '-c', 'trap "exit 143" TERM; while echo "waiting for schema revision e2e-never"; ! superset db current 2>/dev/null | grep -q "(e2e-never)"; do sleep 5; done'];
       return [d];
     },
     expect: [/Pod \S+\/superset-beat-/, /init container wait-for-migrations: running, not ready[\s\S]*waiting for schema revision e2e-never/],
