@@ -40,26 +40,21 @@ if [[ -z "${E2E_ROOTS_READY:-}" ]]; then
   export E2E_ROOTS_READY=1
 fi
 
-# The whole suite (`npm run test:e2e` without arguments): its independent parts in four lanes at
-# once, each part in a node namespace of its own (a platform mostly waits: two cores carry four),
-# the parts of a lane one after the other, each part's output printed when it ends. The long
-# failure scenarios run on a platform of their own (E2E_SCENARIOS), the rest of the environment's
-# scenarios on another (E2E_SKIP_SCENARIOS with the same list: no scenario can fall between them).
-# A platform's start is what loads the cores (every Superset pod's init container imports the app
-# every 10 s), so at most three start at once: the second prod platform starts when the first
-# has (E2E_START_AFTER; test/e2e/session.ts). Lanes are balanced on the figures of a full run
-# (docs/e2e.md): no lane should wait long for the others at the end.
+# The whole suite (`npm run test:e2e` without arguments): its independent parts in three lanes at
+# once, each part in a node namespace of its own (a platform mostly waits: two cores carry three),
+# the parts of a lane one after the other, each part's output printed when it ends: every prod
+# scenario on one platform, every dev scenario on another, and the fresh-start part then the
+# harness's component tests. One platform per environment: the cores are what limits the suite
+# (a platform's start loads them most: every Superset pod's init container imports the app every
+# 10 s), and a run with four platforms at once was slower and failed on starved servers
+# (docs/e2e.md).
 if [[ "${mode}" == jest && $# -eq 0 ]]; then
   logs="$(mktemp -d)"
-  dev_own="redis-queue-outage,secret-rotation"
-  prod_own="secret-rotation,redis-failover"
   lanes=(
-    "prod|E2E_PART=prod E2E_ENVIRONMENTS=prod E2E_SKIP_SCENARIOS=${prod_own}|test/e2e/platform"
-    "dev|E2E_ENVIRONMENTS=dev E2E_SKIP_SCENARIOS=${dev_own}|test/e2e/platform;harness|E2E_ENVIRONMENTS=|test/e2e/harness/"
-    "fresh-start|E2E_ENVIRONMENTS=|test/e2e/fresh-start;dev-failures|E2E_ENVIRONMENTS=dev E2E_SCENARIOS=${dev_own}|test/e2e/platform"
-    "prod-failures|E2E_START_AFTER=prod E2E_ENVIRONMENTS=prod E2E_SCENARIOS=${prod_own}|test/e2e/platform"
+    "prod|E2E_ENVIRONMENTS=prod|test/e2e/platform"
+    "dev|E2E_ENVIRONMENTS=dev|test/e2e/platform"
+    "fresh-start|E2E_ENVIRONMENTS=|test/e2e/fresh-start;harness|E2E_ENVIRONMENTS=|test/e2e/harness/"
   )
-  export E2E_SIGNAL_DIR="${logs}"
   started=${SECONDS}
   run_lane() {
     local lane_status=0 part name assignments pattern

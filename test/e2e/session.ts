@@ -31,33 +31,6 @@ export interface ScenarioOutcome {
 
 const repoRoot = path.resolve(__dirname, '../..');
 
-/*
- * A platform's start is what loads the cores (scripts/e2e.sh runs parts of the suite at once):
- * E2E_START_AFTER=<part> holds this part's first platform until the part named has started its
- * own (E2E_PART names a part; the signal is a file in E2E_SIGNAL_DIR, written ready or not).
- */
-const START_WAIT_MS = 600_000;
-
-function signalFile(part: string): string | undefined {
-  const dir = process.env.E2E_SIGNAL_DIR;
-  return dir ? path.join(dir, `${part}.started`) : undefined;
-}
-
-async function waitForStartSignal(log: (line: string) => void): Promise<void> {
-  const after = process.env.E2E_START_AFTER;
-  const file = after ? signalFile(after) : undefined;
-  if (!file || fs.existsSync(file)) return;
-  log(`waiting for part ${after} to have started its platform (at most ${START_WAIT_MS / 1000} s)`);
-  const t0 = Date.now();
-  while (!fs.existsSync(file) && Date.now() - t0 < START_WAIT_MS) await new Promise((r) => setTimeout(r, 1000));
-  log(`${fs.existsSync(file) ? `part ${after} has started its platform` : `part ${after} gave no signal`}: starting after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
-
-function signalStarted(): void {
-  const file = process.env.E2E_PART ? signalFile(process.env.E2E_PART) : undefined;
-  if (file) fs.writeFileSync(file, `${new Date().toISOString()}\n`);
-}
-
 /**
  * A platform started from its manifests and ready (or failed, with the explanation): what the
  * CLI and the jest suite both use. `close()` stops everything it started.
@@ -95,14 +68,9 @@ export class Session {
 
   /** Starts the platform and waits until every workload is ready; throws the explanation otherwise. */
   async open(): Promise<number> {
-    await waitForStartSignal(this.run.log);
     this.meter.start();
-    try {
-      await this.run.start();
-      this.readySeconds = await this.run.waitUntilReady(this.options.readyTimeoutMs ?? 600_000);
-    } finally {
-      signalStarted();
-    }
+    await this.run.start();
+    this.readySeconds = await this.run.waitUntilReady(this.options.readyTimeoutMs ?? 600_000);
     this.run.log(`ready in ${this.readySeconds.toFixed(1)} s after apply`);
     return this.readySeconds;
   }
