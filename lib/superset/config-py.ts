@@ -346,8 +346,8 @@ RATELIMIT_STORAGE_OPTIONS = ${toPython(options)}
  */
 export function publishRetryPolicy(config: PlatformConfig): Record<string, number> {
   const q = config.redis.queue;
-  // A managed Redis fails over behind its primary endpoint (a DNS change, typically well under
-  // 30 s on ElastiCache, Memorystore and Azure): publishes retry for 30 s.
+  // A managed Redis fails over behind its primary endpoint (the provider re-points its DNS name;
+  // how long that takes is the provider's, not measured here): publishes retry for 30 s.
   const windowSeconds = (q.mode === 'sentinel' ? q.downAfterMilliseconds + 5000 : q.mode === 'external' ? 30000 : 10000) / 1000;
   // kombu waits 0, 0.5, then 1 s between rounds: n rounds cover 0.5 + (n - 2) seconds. With one
   // sentinel:// URL per Sentinel, kombu sleeps only after trying every URL (measured: 12 retries
