@@ -1,5 +1,6 @@
 import type { EnvironmentOverrides } from '../lib/config/platform-schema';
 import dev from './dev';
+import managed from './managed';
 import prod from './prod';
 import scale10k from './scale-10k';
 import staging from './staging';
@@ -10,4 +11,5 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentOverrides>> = {
   staging,
   prod,
   'scale-10k': scale10k,
+  managed,
 };

@@ -93,8 +93,9 @@ export function buildPlatform(app: App, env: Environment): void {
     new WalgRetention(postgres, 'WalgRetention', { env, configMapName: postgresConfig.name });
   }
   if (env.config.pgbouncer.enabled) new Pgbouncer(chart(CHARTS.pgbouncer), 'Pgbouncer', { env });
-  new RedisCache(chart(CHARTS.redisCache), 'RedisCache', { env });
-  new RedisQueue(chart(CHARTS.redisQueue), 'RedisQueue', { env });
+  // A managed Redis (redis.cache.mode / redis.queue.mode "external") replaces our StatefulSet.
+  if (env.config.redis.cache.mode !== 'external') new RedisCache(chart(CHARTS.redisCache), 'RedisCache', { env });
+  if (env.config.redis.queue.mode !== 'external') new RedisQueue(chart(CHARTS.redisQueue), 'RedisQueue', { env });
 
   const migrate = new SupersetMigrateJob(chart(CHARTS.supersetMigrate), 'Migrate', { context });
   // The long-running pods name the Job they wait for in their wait-for-migrations log.
@@ -116,7 +117,7 @@ export function buildPlatform(app: App, env: Environment): void {
     const monitoring = chart(CHARTS.monitoring);
     new SupersetMonitoring(monitoring, 'Superset', { env });
     new DatabaseMonitoring(monitoring, 'Database', { env });
-    new RedisMonitoring(monitoring, 'Redis', { env });
+    if (env.config.redis.cache.mode !== 'external' || env.config.redis.queue.mode !== 'external') new RedisMonitoring(monitoring, 'Redis', { env });
   }
 
   // Last: it counts every ConfigMap the charts above ship.

@@ -209,7 +209,10 @@ const POINTS: readonly PointDefinition[] = [
       return allOf(
         [redis('CACHE_CONFIG') && ttl('CACHE_CONFIG') >= 300 && ttl('CACHE_CONFIG') <= 3600, `CACHE_CONFIG on Redis, TTL ${ttl('CACHE_CONFIG')} s`],
         [redis('DATA_CACHE_CONFIG') && ttl('DATA_CACHE_CONFIG') >= 300 && ttl('DATA_CACHE_CONFIG') <= 3600, `DATA_CACHE_CONFIG on Redis, TTL ${ttl('DATA_CACHE_CONFIG')} s`],
-        [!!ctx.named('Service', 'redis-cache'), 'Service redis-cache (the Redis Cluster the caches use)'],
+        // Our Redis Cluster, or a managed Redis (redis.cache.mode "external") the caches name instead.
+        ctx.named('Service', 'redis-cache')
+          ? [true, 'Service redis-cache (the Redis Cluster the caches use)']
+          : [/"CACHE_REDIS_(CLUSTER|HOST)": "(?!redis-cache[":])[^"]+"/.test(ctx.pySetting('CACHE_CONFIG') ?? ''), 'CACHE_CONFIG names the managed Redis of redis.cache.external'],
       );
     },
   },

@@ -1,5 +1,5 @@
 import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY, toExternalDatabase } from '../postgres/endpoints';
-import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
+import { redisClientFlows } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { Component, component, dataComponent, egressEndpointFlows, Flow, podEgressFlows, tcp } from '../workload/flow';
 
@@ -42,8 +42,7 @@ export function opsFlows(env: Environment): Flow[] {
       ...(env.config.pgbouncer.enabled
         ? [tcp(component(exporter), component(dataComponent(env.config.instance, 'pgbouncer')), [PGBOUNCER.port], 'superset export-dashboards reads the metadata database')]
         : toExternalDatabase(external!, component(exporter), 'superset export-dashboards reads the managed metadata database (PgBouncer is off)')),
-      tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-cache')), [REDIS_CACHE.port], 'the Superset app connects its caches at start-up'),
-      tcp(component(exporter), component(dataComponent(env.config.instance, 'redis-queue')), redisQueueClientPorts(env.config.redis.queue.mode), 'the Superset app connects Celery and rate limits at start-up'),
+      ...redisClientFlows(env.config, exporter, { cache: 'the Superset app connects its caches at start-up', queue: 'the Superset app connects Celery and rate limits at start-up' }),
     );
     if (ops.dashboardExport.target === 'git') {
       flows.push(...ops.dashboardExport.git.sshEgress.map((g, i) =>

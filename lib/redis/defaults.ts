@@ -21,6 +21,7 @@ export const REDIS_DEFAULTS: RedisConfig = {
   },
   exporterResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' },
   cache: {
+    mode: 'cluster',
     shards: 3,
     replicasPerShard: 1,
     resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },

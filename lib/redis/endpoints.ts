@@ -1,4 +1,5 @@
-import type { RedisQueueConfig } from './schema';
+import type { ExternalRedisConfig, RedisConfig, RedisQueueConfig } from './schema';
+import { Component, component, dataComponent, Flow, Peer, tcp } from '../workload/flow';
 
 // The names and ports other components connect to (Superset, the ops CronJobs, the network
 // flows), and the per-pod names the Redis pods use among themselves.
@@ -39,4 +40,47 @@ export function redisQueueSentinels(replicas: number): { host: string; port: num
 /** Ports a client of redis-queue needs: the server, and in sentinel mode the Sentinels that name the primary. */
 export function redisQueueClientPorts(mode: RedisQueueConfig['mode']): number[] {
   return mode === 'sentinel' ? [REDIS_QUEUE.port, REDIS_QUEUE_SENTINEL.port] : [REDIS_QUEUE.port];
+}
+
+// A managed Redis (redis.cache.mode / redis.queue.mode "external") instead of our StatefulSets.
+
+/** The two uses of Redis, by the name of our StatefulSet that serves each. */
+export type RedisUse = 'redis-cache' | 'redis-queue';
+
+/** The managed Redis of the caches, when redis.cache.mode is "external" (the rules require redis.cache.external then). */
+export function externalRedisCache(config: { readonly redis: Pick<RedisConfig, 'cache'> }): ExternalRedisConfig | undefined {
+  return config.redis.cache.mode === 'external' ? config.redis.cache.external : undefined;
+}
+
+/** The managed Redis of the queue, when redis.queue.mode is "external" (the rules require redis.queue.external then). */
+export function externalRedisQueue(config: { readonly redis: Pick<RedisConfig, 'queue'> }): ExternalRedisConfig | undefined {
+  return config.redis.queue.mode === 'external' ? config.redis.queue.external : undefined;
+}
+
+/** Where the managed Redis's CA bundle is mounted in every pod that loads superset_config.py. */
+export const EXTERNAL_REDIS_CA: Record<RedisUse, { readonly volume: string; readonly dir: string; readonly file: string }> = {
+  'redis-cache': { volume: 'redis-cache-ca', dir: '/etc/ssl/redis-cache-ca', file: '/etc/ssl/redis-cache-ca/ca.crt' },
+  'redis-queue': { volume: 'redis-queue-ca', dir: '/etc/ssl/redis-queue-ca', file: '/etc/ssl/redis-queue-ca/ca.crt' },
+};
+
+/** Flows from one component to every address range of a managed Redis, on its port. */
+export function toExternalRedis(use: RedisUse, external: ExternalRedisConfig, from: Peer, why: string): Flow[] {
+  return external.cidrs.map((cidr, i) => tcp(from, { kind: 'cidr', name: `external-${use}-${i + 1}`, cidr }, [external.port], why));
+}
+
+/**
+ * What a pod that loads superset_config.py needs toward Redis: redis-cache (connected at import)
+ * and redis-queue (Celery, coordination, rate limits), our pods or the managed endpoints.
+ */
+export function redisClientFlows(config: { readonly instance: string; readonly redis: Pick<RedisConfig, 'cache' | 'queue'> }, from: Component, why: { readonly cache: string; readonly queue: string }): Flow[] {
+  const cache = externalRedisCache(config);
+  const queue = externalRedisQueue(config);
+  return [
+    ...(cache
+      ? toExternalRedis('redis-cache', cache, component(from), `${why.cache} (the managed Redis of redis.cache.external)`)
+      : [tcp(component(from), component(dataComponent(config.instance, 'redis-cache')), [REDIS_CACHE.port], why.cache)]),
+    ...(queue
+      ? toExternalRedis('redis-queue', queue, component(from), `${why.queue} (the managed Redis of redis.queue.external)`)
+      : [tcp(component(from), component(dataComponent(config.instance, 'redis-queue')), redisQueueClientPorts(config.redis.queue.mode), why.queue)]),
+  ];
 }

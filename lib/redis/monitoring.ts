@@ -21,7 +21,9 @@ export class RedisMonitoring extends Construct {
     const m = env.config.monitoring;
     const ns = env.namespace;
     const labels = recommendedLabels({ name: 'redis', instance: env.config.instance, component: 'monitoring', version: serverVersion(env.config.redis) });
-    for (const name of ['redis-cache', 'redis-queue']) {
+    // Only our own servers: a managed Redis is watched by its provider's metrics.
+    const ours = { cache: env.config.redis.cache.mode !== 'external', queue: env.config.redis.queue.mode !== 'external' };
+    for (const name of [...(ours.cache ? ['redis-cache'] : []), ...(ours.queue ? ['redis-queue'] : [])]) {
       new PodMonitor(this, name, {
         metadata: { name, namespace: ns, labels },
         spec: {
@@ -43,13 +45,13 @@ export class RedisMonitoring extends Construct {
             alert(m, 'RedisMemoryHigh',
               `max by (pod) (redis_memory_used_bytes{namespace="${ns}"} / (redis_memory_max_bytes{namespace="${ns}"} > 0)) > 0.8 or max by (pod) (container_memory_working_set_bytes{namespace="${ns}",container="redis"} / on (namespace, pod, container) kube_pod_container_resource_limits{namespace="${ns}",container="redis",resource="memory"}) > 0.8`,
               '10m', 'warning', 'A Redis server uses over 80 % of its memory.'),
-            alert(m, 'RedisCacheHitRateLow',
+            ...(ours.cache ? [alert(m, 'RedisCacheHitRateLow',
               `sum(rate(redis_keyspace_hits_total{${cache}}[30m])) / clamp_min(sum(rate(redis_keyspace_hits_total{${cache}}[30m])) + sum(rate(redis_keyspace_misses_total{${cache}}[30m])), 1e-9) < 0.5`,
-              '30m', 'warning', 'Fewer than half of the cache lookups hit (aim: 80 %): charts query the databases again and again.'),
-            alert(m, 'CeleryQueueBacklog',
+              '30m', 'warning', 'Fewer than half of the cache lookups hit (aim: 80 %): charts query the databases again and again.')] : []),
+            ...(ours.queue ? [alert(m, 'CeleryQueueBacklog',
               `max by (key) (redis_key_size{${queue},db="db0"}) > 100`,
-              '10m', 'warning', 'More than 100 tasks wait in a Celery queue: add workers (superset.workers.<queue>.maxReplicas).'),
-            alert(m, 'RedisCacheClusterFailed', `min(redis_cluster_state{${cache}}) < 1`, '2m', 'critical', 'The redis-cache cluster reports cluster_state:fail.'),
+              '10m', 'warning', 'More than 100 tasks wait in a Celery queue: add workers (superset.workers.<queue>.maxReplicas).')] : []),
+            ...(ours.cache ? [alert(m, 'RedisCacheClusterFailed', `min(redis_cluster_state{${cache}}) < 1`, '2m', 'critical', 'The redis-cache cluster reports cluster_state:fail.')] : []),
             ...(env.config.redis.queue.mode === 'sentinel'
               ? [alert(m, 'RedisQueueNoPrimary', `count(redis_instance_info{${queue},role="master"}) < 1 or absent(redis_instance_info{${queue},role="master"})`, '1m', 'critical', 'redis-queue has no primary: Celery and async queries stop.')]
               : []),

@@ -1,4 +1,5 @@
-import { REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels } from '../redis/endpoints';
+import { EXTERNAL_REDIS_CA, externalRedisCache, externalRedisQueue, REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels, RedisUse } from '../redis/endpoints';
+import type { ExternalRedisConfig } from '../redis/schema';
 import type { PlatformConfig } from '../config/platform-schema';
 import { oauthEnvVar } from './secrets';
 import { STATSD_UDP } from '../workload/statsd-exporter';
@@ -115,7 +116,66 @@ export const QUEUE_CLIENT_TIMEOUTS = { socket_connect_timeout: 2, socket_timeout
 
 export const CACHE_CLUSTER_OPTIONS = { ...CACHE_CLIENT_TIMEOUTS, dynamic_startup_nodes: false } as const;
 
+/**
+ * redis-py's TLS settings toward a managed Redis: certificate required, checked against the
+ * mounted CA bundle when one is given (else the system store); nothing without TLS.
+ */
+export function redisTlsOptions(use: RedisUse, external: ExternalRedisConfig): Record<string, unknown> {
+  if (!external.tls) return {};
+  return { ssl: true, ssl_cert_reqs: 'required', ...(external.caBundle ? { ssl_ca_certs: EXTERNAL_REDIS_CA[use].file } : {}) };
+}
+
+/** The ACL user, when the managed Redis's Secret has one (else redis-py's default user). */
+function redisUsername(external: ExternalRedisConfig, variable: string): Record<string, unknown> {
+  return external.auth.usernameKey ? { username: pyExpr(variable) } : {};
+}
+
+/** Python keyword arguments, one per line, for a call. */
+function pyKwargs(args: Record<string, unknown>, indent = '    '): string {
+  return Object.entries(args).map(([k, v]) => `${indent}${k}=${toPython(v)},`).join('\n');
+}
+
+function describeExternal(e: ExternalRedisConfig): string {
+  return `${e.host}:${e.port} (${e.clusterMode ? 'cluster mode' : 'a single endpoint'}, ${e.tls ? `TLS${e.caBundle ? ' checked against the mounted CA bundle' : ''}` : 'no TLS'})`;
+}
+
+/** The caches and SQL Lab results in a managed Redis (redis.cache.mode "external"). */
+function externalCacheSection(config: PlatformConfig, e: ExternalRedisConfig): string {
+  const c = config.superset.cache;
+  const tls = redisTlsOptions('redis-cache', e);
+  const user = redisUsername(e, '_REDIS_CACHE_USERNAME');
+  const options = e.clusterMode ? { ...CACHE_CLUSTER_OPTIONS, ...tls, ...user } : { ...CACHE_CLIENT_TIMEOUTS, ...tls, ...user };
+  const endpoint = e.clusterMode
+    ? { CACHE_TYPE: 'RedisClusterCache', CACHE_REDIS_CLUSTER: `${e.host}:${e.port}` }
+    : { CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: e.host, CACHE_REDIS_PORT: e.port, CACHE_REDIS_DB: 0 };
+  const cache = (prefix: string, timeout: number, extra: Record<string, unknown> = {}) => ({
+    ...endpoint,
+    CACHE_REDIS_PASSWORD: pyExpr('_REDIS_CACHE_PASSWORD'),
+    CACHE_KEY_PREFIX: prefix,
+    CACHE_DEFAULT_TIMEOUT: timeout,
+    // flask-caching passes these on to redis-py's client.
+    CACHE_OPTIONS: options,
+    ...extra,
+  });
+  const results = e.clusterMode
+    ? `RedisClusterCache(\n${pyKwargs({ cluster: `${e.host}:${e.port}`, password: pyExpr('_REDIS_CACHE_PASSWORD'), key_prefix: 'superset_results_', default_timeout: c.dataTimeoutSeconds, ...CACHE_CLUSTER_OPTIONS, ...tls, ...user })}\n)`
+    : `_RedisCache(\n${pyKwargs({ host: e.host, port: e.port, db: 0, password: pyExpr('_REDIS_CACHE_PASSWORD'), key_prefix: 'superset_results_', default_timeout: c.dataTimeoutSeconds, ...CACHE_CLIENT_TIMEOUTS, ...tls, ...user })}\n)`;
+  return `
+# Caches and SQL Lab results live in the managed Redis of redis.cache.external, one key prefix per
+# use: ${describeExternal(e)}.
+${e.clusterMode ? '' : 'from flask_caching.backends.rediscache import RedisCache as _RedisCache  # noqa: E402\n\n'}_REDIS_CACHE_PASSWORD = _secret("REDIS_CACHE_PASSWORD")
+${e.auth.usernameKey ? '_REDIS_CACHE_USERNAME = _secret("REDIS_CACHE_USERNAME")\n' : ''}CACHE_CONFIG = ${toPython(cache('superset_metadata_', c.defaultTimeoutSeconds))}
+DATA_CACHE_CONFIG = ${toPython(cache('superset_data_', c.dataTimeoutSeconds))}
+FILTER_STATE_CACHE_CONFIG = ${toPython(cache('superset_filter_state_', c.filterStateTimeoutSeconds, { REFRESH_TIMEOUT_ON_RETRIEVAL: true }))}
+EXPLORE_FORM_DATA_CACHE_CONFIG = ${toPython(cache('superset_explore_form_', c.filterStateTimeoutSeconds, { REFRESH_TIMEOUT_ON_RETRIEVAL: true }))}
+THUMBNAIL_CACHE_CONFIG = ${toPython(cache('superset_thumbnail_', c.thumbnailTimeoutSeconds))}
+RESULTS_BACKEND = ${results}
+`;
+}
+
 function cacheSection(config: PlatformConfig): string {
+  const external = externalRedisCache(config);
+  if (external) return externalCacheSection(config, external);
   const c = config.superset.cache;
   const cluster = `${REDIS_CACHE.host}:${REDIS_CACHE.port}`;
   const cache = (prefix: string, timeout: number, extra: Record<string, unknown> = {}) => ({
@@ -154,6 +214,22 @@ const sentinelMode = (config: PlatformConfig) => config.redis.queue.mode === 'se
  * Sentinel) the Sentinel of every pod, asked for the current primary of the master name.
  */
 function redisQueuePrelude(config: PlatformConfig): string {
+  const external = externalRedisQueue(config);
+  if (external) {
+    const scheme = external.tls ? 'rediss' : 'redis';
+    const user = external.auth.usernameKey ? 'quote(_REDIS_QUEUE_USERNAME, safe="")' : '""';
+    const ssl = external.tls ? `
+
+# TLS for Celery (broker_use_ssl, redis_backend_use_ssl): the certificate is required and checked.
+_REDIS_QUEUE_SSL = {"ssl_cert_reqs": _ssl.CERT_REQUIRED${external.caBundle ? `, "ssl_ca_certs": ${toPython(EXTERNAL_REDIS_CA['redis-queue'].file)}` : ''}}` : '';
+    return `
+# redis-queue is the managed Redis of redis.queue.external: ${describeExternal(external)}.
+${external.tls ? 'import ssl as _ssl  # noqa: E402\n\n' : ''}${external.auth.usernameKey ? '_REDIS_QUEUE_USERNAME = _secret("REDIS_QUEUE_USERNAME")\n' : ''}
+
+def _redis_queue_url(db):
+    return "${scheme}://{username}:{password}@${external.host}:${external.port}/{db}".format(username=${user}, password=quote(_REDIS_QUEUE_PASSWORD, safe=""), db=db)${ssl}
+`;
+  }
   if (!sentinelMode(config)) {
     return `
 # redis-queue is a single server behind the ${REDIS_QUEUE.host} Service.
@@ -195,6 +271,27 @@ function pyTimeouts(): string {
  * RedisCache or RedisSentinelCache but not a cluster.
  */
 function queueCache(config: PlatformConfig, db: number, prefix: string): Record<string, unknown> {
+  const external = externalRedisQueue(config);
+  if (external) {
+    const tls = redisTlsOptions('redis-queue', external);
+    const user = redisUsername(external, '_REDIS_QUEUE_USERNAME');
+    return {
+      CACHE_TYPE: 'RedisCache',
+      CACHE_REDIS_HOST: external.host,
+      CACHE_REDIS_PORT: external.port,
+      CACHE_REDIS_DB: db,
+      ...(external.auth.usernameKey ? { CACHE_REDIS_USER: pyExpr('_REDIS_QUEUE_USERNAME') } : {}),
+      CACHE_REDIS_PASSWORD: pyExpr('_REDIS_QUEUE_PASSWORD'),
+      // Superset's own Redis backends read the CACHE_REDIS_SSL* keys; flask-caching passes CACHE_OPTIONS to redis-py.
+      ...(external.tls ? {
+        CACHE_REDIS_SSL: true,
+        CACHE_REDIS_SSL_CERT_REQS: 'required',
+        ...(external.caBundle ? { CACHE_REDIS_SSL_CA_CERTS: EXTERNAL_REDIS_CA['redis-queue'].file } : {}),
+      } : {}),
+      CACHE_KEY_PREFIX: prefix,
+      ...(Object.keys({ ...tls, ...user }).length ? { CACHE_OPTIONS: { ...tls, ...user } } : {}),
+    };
+  }
   if (!sentinelMode(config)) {
     return {
       CACHE_TYPE: 'RedisCache',
@@ -220,6 +317,13 @@ function queueCache(config: PlatformConfig, db: number, prefix: string): Record<
 
 /** Flask-Limiter storage: limits' redis+sentinel scheme; secrets go in the options, not the URI. */
 function rateLimitStorage(config: PlatformConfig): string {
+  const external = externalRedisQueue(config);
+  if (external) {
+    // A rediss:// URL; limits passes the options on to redis-py.
+    const options = redisTlsOptions('redis-queue', external);
+    delete options.ssl;
+    return `RATELIMIT_STORAGE_URI = _redis_queue_url(${REDIS_QUEUE_DB.rateLimits})\n${Object.keys(options).length ? `RATELIMIT_STORAGE_OPTIONS = ${toPython(options)}\n` : ''}`;
+  }
   if (!sentinelMode(config)) return `RATELIMIT_STORAGE_URI = _redis_queue_url(${REDIS_QUEUE_DB.rateLimits})\n`;
   const hosts = redisQueueSentinels(config.redis.queue.replicas).map((s) => `${s.host}:${s.port}`).join(',');
   const options = {
@@ -242,7 +346,9 @@ RATELIMIT_STORAGE_OPTIONS = ${toPython(options)}
  */
 export function publishRetryPolicy(config: PlatformConfig): Record<string, number> {
   const q = config.redis.queue;
-  const windowSeconds = (q.mode === 'sentinel' ? q.downAfterMilliseconds + 5000 : 10000) / 1000;
+  // A managed Redis fails over behind its primary endpoint (the provider re-points its DNS name;
+  // how long that takes is the provider's, not measured here): publishes retry for 30 s.
+  const windowSeconds = (q.mode === 'sentinel' ? q.downAfterMilliseconds + 5000 : q.mode === 'external' ? 30000 : 10000) / 1000;
   // kombu waits 0, 0.5, then 1 s between rounds: n rounds cover 0.5 + (n - 2) seconds. With one
   // sentinel:// URL per Sentinel, kombu sleeps only after trying every URL (measured: 12 retries
   // over 3 URLs gave up after 2.5 s), so a round costs one retry per Sentinel.
@@ -261,7 +367,11 @@ function celerySection(config: PlatformConfig): string {
   // Fail fast on a dead primary (QUEUE_CLIENT_TIMEOUTS), so that publishes retry elsewhere.
   const timeouts = `    redis_socket_connect_timeout = ${QUEUE_CLIENT_TIMEOUTS.socket_connect_timeout}
     redis_socket_timeout = ${QUEUE_CLIENT_TIMEOUTS.socket_timeout}`;
-  const transport = sentinelMode(config)
+  const external = externalRedisQueue(config);
+  const transport = external
+    ? `    broker_transport_options = {"visibility_timeout": ${visibility}, ${pyTimeouts()}}
+${external.tls ? '    broker_use_ssl = _REDIS_QUEUE_SSL\n    redis_backend_use_ssl = _REDIS_QUEUE_SSL\n' : ''}${timeouts}`
+    : sentinelMode(config)
     ? `    broker_transport_options = {**_REDIS_QUEUE_SENTINEL_OPTIONS, "visibility_timeout": ${visibility}, ${pyTimeouts()}}
     result_backend_transport_options = dict(_REDIS_QUEUE_SENTINEL_OPTIONS)
 ${timeouts}`
@@ -383,6 +493,12 @@ export function proxyFixConfig(config: PlatformConfig): Record<string, number> {
 /** The redis-queue client Flask-Session stores the sessions with (redis-py connects lazily). */
 function sessionRedis(config: PlatformConfig): string {
   const timeouts = 'socket_connect_timeout=2, socket_timeout=3';
+  const external = externalRedisQueue(config);
+  if (external) {
+    const extra = { ...redisUsername(external, '_REDIS_QUEUE_USERNAME'), ...redisTlsOptions('redis-queue', external) };
+    const args = Object.entries(extra).map(([k, v]) => `, ${k}=${toPython(v)}`).join('');
+    return `_redis.Redis(host=${toPython(external.host)}, port=${external.port}, db=${REDIS_QUEUE_DB.sessions}, password=_REDIS_QUEUE_PASSWORD${args}, ${timeouts})`;
+  }
   if (!sentinelMode(config)) {
     return `_redis.Redis(host=${toPython(REDIS_QUEUE.host)}, port=${REDIS_QUEUE.port}, db=${REDIS_QUEUE_DB.sessions}, password=_REDIS_QUEUE_PASSWORD, ${timeouts})`;
   }

@@ -1,6 +1,6 @@
 import { SUPERSET_WEB } from './endpoints';
 import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY, toExternalDatabase } from '../postgres/endpoints';
-import { REDIS_CACHE, redisQueueClientPorts } from '../redis/endpoints';
+import { redisClientFlows } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
 import { Component, component, dataComponent, egressEndpointFlows, Flow, Peer, podEgressFlows, tcp } from '../workload/flow';
@@ -28,8 +28,6 @@ export function supersetFlows(env: Environment): Flow[] {
   const migrate = supersetComponent(env, 'migrate');
   const pgbouncer = dataComponent(env.config.instance, 'pgbouncer');
   const postgres = dataComponent(env.config.instance, 'postgres');
-  const redisCache = dataComponent(env.config.instance, 'redis-cache');
-  const redisQueue = dataComponent(env.config.instance, 'redis-queue');
 
   const flows: Flow[] = [
     tcp({ kind: 'namespace', name: 'ingress-controller', ...net.ingressController }, component(web), [SUPERSET_WEB.port], 'users reach the web tier through the ingress controller'),
@@ -43,12 +41,13 @@ export function supersetFlows(env: Environment): Flow[] {
   }
   // The migration Job loads the same superset_config.py as web (so `db upgrade` and `init` see the
   // same settings; a second config would drift), and that file connects to redis-cache at import
-  // (RedisClusterCache connects in its constructor) and names the redis-queue Sentinels.
+  // (RedisClusterCache connects in its constructor) and names the redis-queue Sentinels. A managed
+  // Redis (redis.*.mode "external") replaces our pods by its address ranges.
   for (const c of [...longRunning, migrate]) {
-    flows.push(
-      tcp(component(c), component(redisCache), [REDIS_CACHE.port], 'Flask caches and SQL Lab results (connected when superset_config.py is imported)'),
-      tcp(component(c), component(redisQueue), redisQueueClientPorts(env.config.redis.queue.mode), 'Celery broker, coordination, async queries, rate limits (through Sentinel in sentinel mode)'),
-    );
+    flows.push(...redisClientFlows(env.config, c, {
+      cache: 'Flask caches and SQL Lab results (connected when superset_config.py is imported)',
+      queue: 'Celery broker, coordination, async queries, rate limits (through Sentinel in sentinel mode)',
+    }));
   }
   if (env.config.monitoring.enabled) {
     const prometheus: Peer = { kind: 'namespace', name: 'monitoring', ...net.monitoring };

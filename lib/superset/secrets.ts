@@ -1,7 +1,8 @@
 import { externalDatabase } from '../postgres/endpoints';
 import type { PostgresConfig } from '../postgres/schema';
 import { randomBase64, randomHex, SecretRef } from '../config/secret-ref';
-import type { RedisSecretNames } from '../redis/schema';
+import { externalRedisCache, externalRedisQueue, RedisUse } from '../redis/endpoints';
+import type { ExternalRedisConfig, RedisConfig, RedisSecretNames } from '../redis/schema';
 import type { SupersetConfig, SupersetSecretNames } from './schema';
 
 /** What Superset's Secret keys depend on: its own settings and the names of every Secret it reads. */
@@ -10,6 +11,36 @@ export interface SupersetSecretSettings {
   readonly superset: SupersetConfig;
   /** A managed metadata database brings its own password Secret (postgres.external.passwordSecret). */
   readonly postgres?: Pick<PostgresConfig, 'mode' | 'external'>;
+  /** A managed Redis brings its own AUTH Secret (redis.cache.external.auth, redis.queue.external.auth). */
+  readonly redis?: Pick<RedisConfig, 'cache' | 'queue'>;
+}
+
+/** The password (and ACL user) of one Redis: our server's Secret, or the managed Redis's. */
+function redisRefs(use: RedisUse, ownSecret: string, external: ExternalRedisConfig | undefined, ownDescription: string, what: string): SecretRef[] {
+  const prefix = use === 'redis-cache' ? 'REDIS_CACHE' : 'REDIS_QUEUE';
+  const field = use === 'redis-cache' ? 'redis.cache.external.auth' : 'redis.queue.external.auth';
+  if (!external) {
+    return [{ secretName: ownSecret, key: 'password', envVar: `${prefix}_PASSWORD`, description: ownDescription, ...hex(32) }];
+  }
+  const auth = external.auth;
+  return [
+    {
+      secretName: auth.secret,
+      key: auth.passwordKey,
+      envVar: `${prefix}_PASSWORD`,
+      configField: field,
+      description: `AUTH password of the managed Redis ${external.host} (${what})`,
+      generate: 'the AUTH token (or the ACL user\'s password) you gave the managed Redis',
+    },
+    ...(auth.usernameKey ? [{
+      secretName: auth.secret,
+      key: auth.usernameKey,
+      envVar: `${prefix}_USERNAME`,
+      configField: field,
+      description: `ACL user Superset logs in to the managed Redis ${external.host} as`,
+      generate: 'the ACL user (ElastiCache RBAC user, Redis 6+ ACL) you created for Superset',
+    }] : []),
+  ];
 }
 
 const base64 = randomBase64;
@@ -80,21 +111,12 @@ export function supersetSecretRefs(config: SupersetSecretSettings): SecretRef[] 
       description: `password of the "${config.superset.database.user}" role in the metadata database`,
       ...hex(32),
     },
-    {
-      secretName: config.secrets.redisCache,
-      key: 'password',
-      envVar: 'REDIS_CACHE_PASSWORD',
-      description: 'password of redis-cache (Redis Cluster: Flask caches and SQL Lab results)',
-      ...hex(32),
-    },
-    {
-      secretName: config.secrets.redisQueue,
-      key: 'password',
-      envVar: 'REDIS_QUEUE_PASSWORD',
-      description: 'password of redis-queue (Celery broker and results, async-query events)',
-      ...hex(32),
-    },
   ];
+  const redis = config.redis ? { redis: config.redis } : undefined;
+  refs.push(
+    ...redisRefs('redis-cache', config.secrets.redisCache, redis && externalRedisCache(redis), 'password of redis-cache (Redis Cluster: Flask caches and SQL Lab results)', 'Flask caches and SQL Lab results'),
+    ...redisRefs('redis-queue', config.secrets.redisQueue, redis && externalRedisQueue(redis), 'password of redis-queue (Celery broker and results, async-query events)', 'Celery broker and results, coordination, async-query events, rate limits, sessions'),
+  );
   if (config.superset.auth.type === 'oauth') {
     for (const provider of config.superset.auth.oauth.providers) {
       for (const part of ['id', 'secret'] as const) {

@@ -1,5 +1,7 @@
 import * as k8s from '../../imports/k8s';
 import { DATABASE_CA, directDatabase, externalDatabase, metadataDatabase, pooledDatabase } from '../postgres/endpoints';
+import { EXTERNAL_REDIS_CA, externalRedisCache, externalRedisQueue, RedisUse } from '../redis/endpoints';
+import type { CaBundleConfig } from '../workload/schema';
 import type { Environment } from '../config/load';
 import type { ResourcesConfig } from '../config/primitives';
 import { supersetSecretRefs } from './secrets';
@@ -101,7 +103,17 @@ export function supersetVolumes(ctx: SupersetPodContext): k8s.Volume[] {
     { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
     { name: 'superset-home', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
     ...(databaseCa(ctx) ? [bundleVolume(DATABASE_CA.volume, databaseCa(ctx)!)] : []),
+    ...redisCas(ctx).map(([use, ca]) => bundleVolume(EXTERNAL_REDIS_CA[use].volume, ca)),
   ];
+}
+
+/** The managed Redis CA bundles (TLS with redis.*.external.caBundle), which superset_config.py reads as files. */
+function redisCas(ctx: SupersetPodContext): Array<[RedisUse, CaBundleConfig]> {
+  const out: Array<[RedisUse, CaBundleConfig]> = [];
+  for (const [use, external] of [['redis-cache', externalRedisCache(ctx.env.config)], ['redis-queue', externalRedisQueue(ctx.env.config)]] as const) {
+    if (external?.tls && external.caBundle) out.push([use, external.caBundle]);
+  }
+  return out;
 }
 
 /** The managed database's CA bundle, mounted in every Superset pod when it is set. */
@@ -110,7 +122,9 @@ function databaseCa(ctx: SupersetPodContext) {
 }
 
 function supersetVolumeMounts(ctx: SupersetPodContext): k8s.VolumeMount[] {
-  return databaseCa(ctx) ? [...SUPERSET_VOLUME_MOUNTS, { name: DATABASE_CA.volume, mountPath: DATABASE_CA.dir, readOnly: true }] : SUPERSET_VOLUME_MOUNTS;
+  const redis = redisCas(ctx).map(([use]) => ({ name: EXTERNAL_REDIS_CA[use].volume, mountPath: EXTERNAL_REDIS_CA[use].dir, readOnly: true }));
+  const mounts = databaseCa(ctx) ? [...SUPERSET_VOLUME_MOUNTS, { name: DATABASE_CA.volume, mountPath: DATABASE_CA.dir, readOnly: true }] : SUPERSET_VOLUME_MOUNTS;
+  return redis.length ? [...mounts, ...redis] : mounts;
 }
 
 export const SUPERSET_VOLUME_MOUNTS: k8s.VolumeMount[] = [

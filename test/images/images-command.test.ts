@@ -45,7 +45,7 @@ describe('npm run images', () => {
     const run = (args: string[]) => spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/images.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
     const all = run(['--format', 'json']);
     expect(all.status).toBe(0);
-    expect(JSON.parse(all.stdout).map((e: any) => e.environment)).toEqual(['dev', 'staging', 'prod', 'scale-10k']);
+    expect(JSON.parse(all.stdout).map((e: any) => e.environment)).toEqual(['dev', 'staging', 'prod', 'scale-10k', 'managed']);
     const bad = run(['nope']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/images failed: .*nope/);

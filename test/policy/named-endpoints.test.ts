@@ -29,7 +29,22 @@ describe('every endpoint a pod\'s configuration names is allowed by the NetworkP
     expect(violations(distObjects(env))).toEqual([]);
   });
 
-  test.each(Object.keys(ENVIRONMENTS))('%s: what the pods name is read from env, pgbouncer.ini and superset_config.py', (env) => {
+  // The environments that run their own Postgres and Redis (an example environment uses managed ones).
+  const ownDataTier = Object.keys(ENVIRONMENTS).filter((e) => ['20-postgres.yaml', '30-redis-cache.yaml', '35-redis-queue.yaml'].every((f) => fs.existsSync(path.join(DIST, e, f))));
+
+  test('the managed environment\'s pods name the managed servers, which are outside the cluster', () => {
+    const managed = Object.keys(ENVIRONMENTS).filter((e) => !ownDataTier.includes(e));
+    expect(managed.length).toBeGreaterThan(0);
+    for (const env of managed) {
+      const objects = distObjects(env);
+      const web = namedBy(objects, 'superset-web');
+      expect(web.filter((e) => /^(redis-cache|redis-queue|postgres)[.:]/.test(e))).toEqual([]);
+      expect(web.some((e) => /\.cache\.amazonaws\.com:\d+$/.test(e))).toBe(true);
+      for (const e of web.filter((x) => x.includes('.'))) expect(resolveEndpoint(objects, `superset-${env}`, e.split(':')[0], Number(e.split(':')[1])).kind).toBe('outside');
+    }
+  });
+
+  test.each(ownDataTier)('%s: what the pods name is read from env, pgbouncer.ini and superset_config.py', (env) => {
     const objects = distObjects(env);
     const sentinel = (objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'redis-queue') as any)
       .spec.template.spec.containers.some((c: any) => c.name === 'sentinel');
