@@ -49,7 +49,9 @@ export const REDIS_DEFAULTS: RedisConfig = {
     // 40 % headroom: AOF rewrites fork, and a busy broker dirties many pages while they run.
     maxmemoryPercent: 60,
     downAfterMilliseconds: 5000,
-    failoverTimeoutMilliseconds: 30000,
+    // A failed leader election (two Sentinels left, split votes) is retried after twice this:
+    // with 30 s the e2e run saw 67 s without a primary, longer than Celery's publish retries wait.
+    failoverTimeoutMilliseconds: 10000,
     // 0: a promoted replica accepts writes at once. With 1, it refuses them (NOREPLICAS) until
     // another replica has re-attached, and kombu gives a ResponseError one reconnect, then raises:
     // Celery publishes failed during every failover (docs/redis.md, "Celery through a failover").

@@ -94,7 +94,7 @@ export function redisProblems(config: RedisSettings): ConfigProblem[] {
       field: 'redis.queue.failoverTimeoutMilliseconds',
       value: q.failoverTimeoutMilliseconds,
       rule: `must exceed redis.queue.downAfterMilliseconds (${q.downAfterMilliseconds}): a failover cannot finish before the primary is even considered down`,
-      fix: `raise redis.queue.failoverTimeoutMilliseconds to ${q.downAfterMilliseconds * 6} or more`,
+      fix: `raise redis.queue.failoverTimeoutMilliseconds to ${q.downAfterMilliseconds * 2} or more`,
     });
   }
   if (q.minReplicasToWrite > 0 && (q.mode !== 'sentinel' || q.minReplicasToWrite > q.replicas - 1)) {

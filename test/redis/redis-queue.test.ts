@@ -78,7 +78,7 @@ describe('redis-queue', () => {
       expect(master).toEqual(expect.arrayContaining([
         'sentinel monitor redis-queue @MASTER_HOST@ @MASTER_PORT@ 2',
         'sentinel down-after-milliseconds redis-queue 5000',
-        'sentinel failover-timeout redis-queue 30000',
+        'sentinel failover-timeout redis-queue 10000',
         'sentinel parallel-syncs redis-queue 1',
       ]));
       expect([1, 3, 4, 5, 7].map(sentinelQuorum)).toEqual([1, 2, 3, 3, 4]);
