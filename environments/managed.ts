@@ -5,12 +5,66 @@ import { defineEnvironment } from './define';
  * database, ElastiCache in cluster mode for the caches, a non-cluster ElastiCache for Celery), so
  * no Patroni object and no Redis StatefulSet is rendered (PgBouncer stays in front of RDS). The host names,
  * address ranges and Secret names are examples: replace them with yours (docs/database.md and
- * docs/redis.md, the sections on managed servers).
+ * docs/redis.md, the sections on managed servers). It also shows the other ways to fit a
+ * cluster: two tainted node pools (Superset on one, the reports workers on a batch pool), a private
+ * registry with a pull secret, IRSA annotations, the company CA bundle in every Superset and ops
+ * pod, a setting Superset has but the schema does not type (extraConfig), a Vault agent sidecar on
+ * web, and the identity provider and the SMTP relay declared once as egress endpoints.
  */
+const BATCH_POOL = {
+  nodeSelector: { 'example.com/pool': 'batch' },
+  tolerations: [{ key: 'example.com/pool', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+} as const;
+
 export default defineEnvironment({
   monitoring: { enabled: true },
+  scheduling: {
+    nodeSelector: { 'example.com/pool': 'superset' },
+    tolerations: [{ key: 'example.com/pool', operator: 'Equal', value: 'superset', effect: 'NoSchedule' }],
+  },
+  pods: {
+    imagePullSecrets: ['registry-pull'],
+    caBundle: { configMap: 'company-ca', key: 'ca-bundle.pem' },
+  },
+  network: {
+    egress: [
+      { name: 'okta', purpose: 'identity-provider', cidr: '203.0.113.0/28', ports: [443], from: ['web'] },
+      { name: 'mail', purpose: 'smtp', cidr: '198.51.100.25/32', ports: [587], from: ['worker-reports'] },
+    ],
+  },
   superset: {
+    image: { repository: 'registry.internal.example.com/bi/superset' },
     asyncQueries: { enabled: true },
+    auth: {
+      type: 'oauth',
+      oauth: {
+        providers: [{ name: 'okta', serverMetadataUrl: 'https://example.okta.com/.well-known/openid-configuration', scope: 'openid email profile', icon: 'fa-key' }],
+      },
+    },
+    reports: { smtp: { enabled: true, host: 'smtp.internal.example.com', port: 587, user: 'superset@example.com', mailFrom: 'superset@example.com' } },
+    // A setting the schema does not type, appended after the generated ones.
+    extraConfig: 'SQLLAB_TIMEOUT = 120\n',
+    serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/superset' } },
+    web: {
+      pod: {
+        // Vault agent 1.20.4 (hashicorp/vault release of 2025-09-24).
+        sidecars: [{
+          name: 'vault-agent',
+          image: { repository: 'docker.io/hashicorp/vault', tag: '1.20.4' },
+          args: ['agent', '-config=/vault/config/agent.hcl'],
+          resources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
+          livenessProbe: { exec: { command: ['vault', 'version'] }, periodSeconds: 30 },
+          volumeMounts: [{ name: 'vault-config', mountPath: '/vault/config' }],
+        }],
+        volumes: [{ name: 'vault-config', configMap: { name: 'vault-agent-config' } }],
+        egress: [{ cidr: '10.70.0.10/32', ports: [8200] }],
+      },
+    },
+    workers: { reports: { scheduling: BATCH_POOL } },
+  },
+  ops: {
+    image: { repository: 'registry.internal.example.com/bi/superset-ops' },
+    serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/superset-ops' } },
   },
   postgres: {
     mode: 'external',
