@@ -21,6 +21,8 @@ export interface IngressController {
   stop(): Promise<void>;
   /** Where it listens (its pod's address), for requests from the node. */
   readonly address: string;
+  /** Why it does not route to the current endpoints yet; undefined when it does. */
+  notRouting(): string | undefined;
 }
 
 /** Stand-ins of what lives outside the cluster (object storage, a Git server, a warehouse). */
@@ -204,6 +206,8 @@ export class PlatformRun {
         }
       }
       const pending = this.pending(objects);
+      const routing = pending.length === 0 ? this.parts.ingress.notRouting() : undefined;
+      if (routing) pending.push(routing);
       const text = pending.join(', ');
       if (text !== lastPending) {
         lastPending = text;

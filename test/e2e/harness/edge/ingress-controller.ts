@@ -112,6 +112,21 @@ export class IngressController {
     this.unsync = this.network.onSynced(() => this.reconfigure());
   }
 
+  /**
+   * Why the controller does not yet route as the cluster now stands (undefined when it does): an
+   * Ingress backend without a ready endpoint, or a reload still to come. The platform counts as
+   * ready only then, so a first request never races the reload that adds the new pods (seen: 502s
+   * right after every workload was ready).
+   */
+  notRouting(): string | undefined {
+    if (!this.nginx) return 'the ingress controller is not running';
+    const model = edgeModel(this.store.list('Ingress'), this.network.services(), this.store.list('Secret'), this.options.ingressClass);
+    const missing = model.warnings.filter((w) => w.includes('no endpoints'));
+    if (missing.length) return missing.join('; ');
+    if (renderNginxConf(model, this.options) !== this.appliedConf) return 'the ingress controller to reload with the current endpoints';
+    return undefined;
+  }
+
   private get confPath(): string {
     return path.join(this.options.dir, 'nginx.conf');
   }
