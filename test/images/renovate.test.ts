@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULTS } from '../../lib/config/platform-defaults';
+import { ENVIRONMENTS } from '../../environments';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -54,14 +55,17 @@ describe('renovate.json', () => {
     }
   });
 
-  test('the image regex finds every image default that is not a placeholder, and nothing else', () => {
+  test('the image regex finds every image default that is not a placeholder, every image an environment pins, and nothing else', () => {
     const manager = byDatasource('docker');
     const files = repoFiles().filter((f) => filePatterns(manager).some((p) => p.test(f)));
     expect(files).toEqual(expect.arrayContaining(['lib/redis/defaults.ts', 'lib/postgres/defaults.ts', 'lib/monitoring/defaults.ts', 'environments/prod.ts']));
     const found = files.flatMap((f) => extract(manager, read(f)));
-    const expected = imageDefaults().filter((r) => !r.startsWith('registry.example.com/'));
-    expect(found.sort()).toEqual(expected.sort());
-    expect(expected).toHaveLength(7);
+    const defaults = imageDefaults().filter((r) => !r.startsWith('registry.example.com/'));
+    // An environment's own pins (the managed example's sidecar) are kept current too.
+    const pinnedByEnvironments = Object.values(ENVIRONMENTS).flatMap((e) => imageDefaults(e));
+    expect(found.sort()).toEqual([...defaults, ...pinnedByEnvironments].sort());
+    expect(defaults).toHaveLength(7);
+    expect(pinnedByEnvironments).toEqual(['docker.io/hashicorp/vault:1.20.4']);
   });
 
   test('the image regex reads an environment override written over several lines, with a digest', () => {
