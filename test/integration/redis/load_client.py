@@ -248,9 +248,11 @@ def celery_roundtrip(args):
     connection = Connection(url, transport_options=options)
     producer = connection.Producer()
     published = []
+    acked_at = {}
 
     def publish(seq):
         producer.publish({"seq": seq}, exchange=queue.exchange, routing_key="it-roundtrip", declare=[queue], serializer="json", retry=True, retry_policy=policy)
+        acked_at[seq] = time.time()
         published.append(seq)
 
     writer = Writer("celery", publish, args.interval, args.slow)
@@ -263,7 +265,11 @@ def celery_roundtrip(args):
     result.update(writer.stats())
     result["published"] = len(published)
     result["consumed"] = len(consumed & set(published))
-    result["missing"] = sorted(set(published) - consumed)[:20]
+    missing = sorted(set(published) - consumed)
+    result["missing"] = missing[:20]
+    # When each never-consumed message's publish was acknowledged (epoch seconds): the test
+    # compares it with the instant of the kill.
+    result["missing_acked_at"] = [acked_at[seq] for seq in missing]
     result["retry_policy"] = policy
     print(json.dumps(result))
 
