@@ -7,9 +7,10 @@ import { defineEnvironment } from './define';
  * address ranges and Secret names are examples: replace them with yours (docs/database.md and
  * docs/redis.md, the sections on managed servers). It also shows the other ways to fit a
  * cluster: two tainted node pools (Superset on one, the reports workers on a batch pool), a private
- * registry with a pull secret, IRSA annotations, the company CA bundle in every Superset and ops
- * pod, a setting Superset has but the schema does not type (extraConfig), a Vault agent sidecar on
- * web, and the identity provider and the SMTP relay declared once as egress endpoints.
+ * registry with a pull secret, IRSA for Superset and a web identity (no stored key) for the ops
+ * jobs' bucket, the company CA bundle in every Superset and ops pod, a setting Superset has but the
+ * schema does not type (extraConfig), a Vault agent sidecar on web, and the identity provider and
+ * the SMTP relay declared once as egress endpoints.
  */
 const BATCH_POOL = {
   nodeSelector: { 'example.com/pool': 'batch' },
@@ -64,7 +65,20 @@ export default defineEnvironment({
   },
   ops: {
     image: { repository: 'registry.internal.example.com/bi/superset-ops' },
-    serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/superset-ops' } },
+    // Backups and the restore check without a stored key: each job exchanges its projected
+    // ServiceAccount token at STS for its own role (the restore check's is read-only).
+    objectStorage: {
+      endpoint: 'https://s3.eu-west-1.amazonaws.com',
+      region: 'eu-west-1',
+      bucket: 'example-superset-backups',
+      credentials: 'webIdentity',
+      webIdentity: {
+        stsEndpoint: 'https://sts.eu-west-1.amazonaws.com',
+        roleArn: 'arn:aws:iam::123456789012:role/superset-backup',
+        readOnlyRoleArn: 'arn:aws:iam::123456789012:role/superset-restore-check',
+        egress: [{ cidr: '52.94.0.0/22', ports: [443] }],
+      },
+    },
   },
   postgres: {
     mode: 'external',

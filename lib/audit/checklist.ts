@@ -294,13 +294,23 @@ const POINTS: readonly PointDefinition[] = [
       if (!target) return fail('missing: a backup CronJob uploading to object storage');
       // An off-site copy is only as safe as its keys: encrypted, signed, read back with another key.
       const has = (name: string) => cronEnv(backup).some((e) => e.name === name);
-      const keySecret = (cron: any) => (cronEnv(cron).find((e) => e.name === 'AWS_ACCESS_KEY_ID')?.valueFrom as any)?.secretKeyRef?.name as string | undefined;
-      const readKey = restore ? keySecret(restore) : undefined;
+      // A job's identity toward the bucket: its access key's Secret, or (web identity) the role it
+      // assumes and the ServiceAccount whose token it presents (the role's trust policy names it).
+      const identity = (cron: any): { text: string; parts: string[] } | undefined => {
+        const secret = (cronEnv(cron).find((e) => e.name === 'AWS_ACCESS_KEY_ID')?.valueFrom as any)?.secretKeyRef?.name as string | undefined;
+        if (secret) return { text: `its own access key (Secret ${secret}, read-only by bucket policy)`, parts: [secret] };
+        const role = cronEnv(cron).find((e) => e.name === 'AWS_ROLE_ARN')?.value;
+        const account = cron.spec.jobTemplate.spec.template.spec.serviceAccountName as string | undefined;
+        return role && account ? { text: `its own role (${role}, read-only by its policy) as its own ServiceAccount ${account}`, parts: [role, account] } : undefined;
+      };
+      const readId = restore ? identity(restore) : undefined;
+      const writeId = identity(backup);
+      const separate = !!readId && !!writeId && readId.parts.every((p) => !writeId.parts.includes(p));
       return allOf(
         [true, `CronJob ${backup.metadata.name}: uploads to object storage (${target.name})`],
         [has('BACKUP_AGE_RECIPIENT_FILE'), 'dumps encrypted client-side before upload (age, BACKUP_AGE_RECIPIENT_FILE)'],
         [has('BACKUP_SIGNING_KEY_FILE'), 'checksums signed with a key only the uploader holds (BACKUP_SIGNING_KEY_FILE)'],
-        [!restore || (!!readKey && readKey !== keySecret(backup)), `restore check reads with its own access key (Secret ${readKey ?? 'none'}, read-only by bucket policy), not the writing key`],
+        [!restore || separate, `restore check reads with ${readId?.text ?? 'no identity of its own'}, not the writing one`],
       );
     },
     evidenceValues: (ctx) => cronValues(cronJobs(ctx, /backup/)[0]),

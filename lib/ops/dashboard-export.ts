@@ -5,7 +5,7 @@ import { gitRefs } from './secrets';
 import { supersetAdminRefs } from '../superset/secrets';
 import { SUPERSET_RUN_AS, SupersetPodContext, supersetContainer, supersetVolumes } from '../superset/superset-pod';
 import { resourceRequirements } from '../workload/resources';
-import { emptyDir, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, SCRIPTS_DIR, scriptsMount, scriptsVolume, secretEnv } from './ops-pod';
+import { emptyDir, objectStorageAccess, opsContainer, opsCronJobSpec, opsIdentity, SCRIPTS_DIR, scriptsMount, scriptsVolume, secretEnv } from './ops-pod';
 
 export interface DashboardExportProps {
   readonly context: SupersetPodContext;
@@ -55,6 +55,7 @@ export class DashboardExport extends Construct {
     });
     const exporter: k8s.Container = { ...superset, volumeMounts: [...(superset.volumeMounts ?? []), scriptsMount, exportMount] };
 
+    const storage = d.target === 'objectStorage' ? objectStorageAccess(env, 'write') : undefined;
     const targetEnv: k8s.EnvVar[] = d.target === 'git'
       ? [
           { name: 'GIT_REPOSITORY', value: d.git.repository },
@@ -64,7 +65,7 @@ export class DashboardExport extends Construct {
           { name: 'GIT_AUTHOR_EMAIL', value: d.git.authorEmail },
           ...secretEnv(gitRefs(env.config)),
         ]
-      : objectStorageEnv(env);
+      : storage!.env;
     const publisher = opsContainer(env, {
       name: 'publish',
       script: 'dashboard-export.sh',
@@ -77,7 +78,7 @@ export class DashboardExport extends Construct {
         ...targetEnv,
       ],
       resources: resourceRequirements(d.resources),
-      volumeMounts: [exportMount, { name: 'tmp', mountPath: '/tmp' }, { name: 'home', mountPath: HOME_DIR }],
+      volumeMounts: [exportMount, { name: 'tmp', mountPath: '/tmp' }, { name: 'home', mountPath: HOME_DIR }, ...(storage?.volumeMounts ?? [])],
     });
 
     new k8s.KubeCronJob(this, 'Resource', opsCronJobSpec({
@@ -91,7 +92,7 @@ export class DashboardExport extends Construct {
       pod: {
         initContainers: [exporter],
         containers: [publisher],
-        volumes: [...supersetVolumes(ctx), scriptsVolume, emptyDir('export', '1Gi'), emptyDir('home', '16Mi')],
+        volumes: [...supersetVolumes(ctx), scriptsVolume, emptyDir('export', '1Gi'), emptyDir('home', '16Mi'), ...(storage?.volumes ?? [])],
       },
     }));
   }

@@ -15,6 +15,7 @@ export const OPS_DEFAULTS: OpsConfig = {
     region: 'us-east-1',
     bucket: 'superset-backups',
     addressingStyle: 'path',
+    credentials: 'accessKeys',
     secretName: 'backup-object-storage',
     readOnlySecretName: 'backup-object-storage-read',
   },

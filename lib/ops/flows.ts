@@ -13,8 +13,14 @@ function opsComponent(env: Environment, name: string): Component {
 /** The connections the ops CronJobs need, for the NetworkPolicies (default deny). */
 export function opsFlows(env: Environment): Flow[] {
   const ops = env.config.ops;
-  const storage = (from: Component, why: string): Flow[] => env.config.network.objectStorage.map((s, i) =>
-    tcp(component(from), { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, why));
+  // With a web identity, every job that reaches the bucket first gets its credentials from the token service.
+  const sts = ops.objectStorage.credentials === 'webIdentity' ? ops.objectStorage.webIdentity?.egress ?? [] : [];
+  const storage = (from: Component, why: string): Flow[] => [
+    ...env.config.network.objectStorage.map((s, i) =>
+      tcp(component(from), { kind: 'cidr', name: `object-storage-${i + 1}`, cidr: s.cidr }, s.ports, why)),
+    ...sts.map((s, i) =>
+      tcp(component(from), { kind: 'cidr', name: `token-service-${i + 1}`, cidr: s.cidr }, s.ports, 'temporary object storage credentials for the projected ServiceAccount token (AssumeRoleWithWebIdentity)')),
+  ];
   const flows: Flow[] = [];
   const external = externalDatabase(env.config);
 

@@ -2,7 +2,7 @@ import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
 import type { ObjectStorageConfig } from './schema';
 import type { SecretRef } from '../config/secret-ref';
-import { OPS_KEYS_DIR, objectStorageRefs } from './secrets';
+import { OPS_KEYS_DIR, objectStorageRefs, readOnlyObjectStorageRefs } from './secrets';
 import { ComponentIdentity, recommendedLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling } from '../workload/pod-extension';
@@ -39,17 +39,58 @@ export function secretEnv(refs: readonly SecretRef[]): k8s.EnvVar[] {
   return refs.map((ref) => ({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } }));
 }
 
-/** Where the scripts find the bucket, and the access key from its Secret (the writing key unless told). */
-export function objectStorageEnv(env: Environment, keyRefs: readonly SecretRef[] = objectStorageRefs(env.config)): k8s.EnvVar[] {
+/** The restore check's own ServiceAccount with credentials "webIdentity": its read-only role trusts only it. */
+export const OPS_READ_SERVICE_ACCOUNT = 'superset-ops-read';
+/** Where the projected web identity token is mounted (credentials "webIdentity"). */
+export const WEB_IDENTITY_TOKEN_DIR = '/var/run/secrets/superset-k8s/web-identity';
+const WEB_IDENTITY_VOLUME = 'web-identity-token';
+
+/** How a container reaches the bucket: the writing access (pg-backup, dashboard-export) or the read-only one (restore check). */
+export type StorageAccess = 'write' | 'read';
+
+export interface ObjectStorageAccess {
+  readonly env: k8s.EnvVar[];
+  /** The projected token (webIdentity), for the pod. */
+  readonly volumes: k8s.Volume[];
+  readonly volumeMounts: k8s.VolumeMount[];
+  readonly serviceAccountName: string;
+}
+
+/**
+ * Where the scripts find the bucket, and how they sign: the access key from its Secret, or
+ * (credentials "webIdentity") the role to assume with a projected ServiceAccount token whose
+ * audience is the token service's, never the Kubernetes API's.
+ */
+export function objectStorageAccess(env: Environment, access: StorageAccess): ObjectStorageAccess {
   const s: ObjectStorageConfig = env.config.ops.objectStorage;
-  return [
+  const bucket: k8s.EnvVar[] = [
     { name: 'S3_ENDPOINT', value: s.endpoint },
     { name: 'S3_REGION', value: s.region },
     { name: 'S3_BUCKET', value: s.bucket },
     { name: 'S3_PREFIX', value: objectStoragePrefix(env) },
     { name: 'S3_ADDRESSING_STYLE', value: s.addressingStyle },
-    ...secretEnv(keyRefs),
   ];
+  if (s.credentials === 'accessKeys' || !s.webIdentity) {
+    const keys = access === 'write' ? objectStorageRefs(env.config) : readOnlyObjectStorageRefs(env.config);
+    return { env: [...bucket, ...secretEnv(keys)], volumes: [], volumeMounts: [], serviceAccountName: OPS_SERVICE_ACCOUNT };
+  }
+  const w = s.webIdentity;
+  return {
+    env: [
+      ...bucket,
+      { name: 'AWS_ROLE_ARN', value: access === 'write' ? w.roleArn : w.readOnlyRoleArn },
+      { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${WEB_IDENTITY_TOKEN_DIR}/token` },
+      { name: 'AWS_STS_ENDPOINT', value: w.stsEndpoint },
+      { name: 'AWS_ROLE_SESSION_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'AWS_SESSION_DURATION_SECONDS', value: String(w.sessionDurationSeconds) },
+    ],
+    volumes: [{
+      name: WEB_IDENTITY_VOLUME,
+      projected: { defaultMode: 0o440, sources: [{ serviceAccountToken: { audience: w.audience, expirationSeconds: w.tokenExpirationSeconds, path: 'token' } }] },
+    }],
+    volumeMounts: [{ name: WEB_IDENTITY_VOLUME, mountPath: WEB_IDENTITY_TOKEN_DIR, readOnly: true }],
+    serviceAccountName: access === 'write' ? OPS_SERVICE_ACCOUNT : OPS_READ_SERVICE_ACCOUNT,
+  };
 }
 
 /**
@@ -122,6 +163,8 @@ export interface OpsCronJobOptions {
   readonly pod: k8s.PodSpec;
   /** Pod-level identity; the ops image's postgres user unless the pod runs another image first. */
   readonly runAs?: RunAs;
+  /** superset-ops unless told (the restore check's read-only web identity has its own). */
+  readonly serviceAccountName?: string;
 }
 
 /**
@@ -160,7 +203,7 @@ export function opsCronJobSpec(o: OpsCronJobOptions): { metadata: k8s.ObjectMeta
           template: extendPodTemplate({
             metadata: { labels: podLabels },
             spec: {
-              serviceAccountName: OPS_SERVICE_ACCOUNT,
+              serviceAccountName: o.serviceAccountName ?? OPS_SERVICE_ACCOUNT,
               automountServiceAccountToken: false,
               enableServiceLinks: false,
               securityContext: restrictedPodSecurityContext(o.runAs ?? OPS_RUN_AS),

@@ -5,7 +5,7 @@ import { bundleVolume } from '../workload/pod-extension';
 import type { Environment } from '../config/load';
 import { BACKUP_SIGNATURE_NAMESPACE, backupCredentialRefs, backupKeyRefs } from './secrets';
 import { resourceRequirements } from '../workload/resources';
-import { emptyDir, keysMount, keysVolume, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume, secretEnv } from './ops-pod';
+import { emptyDir, keysMount, keysVolume, objectStorageAccess, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume, secretEnv } from './ops-pod';
 
 export interface PgBackupProps {
   readonly env: Environment;
@@ -35,6 +35,7 @@ export class PgBackup extends Construct {
       { name: 'PGSSLMODE', value: external.sslMode },
       ...(ca ? [{ name: 'PGSSLROOTCERT', value: DATABASE_CA.file }] : []),
     ] : [];
+    const storage = objectStorageAccess(env, 'write');
     const container = opsContainer(env, {
       name: 'pg-backup',
       script: 'pg-backup.sh',
@@ -48,7 +49,7 @@ export class PgBackup extends Construct {
         { name: 'PGCONNECT_TIMEOUT', value: '10' },
         { name: 'PGAPPNAME', value: 'pg-backup' },
         { name: 'POSTGRES_MAJOR', value: String(config.postgres.majorVersion) },
-        ...objectStorageEnv(env),
+        ...storage.env,
         { name: 'BACKUP_RETENTION_DAYS', value: String(b.retentionDays) },
         { name: 'BACKUP_KEEP_LAST', value: String(b.keepLast) },
         { name: 'BACKUP_LOCK_WAIT_TIMEOUT_SECONDS', value: String(b.lockWaitTimeoutSeconds) },
@@ -58,7 +59,7 @@ export class PgBackup extends Construct {
         { name: 'BACKUP_SIGNATURE_NAMESPACE', value: BACKUP_SIGNATURE_NAMESPACE },
       ],
       resources: resourceRequirements(b.resources),
-      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }, keysMount, ...(ca ? [{ name: DATABASE_CA.volume, mountPath: DATABASE_CA.dir, readOnly: true }] : [])],
+      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }, keysMount, ...storage.volumeMounts, ...(ca ? [{ name: DATABASE_CA.volume, mountPath: DATABASE_CA.dir, readOnly: true }] : [])],
     });
     new k8s.KubeCronJob(this, 'Resource', opsCronJobSpec({
       env,
@@ -67,7 +68,7 @@ export class PgBackup extends Construct {
       settings: b,
       pod: {
         containers: [container],
-        volumes: [scriptsVolume, emptyDir('scratch', b.scratchSize), emptyDir('tmp', '64Mi'), keysVolume(keys), ...(ca ? [bundleVolume(DATABASE_CA.volume, ca)] : [])],
+        volumes: [scriptsVolume, emptyDir('scratch', b.scratchSize), emptyDir('tmp', '64Mi'), keysVolume(keys), ...storage.volumes, ...(ca ? [bundleVolume(DATABASE_CA.volume, ca)] : [])],
       },
     }));
   }

@@ -3,8 +3,8 @@ import * as k8s from '../../imports/k8s';
 import type { Environment } from '../config/load';
 import { metadataDatabase } from '../postgres/endpoints';
 import { resourceRequirements } from '../workload/resources';
-import { emptyDir, keysMount, keysVolume, objectStorageEnv, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume } from './ops-pod';
-import { BACKUP_SIGNATURE_NAMESPACE, readOnlyObjectStorageRefs, restoreKeyRefs } from './secrets';
+import { emptyDir, keysMount, keysVolume, objectStorageAccess, opsContainer, opsCronJobSpec, opsIdentity, scriptsVolume } from './ops-pod';
+import { BACKUP_SIGNATURE_NAMESPACE, restoreKeyRefs } from './secrets';
 
 export interface PgRestoreCheckProps {
   readonly env: Environment;
@@ -27,13 +27,14 @@ export class PgRestoreCheck extends Construct {
     const r = config.ops.restoreCheck;
     const keys = restoreKeyRefs(config);
     const keyFile = (key: string) => keys.find((k) => k.key === key)!.file!;
+    const storage = objectStorageAccess(env, 'read');
     const container = opsContainer(env, {
       name: 'pg-restore-check',
       script: 'pg-restore-check.sh',
       env: [
         { name: 'PGDATABASE', value: metadataDatabase(config).name },
         { name: 'POSTGRES_MAJOR', value: String(config.postgres.majorVersion) },
-        ...objectStorageEnv(env, readOnlyObjectStorageRefs(config)),
+        ...storage.env,
         { name: 'RESTORE_MAX_AGE_HOURS', value: String(r.maxBackupAgeHours) },
         { name: 'RESTORE_REQUIRED_TABLES', value: r.requiredTables.join(' ') },
         { name: 'RESTORE_NONEMPTY_TABLES', value: r.nonEmptyTables.join(' ') },
@@ -45,13 +46,14 @@ export class PgRestoreCheck extends Construct {
       ],
       resources: resourceRequirements(r.resources),
       // The throwaway server's shared memory segments live in /dev/shm.
-      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }, { name: 'shm', mountPath: '/dev/shm' }, keysMount],
+      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'tmp', mountPath: '/tmp' }, { name: 'shm', mountPath: '/dev/shm' }, keysMount, ...storage.volumeMounts],
     });
     new k8s.KubeCronJob(this, 'Resource', opsCronJobSpec({
       env,
       name: PG_RESTORE_CHECK_NAME,
       id: opsIdentity(env, 'pg-restore-check'),
       settings: r,
+      serviceAccountName: storage.serviceAccountName,
       pod: {
         containers: [container],
         volumes: [
@@ -60,6 +62,7 @@ export class PgRestoreCheck extends Construct {
           emptyDir('tmp', '64Mi'),
           { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('256Mi') } },
           keysVolume(keys),
+          ...storage.volumes,
         ],
       },
     }));

@@ -13,6 +13,9 @@ export interface OpsSettings {
   readonly postgres: Pick<PostgresConfig, 'majorVersion' | 'walArchive'>;
 }
 
+/** The ServiceAccount annotation EKS's pod identity webhook acts on (IAM roles for service accounts). */
+const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
 /** Folder of the dumps under the environment's prefix: never shared with WAL-G or the dashboard exports. */
 export const DUMP_FOLDER = 'pg-dump';
 
@@ -71,8 +74,26 @@ export function opsProblems(config: OpsSettings, namespace: string): ConfigProbl
     });
   }
 
+  const storage = ops.objectStorage;
+  if (storage.credentials === 'webIdentity' && !storage.webIdentity) {
+    problems.push({
+      field: 'ops.objectStorage.webIdentity',
+      value: undefined,
+      rule: 'credentials "webIdentity" needs the roles and the token service to get temporary credentials from',
+      fix: 'set ops.objectStorage.webIdentity: { stsEndpoint: "https://sts.<region>.amazonaws.com", roleArn, readOnlyRoleArn, egress: [{ cidr, ports: [443] }] }, or set credentials to "accessKeys"',
+    });
+  }
+  // Separate roles, like separate keys: the restore check's must not be the one that can write.
+  if (ops.restoreCheck.enabled && storage.credentials === 'webIdentity' && storage.webIdentity && storage.webIdentity.readOnlyRoleArn === storage.webIdentity.roleArn) {
+    problems.push({
+      field: 'ops.objectStorage.webIdentity.readOnlyRoleArn',
+      value: storage.webIdentity.readOnlyRoleArn,
+      rule: 'must not be ops.objectStorage.webIdentity.roleArn: the restore check assumes a read-only role (list and get), so a compromised restore pod can neither delete nor forge a backup',
+      fix: 'create a second role with read-only access whose trust policy names ServiceAccount "superset-ops-read" (docs/operations.md, "Cloud identity")',
+    });
+  }
   // Separate keys are the point: the restore check's must not be the one that can write and delete.
-  if (ops.restoreCheck.enabled && ops.objectStorage.readOnlySecretName === ops.objectStorage.secretName) {
+  if (ops.restoreCheck.enabled && storage.credentials === 'accessKeys' && ops.objectStorage.readOnlySecretName === ops.objectStorage.secretName) {
     problems.push({
       field: 'ops.objectStorage.readOnlySecretName',
       value: ops.objectStorage.readOnlySecretName,
@@ -128,6 +149,12 @@ export function opsWarnings(config: { readonly ops: OpsConfig }): string[] {
   }
   if (usesStorage && ops.objectStorage.endpoint.startsWith('http://')) {
     out.push(`ops.objectStorage.endpoint "${ops.objectStorage.endpoint}" is plain HTTP: dumps are encrypted and requests signed, but object names, sizes and the signed requests (replayable for minutes) travel in clear: use HTTPS.`);
+  }
+  if (ops.objectStorage.credentials === 'accessKeys' && ops.objectStorage.webIdentity) {
+    out.push('ops.objectStorage.webIdentity is set but ops.objectStorage.credentials is "accessKeys": the jobs sign with the stored keys and ignore it; set credentials to "webIdentity" to use it.');
+  }
+  if (ops.objectStorage.credentials === 'webIdentity' && Object.keys(ops.serviceAccount.annotations).includes(IRSA_ANNOTATION)) {
+    out.push(`ops.serviceAccount.annotations sets "${IRSA_ANNOTATION}" while ops.objectStorage.credentials is "webIdentity": the manifests already project the token and name the role per job; EKS's pod identity webhook would add a second token and one role for every job. Remove the annotation.`);
   }
   if (ops.dashboardExport.enabled && ops.dashboardExport.target === 'git' && ops.dashboardExport.git.repository === PLACEHOLDER_GIT_REPOSITORY) {
     out.push(`ops.dashboardExport.git.repository is the placeholder "${PLACEHOLDER_GIT_REPOSITORY}": set the repository the dashboard YAML is pushed to (or set ops.dashboardExport.target to "objectStorage").`);

@@ -37,12 +37,30 @@ const imageSchema = imageOf({
   tagDescription: 'ops image tag "<Postgres major>-ops.<revision>"; its Postgres major must be postgres.majorVersion',
 });
 
+const cidrPorts = z.strictObject({
+  cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "52.94.0.0/22"').describe('address range'),
+  ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').describe('TCP ports'),
+});
+const roleArn = z.string().regex(/^arn:[a-z0-9-]+:iam::[0-9]*:role\/[A-Za-z0-9+=,.@_\/-]{1,128}$/, 'must be an IAM role ARN such as "arn:aws:iam::123456789012:role/superset-backup" (MinIO: "arn:minio:iam:::role/...")');
+
+const webIdentitySchema = z.strictObject({
+  stsEndpoint: z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be an https scheme and host such as "https://sts.eu-west-1.amazonaws.com" (the token travels in the request: never plain HTTP)').describe('token service the jobs call AssumeRoleWithWebIdentity on: the regional AWS STS endpoint, or the MinIO endpoint itself'),
+  roleArn: roleArn.describe('role the writing jobs assume (pg-backup; dashboard-export with target objectStorage), as ServiceAccount "superset-ops": list, get, put and delete under the prefix'),
+  readOnlyRoleArn: roleArn.describe('role the restore check assumes, as its own ServiceAccount "superset-ops-read": list and get under the dump prefix only'),
+  audience: z.string().regex(/^[A-Za-z0-9.:/_-]{1,200}$/, 'must be a token audience such as "sts.amazonaws.com"').default('sts.amazonaws.com').describe('audience of the projected token: what the identity provider registered in IAM (or MinIO) expects; "sts.amazonaws.com" when unset'),
+  tokenExpirationSeconds: z.number().int().min(600, 'must be at least 600 seconds (the Kubernetes minimum)').max(86400, 'must be at most 86400 seconds').default(3600).describe('lifetime of the projected token (the kubelet renews it at 80 %); 3600 when unset'),
+  sessionDurationSeconds: z.number().int().min(900, 'must be at least 900 seconds (the STS minimum)').max(43200, 'must be at most 43200 seconds (the STS maximum; the role\'s MaxSessionDuration must allow it)').default(3600).describe('DurationSeconds of the temporary credentials (the scripts fetch new ones 5 minutes before they expire, so a long upload never runs out); 3600 when unset'),
+  egress: z.array(cidrPorts).min(1, 'must list the token service\'s address range, or no job can get credentials').describe('where the token service is, for the NetworkPolicy (HTTPS, port 443)'),
+});
+
 const objectStorageSchema = z.strictObject({
   endpoint: z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a scheme and host such as "https://s3.eu-central-1.amazonaws.com" (no path, no credentials)').describe('S3-compatible endpoint (AWS S3, MinIO, Ceph RGW, ...); outside the cluster for an off-site copy'),
   region: z.string().regex(/^[a-z0-9-]+$/, 'must be a region such as "eu-central-1"').describe('region used in the SigV4 signature ("us-east-1" for most S3-compatible stores)'),
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, "." and "-")').describe('bucket of the backups (and of the dashboard exports when they go to object storage)'),
   prefix: relativePath.optional().describe('key prefix inside the bucket; the namespace when unset, so environments sharing a bucket never collide'),
   addressingStyle: z.enum(['path', 'virtual']).describe('"path" (https://endpoint/bucket/key, what most S3-compatible stores expect) or "virtual" (https://bucket.endpoint/key)'),
+  credentials: z.enum(['accessKeys', 'webIdentity']).describe('"accessKeys": the jobs sign with stored keys (secretName, readOnlySecretName); "webIdentity": no stored key: each job exchanges a projected ServiceAccount token for temporary credentials at an STS endpoint (AWS IAM roles for service accounts, or MinIO\'s AssumeRoleWithWebIdentity), see webIdentity'),
+  webIdentity: webIdentitySchema.optional().describe('the roles and token service of credentials "webIdentity"'),
   secretName: dnsLabel.describe('Secret with "access-key-id" and "secret-access-key" of the writing key (pg-backup, and dashboard-export with target objectStorage): list, get, put and delete under the prefix'),
   readOnlySecretName: dnsLabel.describe('Secret with "access-key-id" and "secret-access-key" of a read-only key (list and get under the dump prefix only) that the restore check uses, so a compromised restore check can neither delete nor plant a backup'),
 });

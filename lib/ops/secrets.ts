@@ -147,13 +147,15 @@ export function gitRefs(config: OpsSecretSettings): SecretRef[] {
 export function opsSecretRefs(config: OpsSecretSettings): SecretRef[] {
   const ops = config.ops;
   const exportToStorage = ops.dashboardExport.enabled && ops.dashboardExport.target === 'objectStorage';
+  // With a web identity the jobs get temporary credentials: no stored key at all.
+  const keys = ops.objectStorage.credentials === 'accessKeys';
   return [
     ...(ops.backup.enabled ? backupCredentialRefs(config) : []),
-    ...(ops.backup.enabled || exportToStorage ? objectStorageRefs(config) : []),
+    ...(keys && (ops.backup.enabled || exportToStorage) ? objectStorageRefs(config) : []),
     ...(ops.backup.enabled ? backupKeyRefs(config) : []),
     // The identity is needed to restore even where no restore check runs: created with the backups.
     ...(ops.backup.enabled || ops.restoreCheck.enabled ? restoreKeyRefs(config) : []),
-    ...(ops.restoreCheck.enabled ? readOnlyObjectStorageRefs(config) : []),
+    ...(keys && ops.restoreCheck.enabled ? readOnlyObjectStorageRefs(config) : []),
     ...(ops.dashboardExport.enabled && ops.dashboardExport.target === 'git' ? gitRefs(config) : []),
   ];
 }

@@ -80,6 +80,21 @@ describe('production-readiness audit', () => {
     expect(strictFailures(report)).toEqual([]);
   });
 
+  // The complete environment, its ops jobs on a web identity instead of stored keys.
+  const WEB_IDENTITY = {
+    credentials: 'webIdentity', webIdentity: {
+      stsEndpoint: 'https://sts.eu-west-1.amazonaws.com', roleArn: 'arn:aws:iam::123456789012:role/superset-backup',
+      readOnlyRoleArn: 'arn:aws:iam::123456789012:role/superset-restore-check', egress: [{ cidr: '52.94.0.0/22', ports: [443] }],
+    },
+  };
+  const webIdentity = () => buildObjects({ ...COMPLETE, ops: { ...COMPLETE.ops, objectStorage: { ...COMPLETE.ops.objectStorage, ...WEB_IDENTITY } } } as any, 'prod');
+
+  test('off-site copy with a web identity: the restore check\'s own read-only role, as its own ServiceAccount', () => {
+    const r = resultOf(15, webIdentity());
+    expect(r.status).toBe('pass');
+    expect(r.evidence.join('\n')).toMatch(/restore check reads with its own role \(arn:aws:iam::123456789012:role\/superset-restore-check, read-only by its policy\) as its own ServiceAccount superset-ops-read/);
+  });
+
   // Each point: one change of the complete environment (or of its docs) that must fail it.
   const failing: Array<[number, string, () => { objects?: KubeObject[]; root?: string }]> = [
     [1, 'the secret key as a literal', () => ({ objects: changed((o) => { webPod(o).containers[0].env.push({ name: 'SUPERSET_SECRET_KEY', value: 'not-secret' }); }) })],
@@ -110,6 +125,8 @@ describe('production-readiness audit', () => {
     [15, 'no upload target', () => ({ objects: changed((o) => { const c = cronContainer(o, 'pg-backup'); c.env = c.env.filter((e: any) => !/BUCKET$/.test(e.name)); }) })],
     [15, 'dumps uploaded unencrypted', () => ({ objects: changed((o) => { const c = cronContainer(o, 'pg-backup'); c.env = c.env.filter((e: any) => e.name !== 'BACKUP_AGE_RECIPIENT_FILE'); }) })],
     [15, 'checksums unsigned', () => ({ objects: changed((o) => { const c = cronContainer(o, 'pg-backup'); c.env = c.env.filter((e: any) => e.name !== 'BACKUP_SIGNING_KEY_FILE'); }) })],
+    [15, 'the restore check assuming the writing role', () => ({ objects: ((o: any[]) => { for (const e of cronContainer(o, 'pg-restore-check').env) if (e.name === 'AWS_ROLE_ARN') e.value = 'arn:aws:iam::123456789012:role/superset-backup'; return o; })(webIdentity()) })],
+    [15, 'the restore check under the writing role\'s ServiceAccount', () => ({ objects: ((o: any[]) => { named(o, 'CronJob', 'pg-restore-check').spec.jobTemplate.spec.template.spec.serviceAccountName = 'superset-ops'; return o; })(webIdentity()) })],
     [15, 'the restore check with the writing key', () => ({ objects: changed((o) => { for (const e of cronContainer(o, 'pg-restore-check').env) if (e.valueFrom?.secretKeyRef?.name === 'backup-object-storage-read') e.valueFrom.secretKeyRef.name = 'backup-object-storage'; }) })],
     [16, 'no restore section', () => ({ root: docsWithout('docs/RUNBOOK.md', /restore/i) })],
     [17, 'exports pushed to a placeholder Git server', () => ({ objects: buildObjects({ ...COMPLETE, ops: { ...COMPLETE.ops, dashboardExport: {} } }, 'prod') })],

@@ -41,9 +41,18 @@ describe('the managed example environment', () => {
     expect(reports.tolerations).toEqual([{ key: 'example.com/pool', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }]);
   });
 
-  test('cloud identity: the ServiceAccounts of Superset and of the ops jobs carry their IRSA roles', () => {
+  test('cloud identity: Superset\'s ServiceAccount carries its IRSA role; the ops jobs assume theirs with a projected token, no stored key', () => {
     const roles = findAll(objects, 'ServiceAccount').map((s) => s.metadata.annotations?.['eks.amazonaws.com/role-arn']).filter(Boolean);
-    expect(roles).toEqual(expect.arrayContaining(['arn:aws:iam::123456789012:role/superset', 'arn:aws:iam::123456789012:role/superset-ops']));
+    expect(roles).toEqual(['arn:aws:iam::123456789012:role/superset']);
+    const jobs = ['pg-backup', 'pg-restore-check', 'dashboard-export'].map((name) => podSpec(find(objects, 'CronJob', name)));
+    const roleOf = (pod: any) => pod.containers.flatMap((c: any) => c.env ?? []).find((e: any) => e.name === 'AWS_ROLE_ARN')?.value;
+    expect(roleOf(jobs[0])).toBe('arn:aws:iam::123456789012:role/superset-backup');
+    expect(roleOf(jobs[1])).toBe('arn:aws:iam::123456789012:role/superset-restore-check');
+    expect(jobs.map((p) => p.serviceAccountName)).toEqual(['superset-ops', 'superset-ops-read', 'superset-ops']);
+    for (const pod of jobs.slice(0, 2)) {
+      expect(pod.volumes.find((v: any) => v.name === 'web-identity-token').projected.sources[0].serviceAccountToken.audience).toBe('sts.amazonaws.com');
+      expect(pod.containers.flatMap((c: any) => c.env ?? []).map((e: any) => e.name)).not.toContain('AWS_ACCESS_KEY_ID');
+    }
   });
 
   test('the company CA bundle in Superset pods, the extraConfig snippet and SMTP in superset_config.py', () => {

@@ -341,3 +341,94 @@ describe('ops configuration', () => {
     expect(off).not.toMatch(/ops\./);
   });
 });
+
+describe('cloud identity for object storage (ops.objectStorage.credentials "webIdentity")', () => {
+  const WRITE = 'arn:aws:iam::123456789012:role/superset-backup';
+  const READ = 'arn:aws:iam::123456789012:role/superset-restore-check';
+  const webIdentity = { stsEndpoint: 'https://sts.eu-west-1.amazonaws.com', roleArn: WRITE, readOnlyRoleArn: READ, egress: [{ cidr: '52.94.0.0/22', ports: [443] }] };
+  const overrides = withOps(
+    { objectStorage: { credentials: 'webIdentity', webIdentity }, dashboardExport: { target: 'objectStorage' } },
+    { network: { objectStorage: [{ cidr: '52.95.0.0/16', ports: [443] }] } } as EnvironmentOverrides,
+  );
+  const objects = buildObjects(overrides, 'prod');
+  const token = (cron: any) => podOf(cron).volumes.find((v: any) => v.name === 'web-identity-token')?.projected;
+
+  test('by default the jobs sign with the stored keys: no projected token, no token service', () => {
+    const prod = buildObjects(base, 'prod');
+    for (const name of ['pg-backup', 'pg-restore-check']) {
+      expect(token(find(prod, 'CronJob', name))).toBeUndefined();
+      expect(envVar(containerOf(find(prod, 'CronJob', name), name), 'AWS_ROLE_ARN')).toBeUndefined();
+    }
+    expect(findAll(prod, 'ServiceAccount').map((s) => s.metadata.name)).not.toContain('superset-ops-read');
+  });
+
+  test.each([
+    ['pg-backup', 'pg-backup', WRITE, 'superset-ops'],
+    ['pg-restore-check', 'pg-restore-check', READ, 'superset-ops-read'],
+    ['dashboard-export', 'publish', WRITE, 'superset-ops'],
+  ])('%s: assumes its role with a token for the token service\'s audience, mounted only where S3 is called; no access key', (name, container, role, account) => {
+    const cron = find(objects, 'CronJob', name);
+    const pod = podOf(cron);
+    const c = containerOf(cron, container);
+    expect(pod.serviceAccountName).toBe(account);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(token(cron)).toEqual({ defaultMode: 0o440, sources: [{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 3600, path: 'token' } }] });
+    expect(c.volumeMounts).toContainEqual({ name: 'web-identity-token', mountPath: '/var/run/secrets/superset-k8s/web-identity', readOnly: true });
+    expect([value(c, 'AWS_ROLE_ARN'), value(c, 'AWS_WEB_IDENTITY_TOKEN_FILE'), value(c, 'AWS_STS_ENDPOINT'), value(c, 'AWS_SESSION_DURATION_SECONDS')])
+      .toEqual([role, '/var/run/secrets/superset-k8s/web-identity/token', 'https://sts.eu-west-1.amazonaws.com', '3600']);
+    expect(envVar(c, 'AWS_ROLE_SESSION_NAME').valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(envVar(c, 'AWS_ACCESS_KEY_ID')).toBeUndefined();
+    expect(envVar(c, 'AWS_SECRET_ACCESS_KEY')).toBeUndefined();
+    // Only the container that talks to the bucket sees the token.
+    for (const other of [...(pod.initContainers ?? []), ...pod.containers].filter((x: any) => x.name !== container)) {
+      expect((other.volumeMounts ?? []).map((m: any) => m.name)).not.toContain('web-identity-token');
+    }
+  });
+
+  test('the restore check runs under a ServiceAccount of its own, so the read-only role can trust it alone', () => {
+    expect(findAll(objects, 'ServiceAccount').map((s) => s.metadata.name).filter((n) => n.startsWith('superset-ops'))).toEqual(['superset-ops', 'superset-ops-read']);
+    expect(find(objects, 'ServiceAccount', 'superset-ops-read').automountServiceAccountToken).toBe(false);
+  });
+
+  test('the Secrets contract has no object storage key any more', () => {
+    const env = resolveEnvironment('prod', overrides);
+    const names = allSecretRefs(env.config).map((r) => r.secretName);
+    expect(names).not.toContain('backup-object-storage');
+    expect(names).not.toContain('backup-object-storage-read');
+  });
+
+  test('each job that reaches the bucket may reach the token service, on its port only', () => {
+    const egress = (name: string) => find(objects, 'NetworkPolicy', name).spec.egress.filter((r: any) => r.to[0].ipBlock).map((r: any) => `${r.to[0].ipBlock.cidr}:${r.ports.map((p: any) => p.port).join(',')}`);
+    expect(egress('pg-backup')).toEqual(['52.95.0.0/16:443', '52.94.0.0/22:443']);
+    expect(egress('pg-restore-check')).toEqual(['52.95.0.0/16:443', '52.94.0.0/22:443']);
+    expect(egress('dashboard-export')).toEqual(['52.95.0.0/16:443', '52.94.0.0/22:443']);
+  });
+
+  test('custom audience, token lifetime and session duration land in the pods', () => {
+    const custom = buildObjects(withOps({ objectStorage: { credentials: 'webIdentity', webIdentity: { ...webIdentity, audience: 'sts.minio.internal', tokenExpirationSeconds: 7200, sessionDurationSeconds: 14400 } } }), 'prod');
+    const cron = find(custom, 'CronJob', 'pg-backup');
+    expect(token(cron).sources[0].serviceAccountToken).toEqual({ audience: 'sts.minio.internal', expirationSeconds: 7200, path: 'token' });
+    expect(value(containerOf(cron, 'pg-backup'), 'AWS_SESSION_DURATION_SECONDS')).toBe('14400');
+  });
+
+  const problems = (objectStorage: any) => () => resolveEnvironment('prod', withOps({ objectStorage }));
+  test.each([
+    [{ credentials: 'webIdentity' }, /ops\.objectStorage\.webIdentity[\s\S]*needs the roles and the token service[\s\S]*stsEndpoint/],
+    [{ credentials: 'webIdentity', webIdentity: { ...webIdentity, readOnlyRoleArn: WRITE } }, /ops\.objectStorage\.webIdentity\.readOnlyRoleArn[\s\S]*must not be ops\.objectStorage\.webIdentity\.roleArn[\s\S]*superset-ops-read/],
+    [{ credentials: 'webIdentity', webIdentity: { ...webIdentity, stsEndpoint: 'http://sts.eu-west-1.amazonaws.com' } }, /ops\.objectStorage\.webIdentity\.stsEndpoint[\s\S]*never plain HTTP/],
+    [{ credentials: 'webIdentity', webIdentity: { ...webIdentity, roleArn: 'superset-backup' } }, /ops\.objectStorage\.webIdentity\.roleArn[\s\S]*IAM role ARN/],
+    [{ credentials: 'webIdentity', webIdentity: { ...webIdentity, egress: [] } }, /ops\.objectStorage\.webIdentity\.egress[\s\S]*no job can get credentials/],
+    [{ credentials: 'webIdentity', webIdentity: { ...webIdentity, tokenExpirationSeconds: 60 } }, /ops\.objectStorage\.webIdentity\.tokenExpirationSeconds[\s\S]*at least 600 seconds/],
+    [{ credentials: 'webIdentity', webIdentity: { ...webIdentity, sessionDurationSeconds: 100000 } }, /ops\.objectStorage\.webIdentity\.sessionDurationSeconds[\s\S]*at most 43200 seconds/],
+    [{ credentials: 'oidc' }, /ops\.objectStorage\.credentials[\s\S]*"accessKeys", "webIdentity"/],
+  ])('rejects %j', (objectStorage, message) => {
+    expect(problems(objectStorage)).toThrow(message);
+  });
+
+  test('a webIdentity block with stored keys, and the IRSA annotation next to webIdentity, are warnings', () => {
+    const ignored = resolveEnvironment('prod', withOps({ objectStorage: { webIdentity } })).warnings.join('\n');
+    expect(ignored).toMatch(/ops\.objectStorage\.webIdentity is set but ops\.objectStorage\.credentials is "accessKeys"/);
+    const both = resolveEnvironment('prod', withOps({ objectStorage: { credentials: 'webIdentity', webIdentity }, serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': WRITE } } })).warnings.join('\n');
+    expect(both).toMatch(/sets "eks\.amazonaws\.com\/role-arn" while ops\.objectStorage\.credentials is "webIdentity"[\s\S]*Remove the annotation/);
+  });
+});

@@ -58,6 +58,8 @@ describe('policy rules', () => {
     ['pinned-images', 'Deployment', 'superset-beat', (o) => { delete webContainer(o).imagePullPolicy; }, /imagePullPolicy is not set/],
     ['no-secret-literals', 'Deployment', 'superset-web', (o) => { webContainer(o).env.push({ name: 'REDIS_PASSWORD', value: 'hunter2' }); }, /env REDIS_PASSWORD has a literal value/],
     ['no-secret-literals', 'ConfigMap', 'superset-config', (o) => { o.data['superset_config.py'] += '\nSECRET_KEY = "thisisnotsecret"\n'; }, /looks like a secret literal: SECRET_KEY = "thisisnotsecret"/],
+    // A *_FILE name passes only with a path as its value.
+    ['no-secret-literals', 'Deployment', 'superset-web', (o) => { webContainer(o).env.push({ name: 'API_TOKEN_FILE', value: 'eyJhbGciOi.not-a-path' }); }, /env API_TOKEN_FILE has a literal value/],
     ['no-secret-literals', 'ConfigMap', 'superset-config', (o) => { o.data['superset_config.py'] += '\nBROKER = "redis://:s3cret@redis-queue:6379/0"\n'; }, /looks like a secret literal: BROKER/],
     ['pdb-coverage', 'PodDisruptionBudget', 'superset-web', (o) => { o.spec.selector.matchLabels['app.kubernetes.io/component'] = 'other'; }, /Deployment superset-test\/superset-web: can run 4 pods but no PodDisruptionBudget selects them/],
     ['pdb-coverage', 'PodDisruptionBudget', 'superset-web', (o) => { o.spec.selector.matchLabels['app.kubernetes.io/component'] = 'beat'; }, /superset-beat: runs a single pod but a PodDisruptionBudget selects it/],
@@ -67,6 +69,20 @@ describe('policy rules', () => {
   ];
   test.each(cases)('%s catches: %s %s changed', (rule, kind, name, change, expected) => {
     expect(violationsOf(withChange(kind, name, change), rule).join('\n')).toMatch(expected);
+  });
+
+  test('service-account-token: a projected token for the API is one (no audience, or the API server\'s); one for a cloud token service is not', () => {
+    const project = (audience?: string) => withChange('Deployment', 'superset-web', (o) => {
+      web(o).volumes.push({ name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600, ...(audience ? { audience } : {}) } }] } });
+    });
+    expect(violationsOf(project(), 'service-account-token')).toHaveLength(1);
+    expect(violationsOf(project('https://kubernetes.default.svc'), 'service-account-token')).toHaveLength(1);
+    expect(violationsOf(project('sts.amazonaws.com'), 'service-account-token')).toEqual([]);
+  });
+
+  test('no-secret-literals: a variable that names where a secret is (an absolute path) is not a secret', () => {
+    const objects = withChange('Deployment', 'superset-web', (o) => { webContainer(o).env.push({ name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/var/run/secrets/token' }); });
+    expect(violationsOf(objects, 'no-secret-literals')).toEqual([]);
   });
 
   test('network-policy-coverage catches a missing default deny and a pod no policy names', () => {

@@ -163,7 +163,8 @@ publish_git() {
 
 publish_object_storage() {
   local tree=$1 digest previous=''
-  require_env S3_ENDPOINT S3_REGION S3_BUCKET S3_PREFIX AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  require_env S3_ENDPOINT S3_REGION S3_BUCKET S3_PREFIX
+  require_s3_credentials
   local base="${S3_PREFIX}/dashboards" marker="${EXPORT_DIR}/latest.sha256"
   digest=$(tree_digest "${tree}")
   if s3_get "${base}/latest.sha256" "${marker}"; then

@@ -148,9 +148,75 @@ s3_url() {
   printf '%s%s\n' "${url}" "${query:+?${query}}"
 }
 
-# The access key goes to curl as a config file on stdin, so it is never on a command line.
+# require_s3_credentials: a stored access key (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), or a
+# web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_STS_ENDPOINT) to get temporary
+# credentials with.
+require_s3_credentials() {
+  if [[ -n "${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ]]; then
+    require_env AWS_ROLE_ARN AWS_STS_ENDPOINT
+    [[ "${AWS_STS_ENDPOINT}" == https://* ]] || die "${EXIT_PERMANENT}" "AWS_STS_ENDPOINT ${AWS_STS_ENDPOINT} is not https: the token would travel in clear"
+    [[ -r "${AWS_WEB_IDENTITY_TOKEN_FILE}" ]] || die "${EXIT_PERMANENT}" "the web identity token ${AWS_WEB_IDENTITY_TOKEN_FILE} is not readable (is the projected volume mounted?)"
+    # Once here, in the script's own shell: requests made in a subshell reuse these credentials.
+    local rc=0
+    s3_session || rc=$?
+    ((rc == 0)) || die "${rc}" "no object storage credentials from ${AWS_STS_ENDPOINT} for ${AWS_ROLE_ARN}"
+  else
+    require_env AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  fi
+}
+
+# The temporary credentials of the web identity: shell variables only (never exported, so no
+# child process sees them), fetched again 5 minutes before they expire.
+S3_SESSION_ID='' S3_SESSION_SECRET='' S3_SESSION_TOKEN='' S3_SESSION_RENEW_AT=0
+
+# s3_session: with a web identity, make sure the temporary credentials are fresh (AWS STS
+# AssumeRoleWithWebIdentity: an unsigned POST; the token goes in the body, read by curl from its
+# file, never on a command line). Returns 1 when the token service cannot be reached or fails
+# (5xx), 3 when it refuses (4xx: a role, trust policy or token problem retrying cannot fix).
+s3_session() {
+  [[ -n "${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ]] || return 0
+  (( $(date +%s) < S3_SESSION_RENEW_AT )) && return 0
+  local reply status rc=0 expires
+  reply=$(mktemp "${TMPDIR:-/tmp}/sts.XXXXXX")
+  status=$(curl --silent --show-error --proto '=https' --proto-redir '=https' --connect-timeout 10 \
+    --retry 3 --retry-delay 2 --retry-max-time 60 --output "${reply}" --write-out '%{http_code}' \
+    --data 'Action=AssumeRoleWithWebIdentity' --data 'Version=2011-06-15' \
+    --data-urlencode "RoleArn=${AWS_ROLE_ARN}" --data-urlencode "RoleSessionName=${AWS_ROLE_SESSION_NAME:-superset-ops}" \
+    --data "DurationSeconds=${AWS_SESSION_DURATION_SECONDS:-3600}" \
+    --data-urlencode "WebIdentityToken@${AWS_WEB_IDENTITY_TOKEN_FILE}" "${AWS_STS_ENDPOINT}/") || rc=$?
+  if [[ ${rc} -ne 0 ]]; then
+    rm -f "${reply}"
+    log "AssumeRoleWithWebIdentity: no answer from ${AWS_STS_ENDPOINT} (curl exit ${rc})"
+    return 1
+  fi
+  if [[ "${status}" != 2?? ]]; then
+    log "AssumeRoleWithWebIdentity ${AWS_ROLE_ARN}: HTTP ${status} ($(xml_values Code <"${reply}" | head -n 1): $(xml_values Message <"${reply}" | head -n 1))"
+    rm -f "${reply}"
+    [[ "${status}" == 4?? ]] && return "${EXIT_PERMANENT}"
+    return 1
+  fi
+  S3_SESSION_ID=$(xml_values AccessKeyId <"${reply}" | head -n 1)
+  S3_SESSION_SECRET=$(xml_values SecretAccessKey <"${reply}" | head -n 1)
+  S3_SESSION_TOKEN=$(xml_values SessionToken <"${reply}" | head -n 1)
+  expires=$(xml_values Expiration <"${reply}" | head -n 1)
+  rm -f "${reply}"
+  if [[ -z "${S3_SESSION_ID}" || -z "${S3_SESSION_SECRET}" || -z "${S3_SESSION_TOKEN}" ]] || ! expires=$(date -d "${expires}" +%s 2>/dev/null); then
+    log "AssumeRoleWithWebIdentity ${AWS_ROLE_ARN}: the answer has no usable credentials"
+    return 1
+  fi
+  S3_SESSION_RENEW_AT=$((expires - 300))
+  log "assumed ${AWS_ROLE_ARN} (temporary credentials ${S3_SESSION_ID:0:4}..., until $(date -u -d "@${expires}" +%Y-%m-%dT%H:%M:%SZ))"
+}
+
+# The key (and a session's token) go to curl as a config file on stdin, so they are never on a
+# command line.
 s3_credentials() {
-  local id=${AWS_ACCESS_KEY_ID//\\/\\\\} secret=${AWS_SECRET_ACCESS_KEY//\\/\\\\}
+  local id=${AWS_ACCESS_KEY_ID:-} secret=${AWS_SECRET_ACCESS_KEY:-}
+  if [[ -n "${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ]]; then
+    id=${S3_SESSION_ID} secret=${S3_SESSION_SECRET}
+    printf 'header = "x-amz-security-token: %s"\n' "${S3_SESSION_TOKEN//\"/\\\"}"
+  fi
+  id=${id//\\/\\\\} secret=${secret//\\/\\\\}
   printf 'user = "%s:%s"\n' "${id//\"/\\\"}" "${secret//\"/\\\"}"
 }
 
@@ -181,6 +247,10 @@ s3_request() {
     PUT) ;;
     *) args+=(--request "${method}") ;;
   esac
+  if ! s3_session; then
+    S3_STATUS=000
+    return 1
+  fi
   S3_STATUS=$(s3_credentials | curl "${args[@]}" --header "x-amz-content-sha256: ${hash}" "$(s3_url "${key}" "${query}")") || rc=$?
   if [[ ${rc} -ne 0 ]]; then
     log "${method} ${key:-/}: no answer from ${S3_ENDPOINT} (curl exit ${rc})"

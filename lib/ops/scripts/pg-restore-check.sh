@@ -14,8 +14,8 @@
 #      backup is younger than RESTORE_MAX_AGE_HOURS.
 # Any failure exits non-zero with the reason; it never writes to or deletes from the bucket.
 #
-# Environment: S3_ENDPOINT S3_REGION S3_BUCKET S3_PREFIX [S3_ADDRESSING_STYLE] AWS_ACCESS_KEY_ID
-# AWS_SECRET_ACCESS_KEY, PGDATABASE (whose backups), POSTGRES_MAJOR, SCRATCH_DIR,
+# Environment: S3_ENDPOINT S3_REGION S3_BUCKET S3_PREFIX [S3_ADDRESSING_STYLE], AWS_ACCESS_KEY_ID
+# AWS_SECRET_ACCESS_KEY or a web identity (see ops-lib.sh), PGDATABASE (whose backups), POSTGRES_MAJOR, SCRATCH_DIR,
 # RESTORE_MAX_AGE_HOURS, RESTORE_REQUIRED_TABLES, RESTORE_NONEMPTY_TABLES (space-separated),
 # RESTORE_ROLE, RESTORE_AGE_IDENTITY_FILE RESTORE_VERIFY_KEY_FILE BACKUP_SIGNATURE_NAMESPACE.
 set -Eeuo pipefail
@@ -23,10 +23,11 @@ OPS_TASK=pg-restore-check
 # shellcheck source=ops-lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/ops-lib.sh"
 
-require_env S3_ENDPOINT S3_REGION S3_BUCKET S3_PREFIX AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY \
+require_env S3_ENDPOINT S3_REGION S3_BUCKET S3_PREFIX \
   PGDATABASE POSTGRES_MAJOR SCRATCH_DIR RESTORE_MAX_AGE_HOURS RESTORE_REQUIRED_TABLES RESTORE_ROLE \
   RESTORE_AGE_IDENTITY_FILE RESTORE_VERIFY_KEY_FILE BACKUP_SIGNATURE_NAMESPACE
 require_uint POSTGRES_MAJOR RESTORE_MAX_AGE_HOURS
+require_s3_credentials
 [[ "${RESTORE_ROLE}" =~ ^[a-z_][a-z0-9_]{0,62}$ && "${RESTORE_ROLE}" != restore_check ]] ||
   die "${EXIT_PERMANENT}" "RESTORE_ROLE \"${RESTORE_ROLE}\" must be a lower-case role name other than restore_check"
 read -r -a required <<<"${RESTORE_REQUIRED_TABLES}"

@@ -6,6 +6,9 @@ import { describeObject, PolicyRule, PolicyViolation } from '../rule';
 /** Env var names that hold secrets by convention. */
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
 
+/** Where a secret is, not the secret: a *_FILE / *_DIR / *_PATH variable holding an absolute path. */
+const PATH_TO_SECRET = { name: /_(FILE|DIR|PATH)$/, value: /^\/[A-Za-z0-9._/-]+$/ };
+
 /** Lines of a config file that assign a literal to a secret-looking name, or embed credentials in a URL. */
 const SECRET_ASSIGNMENT = /(password|passwd|secret|token|api_?key|private_?key)\w*["']?\s*[:=]\s*["'][^"'{}\s]{4,}["']/i;
 const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@{}"']*:[^@\s{}"']{3,}@/i;
@@ -40,7 +43,8 @@ export const noSecretLiterals: PolicyRule = {
     for (const pod of podsOf(objects)) {
       for (const c of containersOf(pod)) {
         for (const e of c.container.env ?? []) {
-          if (SECRET_NAME.test(e.name) && e.value !== undefined) {
+          const isPath = PATH_TO_SECRET.name.test(e.name) && PATH_TO_SECRET.value.test(e.value ?? '');
+          if (SECRET_NAME.test(e.name) && e.value !== undefined && !isPath) {
             out.push({ rule: this.id, object: describeObject(pod.owner), message: `${c.label}: env ${e.name} has a literal value` });
           }
         }

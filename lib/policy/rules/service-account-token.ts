@@ -14,9 +14,16 @@ function boundServiceAccounts(objects: readonly KubeObject[]): Set<string> {
   return bound;
 }
 
-/** A projected volume with a serviceAccountToken source: a token as much as the automount is. */
+/** Audiences the Kubernetes API server accepts by default: a token for one of them is an API token. */
+const API_AUDIENCES = ['', 'api', 'https://kubernetes.default.svc', 'https://kubernetes.default.svc.cluster.local', 'kubernetes.default.svc'];
+
+/**
+ * A projected volume with a serviceAccountToken source for the API (no audience, or the API
+ * server's): a token as much as the automount is. A token for another audience (a cloud token
+ * service) is refused by the API server, so it is not one.
+ */
 function projectsToken(spec: any): boolean {
-  return (spec.volumes ?? []).some((v: any) => (v.projected?.sources ?? []).some((s: any) => s.serviceAccountToken));
+  return (spec.volumes ?? []).some((v: any) => (v.projected?.sources ?? []).some((s: any) => s.serviceAccountToken && API_AUDIENCES.includes(s.serviceAccountToken.audience ?? '')));
 }
 
 export const serviceAccountToken: PolicyRule = {

@@ -1,12 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { keyPairText, rawKeyPair } from '../../../lib/config/key-pairs';
 import { SUPERSET_CORE_TABLES } from '../../../lib/ops/defaults';
 import { BACKUP_SIGNATURE_NAMESPACE } from '../../../lib/ops/secrets';
 import { baseEnv, chownToRunner, configuredMajor, FIXTURES, freePort, installScripts, postgresInstall, run, RunResult, tempDir, TestPostgres } from './harness';
 import { S3StandIn } from './s3-stand-in';
+import { StsStandIn } from './sts-stand-in';
 
 // pg-backup.sh and pg-restore-check.sh, run for real: a PostgreSQL server with a Superset-shaped
 // metadata database, the least-privilege backup role docs/operations.md documents, and an S3 stand-in
@@ -477,5 +479,141 @@ describe('virtual-hosted addressing (https://<bucket>.<endpoint>/<key>)', () => 
     expect(completeBackups('it-virtual')).toHaveLength(1);
     const r = await restoreCheck('it-virtual', env);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/restore check passed/) });
+  });
+});
+
+describe('cloud identity (credentials "webIdentity"): temporary credentials for the projected ServiceAccount token, no stored key', () => {
+  const WRITE_ROLE = 'arn:aws:iam::123456789012:role/it-superset-backup';
+  const READ_ROLE = 'arn:aws:iam::123456789012:role/it-superset-restore-check';
+  const AUDIENCE = 'sts.amazonaws.com';
+  let sts: StsStandIn;
+  let caFile: string;
+  const tokenFiles = { write: '', read: '' };
+
+  /** A token file as the projected volume presents it (group-readable for the pod's fsGroup). */
+  const writeToken = (name: string, token: string) => {
+    const file = path.join(dir, 'web-identity', name);
+    fs.writeFileSync(file, token, { mode: 0o440 });
+    chownToRunner(file);
+    return file;
+  };
+
+  /** The env the CronJob renders in this mode: no access key, the role, the token file, the token service. */
+  const webEnv = (prefix: string, role: string, tokenFile: string): Record<string, string> => ({
+    ...storageEnv(prefix), AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '',
+    AWS_ROLE_ARN: role, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_STS_ENDPOINT: sts.endpoint,
+    AWS_ROLE_SESSION_NAME: 'pg-backup-29400000-abcde', AWS_SESSION_DURATION_SECONDS: '3600',
+    CURL_CA_BUNDLE: caFile,
+  });
+  const temporaryKeys = () => new Set(s3.requests.map((q) => q.accessKeyId).filter((k) => k.startsWith('ASIA')));
+  const secretsIn = (text: string) => [...temporaryKeys()].some((k) => text.includes(k.slice(4))) || text.includes(fs.readFileSync(tokenFiles.write, 'utf8'));
+
+  beforeAll(async () => {
+    fs.mkdirSync(path.join(dir, 'web-identity'));
+    chownToRunner(path.join(dir, 'web-identity'));
+    const key = path.join(dir, 'web-identity', 'sts.key');
+    caFile = path.join(dir, 'web-identity', 'sts.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', caFile,
+      '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    chownToRunner(caFile);
+    sts = new StsStandIn({
+      s3, audience: AUDIENCE, tls: { cert: fs.readFileSync(caFile, 'utf8'), key: fs.readFileSync(key, 'utf8') },
+      roles: [
+        { roleArn: WRITE_ROLE, subject: 'system:serviceaccount:superset-it:superset-ops', allow: { list: [''], get: [''], put: [''], delete: [''] } },
+        { roleArn: READ_ROLE, subject: 'system:serviceaccount:superset-it:superset-ops-read', allow: { list: [''], get: [''] } },
+      ],
+    });
+    await sts.start();
+    tokenFiles.write = writeToken('superset-ops', sts.token('system:serviceaccount:superset-it:superset-ops'));
+    tokenFiles.read = writeToken('superset-ops-read', sts.token('system:serviceaccount:superset-it:superset-ops-read'));
+  });
+
+  afterAll(async () => {
+    await sts?.stop();
+  });
+
+  test('pg-backup assumes the writing role and uploads with its temporary keys; the restore check assumes the read-only one and only reads', async () => {
+    const before = s3.requests.length;
+    const b = await backup('it-web', webEnv('it-web', WRITE_ROLE, tokenFiles.write));
+    expect({ code: b.code, stderr: b.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/assumed arn:aws:iam::123456789012:role\/it-superset-backup[\s\S]*backup complete/) });
+    expect(completeBackups('it-web')).toHaveLength(1);
+    const backupRequests = s3.requests.slice(before);
+    // Every request was signed with a temporary key (and its session token, which the stand-in checks).
+    expect(backupRequests.filter((q) => !q.accessKeyId.startsWith('ASIA') || q.status >= 300)).toEqual([]);
+    expect(sts.calls.map((c) => [c.roleArn, c.sessionName, c.durationSeconds, c.status])).toEqual([[WRITE_ROLE, 'pg-backup-29400000-abcde', 3600, 200]]);
+
+    const middle = s3.requests.length;
+    const r = await restoreCheck('it-web', webEnv('it-web', READ_ROLE, tokenFiles.read));
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/restore check passed/) });
+    const readKeys = new Set(s3.requests.slice(middle).map((q) => q.accessKeyId));
+    expect(readKeys.size).toBe(1);
+    expect([...readKeys][0]).not.toBe(backupRequests[0].accessKeyId);
+    expect(s3.requests.slice(middle).filter((q) => !['GET', 'HEAD'].includes(q.method))).toEqual([]);
+    // Neither the token nor a temporary secret reaches a log.
+    expect(secretsIn(b.stderr + b.stdout + r.stderr + r.stdout)).toBe(false);
+  });
+
+  test('the read-only role\'s temporary keys cannot write or delete, and the restore check\'s token cannot assume the writing role', async () => {
+    const lib = path.join(scripts, 'ops-lib.sh');
+    const [key] = completeBackups('it-web');
+    const before = s3.keys('it-web');
+    const r = await run('/bin/bash', ['-c', `source ${lib}; require_s3_credentials; printf x > "$TMPDIR/x"; s3_put "$TMPDIR/x" "${key}"; echo "put=$?"; s3_delete "${key}"; echo "delete=$?"`], {
+      env: { ...baseEnv(path.join(dir, 'home')), ...webEnv('it-web', READ_ROLE, tokenFiles.read) },
+    });
+    expect(r.stdout).toBe('put=1\ndelete=1\n');
+    expect(r.stderr).toMatch(/PUT .*: HTTP 403 \(AccessDenied\)[\s\S]*DELETE .*: HTTP 403 \(AccessDenied\)/);
+    expect(s3.keys('it-web')).toEqual(before);
+    // The trust policy of the writing role names superset-ops only: exit 3, nothing written.
+    const b = await backup('it-web-denied', webEnv('it-web-denied', WRITE_ROLE, tokenFiles.read));
+    expectFailure(b, 3, /AssumeRoleWithWebIdentity arn:aws:iam::123456789012:role\/it-superset-backup: HTTP 403 \(AccessDenied/);
+    expect(s3.keys('it-web-denied')).toEqual([]);
+  });
+
+  test('a forged token, a token for another audience and a plain-HTTP token service are refused before anything is read or written', async () => {
+    const genuine = fs.readFileSync(tokenFiles.write, 'utf8');
+    const [header, , signature] = genuine.split('.');
+    const claims = Buffer.from(JSON.stringify({ iss: 'https://oidc.integration.test', sub: 'system:serviceaccount:superset-it:superset-ops', aud: [AUDIENCE], exp: 4102444800 })).toString('base64url');
+    const forged = writeToken('forged', `${header}.${claims}.${signature}`);
+    const b = await backup('it-web-forged', webEnv('it-web-forged', WRITE_ROLE, forged));
+    expectFailure(b, 3, /HTTP 400 \(InvalidIdentityToken: signature does not verify\)/);
+    const otherAudience = writeToken('other-audience', sts.token('system:serviceaccount:superset-it:superset-ops', 'https://kubernetes.default.svc'));
+    const a = await backup('it-web-forged', webEnv('it-web-forged', WRITE_ROLE, otherAudience));
+    expectFailure(a, 3, /HTTP 403 \(AccessDenied/);
+    const h = await backup('it-web-forged', { ...webEnv('it-web-forged', WRITE_ROLE, tokenFiles.write), AWS_STS_ENDPOINT: sts.endpoint.replace('https:', 'http:') });
+    expectFailure(h, 3, /AWS_STS_ENDPOINT http:\/\/127\.0\.0\.1:\d+ is not https/);
+    expect(s3.keys('it-web-forged')).toEqual([]);
+  });
+
+  // The ops image pins Debian 12's curl (images/ops/Dockerfile); the root here has a newer one.
+  // Where the host has Debian 12's, the same requests are made with it too.
+  const hostCurl = execFileSync('curl', ['--version']).toString().split(' ')[1];
+  (hostCurl.startsWith('7.88.') ? test : test.skip)(`with the curl the ops image pins (7.88.1; the host's ${hostCurl}): the session token is signed as well`, async () => {
+    const before = s3.requests.length;
+    // Asynchronous: the stand-ins answer from this process. As root on the host (it reads the files the pod's uid owns).
+    const { stdout: out } = await promisify(execFile)('/bin/bash', ['-c', `source ${path.join(scripts, 'ops-lib.sh')}; require_s3_credentials; s3_list it-web/pg-dump/`], {
+      env: { PATH: '/usr/bin:/bin', TMPDIR: dir, ...webEnv('it-web', READ_ROLE, tokenFiles.read) },
+    });
+    expect(out).toMatch(/it-web\/pg-dump\/superset-\d{8}T\d{6}Z\.dump\.age/);
+    const own = s3.requests.slice(before);
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.filter((q) => !q.accessKeyId.startsWith('ASIA') || q.status !== 200)).toEqual([]);
+  });
+
+  test('credentials about to expire are fetched again before a request, so a long run never signs with expired keys', async () => {
+    // Keys that expire in 299 s: inside the 5-minute margin at once, so every request renews them.
+    sts.lifetimeSeconds = 299;
+    const calls = sts.calls.length;
+    const before = s3.requests.length;
+    try {
+      const b = await backup('it-web-renew', webEnv('it-web-renew', WRITE_ROLE, tokenFiles.write));
+      expect({ code: b.code, stderr: b.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/backup complete/) });
+    } finally {
+      sts.lifetimeSeconds = undefined;
+    }
+    const own = s3.requests.slice(before);
+    expect(own.filter((q) => q.status >= 300)).toEqual([]);
+    // One exchange at start, then one per request made in the script's own shell (the uploads).
+    expect(sts.calls.length - calls).toBeGreaterThan(3);
+    expect(new Set(own.map((q) => q.accessKeyId)).size).toBeGreaterThan(3);
   });
 });

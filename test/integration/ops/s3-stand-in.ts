@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 // addressing. Every request must carry a valid AWS Signature Version 4 (header form) made with
 // one of the test's throwaway keys, and a PUT's x-amz-content-sha256 must match its body, as
 // AWS S3 requires. Each key has a policy like a bucket policy's (which actions on which key
-// prefixes); anything else is refused with 403 AccessDenied. Faults can be injected per request
-// to test the scripts' failure paths.
+// prefixes); anything else is refused with 403 AccessDenied. Temporary keys (StsStandIn) also need
+// their signed session token. Faults can be injected per request to test the scripts' failure paths.
 
 export interface StoredObject {
   readonly body: Buffer;
@@ -33,6 +33,12 @@ export interface S3Key {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly allow: Readonly<Partial<Record<S3Action, readonly string[]>>>;
+  /**
+   * Temporary credentials (from the token service): every request must carry this in a signed
+   * x-amz-security-token header, and none is accepted after `expires`.
+   */
+  readonly sessionToken?: string;
+  readonly expires?: Date;
 }
 
 /** A key that may do everything in the bucket. */
@@ -193,6 +199,12 @@ export class S3StandIn {
     if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== day) return 'bad x-amz-date';
     const sent = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
     if (Math.abs(Date.now() - sent) > 15 * 60 * 1000) return 'request time too skewed';
+    if (known.sessionToken !== undefined) {
+      if (!signedHeaders.includes('x-amz-security-token')) return 'x-amz-security-token is not signed';
+      const sent = Buffer.from(headers['x-amz-security-token'] ?? '');
+      if (sent.length !== known.sessionToken.length || !timingSafeEqual(sent, Buffer.from(known.sessionToken))) return 'wrong session token';
+      if (known.expires && known.expires.getTime() < Date.now()) return 'ExpiredToken';
+    }
     const payloadHash = headers['x-amz-content-sha256'];
     const expected = sigv4Signature({ method: req.method!, path, query, headers, signedHeaders, payloadHash, amzDate, region, secretAccessKey: known.secretAccessKey });
     if (!timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) return 'signature does not match';
