@@ -4,7 +4,8 @@ import { memoryToBytes } from '../config/quantity';
 import { resourceLimits } from '../config/resource-rules';
 import { REDIS_DEFAULTS, REDIS_SECRET_DEFAULTS } from './defaults';
 import type { RedisConfig, RedisSecretNames } from './schema';
-import { redisMaxmemoryBytes, redisMinimumStorageBytes, toBinaryQuantity } from './sizing';
+import { redisMaxmemoryBytes, redisMinimumStorageBytes } from './sizing';
+import { toBinaryQuantity } from '../config/quantity';
 
 // Cross-field rules of the Redis tier (the platform rules run them with every other tier's).
 

@@ -19,10 +19,3 @@ export function redisMinimumStorageBytes(maxmemoryBytes: number, persistence: 's
   return (persistence === 'aof' ? 3 : 2) * maxmemoryBytes;
 }
 
-/** Bytes as a binary quantity, rounded up to a whole MiB or GiB ("1536Mi", "6Gi"). */
-export function toBinaryQuantity(bytes: number): string {
-  const gib = 2 ** 30;
-  if (bytes >= gib && bytes % gib === 0) return `${bytes / gib}Gi`;
-  if (bytes >= 4 * gib) return `${Math.ceil(bytes / gib)}Gi`;
-  return `${Math.ceil(bytes / MIB)}Mi`;
-}

@@ -1,3 +1,5 @@
+import { webdriverSection } from './reports';
+import { reportsDelivered } from './rules';
 import { EXTERNAL_REDIS_CA, externalRedisCache, externalRedisQueue, REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels, RedisUse } from '../redis/endpoints';
 import type { ExternalRedisConfig } from '../redis/schema';
 import type { PlatformConfig } from '../config/platform-schema';
@@ -524,7 +526,7 @@ SESSION_PERMANENT = True
 
 function webSection(config: PlatformConfig): string {
   const s = config.superset;
-  const flags = { ...s.featureFlags, ALERT_REPORTS: reportsDelivered(s.reports), GLOBAL_ASYNC_QUERIES: s.asyncQueries.enabled };
+  const flags = { ...s.featureFlags, ALERT_REPORTS: reportsDelivered(s.reports), GLOBAL_ASYNC_QUERIES: s.asyncQueries.enabled, THUMBNAILS: s.thumbnails.enabled };
   return `
 # Behind the NGINX ingress: trust its headers for scheme, host and port, and x_for proxy hops
 # for the client address (docs/edge-and-security.md). Never X-Forwarded-Prefix: the F5
@@ -616,12 +618,6 @@ def _install_worker_heartbeat(sender=None, instance=None, **kwargs):
 celeryd_init.connect(_install_worker_heartbeat, weak=False)
 `;
 
-/** Renders superset_config.py for one environment. Pure: the same config gives the same text. */
-/** Alerts and reports can be delivered: a channel is enabled (ALERT_REPORTS follows this). */
-export function reportsDelivered(r: PlatformConfig['superset']['reports']): boolean {
-  return r.smtp.enabled || r.slack.enabled;
-}
-
 /** Delivery of alerts and reports: Superset's SMTP_* and SLACK_API_TOKEN settings. */
 function reportsSection(config: PlatformConfig): string {
   const r = config.superset.reports;
@@ -645,6 +641,7 @@ function reportsSection(config: PlatformConfig): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Renders superset_config.py for one environment. Pure: the same config gives the same text. */
 export function renderSupersetConfig(environment: string, config: PlatformConfig): string {
   return [
     HEADER(environment),
@@ -656,6 +653,7 @@ export function renderSupersetConfig(environment: string, config: PlatformConfig
     statsSection(config),
     webSection(config),
     reportsSection(config),
+    webdriverSection(config),
     WORKER_HEARTBEAT,
     jsonLoggingConfigSection(config),
     extraConfigSection(config.superset.extraConfig),

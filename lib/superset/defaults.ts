@@ -27,6 +27,12 @@ export const BACKGROUND_TASKS = [
   'prune_tasks',
 ] as const;
 
+/** Celery tasks that take screenshots (superset/tasks/scheduler.py and thumbnails.py). */
+export const SCREENSHOT_TASKS = ['reports.*', 'cache_chart_thumbnail', 'cache_dashboard_thumbnail', 'cache_dashboard_screenshot'] as const;
+
+/** Memory Celery itself needs in a browser worker, besides one Chromium per concurrent task. */
+export const BROWSER_WORKER_BASE_MEMORY = '1Gi';
+
 /** Defaults of a Celery queue added by an environment (every field can be overridden). */
 export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
   minReplicas: 1,
@@ -60,8 +66,14 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
     secretName: 'superset-reports',
     smtp: { enabled: false, host: 'smtp.example.com', port: 587, security: 'starttls', verifyCertificate: true, user: '', mailFrom: 'superset@example.com' },
     slack: { enabled: false },
+    // On whenever a channel is: Superset's email reports default to PNG. 512Mi per Chromium and a
+    // 1Gi /dev/shm (instead of the 64Mi runtime default Chromium crashes on with large dashboards);
+    // Superset 6.1's own screenshot waits.
+    screenshots: { enabled: true, browserMemory: '512Mi', shmSize: '1Gi', locateWaitSeconds: 10, loadWaitSeconds: 60 },
   },
   asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
+  // Off: each thumbnail costs a Chromium session on the screenshot workers.
+  thumbnails: { enabled: false },
   // Superset 6.1's "securing Superset" guide: a short absolute session lifetime (8 h).
   sessionLifetimeHours: 8,
   webserverTimeoutSeconds: 300,

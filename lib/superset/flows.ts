@@ -1,4 +1,5 @@
 import { SUPERSET_WEB } from './endpoints';
+import { webClientQueues } from './rules';
 import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY, toExternalDatabase } from '../postgres/endpoints';
 import { redisClientFlows } from '../redis/endpoints';
 import type { Environment } from '../config/load';
@@ -65,6 +66,9 @@ export function supersetFlows(env: Environment): Flow[] {
     flows.push(tcp({ kind: 'cidr', name: `web-clients-${i + 1}`, cidr }, component(web), [SUPERSET_WEB.port], 'clients (or an internal load balancer) reach the web Service directly (edge.service)'));
   }
   const s = env.config.superset;
+  for (const q of webClientQueues(s)) {
+    flows.push(tcp(component(supersetComponent(env, `worker-${q}`)), component(web), [SUPERSET_WEB.port], 'reports fetch chart data and render screenshots from WEBDRIVER_BASEURL (the web Service)'));
+  }
   flows.push(
     ...podEgressFlows(web, s.web.pod.egress),
     ...Object.entries(s.workers).flatMap(([q, w]) => podEgressFlows(supersetComponent(env, `worker-${q}`), w.pod.egress)),

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import type { ConfigProblem } from '../config/errors';
 import { MUTABLE_TAGS } from '../config/primitives';
+import { memoryToBytes, toBinaryQuantity } from '../config/quantity';
 import { resourceLimits } from '../config/resource-rules';
 import { NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS } from '../edge/defaults';
-import { ASYNC_EVENTS_STREAM_PREFIX, PLACEHOLDER_IMAGE_REPOSITORY } from './defaults';
+import { ASYNC_EVENTS_STREAM_PREFIX, BROWSER_WORKER_BASE_MEMORY, PLACEHOLDER_IMAGE_REPOSITORY, SCREENSHOT_TASKS } from './defaults';
 import type { NetworkConfig } from '../edge/schema';
 import type { SupersetConfig } from './schema';
 import { gunicornSizing, gunicornWorkersForMemory } from './sizing';
@@ -42,6 +43,8 @@ export const PLATFORM_OWNED_SETTINGS: Readonly<Record<string, string>> = {
   GLOBAL_ASYNC_QUERIES_JWT_SECRET: 'secrets.app', RATELIMIT_STORAGE_URI: 'redis.queue', RATELIMIT_STORAGE_OPTIONS: 'redis.queue',
   SUPERSET_WEBSERVER_TIMEOUT: 'superset.webserverTimeoutSeconds', SQLLAB_ASYNC_TIME_LIMIT_SEC: 'superset.sqlLabAsyncTimeLimitSeconds',
   AUTH_TYPE: 'superset.auth', STATS_LOGGER: 'monitoring.enabled',
+  // The web Service the reports workers' NetworkPolicy reaches, and the driver in the browser image.
+  WEBDRIVER_BASEURL: 'superset.reports', WEBDRIVER_CONFIGURATION: 'superset.reports.screenshots',
 };
 
 // Compiles the snippet and lists the names its top-level statements bind (assignments, imports,
@@ -106,7 +109,7 @@ function extraConfigProblems(s: SupersetConfig): ConfigProblem[] {
 }
 
 /** Variables the platform sets in the Superset containers (superset-pod.ts, web.ts, migrate-job.ts, the dashboard export). */
-const PLATFORM_ENV = /^(SUPERSET_CONFIG_PATH|SUPERSET_COMPONENT|DATABASE_[A-Z_]+|SUPERSET_SECRET_KEY|SUPERSET_PREVIOUS_SECRET_KEY|REDIS_(CACHE|QUEUE)_(PASSWORD|USERNAME)|GLOBAL_ASYNC_QUERIES_JWT_SECRET|ADMIN_[A-Z_]+|OAUTH_[A-Z0-9_]+|PYTHONDONTWRITEBYTECODE|PYTHONUNBUFFERED|SERVER_[A-Z_]+|GUNICORN_[A-Z_]+|WORKER_MAX_REQUESTS(_JITTER)?|WAIT_TIMEOUT_SECONDS|MIGRATION_JOB|EXPORT_[A-Z_]+|SSL_CERT_FILE|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|PGSSLROOTCERT)$/;
+const PLATFORM_ENV = /^(SUPERSET_CONFIG_PATH|SUPERSET_COMPONENT|DATABASE_[A-Z_]+|SUPERSET_SECRET_KEY|SUPERSET_PREVIOUS_SECRET_KEY|REDIS_(CACHE|QUEUE)_(PASSWORD|USERNAME)|GLOBAL_ASYNC_QUERIES_JWT_SECRET|ADMIN_[A-Z_]+|OAUTH_[A-Z0-9_]+|PYTHONDONTWRITEBYTECODE|PYTHONUNBUFFERED|SERVER_[A-Z_]+|GUNICORN_[A-Z_]+|WORKER_MAX_REQUESTS(_JITTER)?|WAIT_TIMEOUT_SECONDS|MIGRATION_JOB|EXPORT_[A-Z_]+|SSL_CERT_FILE|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|PGSSLROOTCERT|WEBDRIVER_BASEURL)$/;
 
 function envProblems(field: string, env: ReadonlyArray<{ readonly name: string }> | undefined): ConfigProblem[] {
   return (env ?? []).flatMap((e, i) => (PLATFORM_ENV.test(e.name) ? [{
@@ -292,9 +295,39 @@ export function supersetDriverWarnings(config: SupersetSettings & { readonly net
     : []));
 }
 
+/** Alerts and reports can be delivered: a channel is enabled (ALERT_REPORTS follows this). */
+export function reportsDelivered(r: SupersetConfig['reports']): boolean {
+  return r.smtp.enabled || r.slack.enabled;
+}
+
 /** The worker queue that runs the reports (the one routing "reports.*"; else the default queue). */
 export function reportsQueue(s: SupersetConfig): string {
   return Object.entries(s.workers).find(([, w]) => w.routes.includes('reports.*'))?.[0] ?? s.defaultQueue;
+}
+
+/**
+ * The queues whose workers reach the web Service: the reports' (CSV and text reports fetch chart
+ * data from WEBDRIVER_BASEURL) and, with screenshots, every screenshot queue's (pages to render).
+ */
+export function webClientQueues(s: SupersetConfig): string[] {
+  const reports = reportsDelivered(s.reports) ? [reportsQueue(s)] : [];
+  return [...new Set([...reports, ...(screenshotsActive(s) ? screenshotQueues(s) : [])])].sort();
+}
+
+/** Screenshots are rendered: asked for, and there are reports to deliver or thumbnails to make. */
+export function screenshotsActive(s: SupersetConfig): boolean {
+  return s.reports.screenshots.enabled && (reportsDelivered(s.reports) || s.thumbnails.enabled);
+}
+
+/**
+ * The queues whose workers take screenshots: those routing a screenshot task, and the default
+ * queue when some screenshot task is routed nowhere (Celery sends it there).
+ */
+export function screenshotQueues(s: SupersetConfig): string[] {
+  const routes = Object.entries(s.workers).map(([q, w]) => [q, new Set(w.routes)] as const);
+  const queues = routes.filter(([, r]) => SCREENSHOT_TASKS.some((t) => r.has(t))).map(([q]) => q);
+  const unrouted = SCREENSHOT_TASKS.some((t) => !routes.some(([, r]) => r.has(t)));
+  return [...new Set([...queues, ...(unrouted ? [s.defaultQueue] : [])])].sort();
 }
 
 /**
@@ -319,6 +352,23 @@ export function reportDeliveryProblems(config: SupersetSettings & { readonly net
     [s.reports.smtp.enabled, 'superset.reports.smtp.enabled', 'smtp', `{ name: "mail", purpose: "smtp", cidr: "<${s.reports.smtp.host}'s address range>", ports: [${s.reports.smtp.port}], from: ["worker-${queue}"] }`],
     [s.reports.slack.enabled, 'superset.reports.slack.enabled', 'webhooks', `{ name: "slack", purpose: "webhooks", cidr: "0.0.0.0/0", ports: [443], from: ["worker-${queue}"] } (slack.com has no fixed range; narrow it with an egress proxy)`],
   ];
+  if ('THUMBNAILS' in s.featureFlags) {
+    problems.push({
+      field: 'superset.featureFlags.THUMBNAILS',
+      value: s.featureFlags.THUMBNAILS,
+      rule: 'is set by the platform: thumbnails need the screenshot workers\' browser, so the flag follows superset.thumbnails.enabled',
+      fix: 'remove it and set superset.thumbnails.enabled',
+    });
+  }
+  if (s.thumbnails.enabled && !s.reports.screenshots.enabled) {
+    problems.push({
+      field: 'superset.thumbnails.enabled',
+      value: true,
+      rule: 'thumbnails are screenshots: they need superset.reports.screenshots.enabled (the browser in the screenshot workers)',
+      fix: 'set superset.reports.screenshots.enabled to true, or superset.thumbnails.enabled to false',
+    });
+  }
+  problems.push(...browserMemoryProblems(s));
   for (const [enabled, field, purpose, example] of channels) {
     if (enabled && !reaches(purpose)) {
       problems.push({
@@ -330,6 +380,26 @@ export function reportDeliveryProblems(config: SupersetSettings & { readonly net
     }
   }
   return problems;
+}
+
+/**
+ * Each worker that takes screenshots runs one Chromium per concurrent task next to Celery: a
+ * memory limit below that gets the pod OOM-killed on the first dashboard report.
+ */
+function browserMemoryProblems(s: SupersetConfig): ConfigProblem[] {
+  if (!screenshotsActive(s)) return [];
+  const perBrowser = memoryToBytes(s.reports.screenshots.browserMemory);
+  return screenshotQueues(s).flatMap((queue) => {
+    const w = s.workers[queue];
+    const needed = memoryToBytes(BROWSER_WORKER_BASE_MEMORY) + w.concurrency * perBrowser;
+    if (memoryToBytes(w.resources.memoryLimit) >= needed) return [];
+    return [{
+      field: `superset.workers.${queue}.resources.memoryLimit`,
+      value: w.resources.memoryLimit,
+      rule: `must hold ${BROWSER_WORKER_BASE_MEMORY} for Celery plus superset.reports.screenshots.browserMemory (${s.reports.screenshots.browserMemory}) per concurrent task (concurrency ${w.concurrency}): this queue runs screenshot tasks, each with its own Chromium`,
+      fix: `raise it (and memoryRequest) to at least ${toBinaryQuantity(needed)}, or lower superset.workers.${queue}.concurrency`,
+    }];
+  });
 }
 
 /** No delivery channel: alerts and reports are off, and the operator should know why. */

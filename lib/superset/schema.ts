@@ -154,6 +154,15 @@ const reportsSchema = z.strictObject({
   slack: z.strictObject({
     enabled: z.boolean().describe('send alerts and reports to Slack (SLACK_API_TOKEN from the Secret)'),
   }),
+  screenshots: z.strictObject({
+    enabled: z.boolean().describe('PNG and PDF reports (and thumbnails): headless Chromium driven by Selenium in the workers that run the screenshot tasks (reports.*, thumbnails); rendered only while a delivery channel is enabled'),
+    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as "6.1.0-k8s.4-chromium"').optional().describe('tag of the browser variant of superset.image (images/superset/Dockerfile, --target browser) those workers run; "<superset.image.tag>-chromium" when unset'),
+    imageDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" and 64 hex digits').optional().describe('digest of that browser image'),
+    browserMemory: memoryQuantity.describe('memory one Chromium takes while it renders a screenshot; the workers\' memory limit must hold 1Gi for Celery plus this per concurrent task'),
+    shmSize: memoryQuantity.describe('size of /dev/shm (a memory-backed emptyDir, counted in the pod\'s memory) where Chromium\'s renderers share memory'),
+    locateWaitSeconds: positiveInt.max(600, 'must be at most 600 seconds').describe('SCREENSHOT_LOCATE_WAIT: how long a chart may take to appear'),
+    loadWaitSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('SCREENSHOT_LOAD_WAIT: how long a chart may take to finish loading'),
+  }),
 });
 
 export const supersetSchema = z.strictObject({
@@ -162,6 +171,9 @@ export const supersetSchema = z.strictObject({
   featureFlags: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'feature flag names are UPPER_SNAKE_CASE'), z.boolean()).describe('FEATURE_FLAGS merged over Superset\'s own defaults (ALERT_REPORTS follows superset.reports)'),
   reports: reportsSchema.describe('delivery of alerts and reports; ALERT_REPORTS is on exactly when a channel is enabled'),
   asyncQueries: asyncQueriesSchema,
+  thumbnails: z.strictObject({
+    enabled: z.boolean().describe('the THUMBNAILS feature flag: dashboard and chart thumbnails in the list views, rendered by the screenshot workers\' Chromium (needs superset.reports.screenshots.enabled) and kept in THUMBNAIL_CACHE_CONFIG on redis-cache'),
+  }).describe('thumbnails of charts and dashboards (off by default: every thumbnail is a browser session in the workers)'),
   sessionLifetimeHours: positiveInt.max(168, 'must be at most 168 hours (a week); Superset\'s own default of 31 days is what its security guide warns against').describe('PERMANENT_SESSION_LIFETIME: a login lasts at most this long (server-side sessions in redis-queue expire with it)'),
   webserverTimeoutSeconds: positiveInt.max(3600, 'must be at most 3600 seconds').describe('gunicorn timeout and SUPERSET_WEBSERVER_TIMEOUT; the ingress proxy timeout must not be shorter'),
   sqlLabAsyncTimeLimitSeconds: positiveInt.max(86400, 'must be at most 86400 seconds').describe('SQLLAB_ASYNC_TIME_LIMIT_SEC: longest async SQL Lab query; the grace period of the workers that run SQL Lab is this + 90 s'),

@@ -205,6 +205,8 @@ export interface SupersetPodOptions {
   readonly metrics?: boolean;
   /** The component's own scheduling and pod settings (superset.web, superset.workers.<queue>, ...). */
   readonly placement: { readonly scheduling: SchedulingOverride; readonly pod: SupersetPodConfig };
+  /** Volumes of this component only (the browser workers' /dev/shm), after the shared ones. */
+  readonly extraVolumes?: k8s.Volume[];
 }
 
 /** The component's own env vars, after the platform's and superset.env. */
@@ -242,7 +244,7 @@ export function supersetPodTemplate(ctx: SupersetPodContext, o: SupersetPodOptio
       securityContext: restrictedPodSecurityContext(SUPERSET_RUN_AS),
       initContainers,
       containers: metrics ? [...containers, statsdExporterSidecar(config.monitoring.statsdExporterImage, config.imagePullPolicy)] : containers,
-      volumes: metrics ? [...supersetVolumes(ctx), statsdExporterVolume()] : supersetVolumes(ctx),
+      volumes: [...supersetVolumes(ctx), ...(o.extraVolumes ?? []), ...(metrics ? [statsdExporterVolume()] : [])],
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       restartPolicy: longRunning ? 'Always' : 'Never',
       nodeSelector: place.nodeSelector,

@@ -4,6 +4,8 @@ import type { WorkerQueueConfig } from './schema';
 import { ScaledDeployment } from '../workload/scaled-deployment';
 import { WORKER_HEARTBEAT_FILE, WORKER_HEARTBEAT_INTERVAL_SECONDS } from './config-py';
 import { longestTaskSeconds } from './sizing';
+import { browserImage, SHM_VOLUME, WEBDRIVER_BASEURL, WEBDRIVER_BASEURL_ENV } from './reports';
+import { screenshotQueues, screenshotsActive, webClientQueues } from './rules';
 import { fileFreshCommand, objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
 
 export interface SupersetWorkerProps {
@@ -30,29 +32,37 @@ export class SupersetWorker extends Construct {
     const identity = supersetIdentity(ctx, component);
     const heartbeat = fileFreshCommand(WORKER_HEARTBEAT_FILE, WORKER_HEARTBEAT_INTERVAL_SECONDS * 6);
 
+    const superset = ctx.env.config.superset;
+    const browser = screenshotsActive(superset) && screenshotQueues(superset).includes(props.queue);
+    const webClient = webClientQueues(superset).includes(props.queue);
+    const base = supersetContainer(ctx, {
+      name: 'worker',
+      component,
+      command: [
+        'celery',
+        '--app=superset.tasks.celery_app:app',
+        'worker',
+        `--queues=${props.queue}`,
+        `--hostname=${props.queue}@%h`,
+        `--concurrency=${q.concurrency}`,
+        `--max-tasks-per-child=${q.maxTasksPerChild}`,
+        `--prefetch-multiplier=${q.prefetchMultiplier}`,
+        `--time-limit=${q.taskTimeLimitSeconds}`,
+        `--soft-time-limit=${Math.floor(q.taskTimeLimitSeconds * 0.9)}`,
+        // Gossip and mingle cost broker traffic per worker and buy nothing here.
+        '--without-gossip',
+        '--without-mingle',
+        `--loglevel=${ctx.env.config.superset.logLevel}`,
+      ],
+      resources: q.resources,
+      database: 'pgbouncer',
+      extraEnv: webClient ? [{ name: WEBDRIVER_BASEURL_ENV, value: WEBDRIVER_BASEURL }] : undefined,
+    });
     const container: k8s.Container = {
-      ...supersetContainer(ctx, {
-        name: 'worker',
-        component,
-        command: [
-          'celery',
-          '--app=superset.tasks.celery_app:app',
-          'worker',
-          `--queues=${props.queue}`,
-          `--hostname=${props.queue}@%h`,
-          `--concurrency=${q.concurrency}`,
-          `--max-tasks-per-child=${q.maxTasksPerChild}`,
-          `--prefetch-multiplier=${q.prefetchMultiplier}`,
-          `--time-limit=${q.taskTimeLimitSeconds}`,
-          `--soft-time-limit=${Math.floor(q.taskTimeLimitSeconds * 0.9)}`,
-          // Gossip and mingle cost broker traffic per worker and buy nothing here.
-          '--without-gossip',
-          '--without-mingle',
-          `--loglevel=${ctx.env.config.superset.logLevel}`,
-        ],
-        resources: q.resources,
-        database: 'pgbouncer',
-      }),
+      ...base,
+      // The screenshot tasks' workers run the browser variant of the image, with a memory-backed
+      // /dev/shm (the runtime's 64Mi makes Chromium's renderers crash on large dashboards).
+      ...(browser ? { image: browserImage(superset), volumeMounts: [...(base.volumeMounts ?? []), { ...SHM_VOLUME }] } : {}),
       startupProbe: { exec: { command: heartbeat }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
       livenessProbe: { exec: { command: heartbeat }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
     };
@@ -72,6 +82,9 @@ export class SupersetWorker extends Construct {
         spread: q.maxReplicas > 1,
         placement: q,
         metrics: true,
+        extraVolumes: browser
+          ? [{ name: SHM_VOLUME.name, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(superset.reports.screenshots.shmSize) } }]
+          : undefined,
       }),
     });
   }

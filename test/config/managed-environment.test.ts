@@ -70,4 +70,14 @@ describe('the managed example environment', () => {
     expect(egressTo('superset-worker-reports', '198.51.100.25/32')).toEqual([587]);
     expect(egressTo('superset-worker-interactive', '198.51.100.25/32')).toEqual([]);
   });
+
+  test('report delivery on: ALERT_REPORTS, the reports workers on the browser image of the private registry, reaching the web Service', () => {
+    expect(supersetConfig()).toMatch(/"ALERT_REPORTS": True/);
+    const reports = podSpec(find(objects, 'Deployment', 'superset-worker-reports'));
+    expect(envVar(reports.containers.find((c: any) => c.name === 'worker'), 'WEBDRIVER_BASEURL').value).toBe('http://superset-web:8088/');
+    expect(reports.containers.find((c: any) => c.name === 'worker').image).toMatch(/^registry\.internal\.example\.com\/bi\/superset:[^@]+-chromium$/);
+    expect(reports.volumes).toContainEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '1Gi' } });
+    const webIngress = find(objects, 'NetworkPolicy', 'superset-web').spec.ingress;
+    expect(webIngress.some((r: any) => (r.from ?? []).some((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/component'] === 'worker-reports'))).toBe(true);
+  });
 });

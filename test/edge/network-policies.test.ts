@@ -66,6 +66,22 @@ describe('NetworkPolicies: the allowed-flow graph equals the intended graph', ()
   });
 });
 
+describe('NetworkPolicies: alerts and reports', () => {
+  test('with a delivery channel: the reports workers (only they) reach the web Service, and the relay, besides the prod graph', () => {
+    const mail = { name: 'mail', purpose: 'smtp', cidr: '10.20.0.5/32', ports: [587], from: ['worker-reports'] };
+    const objects = buildObjects({ superset: { reports: { smtp: { enabled: true, host: 'smtp.acme.io', user: '', mailFrom: 'superset@acme.io' } } }, network: { egress: [mail] } } as EnvironmentOverrides, 'prod');
+    const base = allowedGraph(buildObjects({}, 'prod'), endpointsOf(buildObjects({}, 'prod')));
+    const added = allowedGraph(objects, endpointsOf(objects)).filter((e) => !base.includes(e));
+    expect(added).toEqual(['superset-worker-reports -> superset-web:8088/TCP', 'superset-worker-reports -> warehouse:587/TCP']);
+  });
+
+  test('thumbnails without delivery: the screenshot workers reach the web Service, nothing else is added', () => {
+    const objects = buildObjects({ superset: { thumbnails: { enabled: true } } } as EnvironmentOverrides, 'prod');
+    const base = allowedGraph(buildObjects({}, 'prod'), endpointsOf(buildObjects({}, 'prod')));
+    expect(allowedGraph(objects, endpointsOf(objects)).filter((e) => !base.includes(e))).toEqual(['superset-worker-reports -> superset-web:8088/TCP']);
+  });
+});
+
 describe('NetworkPolicies: DNS servers (network.dns)', () => {
   const dnsEdges = (objects: readonly KubeObject[], extra: Endpoint[]) =>
     allowedGraph(objects, [...endpointsOf(objects), ...extra]).filter((e) => /:53\/(UDP|TCP)$/.test(e));

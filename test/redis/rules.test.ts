@@ -1,4 +1,5 @@
-import { redisMaxmemoryBytes, redisMinimumStorageBytes, toBinaryQuantity } from '../../lib/redis/sizing';
+import { redisMaxmemoryBytes, redisMinimumStorageBytes } from '../../lib/redis/sizing';
+import { toBinaryQuantity } from '../../lib/config/quantity';
 import { resolveEnvironment } from '../../lib/config/load';
 import type { EnvironmentOverrides } from '../../lib/config/platform-schema';
 

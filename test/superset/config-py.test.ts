@@ -180,7 +180,7 @@ describe('superset_config.py', () => {
   });
 
   test('async queries: off by default, fully wired when enabled', () => {
-    expect(defaults.settings.FEATURE_FLAGS).toEqual({ ALERT_REPORTS: false, GLOBAL_ASYNC_QUERIES: false });
+    expect(defaults.settings.FEATURE_FLAGS).toEqual({ ALERT_REPORTS: false, GLOBAL_ASYNC_QUERIES: false, THUMBNAILS: false });
     expect(defaults.settings.GLOBAL_ASYNC_QUERIES_JWT_SECRET).toBeUndefined();
     const on = run(render({ superset: { asyncQueries: { enabled: true, pollingDelayMilliseconds: 1000 } } }));
     expect(on.settings.FEATURE_FLAGS.GLOBAL_ASYNC_QUERIES).toBe(true);
