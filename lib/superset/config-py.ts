@@ -317,21 +317,29 @@ function queueCache(config: PlatformConfig, db: number, prefix: string): Record<
   };
 }
 
-/** Flask-Limiter storage: limits' redis+sentinel scheme; secrets go in the options, not the URI. */
+/**
+ * Flask-Limiter storage: limits' redis+sentinel scheme; secrets go in the options, not the URI.
+ * The application limit runs on every request, so its client must fail fast (then the error is
+ * swallowed and the limits count in memory): without socket timeouts a connection to a primary
+ * whose node went down blocks the request until TCP gives up, minutes later (an e2e failover
+ * run had a request unanswered after 120 s). limits passes the options on to redis-py; its
+ * Sentinel takes no timeout from them for the Sentinels themselves, hence sentinel_kwargs too.
+ */
 function rateLimitStorage(config: PlatformConfig): string {
   const external = externalRedisQueue(config);
   if (external) {
     // A rediss:// URL; limits passes the options on to redis-py.
-    const options = redisTlsOptions('redis-queue', external);
+    const options: Record<string, unknown> = { ...redisTlsOptions('redis-queue', external), ...CACHE_CLIENT_TIMEOUTS };
     delete options.ssl;
-    return `RATELIMIT_STORAGE_URI = _redis_queue_url(${REDIS_QUEUE_DB.rateLimits})\n${Object.keys(options).length ? `RATELIMIT_STORAGE_OPTIONS = ${toPython(options)}\n` : ''}`;
+    return `RATELIMIT_STORAGE_URI = _redis_queue_url(${REDIS_QUEUE_DB.rateLimits})\nRATELIMIT_STORAGE_OPTIONS = ${toPython(options)}\n`;
   }
-  if (!sentinelMode(config)) return `RATELIMIT_STORAGE_URI = _redis_queue_url(${REDIS_QUEUE_DB.rateLimits})\n`;
+  if (!sentinelMode(config)) return `RATELIMIT_STORAGE_URI = _redis_queue_url(${REDIS_QUEUE_DB.rateLimits})\nRATELIMIT_STORAGE_OPTIONS = ${toPython({ ...CACHE_CLIENT_TIMEOUTS })}\n`;
   const hosts = redisQueueSentinels(config.redis.queue.replicas).map((s) => `${s.host}:${s.port}`).join(',');
   const options = {
     password: pyExpr('_REDIS_QUEUE_PASSWORD'),
     db: REDIS_QUEUE_DB.rateLimits,
-    sentinel_kwargs: { password: pyExpr('_REDIS_QUEUE_PASSWORD') },
+    ...CACHE_CLIENT_TIMEOUTS,
+    sentinel_kwargs: { password: pyExpr('_REDIS_QUEUE_PASSWORD'), ...CACHE_CLIENT_TIMEOUTS },
     // Counters are read from the primary: a replica can lag behind the increments.
     use_replicas: false,
   };
@@ -504,7 +512,10 @@ function sessionRedis(config: PlatformConfig): string {
   if (!sentinelMode(config)) {
     return `_redis.Redis(host=${toPython(REDIS_QUEUE.host)}, port=${REDIS_QUEUE.port}, db=${REDIS_QUEUE_DB.sessions}, password=_REDIS_QUEUE_PASSWORD, ${timeouts})`;
   }
-  return `_Sentinel(_REDIS_QUEUE_SENTINELS, sentinel_kwargs={"password": _REDIS_QUEUE_PASSWORD}, password=_REDIS_QUEUE_PASSWORD, db=${REDIS_QUEUE_DB.sessions}, ${timeouts}).master_for(_REDIS_QUEUE_MASTER)`;
+  // redis-py's Sentinel applies the socket timeouts to the Sentinels only when sentinel_kwargs is
+  // not given: with the password given, they are repeated there (a Sentinel on a node that went
+  // down must not stall every request for minutes).
+  return `_Sentinel(_REDIS_QUEUE_SENTINELS, sentinel_kwargs={"password": _REDIS_QUEUE_PASSWORD, ${timeouts.replace(/(\w+)=(\d+)/g, '"$1": $2')}}, password=_REDIS_QUEUE_PASSWORD, db=${REDIS_QUEUE_DB.sessions}, ${timeouts}).master_for(_REDIS_QUEUE_MASTER)`;
 }
 
 function sessionSection(config: PlatformConfig): string {

@@ -205,7 +205,7 @@ describe('redis.*.mode "external": superset_config.py', () => {
     expect(out.celery.broker_transport_options.master_name).toBeUndefined();
     expect(out.celery.task_publish_retry_policy.max_retries).toBeGreaterThanOrEqual(30);
     expect(out.settings.RATELIMIT_STORAGE_URI).toBe(url(4));
-    expect(out.settings.RATELIMIT_STORAGE_OPTIONS).toEqual({ ssl_cert_reqs: 'required' });
+    expect(out.settings.RATELIMIT_STORAGE_OPTIONS).toEqual({ ssl_cert_reqs: 'required', socket_connect_timeout: 2, socket_timeout: 3 });
     for (const [key, db] of [['DISTRIBUTED_COORDINATION_CONFIG', 3], ['GLOBAL_ASYNC_QUERIES_CACHE_BACKEND', 2]] as const) {
       expect(out.settings[key]).toMatchObject({
         CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: QUEUE.host, CACHE_REDIS_PORT: 6379, CACHE_REDIS_DB: db, CACHE_REDIS_PASSWORD: 'queue/pw',
@@ -225,7 +225,7 @@ describe('redis.*.mode "external": superset_config.py', () => {
     const withUser = load(overrides, { REDIS_QUEUE_USERNAME: 'superset-queue' });
     expect(withUser.celery.broker_url).toBe(`rediss://superset-queue:queue%2Fpw@${QUEUE.host}:6379/0`);
     expect(withUser.celery.broker_use_ssl).toEqual({ ssl_cert_reqs: 2, ssl_ca_certs: '/etc/ssl/redis-queue-ca/ca.crt' });
-    expect(withUser.settings.RATELIMIT_STORAGE_OPTIONS).toEqual({ ssl_cert_reqs: 'required', ssl_ca_certs: '/etc/ssl/redis-queue-ca/ca.crt' });
+    expect(withUser.settings.RATELIMIT_STORAGE_OPTIONS).toEqual({ ssl_cert_reqs: 'required', ssl_ca_certs: '/etc/ssl/redis-queue-ca/ca.crt', socket_connect_timeout: 2, socket_timeout: 3 });
     expect(withUser.settings.DISTRIBUTED_COORDINATION_CONFIG).toMatchObject({ CACHE_REDIS_USER: 'superset-queue', CACHE_REDIS_SSL_CA_CERTS: '/etc/ssl/redis-queue-ca/ca.crt' });
     expect(withUser.settings.SESSION_REDIS).toMatch(/\('username', 'superset-queue'\)/);
     const text = withUser.text;
@@ -235,7 +235,7 @@ describe('redis.*.mode "external": superset_config.py', () => {
     const plain = load(managed({ queue: { external: { ...QUEUE, tls: false } } }));
     expect(plain.celery.broker_url).toBe(`redis://:queue%2Fpw@${QUEUE.host}:6379/0`);
     expect(plain.celery.broker_use_ssl).toBeUndefined();
-    expect(plain.settings.RATELIMIT_STORAGE_OPTIONS).toBeUndefined();
+    expect(plain.settings.RATELIMIT_STORAGE_OPTIONS).toEqual({ socket_connect_timeout: 2, socket_timeout: 3 });
     expect(plain.settings.DISTRIBUTED_COORDINATION_CONFIG.CACHE_REDIS_SSL).toBeUndefined();
   });
 });

@@ -122,7 +122,8 @@ describe('superset_config.py', () => {
 
     test('rate limits through limits\' redis+sentinel scheme, secrets in the options (never in the URI), reads on the primary', () => {
       expect(defaults.settings.RATELIMIT_STORAGE_URI).toBe(`redis+sentinel://${sentinels.join(',')}/redis-queue`);
-      expect(defaults.settings.RATELIMIT_STORAGE_OPTIONS).toEqual({ password: 'queue/pw', db: 4, sentinel_kwargs: { password: 'queue/pw' }, use_replicas: false });
+      // Every request passes the application limit: its client and the Sentinels' fail fast.
+      expect(defaults.settings.RATELIMIT_STORAGE_OPTIONS).toEqual({ password: 'queue/pw', db: 4, socket_connect_timeout: 2, socket_timeout: 3, sentinel_kwargs: { password: 'queue/pw', socket_connect_timeout: 2, socket_timeout: 3 }, use_replicas: false });
     });
 
     test('the Sentinel list follows redis.queue.replicas', () => {
@@ -145,7 +146,7 @@ describe('superset_config.py', () => {
       expect(standalone.settings.DISTRIBUTED_COORDINATION_CONFIG).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_PORT: 6379, CACHE_REDIS_DB: 3 });
       expect(standalone.settings.GLOBAL_ASYNC_QUERIES_CACHE_BACKEND).toMatchObject({ CACHE_TYPE: 'RedisCache', CACHE_REDIS_HOST: 'redis-queue', CACHE_REDIS_DB: 2 });
       expect(standalone.settings.RATELIMIT_STORAGE_URI).toBe('redis://:queue%2Fpw@redis-queue:6379/4');
-      expect(standalone.settings.RATELIMIT_STORAGE_OPTIONS).toBeUndefined();
+      expect(standalone.settings.RATELIMIT_STORAGE_OPTIONS).toEqual({ socket_connect_timeout: 2, socket_timeout: 3 });
     });
   });
 
@@ -295,7 +296,7 @@ describe('superset_config.py', () => {
   test('sessions: 8 h by default (configurable), server-side in redis-queue so logout ends them', () => {
     expect(defaults.settings).toMatchObject({ PERMANENT_SESSION_LIFETIME: '8:00:00', SESSION_SERVER_SIDE: true, SESSION_TYPE: 'redis', SESSION_KEY_PREFIX: 'superset_session:', SESSION_PERMANENT: true });
     // redis-queue's own db for sessions, with its password, through the Sentinels; constructing the client connects nowhere.
-    expect(defaults.settings.SESSION_REDIS).toBe("Redis([('db', 5), ('password', 'queue/pw'), ('sentinel_kwargs', {'password': 'queue/pw'}), ('sentinel_master', 'redis-queue'), ('sentinels', [('redis-queue-0.redis-queue-headless', 26379), ('redis-queue-1.redis-queue-headless', 26379), ('redis-queue-2.redis-queue-headless', 26379)]), ('socket_connect_timeout', 2), ('socket_timeout', 3)])");
+    expect(defaults.settings.SESSION_REDIS).toBe("Redis([('db', 5), ('password', 'queue/pw'), ('sentinel_kwargs', {'password': 'queue/pw', 'socket_connect_timeout': 2, 'socket_timeout': 3}), ('sentinel_master', 'redis-queue'), ('sentinels', [('redis-queue-0.redis-queue-headless', 26379), ('redis-queue-1.redis-queue-headless', 26379), ('redis-queue-2.redis-queue-headless', 26379)]), ('socket_connect_timeout', 2), ('socket_timeout', 3)])");
     expect(run(render({ superset: { sessionLifetimeHours: 2 } })).settings.PERMANENT_SESSION_LIFETIME).toBe('2:00:00');
     const single = run(render({ redis: { queue: { mode: 'standalone', replicas: 1 } } })).settings.SESSION_REDIS;
     expect(single).toBe("Redis([('db', 5), ('host', 'redis-queue'), ('password', 'queue/pw'), ('port', 6379), ('socket_connect_timeout', 2), ('socket_timeout', 3)])");

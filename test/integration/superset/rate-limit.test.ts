@@ -17,6 +17,11 @@ const ENV = { DATABASE_USER: 'superset', DATABASE_PASSWORD: 'x', DATABASE_HOST: 
 
 let dir: string;
 let closedPort: number;
+// Listens but never answers (the kernel completes the handshake; nothing reads): a primary whose
+// node went down after the connection was made looks the same to the client.
+let silent: net.Server;
+let silentPort: number;
+const silentSockets: net.Socket[] = [];
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superset-limiter-'));
@@ -27,8 +32,14 @@ beforeAll(async () => {
       s.close(() => resolve(port));
     });
   });
+  silent = net.createServer((socket) => silentSockets.push(socket));
+  silentPort = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as net.AddressInfo).port)));
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  for (const socket of silentSockets) socket.destroy();
+  silent?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** dev's single redis-queue, pointed at the closed port. */
 const devConfig = (application?: string) => renderSupersetConfig('dev', resolveEnvironment('dev', {
@@ -44,6 +55,8 @@ function statuses(config: string, paths: string[]): number[] {
   const out = execFileSync('/usr/bin/python3', ['-B', path.join(__dirname, 'limiter_app.py'), file, ...paths], {
     env: { PATH: process.env.PATH, PYTHONPATH: STUBS, ...ENV },
     encoding: 'utf8',
+    // A client without socket timeouts would wait on the silent server until TCP gives up.
+    timeout: 60_000,
   });
   return JSON.parse(out);
 }
@@ -58,6 +71,14 @@ describe('Flask-Limiter with redis-queue down', () => {
   test.each([['single server', devConfig], ['Sentinel', sentinelConfig]])('%s: /health and other requests answer 200 instead of 500 (storage errors swallowed)', (_mode, config) => {
     expect(statuses(config(), ['/health', '/api/v1/chart/', '/health'])).toEqual([200, 200, 200]);
   });
+
+  test('a redis-queue that accepts but never answers (its node went down): requests still answer, after the client\'s socket timeout', () => {
+    const config = devConfig().replace(new RegExp(`127\\.0\\.0\\.1:${closedPort}`, 'g'), `127.0.0.1:${silentPort}`);
+    expect(config).toContain(`@127.0.0.1:${silentPort}/`);
+    const t0 = Date.now();
+    expect(statuses(config, ['/api/v1/chart/', '/health'])).toEqual([200, 200]);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+  }, 90_000);
 
   test('the application limit still counts, in memory, and /health is exempt from it', () => {
     expect(statuses(devConfig('2 per minute'), ['/api/v1/chart/', '/api/v1/chart/', '/api/v1/chart/', '/health', '/health', '/health'])).toEqual([200, 200, 429, 200, 200, 200]);

@@ -20,7 +20,10 @@ GET  /api/v1/async_event/?channel=ID&last_id=ID   events of a channel (GLOBAL_AS
 
 import json
 import secrets
+import sys
+import threading
 import time
+import traceback
 from urllib.parse import urlsplit
 
 from celery.exceptions import TimeoutError as CeleryTimeout
@@ -117,17 +120,37 @@ def _wait(result, timeout: float):
         return None, (jsonify({"task_id": result.id, "error": f"{type(err).__name__}: {err}"}), 500)
 
 
+def _stack_watch(seconds: float, what: str):
+    """Prints the calling thread's stack to stderr if it is still at work after `seconds`: where
+    a request hangs, for the scenario that finds it stuck (cancel() the returned timer when done)."""
+    thread = threading.get_ident()
+
+    def dump():
+        frame = sys._current_frames().get(thread)
+        stack = "".join(traceback.format_stack(frame)) if frame else "(thread gone)"
+        print(f"e2e: {what} still running after {seconds:.0f} s, at:\n{stack}", file=sys.stderr, flush=True)
+
+    timer = threading.Timer(seconds, dump)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 @e2e_blueprint.route("/e2e/celery", methods=["POST"])
 def celery_roundtrip():
     body = _body()
     queue = body.get("queue") or celery_app.conf.task_default_queue
     token = secrets.token_hex(8)
     started = time.monotonic()
-    result = celery_app.send_task("e2e.echo", args=[token], queue=queue)
-    published = round(time.monotonic() - started, 3)
-    # "timeout" bounds the whole request: a slow publish (a failover) leaves less time for the
-    # result, so the answer comes within the timeout unless the publish itself takes longer.
-    value, failure = _wait(result, max(1.0, float(body.get("timeout", 30)) - published))
+    watch = _stack_watch(float(body.get("timeout", 30)) + 15, f"/e2e/celery {token}")
+    try:
+        result = celery_app.send_task("e2e.echo", args=[token], queue=queue)
+        published = round(time.monotonic() - started, 3)
+        # "timeout" bounds the whole request: a slow publish (a failover) leaves less time for the
+        # result, so the answer comes within the timeout unless the publish itself takes longer.
+        value, failure = _wait(result, max(1.0, float(body.get("timeout", 30)) - published))
+    finally:
+        watch.cancel()
     if failure:
         response, status = failure
         return jsonify({**response.get_json(), "publish_seconds": published}), status
