@@ -16,7 +16,8 @@ import { buildObjects, find } from '../../helpers';
 // Chromium and Selenium 4.8 (the image has its base's Debian Chromium and Superset's pin).
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const STUBS = path.join(__dirname, '..', '..', 'fixtures', 'python-stubs');
+const TEST_ROOT = path.resolve(__dirname, '..', '..');
+const STUBS = path.join(TEST_ROOT, 'fixtures', 'python-stubs');
 const ENV = {
   DATABASE_USER: 'superset', DATABASE_PASSWORD: 'x', DATABASE_HOST: 'pgbouncer', DATABASE_PORT: '6432', DATABASE_NAME: 'superset',
   SUPERSET_SECRET_KEY: 'not-a-real-key-padded-to-more-than-32-bytes', REDIS_CACHE_PASSWORD: 'x', REDIS_QUEUE_PASSWORD: 'x', SMTP_PASSWORD: 'x',
@@ -50,7 +51,8 @@ function screenshot(screenshots: object, appearAfterMs: number): Shot {
   const env = Object.entries({ PATH: '/usr/bin:/bin', HOME: '/tmp', PYTHONPATH: STUBS, ...ENV, ...podEnv }).flatMap(([k, v]) => ['--setenv', k, v]);
   const out = execFileSync('bwrap', [
     '--ro-bind', '/', '/', '--dev', '/dev', '--tmpfs', '/dev/shm', '--proc', '/proc', '--tmpfs', '/tmp',
-    '--ro-bind', path.join(dir, 'hosts'), '/etc/hosts', '--bind', dir, dir,
+    // Over the private /tmp: the test's files (the checkout may live under /tmp, as in CI).
+    '--ro-bind', TEST_ROOT, TEST_ROOT, '--ro-bind', path.join(dir, 'hosts'), '/etc/hosts', '--bind', dir, dir,
     '--unshare-all', '--uid', '1000', '--gid', '1000', '--die-with-parent', '--new-session', '--clearenv', ...env,
     '/usr/bin/python3', '-B', path.join(__dirname, 'take_screenshot.py'), file, path.join(dir, 'shot.png'), String(appearAfterMs),
   ], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
