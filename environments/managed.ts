@@ -10,7 +10,8 @@ import { defineEnvironment } from './define';
  * registry with a pull secret, IRSA for Superset and a web identity (no stored key) for the ops
  * jobs' bucket, the company CA bundle in every Superset and ops pod, a setting Superset has but the
  * schema does not type (extraConfig), a Vault agent sidecar on web, and the identity provider and
- * the SMTP relay declared once as egress endpoints.
+ * the SMTP relay declared once as egress endpoints. With the relay, reports are delivered (the
+ * reports workers run the browser image for screenshots); Celery Flower runs at /flower.
  */
 const BATCH_POOL = {
   nodeSelector: { 'example.com/pool': 'batch' },
@@ -36,6 +37,8 @@ export default defineEnvironment({
   superset: {
     image: { repository: 'registry.internal.example.com/bi/superset' },
     asyncQueries: { enabled: true },
+    // Celery Flower at https://<host>/flower, with the login of the Secret "superset-flower".
+    flower: { enabled: true },
     auth: {
       type: 'oauth',
       oauth: {

@@ -21,6 +21,7 @@ import { RedisMonitoring } from './redis/monitoring';
 import { RedisCache } from './redis/redis-cache';
 import { RedisQueue } from './redis/redis-queue';
 import { SupersetBeat } from './superset/beat';
+import { SupersetFlower } from './superset/flower';
 import { SupersetMigrateJob } from './superset/migrate-job';
 import { SupersetServiceAccount } from './superset/service-account';
 import { StatsdMapping } from './superset/statsd-mapping';
@@ -50,6 +51,7 @@ export const CHARTS = {
   supersetWeb: '50-superset-web',
   supersetWorkers: '51-superset-workers',
   supersetBeat: '52-superset-beat',
+  supersetFlower: '53-superset-flower',
   edge: '60-edge',
   ops: '70-ops',
   monitoring: '75-monitoring',
@@ -106,6 +108,7 @@ export function buildPlatform(app: App, env: Environment): void {
     new SupersetWorker(workers, queue, { context: podContext, queue, settings });
   }
   new SupersetBeat(chart(CHARTS.supersetBeat), 'Beat', { context: podContext });
+  if (env.config.superset.flower.enabled) new SupersetFlower(chart(CHARTS.supersetFlower), 'Flower', { context: podContext });
 
   const edge = chart(CHARTS.edge);
   if (env.config.edge.mode === 'ingress') new SupersetIngress(edge, 'Ingress', { env });

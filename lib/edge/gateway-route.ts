@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { SUPERSET_WEB } from '../superset/endpoints';
+import { SUPERSET_FLOWER, SUPERSET_WEB } from '../superset/endpoints';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
 import { PROXY_TIMEOUT_MARGIN_SECONDS } from './ingress';
@@ -49,7 +49,16 @@ export class SupersetGatewayRoute extends Construct {
           }],
           backendRefs: [{ name: SUPERSET_WEB.host, port: SUPERSET_WEB.port }],
           timeouts: { request: timeout, backendRequest: timeout },
-        }],
+        },
+        // Celery Flower under its path (the longest matching prefix wins), with the same HSTS.
+        ...(env.config.superset.flower.enabled ? [{
+          matches: [{ path: { type: 'PathPrefix', value: env.config.superset.flower.path } }],
+          filters: [{
+            type: 'ResponseHeaderModifier',
+            responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: `max-age=${edge.hstsMaxAgeSeconds}; includeSubDomains` }] },
+          }],
+          backendRefs: [{ name: SUPERSET_FLOWER.host, port: SUPERSET_FLOWER.port }],
+        }] : [])],
       },
     });
 

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { SUPERSET_WEB } from '../superset/endpoints';
+import { SUPERSET_FLOWER, SUPERSET_WEB } from '../superset/endpoints';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
 
@@ -24,6 +24,7 @@ export class SupersetIngress extends Construct {
     super(scope, id);
     const { env } = props;
     const edge = env.config.edge;
+    const flower = env.config.superset.flower;
     const proxyTimeout = `${env.config.superset.webserverTimeoutSeconds + PROXY_TIMEOUT_MARGIN_SECONDS}s`;
     const f5: Record<string, string> = {
       'nginx.org/lb-method': 'least_conn',
@@ -62,11 +63,15 @@ export class SupersetIngress extends Construct {
         rules: hosts.map(({ host }) => ({
           host,
           http: {
-            paths: [{
-              path: '/',
-              pathType: 'Prefix',
-              backend: { service: { name: SUPERSET_WEB.host, port: { name: 'http' } } },
-            }],
+            paths: [
+              // Celery Flower under its path (longest prefix wins), Superset for everything else.
+              ...(flower.enabled ? [{ path: flower.path, pathType: 'Prefix', backend: { service: { name: SUPERSET_FLOWER.host, port: { name: 'http' } } } }] : []),
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: SUPERSET_WEB.host, port: { name: 'http' } } },
+              },
+            ],
           },
         })),
       },

@@ -74,13 +74,18 @@ export function toExternalRedis(use: RedisUse, external: ExternalRedisConfig, fr
  */
 export function redisClientFlows(config: { readonly instance: string; readonly redis: Pick<RedisConfig, 'cache' | 'queue'> }, from: Component, why: { readonly cache: string; readonly queue: string }): Flow[] {
   const cache = externalRedisCache(config);
-  const queue = externalRedisQueue(config);
   return [
     ...(cache
       ? toExternalRedis('redis-cache', cache, component(from), `${why.cache} (the managed Redis of redis.cache.external)`)
       : [tcp(component(from), component(dataComponent(config.instance, 'redis-cache')), [REDIS_CACHE.port], why.cache)]),
-    ...(queue
-      ? toExternalRedis('redis-queue', queue, component(from), `${why.queue} (the managed Redis of redis.queue.external)`)
-      : [tcp(component(from), component(dataComponent(config.instance, 'redis-queue')), redisQueueClientPorts(config.redis.queue.mode), why.queue)]),
+    ...redisQueueClientFlows(config, from, why.queue),
   ];
+}
+
+/** A client of redis-queue only (ours, with its Sentinels, or the managed one). */
+export function redisQueueClientFlows(config: { readonly instance: string; readonly redis: Pick<RedisConfig, 'cache' | 'queue'> }, from: Component, why: string): Flow[] {
+  const queue = externalRedisQueue(config);
+  return queue
+    ? toExternalRedis('redis-queue', queue, component(from), `${why} (the managed Redis of redis.queue.external)`)
+    : [tcp(component(from), component(dataComponent(config.instance, 'redis-queue')), redisQueueClientPorts(config.redis.queue.mode), why)];
 }

@@ -72,6 +72,14 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
     screenshots: { enabled: true, browserMemory: '512Mi', shmSize: '1Gi', locateWaitSeconds: 10, loadWaitSeconds: 60 },
   },
   asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
+  // Off: a UI that can revoke and inspect tasks is an operator's choice; with a login when on.
+  flower: {
+    enabled: false,
+    path: '/flower',
+    secretName: 'superset-flower',
+    resources: { cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+    scheduling: {},
+  },
   // Off: each thumbnail costs a Chromium session on the screenshot workers.
   thumbnails: { enabled: false },
   // Superset 6.1's "securing Superset" guide: a short absolute session lifetime (8 h).

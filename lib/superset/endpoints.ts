@@ -2,3 +2,6 @@
 
 /** Superset web Service. */
 export const SUPERSET_WEB = { host: 'superset-web', port: 8088 } as const;
+
+/** Celery Flower's Service (superset.flower). */
+export const SUPERSET_FLOWER = { host: 'superset-flower', port: 5555 } as const;

@@ -1,7 +1,7 @@
-import { SUPERSET_WEB } from './endpoints';
+import { SUPERSET_FLOWER, SUPERSET_WEB } from './endpoints';
 import { webClientQueues } from './rules';
 import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY, toExternalDatabase } from '../postgres/endpoints';
-import { redisClientFlows } from '../redis/endpoints';
+import { redisClientFlows, redisQueueClientFlows } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
 import { Component, component, dataComponent, egressEndpointFlows, Flow, Peer, podEgressFlows, tcp } from '../workload/flow';
@@ -66,6 +66,14 @@ export function supersetFlows(env: Environment): Flow[] {
     flows.push(tcp({ kind: 'cidr', name: `web-clients-${i + 1}`, cidr }, component(web), [SUPERSET_WEB.port], 'clients (or an internal load balancer) reach the web Service directly (edge.service)'));
   }
   const s = env.config.superset;
+  if (s.flower.enabled) {
+    const flower = supersetComponent(env, 'flower');
+    flows.push(
+      tcp({ kind: 'namespace', name: 'ingress-controller', ...net.ingressController }, component(flower), [SUPERSET_FLOWER.port], 'operators reach Celery Flower through the ingress (with its login)'),
+      // Its own Celery app has only the broker settings: redis-queue, nothing else.
+      ...redisQueueClientFlows(env.config, flower, 'Celery Flower watches the queues and the workers\' events'),
+    );
+  }
   for (const q of webClientQueues(s)) {
     flows.push(tcp(component(supersetComponent(env, `worker-${q}`)), component(web), [SUPERSET_WEB.port], 'reports fetch chart data and render screenshots from WEBDRIVER_BASEURL (the web Service)'));
   }

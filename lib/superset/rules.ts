@@ -251,8 +251,22 @@ export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
       fix: 'remove the flag and set superset.asyncQueries.enabled instead',
     });
   }
-  problems.push(...extensions);
+  problems.push(...extensions, ...flowerProblems(s));
   return problems;
+}
+
+/** Top-level paths Superset 6.1 serves itself (views, API, assets, probes): the ingress sends them to web. */
+const SUPERSET_PATHS = ['/api', '/static', '/superset', '/login', '/logout', '/health', '/healthcheck', '/ping', '/sqllab', '/explore', '/dashboard', '/chart', '/dataset', '/tablemodelview', '/databaseview', '/users', '/roles', '/actionlog', '/swagger', '/lang', '/ws'];
+
+/** Celery Flower's path must not hide one of Superset's own routes behind it. */
+function flowerProblems(s: SupersetConfig): ConfigProblem[] {
+  if (!s.flower.enabled || !SUPERSET_PATHS.includes(s.flower.path)) return [];
+  return [{
+    field: 'superset.flower.path',
+    value: s.flower.path,
+    rule: `is a path Superset serves itself (${SUPERSET_PATHS.join(', ')}): the ingress would send those requests to Flower`,
+    fix: 'choose another path, such as "/flower"',
+  }];
 }
 
 /** The image is still the placeholder of the defaults. */

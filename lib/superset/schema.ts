@@ -139,6 +139,17 @@ const mapTilesSchema = z.strictObject({
   imageSources: z.array(origin).describe('map servers loaded as images, e.g. WMS layers (CSP img-src)'),
 });
 
+/** Celery Flower: the monitoring UI of the Celery queues, behind the ingress with a login. */
+const flowerSchema = z.strictObject({
+  enabled: z.boolean().describe('run Celery Flower (one pod) behind the ingress at edge.host + path, with basic auth from the Secret'),
+  path: z.string().regex(/^\/[a-z0-9]+(-[a-z0-9]+)*$/, 'must be one path segment such as "/flower"').describe('URL path Flower is served under (its url_prefix); Superset\'s own routes must not use it'),
+  secretName: dnsLabel.describe('Secret with "username" and "password" of Flower\'s basic auth'),
+  imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as "6.1.0-k8s.3-flower"').optional().describe('tag of the flower variant of superset.image (images/superset/Dockerfile, --target flower); "<superset.image.tag>-flower" when unset'),
+  imageDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" and 64 hex digits').optional().describe('digest of that image'),
+  resources: resourcesSchema.describe('requests and limits of the Flower container'),
+  scheduling: schedulingOverrideSchema,
+});
+
 /** How alerts and reports are delivered: mail through an SMTP relay, and Slack. */
 const reportsSchema = z.strictObject({
   secretName: dnsLabel.describe('Secret with "smtp-password" (when smtp.user is set) and "slack-token" (when slack.enabled)'),
@@ -155,7 +166,7 @@ const reportsSchema = z.strictObject({
     enabled: z.boolean().describe('send alerts and reports to Slack (SLACK_API_TOKEN from the Secret)'),
   }),
   screenshots: z.strictObject({
-    enabled: z.boolean().describe('PNG and PDF reports (and thumbnails): headless Chromium driven by Selenium in the workers that run the screenshot tasks (reports.*, thumbnails); rendered only while a delivery channel is enabled'),
+    enabled: z.boolean().describe('PNG and PDF reports (and thumbnails): headless Chromium driven by Selenium in the workers that run the screenshot tasks (reports.*, thumbnails); rendered while a delivery channel or superset.thumbnails is enabled'),
     imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as "6.1.0-k8s.4-chromium"').optional().describe('tag of the browser variant of superset.image (images/superset/Dockerfile, --target browser) those workers run; "<superset.image.tag>-chromium" when unset'),
     imageDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" and 64 hex digits').optional().describe('digest of that browser image'),
     browserMemory: memoryQuantity.describe('memory one Chromium takes while it renders a screenshot; the workers\' memory limit must hold 1Gi for Celery plus this per concurrent task'),
@@ -171,6 +182,7 @@ export const supersetSchema = z.strictObject({
   featureFlags: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'feature flag names are UPPER_SNAKE_CASE'), z.boolean()).describe('FEATURE_FLAGS merged over Superset\'s own defaults (ALERT_REPORTS follows superset.reports)'),
   reports: reportsSchema.describe('delivery of alerts and reports; ALERT_REPORTS is on exactly when a channel is enabled'),
   asyncQueries: asyncQueriesSchema,
+  flower: flowerSchema.describe('Celery Flower, off by default'),
   thumbnails: z.strictObject({
     enabled: z.boolean().describe('the THUMBNAILS feature flag: dashboard and chart thumbnails in the list views, rendered by the screenshot workers\' Chromium (needs superset.reports.screenshots.enabled) and kept in THUMBNAIL_CACHE_CONFIG on redis-cache'),
   }).describe('thumbnails of charts and dashboards (off by default: every thumbnail is a browser session in the workers)'),

@@ -86,6 +86,32 @@ export function supersetAdminRefs(config: SupersetSecretSettings): SecretRef[] {
   ];
 }
 
+/**
+ * Celery Flower's login (superset.flower.enabled only), read by the Flower pod alone. Hex
+ * passwords: Flower splits basic_auth on commas, and "user:password" on the first colon.
+ */
+export function supersetFlowerRefs(config: SupersetSecretSettings): SecretRef[] {
+  const flower = config.superset.flower;
+  if (!flower.enabled) return [];
+  return [
+    {
+      secretName: flower.secretName,
+      key: 'username',
+      envVar: 'FLOWER_USERNAME',
+      description: 'user name of Celery Flower\'s basic auth (no ":" or ","); only when superset.flower.enabled',
+      generate: 'a user name; `npm run secrets` writes "flower"',
+      value: 'flower',
+    },
+    {
+      secretName: flower.secretName,
+      key: 'password',
+      envVar: 'FLOWER_PASSWORD',
+      description: 'password of Celery Flower\'s basic auth; only when superset.flower.enabled',
+      ...hex(24),
+    },
+  ];
+}
+
 /** Secret keys read by Superset's web, worker, beat and migration containers. */
 export function supersetSecretRefs(config: SupersetSecretSettings): SecretRef[] {
   const external = config.postgres ? externalDatabase({ postgres: config.postgres }) : undefined;

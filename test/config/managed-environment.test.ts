@@ -80,4 +80,11 @@ describe('the managed example environment', () => {
     const webIngress = find(objects, 'NetworkPolicy', 'superset-web').spec.ingress;
     expect(webIngress.some((r: any) => (r.from ?? []).some((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/component'] === 'worker-reports'))).toBe(true);
   });
+
+  test('Celery Flower at /flower with its login, reaching the managed redis-queue only', () => {
+    expect(find(objects, 'Ingress', 'superset').spec.rules[0].http.paths[0]).toMatchObject({ path: '/flower', backend: { service: { name: 'superset-flower' } } });
+    expect(podSpec(find(objects, 'Deployment', 'superset-flower')).imagePullSecrets).toEqual(expect.arrayContaining([{ name: 'registry-pull' }]));
+    expect(egressTo('superset-flower', '10.61.0.0/24')).toEqual([6379]);
+    expect(egressTo('superset-flower', '10.60.0.0/24')).toEqual([]);
+  });
 });

@@ -81,7 +81,7 @@ describe('renovate.json', () => {
     const dockerfiles = repoFiles().filter((f) => filePatterns(manager).some((p) => p.test(f)));
     expect(dockerfiles.sort()).toEqual(['images/ops/Dockerfile', 'images/superset/Dockerfile']);
     const pins = dockerfiles.flatMap((f) => [...read(f).matchAll(/"([A-Za-z0-9._-]+==[^"]+)"/g)].map((m) => m[1].replace('==', ':')));
-    expect(pins).toEqual(['psycopg2-binary:2.9.10', 'statsd:4.0.1']);
+    expect(pins).toEqual(['psycopg2-binary:2.9.10', 'statsd:4.0.1', 'flower:2.2.0']);
     expect(dockerfiles.flatMap((f) => extract(manager, read(f)))).toEqual(pins);
   });
 

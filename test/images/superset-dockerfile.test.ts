@@ -16,8 +16,11 @@ const installed = runs.flatMap((r) => [...r.matchAll(/(?:uv )?pip install ([^&;]
   .map((spec) => spec.replace(/^["']|["']$/g, ''));
 
 describe('images/superset/Dockerfile', () => {
-  test('installs the PostgreSQL driver and statsd, each pinned exactly', () => {
-    expect(installed.map((s) => s.split(/[=<>!~]/)[0]).sort()).toEqual(['psycopg2-binary', 'statsd']);
+  test('installs the PostgreSQL driver and statsd (and Flower in its own stage), each pinned exactly', () => {
+    expect(installed.map((s) => s.split(/[=<>!~]/)[0]).sort()).toEqual(['flower', 'psycopg2-binary', 'statsd']);
+    // Flower only in the flower stage: web, workers and beat do not carry it.
+    const lean = DOCKERFILE.slice(0, DOCKERFILE.indexOf('AS browser'));
+    expect(lean).not.toMatch(/flower==/);
     for (const spec of installed) expect(spec).toMatch(/^[a-z0-9-]+==\d+(\.\d+)+$/);
   });
 
