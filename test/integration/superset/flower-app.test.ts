@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { resolveEnvironment } from '../../../lib/config/load';
 import type { EnvironmentOverrides } from '../../../lib/config/platform-schema';
 import { ENVIRONMENTS } from '../../../environments';
 import { renderFlowerApp, renderFlowerConfig } from '../../../lib/superset/flower';
+import { waitForPort } from '../ops/harness';
 import { PYTHON, Servers } from '../redis/servers';
 
 // Celery Flower's rendered files with the real libraries Flower runs on (Debian 12's Celery 5.2
@@ -18,13 +18,6 @@ let servers: Servers;
 let port: number;
 let secrets: string;
 
-async function answers(p: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(p, '127.0.0.1', () => { s.destroy(); resolve(true); });
-    s.on('error', () => resolve(false));
-  });
-}
-
 beforeAll(async () => {
   servers = new Servers();
   const dir = servers.root;
@@ -32,7 +25,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'valkey.conf'), ['bind 127.0.0.1', `port ${port}`, `requirepass ${servers.password}`, 'save ""', 'appendonly no', `dir ${dir}`].join('\n') + '\n', { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'start.sh'), `exec valkey-server ${dir}/valkey.conf\n`);
   servers.start(path.join(dir, 'start.sh'), {}, path.join(dir, 'valkey.log'));
-  for (let i = 0; i < 100 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 100));
+  await waitForPort(port);
   secrets = path.join(dir, 'secrets');
   fs.mkdirSync(secrets);
   fs.writeFileSync(path.join(secrets, 'FLOWER_USERNAME'), 'flower\n');
