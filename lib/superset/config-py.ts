@@ -266,9 +266,9 @@ _REDIS_QUEUE_SENTINEL_OPTIONS = {"master_name": _REDIS_QUEUE_MASTER, "sentinel_k
 `;
 }
 
-/** QUEUE_CLIENT_TIMEOUTS as Python dict entries. */
-function pyTimeouts(): string {
-  return Object.entries(QUEUE_CLIENT_TIMEOUTS).map(([k, v]) => `"${k}": ${v}`).join(', ');
+/** Client timeouts (QUEUE_CLIENT_TIMEOUTS by default) as Python dict entries. */
+function pyTimeouts(timeouts: Readonly<Record<string, number>> = QUEUE_CLIENT_TIMEOUTS): string {
+  return Object.entries(timeouts).map(([k, v]) => `"${k}": ${v}`).join(', ');
 }
 
 /**
@@ -516,7 +516,7 @@ export function proxyFixConfig(config: PlatformConfig): Record<string, number> {
 
 /** The redis-queue client Flask-Session stores the sessions with (redis-py connects lazily). */
 function sessionRedis(config: PlatformConfig): string {
-  const timeouts = 'socket_connect_timeout=2, socket_timeout=3';
+  const timeouts = Object.entries(CACHE_CLIENT_TIMEOUTS).map(([k, v]) => `${k}=${v}`).join(', ');
   const external = externalRedisQueue(config);
   if (external) {
     const extra = { ...redisUsername(external, '_REDIS_QUEUE_USERNAME'), ...redisTlsOptions('redis-queue', external) };
@@ -529,7 +529,7 @@ function sessionRedis(config: PlatformConfig): string {
   // redis-py's Sentinel applies the socket timeouts to the Sentinels only when sentinel_kwargs is
   // not given: with the password given, they are repeated there (a Sentinel on a node that went
   // down must not stall every request for minutes).
-  return `_Sentinel(_REDIS_QUEUE_SENTINELS, sentinel_kwargs={"password": _REDIS_QUEUE_PASSWORD, ${timeouts.replace(/(\w+)=(\d+)/g, '"$1": $2')}}, password=_REDIS_QUEUE_PASSWORD, db=${REDIS_QUEUE_DB.sessions}, ${timeouts}).master_for(_REDIS_QUEUE_MASTER)`;
+  return `_Sentinel(_REDIS_QUEUE_SENTINELS, sentinel_kwargs={"password": _REDIS_QUEUE_PASSWORD, ${pyTimeouts(CACHE_CLIENT_TIMEOUTS)}}, password=_REDIS_QUEUE_PASSWORD, db=${REDIS_QUEUE_DB.sessions}, ${timeouts}).master_for(_REDIS_QUEUE_MASTER)`;
 }
 
 function sessionSection(config: PlatformConfig): string {

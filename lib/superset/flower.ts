@@ -10,7 +10,7 @@ import { brokerTransport, redisQueueClient, SECRET_HELPER } from './config-py';
 import { SUPERSET_SECRETS_DIR } from './defaults';
 import { SUPERSET_FLOWER } from './endpoints';
 import { supersetFlowerRefs, supersetSecretRefs } from './secrets';
-import { SUPERSET_RUN_AS, SupersetPodContext, supersetIdentity } from './superset-pod';
+import { projectedSecretsVolume, SUPERSET_RUN_AS, SupersetPodContext, supersetIdentity } from './superset-pod';
 
 // Celery Flower (superset.flower): one pod behind the ingress at edge.host + path, with basic
 // auth. It runs its own Celery app with only the broker settings of superset_config.py, so it
@@ -98,8 +98,6 @@ export class SupersetFlower extends Construct {
     });
 
     const refs = [...supersetSecretRefs(config).filter((r) => r.envVar.startsWith('REDIS_QUEUE_')), ...supersetFlowerRefs(config)];
-    const bySecret = new Map<string, k8s.KeyToPath[]>();
-    for (const ref of refs) bySecret.set(ref.secretName, [...(bySecret.get(ref.secretName) ?? []), { key: ref.key, path: ref.envVar }]);
     const queue = externalRedisQueue(config);
     const ca = queue?.tls && queue.caBundle ? queue.caBundle : undefined;
     const health = { httpGet: { path: `${config.superset.flower.path}/healthcheck`, port: k8s.IntOrString.fromString('http') } };
@@ -139,7 +137,7 @@ export class SupersetFlower extends Construct {
         containers: [container],
         volumes: [
           { name: 'flower-config', configMap: { name: configMap.name, defaultMode: 0o444 } },
-          { name: 'flower-secrets', projected: { defaultMode: 0o440, sources: [...bySecret].map(([name, items]) => ({ secret: { name, items } })) } },
+          projectedSecretsVolume('flower-secrets', refs),
           { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
           ...(ca ? [bundleVolume(EXTERNAL_REDIS_CA['redis-queue'].volume, ca)] : []),
         ],

@@ -5,6 +5,7 @@ import type { CaBundleConfig } from '../workload/schema';
 import type { Environment } from '../config/load';
 import type { ResourcesConfig } from '../config/primitives';
 import { supersetSecretRefs } from './secrets';
+import type { SecretRef } from '../config/secret-ref';
 import { CONFIG_HASH_ANNOTATION, ComponentIdentity, recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
@@ -83,13 +84,16 @@ function supersetEnv(ctx: SupersetPodContext, component: string, database: Datab
  * superset user reads them, nobody else.
  */
 export function supersetSecretsVolume(ctx: SupersetPodContext): k8s.Volume {
+  return projectedSecretsVolume(SECRETS_VOLUME, supersetSecretRefs(ctx.env.config));
+}
+
+/** Secret keys as files named after their env var, one projected volume over their Secrets (0440). */
+export function projectedSecretsVolume(name: string, refs: readonly SecretRef[]): k8s.Volume {
   const bySecret = new Map<string, k8s.KeyToPath[]>();
-  for (const ref of supersetSecretRefs(ctx.env.config)) {
-    bySecret.set(ref.secretName, [...(bySecret.get(ref.secretName) ?? []), { key: ref.key, path: ref.envVar }]);
-  }
+  for (const ref of refs) bySecret.set(ref.secretName, [...(bySecret.get(ref.secretName) ?? []), { key: ref.key, path: ref.envVar }]);
   return {
-    name: SECRETS_VOLUME,
-    projected: { defaultMode: 0o440, sources: [...bySecret].map(([name, items]) => ({ secret: { name, items } })) },
+    name,
+    projected: { defaultMode: 0o440, sources: [...bySecret].map(([secret, items]) => ({ secret: { name: secret, items } })) },
   };
 }
 
