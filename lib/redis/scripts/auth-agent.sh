@@ -19,7 +19,7 @@ set -eu
 sync_local() {
   reply=$(rcli 127.0.0.1 "$1" PING)
   case "$reply" in
-    PONG) [ "$fingerprint" = "$synced" ] || sync_auth 127.0.0.1 "$1" "$2" ;;
+    PONG) sync_auth 127.0.0.1 "$1" "$2" ;;
     LOADING* | MASTERDOWN* | '') return 0 ;;
     *) log "127.0.0.1:$1 does not accept any of the $(accepted_count) password(s) of the agent user: $reply"; return 1 ;;
   esac
@@ -27,19 +27,12 @@ sync_local() {
 
 trap 'exit 0' TERM INT
 log "auth agent ($QUEUE_MODE), every ${AGENT_INTERVAL_SECONDS}s"
-# The Secret as last applied to every local server that answered (a server that restarts meanwhile
-# starts from the Secret itself).
-synced=""
 while :; do
-  fingerprint=$(secret_fingerprint)
   load_password
   ok=yes
   sync_local "$REDIS_PORT" server || ok=no
   if [ "$QUEUE_MODE" = sentinel ]; then sync_local "$SENTINEL_PORT" sentinel || ok=no; fi
-  if [ "$ok" = yes ]; then
-    synced=$fingerprint
-    touch -- "$HEARTBEAT_FILE"
-  fi
+  if [ "$ok" = yes ]; then touch -- "$HEARTBEAT_FILE"; fi
   sleep "$AGENT_INTERVAL_SECONDS" &
   wait $! || true
 done

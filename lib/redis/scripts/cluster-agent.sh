@@ -23,16 +23,12 @@ set -eu
 ordinal=${POD_NAME##*-}
 trap 'exit 0' TERM INT
 log "cluster agent of $POD_NAME (ordinal $ordinal), every ${AGENT_INTERVAL_SECONDS}s"
-# The Secret as last applied to the server (a server that restarts starts from the Secret itself).
-synced=""
 while :; do
-  fingerprint=$(secret_fingerprint)
   load_password
   reply=$(rcli 127.0.0.1 "$REDIS_PORT" PING)
   case "$reply" in
     PONG)
-      if [ "$fingerprint" = "$synced" ] || sync_auth 127.0.0.1 "$REDIS_PORT" server; then
-        synced=$fingerprint
+      if sync_auth 127.0.0.1 "$REDIS_PORT" server; then
         if [ "$ordinal" = 0 ]; then
           # shellcheck disable=SC2086 # the node list is split on purpose
           sh "$SCRIPT_DIR/cluster-create.sh" "$REPLICAS_PER_SHARD" $CLUSTER_NODES || [ $? -eq 75 ] || log "cluster-create.sh failed"

@@ -73,13 +73,6 @@ candidates() {
   printf '%s' "$_list"
 }
 
-# secret_fingerprint: a checksum of every key of the mounted Secret: it changes with every step of
-# a rotation, so an agent re-applies the users only then (a round that applies them runs about a
-# hundred short processes; one that only checks runs a few).
-secret_fingerprint() {
-  cat -- "$AUTH_DIR"/* 2>/dev/null | cksum
-}
-
 # derive USER PASSWORD: the password of an internal user (builtin printf: nothing on a command line).
 derive() {
   printf '%s:%s' "$1" "$2" | sha256sum | cut -d ' ' -f 1
