@@ -2,7 +2,7 @@
 # The auth agent (sidecar of every redis-queue pod): every AGENT_INTERVAL_SECONDS it reads the
 # password Secret again and makes the pod's Redis server and, under Sentinel, its Sentinel accept
 # exactly the Secret's passwords and authenticate outward with the current one (sync_auth), so a
-# password rotation needs no restart (docs/redis.md, "Rotating the passwords").
+# password rotation needs no restart (docs/redis.md, "Rotating the password").
 # It touches HEARTBEAT_FILE only after a round in which it got into every local server that
 # answers: if none of the Secret's passwords is accepted, the liveness probe restarts it, visibly.
 set -eu
@@ -21,7 +21,7 @@ sync_local() {
   case "$reply" in
     PONG) sync_auth 127.0.0.1 "$1" "$2" ;;
     LOADING* | MASTERDOWN* | '') return 0 ;;
-    *) log "127.0.0.1:$1 does not accept any of the $(accepted_count) password(s) of the agent user: $reply"; return 1 ;;
+    *) log "127.0.0.1:$1 does not accept any of the $(accepted_count) password(s) of the Secret: $reply"; return 1 ;;
   esac
 }
 

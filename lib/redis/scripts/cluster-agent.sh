@@ -40,7 +40,7 @@ while :; do
       ;;
     LOADING*) touch -- "$HEARTBEAT_FILE" ;; # reading its data; the work resumes once loaded
     '') touch -- "$HEARTBEAT_FILE" ;;        # the server is down or restarting: its own probes handle it
-    *) log "the local server does not accept any of the $(accepted_count) password(s) of the agent user: $reply" ;;
+    *) log "the local server does not accept any of the $(accepted_count) password(s) of the Secret: $reply" ;;
   esac
   # In the background so that SIGTERM ends the agent at once instead of after the sleep.
   sleep "$AGENT_INTERVAL_SECONDS" &

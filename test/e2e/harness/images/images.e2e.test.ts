@@ -8,7 +8,6 @@ import { DebianImageStandIns, REPO_ROOT } from './debian-image-stand-ins';
 import { manifestImages } from './manifest-images';
 import { runCommand } from './run-command';
 import { makeNetns, makeScratch, removeScratch, runContainer, startContainer, type ContainerOptions, type RunningContainer } from './test-container';
-import { REDIS_CACHE_APP_USER } from '../../../../lib/redis/endpoints';
 
 // Builds every root the manifests need, then runs each image's main program from its root
 // (read-only, as the manifest's uid, PID 1 in bubblewrap), and the Superset stand-in with
@@ -207,8 +206,7 @@ describe('the Superset stand-in with dist/dev superset_config.py, on real Postgr
     await start(valkey, { argv: ['valkey-server', '--bind', '127.0.0.5', '--requirepass', SECRETS['redis-queue-auth/password'], '--save', ''], uid: 999, gid: 999, tmpfs: ['/data'] });
     for (const ip of CLUSTER) {
       await start(valkey, {
-        // Superset logs in to redis-cache as its own ACL user (lib/redis/acl.ts); the cluster tools here as default.
-        argv: ['valkey-server', '--bind', ip, '--bind-source-addr', ip, '--cluster-announce-ip', ip, '--cluster-enabled', 'yes', '--requirepass', cachePassword, '--masterauth', cachePassword, '--user', REDIS_CACHE_APP_USER, 'on', `>${cachePassword}`, '~*', '&*', '+@all', '--save', ''],
+        argv: ['valkey-server', '--bind', ip, '--bind-source-addr', ip, '--cluster-announce-ip', ip, '--cluster-enabled', 'yes', '--requirepass', cachePassword, '--masterauth', cachePassword, '--save', ''],
         uid: 999, gid: 999, tmpfs: ['/data'],
       });
     }
