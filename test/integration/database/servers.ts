@@ -150,6 +150,15 @@ export interface PsqlTarget {
   readonly database: string;
   readonly password?: string;
   readonly appName?: string;
+  /** libpq sslmode; "disable" when unset. */
+  readonly sslmode?: string;
+  /** The CA file for verify-ca / verify-full. */
+  readonly sslrootcert?: string;
+}
+
+/** libpq's TLS variables of a target. */
+function sslEnv(t: PsqlTarget): Record<string, string> {
+  return { PGSSLMODE: t.sslmode ?? 'disable', ...(t.sslrootcert ? { PGSSLROOTCERT: t.sslrootcert } : {}) };
 }
 
 /** Runs SQL through psql; returns the result or throws with psql's message (never the password). */
@@ -162,7 +171,7 @@ export function psql(t: PsqlTarget, sql: string, timeoutSeconds = 3): string {
     PGPASSWORD: t.password ?? '',
     PGCONNECT_TIMEOUT: String(timeoutSeconds),
     PGAPPNAME: t.appName ?? 'integration-test',
-    PGSSLMODE: 'disable',
+    ...sslEnv(t),
   });
   const r: SpawnSyncReturns<string> = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', timeout: (timeoutSeconds + 2) * 1000, env: c.env });
   if (r.status !== 0) throw new Error(`psql failed: ${(r.stderr || r.error?.message || '').trim()}`);
@@ -172,7 +181,7 @@ export function psql(t: PsqlTarget, sql: string, timeoutSeconds = 3): string {
 /** psql's unaligned output with a header row, as objects (for SHOW POOLS). */
 export function psqlRows(t: PsqlTarget, sql: string): Record<string, string>[] {
   const c = inRoot(`${PG_BIN}/psql`, ['-X', '-A', '-F', '|', '-P', 'footer=off', '-c', sql],
-    { PGHOST: t.host, PGPORT: String(t.port), PGUSER: t.user, PGDATABASE: t.database, PGPASSWORD: t.password ?? '', PGSSLMODE: 'disable' });
+    { PGHOST: t.host, PGPORT: String(t.port), PGUSER: t.user, PGDATABASE: t.database, PGPASSWORD: t.password ?? '', ...sslEnv(t) });
   const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', timeout: 5000, env: c.env });
   if (r.status !== 0) throw new Error(`psql failed: ${(r.stderr || '').trim()}`);
   const [header, ...lines] = r.stdout.trim().split('\n');
@@ -192,8 +201,8 @@ export function configMapData(env: string, file: string, name: string): Record<s
   return cm.data;
 }
 
-/** A fresh local PostgreSQL cluster from the postgres root (for the PgBouncer test), with SCRAM over TCP. */
-export async function startPostgres(dir: string, port: number, superuserPassword: string, settings: Record<string, string | number>): Promise<Server> {
+/** A fresh local PostgreSQL cluster from the postgres root (for the PgBouncer test), with SCRAM over TCP (or the given pg_hba lines). */
+export async function startPostgres(dir: string, port: number, superuserPassword: string, settings: Record<string, string | number>, hba?: readonly string[]): Promise<Server> {
   const data = path.join(dir, 'data');
   const pwfile = path.join(dir, 'pwfile');
   writeOwned(pwfile, `${superuserPassword}\n`);
@@ -202,6 +211,8 @@ export async function startPostgres(dir: string, port: number, superuserPassword
   const init = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', env: c.env });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   fs.rmSync(pwfile);
+  // The rendered pg_hba (patroni.yml's) instead of initdb's, when given.
+  if (hba) writeOwned(path.join(data, 'pg_hba.conf'), `${hba.join('\n')}\n`);
   const opts = Object.entries({ listen_addresses: '127.0.0.1', port, unix_socket_directories: dir, ...settings }).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
   const server = startServer('postgres', `${PG_BIN}/postgres`, ['-D', data, ...opts], { log: path.join(dir, 'postgres.log') });
   const ready = inRoot(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)], {});
@@ -215,4 +226,53 @@ export function table(rows: Array<Record<string, string | number>>): string {
   const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
   const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(width[i])).join(' | ')} |`;
   return [line(keys), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k]))))].join('\n');
+}
+
+/** A certificate made for a test run: where its files are. */
+export interface TestCertificate {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
+/**
+ * A throwaway CA and one server certificate per entry (ECDSA P-256, valid two days), made with
+ * openssl under `dir` and never written anywhere else. The files are laid out as the kubelet
+ * lays out a Secret volume with the pod's fsGroup: owned by root, group `gid`, the key 0640 (what
+ * PostgreSQL accepts for a key owned by root), the certificates 0644.
+ */
+export function makeCertificates(dir: string, servers: Record<string, { readonly dnsNames: readonly string[]; readonly ips?: readonly string[]; readonly gid: number }>): Record<string, TestCertificate> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  fs.chmodSync(dir, 0o755); // every server's user walks into it (an mkdtemp directory is 0700)
+  const run = (args: string[]) => {
+    const r = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const ca = path.join(dir, 'ca.crt');
+  const caKey = path.join(dir, 'ca.key');
+  run(['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=integration-test database CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-keyout', caKey, '-out', ca]);
+  fs.chmodSync(ca, 0o644);
+  const out: Record<string, TestCertificate> = {};
+  for (const [name, server] of Object.entries(servers)) {
+    const sub = path.join(dir, name);
+    fs.mkdirSync(sub, { mode: 0o755 });
+    const key = path.join(sub, 'tls.key');
+    const cert = path.join(sub, 'tls.crt');
+    const csr = path.join(sub, 'tls.csr');
+    const ext = path.join(sub, 'ext.cnf');
+    const san = [...server.dnsNames.map((n) => `DNS:${n}`), ...(server.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
+    fs.writeFileSync(ext, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
+    run(['req', ...ec, '-subj', `/CN=${server.dnsNames[0]}`, '-keyout', key, '-out', csr]);
+    run(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', cert]);
+    fs.copyFileSync(ca, path.join(sub, 'ca.crt'));
+    for (const f of [key, cert, path.join(sub, 'ca.crt')]) fs.chownSync(f, 0, server.gid);
+    fs.chmodSync(key, 0o640);
+    fs.chmodSync(cert, 0o644);
+    fs.chmodSync(path.join(sub, 'ca.crt'), 0o644);
+    fs.rmSync(csr);
+    out[name] = { cert, key, ca: path.join(sub, 'ca.crt') };
+  }
+  fs.rmSync(caKey); // nothing else is ever signed with it
+  return out;
 }
