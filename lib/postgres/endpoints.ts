@@ -91,6 +91,9 @@ export const PGBOUNCER_TLS = {
  */
 export const TLS_SECRET_MODE = 0o640;
 
+/** How often the start scripts compare the mounted certificate with the one loaded, to reload a renewed one. */
+export const TLS_WATCH_SECONDS = 60;
+
 interface TlsSettings {
   readonly postgres: Pick<PostgresConfig, 'mode' | 'tls' | 'external'>;
   readonly pgbouncer?: Pick<PgbouncerConfig, 'enabled'>;

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { memoryToBytes, MIB } from '../config/quantity';
-import { databaseTls, POSTGRES_PRIMARY, POSTGRES_TLS, TLS_KEYS, TLS_SECRET_MODE } from './endpoints';
+import { databaseTls, POSTGRES_PRIMARY, POSTGRES_TLS, TLS_KEYS, TLS_SECRET_MODE, TLS_WATCH_SECONDS } from './endpoints';
 import type { Environment } from '../config/load';
 import { walArchiving } from './rules';
 import { bootstrapBackupRole, databaseSecretRefs, WALG_KEY_DIR, WALG_LIBSODIUM_KEY_FILE } from './secrets';
@@ -92,6 +92,8 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
   for (const ref of databaseSecretRefs(env.config).filter((r) => r.consumers.includes('patroni') && r.envVar)) {
     vars.push({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
   }
+  // patroni-start.sh reloads PostgreSQL when the certificate Secret changes (postgres.tls).
+  if (databaseTls(env.config)) vars.push({ name: 'TLS_WATCH_DIR', value: POSTGRES_TLS.dir }, { name: 'TLS_WATCH_SECONDS', value: String(TLS_WATCH_SECONDS) });
   // An operator's `kubectl exec ... psql` uses the local socket.
   vars.push({ name: 'PGHOST', value: PATRONI_PATHS.socketDir });
   return vars;

@@ -11,7 +11,7 @@ import { bundleVolume, cloudIdentityLabels, extendPodTemplate, podPlacement, res
 import {
   EXPORTER_RUN_AS, imageRef, meta, PGBOUNCER_METRICS_PORT, PGBOUNCER_NAMES, PGBOUNCER_PATHS, PGBOUNCER_RUN_AS, pgbouncerIdentity, readScript,
 } from './database-pod';
-import { DATABASE_CA, databaseClientTls, databaseTls, metadataDatabase, PGBOUNCER, PGBOUNCER_STATS_USER, PGBOUNCER_TLS, TLS_KEYS, TLS_SECRET_MODE } from './endpoints';
+import { DATABASE_CA, databaseClientTls, databaseTls, metadataDatabase, PGBOUNCER, PGBOUNCER_STATS_USER, PGBOUNCER_TLS, TLS_KEYS, TLS_SECRET_MODE, TLS_WATCH_SECONDS } from './endpoints';
 import { renderPgbouncerIni } from './pgbouncer-ini';
 import { databaseSecretRefs, DatabaseConsumer } from './secrets';
 
@@ -72,6 +72,8 @@ export class Pgbouncer extends Construct {
         { name: 'PGBOUNCER_AUTH_FILE', value: PGBOUNCER_PATHS.authFile },
         { name: 'SUPERSET_DATABASE_USER', value: metadataDatabase(env.config).user },
         { name: 'PGBOUNCER_STATS_USER', value: PGBOUNCER_STATS_USER },
+        // pgbouncer-start.sh sends SIGHUP when the certificate Secret changes (postgres.tls).
+        ...(ownTls ? [{ name: 'TLS_WATCH_DIR', value: PGBOUNCER_TLS.dir }, { name: 'TLS_WATCH_SECONDS', value: String(TLS_WATCH_SECONDS) }] : []),
         ...secretEnv(env, 'pgbouncer'),
       ],
       ports: [{ name: 'postgresql', containerPort: PGBOUNCER.port, protocol: 'TCP' }],

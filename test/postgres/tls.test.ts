@@ -76,6 +76,8 @@ describe('postgres.tls off (the default)', () => {
     expect(ini(objects)).not.toMatch(/tls/);
     expect(find(objects, 'Deployment', 'pgbouncer').spec.template.spec.containers[1].args[0]).toMatch(/sslmode=disable$/);
     expect(envVar(containerOf(find(objects, 'Deployment', 'superset-web'), 'web'), 'DATABASE_SSLMODE')).toBeUndefined();
+    expect(envVar(containerOf(find(objects, 'StatefulSet', 'postgres'), 'patroni'), 'TLS_WATCH_DIR')).toBeUndefined();
+    expect(envVar(containerOf(find(objects, 'Deployment', 'pgbouncer'), 'pgbouncer'), 'TLS_WATCH_DIR')).toBeUndefined();
     expect(findAll(objects, 'Certificate')).toEqual([]);
   });
 });
@@ -107,6 +109,10 @@ describe('postgres.tls on', () => {
       secret: { secretName: 'postgres-tls', defaultMode: 0o640, items: ['tls.crt', 'tls.key', 'ca.crt'].map((k) => ({ key: k, path: k })) },
     });
     expect(containerOf(sts, 'patroni').volumeMounts).toContainEqual({ name: 'postgres-tls', mountPath: '/etc/postgres-tls', readOnly: true });
+    // The start script watches the mounted files and reloads PostgreSQL when the Secret changes.
+    const c = containerOf(sts, 'patroni');
+    expect([envVar(c, 'TLS_WATCH_DIR').value, envVar(c, 'TLS_WATCH_SECONDS').value, envVar(c, 'PGHOST').value]).toEqual(['/etc/postgres-tls', '60', '/var/run/postgresql']);
+    expect(find(objects, 'ConfigMap', 'postgres-patroni').data['patroni-start.sh']).toMatch(/SELECT pg_reload_conf\(\)/);
     expect(spec.securityContext.fsGroup).toBe(103);
   });
 
@@ -124,6 +130,9 @@ describe('postgres.tls on', () => {
     // Only ca.crt of Patroni's Secret reaches PgBouncer, never the server's key.
     expect(spec.volumes).toContainEqual({ name: 'database-ca', secret: { secretName: 'postgres-tls', defaultMode: 0o444, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
     expect(containerOf(deployment, 'exporter').args[0]).toMatch(/sslmode=require$/);
+    const bouncer = containerOf(deployment, 'pgbouncer');
+    expect([envVar(bouncer, 'TLS_WATCH_DIR').value, envVar(bouncer, 'TLS_WATCH_SECONDS').value]).toEqual(['/etc/pgbouncer-tls', '60']);
+    expect(find(objects, 'ConfigMap', 'pgbouncer').data['pgbouncer-start.sh']).toMatch(/kill -HUP "\$self"/);
     expect(containerOf(deployment, 'pgbouncer').env.every((e: any) => e.name)).toBe(true);
   });
 

@@ -21,8 +21,8 @@ import { PATRONI_PATHS } from '../../../lib/postgres/database-pod';
 import { POSTGRES_TLS } from '../../../lib/postgres/endpoints';
 import { applyFsGroup } from '../../e2e/harness/kubelet/volumes';
 import {
-  configMapData, distObjects, freePort, inRoot, killPid, makeCertificates, PG_BIN, POSTGRES_ROOT, psql, PsqlTarget, Server, signalGroup, sleep, startServer, stopAll,
-  table, tempDir, TestCertificate, throwawayPassword, waitFor, waitForExit, writeOwned,
+  configMapData, distObjects, freePort, inRoot, killPid, PG_BIN, POSTGRES_ROOT, presentedSubject, psql, PsqlTarget, Server, signalGroup, sleep, startServer, stopAll,
+  table, TestCa, tempDir, TestCertificate, throwawayPassword, waitFor, waitForExit, writeOwned,
 } from './servers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -74,6 +74,8 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
   /** postgres.tls: the generated file turns ssl on (staging does). */
   const tls = generated.postgresql.parameters.ssl === 'on';
   let certificate: TestCertificate;
+  /** The run's CA (its key kept until the end, to renew the certificate). */
+  let ca: TestCa;
   const timings: Array<Record<string, string | number>> = [];
   const members: Member[] = [];
   let root: string;
@@ -153,6 +155,11 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
         PATRONI_REWIND_PASSWORD: passwords.rewind,
         REWIND_DATABASE_USER: containerEnv('REWIND_DATABASE_USER'),
         REWIND_DATABASE_PASSWORD: passwords.rewind,
+        // The socket, as the StatefulSet sets it; the start script's watcher of the certificate
+        // Secret (postgres.tls) reloads through it, checking every second here.
+        PGHOST: m.dir,
+        PGPORT: String(m.pgPort), // the socket's name carries the port (5432 in a pod, libpq's default)
+        ...(containerEnv('TLS_WATCH_DIR') ? { TLS_WATCH_DIR: path.dirname(certificate.cert), TLS_WATCH_SECONDS: '1' } : {}),
         SUPERSET_DATABASE_NAME: db.name,
         SUPERSET_DATABASE_USER: db.user,
         SUPERSET_DATABASE_PASSWORD: passwords.superset,
@@ -183,7 +190,8 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`).catch(() => undefined))?.ok, 20000, 200);
 
     // The certificate the Secret postgres-tls would hold: one for every member (they are reached by IP).
-    certificate = makeCertificates(path.join(root, 'tls'), { postgres: { dnsNames: ['postgres', 'localhost'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid } }).postgres;
+    ca = new TestCa(path.join(root, 'tls'));
+    certificate = ca.issue('postgres', { dnsNames: ['postgres', 'localhost'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid });
     const localTls: Record<string, string> = { [POSTGRES_TLS.cert]: certificate.cert, [POSTGRES_TLS.key]: certificate.key, [POSTGRES_TLS.ca]: certificate.ca };
     const script = path.join(root, 'post-bootstrap.sh');
     for (const name of Object.keys(data).filter((k) => k.endsWith('.sh'))) writeOwned(path.join(root, name), data[name], 0o755);
@@ -217,6 +225,7 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
   });
 
   afterAll(async () => {
+    ca?.dropCaKey();
     const version = inRoot('patroni', ['--version'], {});
     if (timings.length) console.log(`${spawnSync(version.argv[0], version.argv.slice(1), { encoding: 'utf8', env: version.env }).stdout.trim()}, PostgreSQL ${psql(superuser(await leader()), 'show server_version')}, ttl ${p.ttlSeconds} / loop_wait ${p.loopWaitSeconds} / retry_timeout ${p.retryTimeoutSeconds}, failsafe_mode ${p.failsafeMode}:\n${table(timings)}`);
     await stopAll();
@@ -321,6 +330,26 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     for (const f of functions) expect(psql(superuser(primary), `select has_function_privilege('rewind', 'pg_catalog.${f}', 'execute')`)).toBe('t');
     // pg_read_file (text) stays superuser-only: no grant beyond what pg_rewind needs.
     expect(psql(superuser(primary), "select has_function_privilege('rewind', 'pg_catalog.pg_read_file(text)', 'execute'), pg_has_role('rewind', 'pg_read_server_files', 'member')")).toBe('f|f');
+  });
+
+  test('a renewed certificate (the Secret\'s files replaced) is presented by every member without a restart: the start script reloads PostgreSQL', async () => {
+    await healthy();
+    const sans = (m: Member) => {
+      const hello = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${m.pgPort}`, '-starttls', 'postgres'], { input: '', encoding: 'utf8', timeout: 10000 }).stdout;
+      return spawnSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: hello, encoding: 'utf8' }).stdout;
+    };
+    const pids = members.map((m) => m.server!.process.pid);
+    ca.issue('postgres', { dnsNames: ['postgres', 'localhost', 'renewed.postgres'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid });
+    try {
+      await waitFor('every member to present the renewed certificate', () => members.every((m) => /renewed\.postgres/.test(sans(m))), 20000, 500);
+    } catch (e) {
+      const logs = members.map((m) => `${m.name}: ${sans(m).trim()}\n${fs.readFileSync(path.join(m.dir, 'patroni.log'), 'utf8').split('\n').filter((l) => /patroni-start|psql|reload/i.test(l)).slice(-5).join('\n')}`);
+      throw new Error(`${(e as Error).message}\n${logs.join('\n')}`);
+    }
+    for (const m of members) expect(presentedSubject(m.pgPort, certificate.ca)).toMatch(/^CN ?= ?postgres$/);
+    expect(members.map((m) => m.server!.process.pid)).toEqual(pids);
+    for (const m of members) expect(fs.readFileSync(path.join(m.dir, 'patroni.log'), 'utf8')).toMatch(/certificate in .* changed: PostgreSQL reloaded it/);
+    await healthy();
   });
 
   test('a member whose data directory an fsGroup change made group-accessible starts again (mode 0700)', async () => {

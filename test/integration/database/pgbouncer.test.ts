@@ -16,8 +16,8 @@ import { DATABASE_CA, PGBOUNCER_TLS } from '../../../lib/postgres/endpoints';
 import { parse } from 'yaml';
 import { imageRoot } from '../roots/image-root';
 import {
-  configMapData, freePort, inRoot, makeCertificates, PG_BIN, POSTGRES_ROOT, psql, psqlRows, PsqlTarget, Server, signalGroup, sleep, startPostgres, startServer, stopAll, table,
-  tempDir, TestCertificate, throwawayPassword, waitFor, waitForExit, writeOwned,
+  configMapData, freePort, inRoot, PG_BIN, presentedSubject, POSTGRES_ROOT, psql, psqlRows, PsqlTarget, Server, signalGroup, sleep, startPostgres, startServer, stopAll, table,
+  TestCa, tempDir, TestCertificate, throwawayPassword, waitFor, waitForExit, writeOwned,
 } from './servers';
 
 const ENV = 'prod';
@@ -81,6 +81,8 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
   /** The superuser over the socket (peer): the only way prod's pg_hba lets it in. */
   let superuser: PsqlTarget;
   let certs: Record<'postgres' | 'pgbouncer', TestCertificate>;
+  /** The run's CA (its key kept until the end, to renew PgBouncer's certificate). */
+  let ca: TestCa;
   /** The certificates' folder, readable by both servers' users (the other folders are private to one). */
   let tlsDir: string;
   const patroni = parse(configMapData(ENV, '20-postgres.yaml', 'postgres-patroni')['patroni.yml']);
@@ -93,10 +95,11 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
     bouncerPort = await freePort();
     // Certificates as the Secrets postgres-tls and pgbouncer-tls would hold them (root-owned, key 0640, the server's group).
     tlsDir = fs.mkdtempSync('/tmp/pgbouncer-it-tls-');
-    certs = makeCertificates(tlsDir, {
-      postgres: { dnsNames: ['postgres'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid },
-      pgbouncer: { dnsNames: ['pgbouncer'], ips: ['127.0.0.1'], gid: bouncerRoot.gid },
-    }) as Record<'postgres' | 'pgbouncer', TestCertificate>;
+    ca = new TestCa(tlsDir);
+    certs = {
+      postgres: ca.issue('postgres', { dnsNames: ['postgres'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid }),
+      pgbouncer: ca.issue('pgbouncer', { dnsNames: ['pgbouncer'], ips: ['127.0.0.1'], gid: bouncerRoot.gid }),
+    };
     // Postgres sized like prod's members (the max_connections the budget is checked against), with
     // prod's pg_hba and TLS settings (the certificate paths made local).
     const ssl: Record<string, string> = tls ? { ssl: 'on', ssl_cert_file: certs.postgres.cert, ssl_key_file: certs.postgres.key, ssl_ca_file: certs.postgres.ca } : {};
@@ -130,6 +133,8 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
         SUPERSET_DATABASE_PASSWORD: passwords.superset,
         PGBOUNCER_STATS_USER: 'pgbouncer_exporter',
         PGBOUNCER_STATS_PASSWORD: passwords.stats,
+        // The Deployment's watcher of the certificate Secret, checking every second here.
+        ...(tls ? { TLS_WATCH_DIR: path.dirname(certs.pgbouncer.cert), TLS_WATCH_SECONDS: '1' } : {}),
       },
     });
     // Clients as Superset connects: verify-full against the CA both certificates come from.
@@ -146,6 +151,7 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
   });
 
   afterAll(async () => {
+    ca?.dropCaKey();
     await stopAll();
     for (const d of [dir, bdir, tlsDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
@@ -166,16 +172,33 @@ describe(`PgBouncer from dist/${ENV}/25-pgbouncer.yaml`, () => {
     expect(tls).toBe(true);
     expect(psql(viaBouncer, 'select 1')).toBe('1');
     // Its certificate is PgBouncer's own, checked against the CA.
-    const c = inRoot('/usr/bin/openssl', ['s_client', '-connect', `127.0.0.1:${bouncerPort}`, '-starttls', 'postgres', '-CAfile', certs.postgres.ca, '-verify_return_error'], {});
-    const handshake = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', input: '', env: c.env, timeout: 10000 });
-    expect(handshake.stdout).toMatch(/subject=CN ?= ?pgbouncer/);
-    expect(handshake.stdout).toMatch(/Verify return code: 0 \(ok\)/);
+    expect(presentedSubject(bouncerPort, certs.postgres.ca)).toMatch(/^CN ?= ?pgbouncer$/);
     expect(() => psql({ ...viaBouncer, sslmode: 'disable', sslrootcert: undefined }, 'select 1')).toThrow(/SSL required/i);
     expect(() => psql({ ...stats, sslmode: 'disable', sslrootcert: undefined }, 'SHOW POOLS')).toThrow(/SSL required/i);
     // Every server connection PgBouncer holds is TLS (prod's pg_hba has no plaintext line to fall back to).
     const servers = psql(superuser, `select count(*), bool_and(s.ssl) from pg_stat_activity a join pg_stat_ssl s using (pid) where a.usename = '${db.user}' and a.client_addr is not null`);
     expect(servers).toMatch(/^[1-9]\d*\|t$/);
     expect(() => psql({ ...direct, sslmode: 'disable', sslrootcert: undefined }, 'select 1')).toThrow(/no pg_hba\.conf entry for host "127\.0\.0\.1", user "superset", database "superset", no encryption/);
+  });
+
+  test('a renewed certificate (the Secret\'s files replaced) is presented without a restart: the start script sends PgBouncer SIGHUP', async () => {
+    const pid = bouncer.process.pid!;
+    ca.issue('pgbouncer', { dnsNames: ['pgbouncer', 'renewed.pgbouncer'], ips: ['127.0.0.1'], gid: bouncerRoot.gid });
+    // The names of the certificate PgBouncer presents now.
+    const presentedNames = () => {
+      const hello = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${bouncerPort}`, '-starttls', 'postgres'], { input: '', encoding: 'utf8', timeout: 10000 }).stdout;
+      return spawnSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: hello, encoding: 'utf8' }).stdout;
+    };
+    try {
+      await waitFor('PgBouncer to present the renewed certificate', () => /renewed\.pgbouncer/.test(presentedNames()), 15000, 500);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}: it presents ${presentedNames()}\nPgBouncer's log:\n${fs.readFileSync(bouncer.log, 'utf8').slice(-1500)}`);
+    }
+    expect(presentedSubject(bouncerPort, certs.postgres.ca)).toMatch(/^CN ?= ?pgbouncer$/);
+    expect(bouncer.exited).toBe(false);
+    expect(bouncer.process.pid).toBe(pid);
+    expect(psql(viaBouncer, 'select 1')).toBe('1');
+    expect(fs.readFileSync(bouncer.log, 'utf8')).toMatch(/the certificate in .* changed: sent SIGHUP/);
   });
 
   test('the startup parameters Superset sends pass through transaction pooling', () => {

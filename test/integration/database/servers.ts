@@ -235,44 +235,80 @@ export interface TestCertificate {
   readonly ca: string;
 }
 
+/** A server certificate to make: its names and the group of the server that reads the key. */
+export interface CertificateSpec {
+  readonly dnsNames: readonly string[];
+  readonly ips?: readonly string[];
+  readonly gid: number;
+}
+
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+function openssl(args: string[]): void {
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+}
+
 /**
- * A throwaway CA and one server certificate per entry (ECDSA P-256, valid two days), made with
- * openssl under `dir` and never written anywhere else. The files are laid out as the kubelet
- * lays out a Secret volume with the pod's fsGroup: owned by root, group `gid`, the key 0640 (what
- * PostgreSQL accepts for a key owned by root), the certificates 0644.
+ * A throwaway CA under `dir` (ca.crt, and ca.key until `dropCaKey`), valid two days. The
+ * certificates it signs are laid out as the kubelet lays out a Secret volume with the pod's
+ * fsGroup: owned by root, group `gid`, the key 0640 (what PostgreSQL accepts for a key owned by
+ * root), the certificates 0644.
  */
-export function makeCertificates(dir: string, servers: Record<string, { readonly dnsNames: readonly string[]; readonly ips?: readonly string[]; readonly gid: number }>): Record<string, TestCertificate> {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  fs.chmodSync(dir, 0o755); // every server's user walks into it (an mkdtemp directory is 0700)
-  const run = (args: string[]) => {
-    const r = spawnSync('openssl', args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
-  };
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const ca = path.join(dir, 'ca.crt');
-  const caKey = path.join(dir, 'ca.key');
-  run(['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=integration-test database CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-keyout', caKey, '-out', ca]);
-  fs.chmodSync(ca, 0o644);
-  const out: Record<string, TestCertificate> = {};
-  for (const [name, server] of Object.entries(servers)) {
-    const sub = path.join(dir, name);
-    fs.mkdirSync(sub, { mode: 0o755 });
-    const key = path.join(sub, 'tls.key');
-    const cert = path.join(sub, 'tls.crt');
-    const csr = path.join(sub, 'tls.csr');
-    const ext = path.join(sub, 'ext.cnf');
+export class TestCa {
+  readonly ca: string;
+  private readonly caKey: string;
+
+  constructor(private readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    fs.chmodSync(dir, 0o755); // every server's user walks into it (an mkdtemp directory is 0700)
+    this.ca = path.join(dir, 'ca.crt');
+    this.caKey = path.join(dir, 'ca.key');
+    openssl(['req', '-x509', ...EC, '-days', '2', '-subj', '/CN=integration-test database CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-keyout', this.caKey, '-out', this.ca]);
+    fs.chmodSync(this.ca, 0o644);
+  }
+
+  /**
+   * Signs a certificate into `<dir>/<name>/` (tls.crt, tls.key, ca.crt). Again for the same name
+   * (a renewal), the new files replace the old ones by rename, as atomically as the kubelet's swap.
+   */
+  issue(name: string, server: CertificateSpec): TestCertificate {
+    const sub = path.join(this.dir, name);
+    fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
+    const work = fs.mkdtempSync(path.join(this.dir, `.${name}-`));
+    const [key, cert, ca, csr, ext] = ['tls.key', 'tls.crt', 'ca.crt', 'tls.csr', 'ext.cnf'].map((f) => path.join(work, f));
     const san = [...server.dnsNames.map((n) => `DNS:${n}`), ...(server.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
     fs.writeFileSync(ext, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
-    run(['req', ...ec, '-subj', `/CN=${server.dnsNames[0]}`, '-keyout', key, '-out', csr]);
-    run(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', cert]);
-    fs.copyFileSync(ca, path.join(sub, 'ca.crt'));
-    for (const f of [key, cert, path.join(sub, 'ca.crt')]) fs.chownSync(f, 0, server.gid);
+    openssl(['req', ...EC, '-subj', `/CN=${server.dnsNames[0]}`, '-keyout', key, '-out', csr]);
+    openssl(['x509', '-req', '-in', csr, '-CA', this.ca, '-CAkey', this.caKey, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', cert]);
+    fs.copyFileSync(this.ca, ca);
+    for (const f of [key, cert, ca]) fs.chownSync(f, 0, server.gid);
     fs.chmodSync(key, 0o640);
     fs.chmodSync(cert, 0o644);
-    fs.chmodSync(path.join(sub, 'ca.crt'), 0o644);
-    fs.rmSync(csr);
-    out[name] = { cert, key, ca: path.join(sub, 'ca.crt') };
+    fs.chmodSync(ca, 0o644);
+    for (const f of ['tls.key', 'tls.crt', 'ca.crt']) fs.renameSync(path.join(work, f), path.join(sub, f));
+    fs.rmSync(work, { recursive: true, force: true });
+    return { cert: path.join(sub, 'tls.crt'), key: path.join(sub, 'tls.key'), ca: path.join(sub, 'ca.crt') };
   }
-  fs.rmSync(caKey); // nothing else is ever signed with it
+
+  /** Nothing else is ever signed with it. */
+  dropCaKey(): void {
+    fs.rmSync(this.caKey, { force: true });
+  }
+}
+
+/** A throwaway CA and one server certificate per entry, the CA key deleted (see TestCa). */
+export function makeCertificates(dir: string, servers: Record<string, CertificateSpec>): Record<string, TestCertificate> {
+  const ca = new TestCa(dir);
+  const out = Object.fromEntries(Object.entries(servers).map(([name, spec]) => [name, ca.issue(name, spec)]));
+  ca.dropCaKey();
   return out;
+}
+
+/** The subject of the certificate a PostgreSQL-protocol server presents (openssl s_client -starttls postgres), checked against `caFile`. */
+export function presentedSubject(port: number, caFile: string, root: ImageRoot = POSTGRES_ROOT): string {
+  const c = inRoot('/usr/bin/openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-starttls', 'postgres', '-CAfile', caFile, '-verify_return_error'], {}, root);
+  const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', input: '', env: c.env, timeout: 10000 });
+  if (!/Verify return code: 0 \(ok\)/.test(r.stdout)) throw new Error(`no verified TLS handshake on port ${port}: ${r.stdout.slice(-300)} ${r.stderr.slice(-300)}`);
+  return /subject=(.*)/.exec(r.stdout)?.[1].trim() ?? '';
 }
