@@ -73,7 +73,7 @@ const tlsSchema = z.strictObject({
   certManagerIssuer: z.strictObject({
     name: objectName.describe('the issuer (a CA issuer of your database CA, or Vault/Venafi): it must sign the server certificates of the in-cluster names'),
     kind: z.enum(['ClusterIssuer', 'Issuer']).describe('ClusterIssuer, or Issuer in the namespace'),
-  }).optional().describe('when set, cert-manager issues the certificates of Patroni (secrets.postgresTls) and PgBouncer (secrets.pgbouncerTls) from this issuer (two Certificate objects); when unset you create both Secrets (tls.crt, tls.key, ca.crt: docs/secrets.md)'),
+  }).optional().describe('when set, cert-manager issues the certificates of Patroni (secrets.postgresTls) and PgBouncer (secrets.pgbouncerTls) from this issuer (two Certificate objects); when unset you create both Secrets (tls.crt and tls.key, and ca.crt in secrets.postgresTls: docs/secrets.md)'),
   caBundle: caBundleSchema.optional().describe('the CA the clients trust (a ConfigMap or Secret key, e.g. from trust-manager); ca.crt of secrets.postgresTls when unset. It must have signed both certificates'),
 });
 
@@ -131,7 +131,7 @@ export type PgbouncerConfig = z.infer<typeof pgbouncerSchema>;
 export const databaseSecretsSchema = z.strictObject({
   postgres: dnsLabel.describe('Secret with the Postgres superuser, replication, pg_rewind and Patroni REST API passwords'),
   postgresTls: dnsLabel.describe('Secret (type kubernetes.io/tls) with the server certificate of the Patroni members: tls.crt, tls.key and ca.crt (only read with postgres.tls.enabled; cert-manager writes it with postgres.tls.certManagerIssuer)'),
-  pgbouncerTls: dnsLabel.describe('Secret (type kubernetes.io/tls) with PgBouncer\'s server certificate: tls.crt, tls.key and ca.crt (only read with postgres.tls.enabled; cert-manager writes it with postgres.tls.certManagerIssuer)'),
+  pgbouncerTls: dnsLabel.describe('Secret (type kubernetes.io/tls) with PgBouncer\'s server certificate: tls.crt and tls.key, signed by the CA of secrets.postgresTls (only read with postgres.tls.enabled; cert-manager writes it with postgres.tls.certManagerIssuer)'),
   pgbouncer: dnsLabel.describe('Secret with the password of the PgBouncer stats user (the metrics exporter)'),
   walArchive: dnsLabel.describe('Secret with the object-storage access key of the Patroni pods for WAL archiving: list, get and put under the WAL-G prefix, no delete (only read when WAL archiving is on)'),
   walRetention: dnsLabel.describe('Secret with the object-storage access key of the walg-retention CronJob: list and delete under the WAL-G prefix (only read when WAL archiving is on)'),

@@ -153,7 +153,7 @@ function externalDatabaseSecretRefs(config: DatabaseSecretSettings, external: Ex
 
 /**
  * The certificate Secrets of postgres.tls when you create them (no cert-manager issuer): tls.crt,
- * tls.key and ca.crt each, read as files by the server that presents the certificate. Never
+ * tls.key (and ca.crt in Patroni's), read as files by the server that presents the certificate. Never
  * generated: the key comes from your CA (npm run secrets prints the command).
  */
 function certificateRefs(config: DatabaseSecretSettings, allOptional: boolean): DatabaseSecretRef[] {
@@ -168,13 +168,14 @@ function certificateRefs(config: DatabaseSecretSettings, allOptional: boolean): 
       secretName: c.secretName, envVar: '', consumers, secretType: 'kubernetes.io/tls' as const,
       configField: c.server === 'postgres' ? 'secrets.postgresTls' : 'secrets.pgbouncerTls',
       dnsNames: c.dnsNames,
-      generate: `your database CA: kubectl create secret generic ${c.secretName} --type=kubernetes.io/tls --from-file=tls.crt=... --from-file=tls.key=... --from-file=ca.crt=...`,
+      generate: `your database CA: kubectl create secret generic ${c.secretName} --type=kubernetes.io/tls --from-file=tls.crt=... --from-file=tls.key=...${c.server === 'postgres' ? ' --from-file=ca.crt=...' : ''}`,
     };
     const dir = c.server === 'postgres' ? POSTGRES_TLS.dir : PGBOUNCER_TLS.dir;
     return [
       { ...common, key: TLS_KEYS.cert, file: `${dir}/${TLS_KEYS.cert}`, description: `server certificate (PEM) of ${server}, for the DNS names ${c.dnsNames.join(', ')}; only with postgres.tls.enabled and no postgres.tls.certManagerIssuer` },
       { ...common, key: TLS_KEYS.key, file: `${dir}/${TLS_KEYS.key}`, description: 'its private key (PEM); create the Secret from the file, never commit it' },
-      { ...common, key: TLS_KEYS.ca, file: `${dir}/${TLS_KEYS.ca}`, description: 'the CA certificate (PEM) that signed both database certificates: the clients check the servers against it' },
+      // The members check each other against it; PgBouncer's clients use this one too (or postgres.tls.caBundle).
+      ...(c.server === 'postgres' ? [{ ...common, key: TLS_KEYS.ca, file: `${dir}/${TLS_KEYS.ca}`, description: 'the CA certificate (PEM) that signed both database certificates (this one and PgBouncer\'s): the members, PgBouncer and every client check the servers against it, unless postgres.tls.caBundle is set' }] : []),
     ];
   });
 }

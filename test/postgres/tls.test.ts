@@ -150,18 +150,18 @@ describe('postgres.tls on', () => {
     expect([envVar(backup, 'PGHOST').value, envVar(backup, 'PGSSLMODE').value, envVar(backup, 'PGSSLROOTCERT').value]).toEqual(['postgres', 'verify-full', '/etc/ssl/database-ca/ca.crt']);
   });
 
-  test('without an issuer no Certificate is rendered: both Secrets are in the contract (tls.crt, tls.key, ca.crt), with the names they must carry, never generated', () => {
+  test('without an issuer no Certificate is rendered: both Secrets are in the contract (tls.crt, tls.key; the CA in postgres-tls), with the names they must carry, never generated', () => {
     expect(findAll(objects, 'Certificate')).toEqual([]);
     const env = resolveEnvironment('test', TLS);
     const { manifests, manual } = generateSecrets(env.config, env.namespace);
     expect(manifests.map((m: any) => m.metadata.name)).not.toContain('postgres-tls');
     const tls = manual.filter((r) => r.secretType === 'kubernetes.io/tls' && r.secretName !== 'superset-tls');
-    expect(tls.map((r) => `${r.secretName}/${r.key}`)).toEqual(['postgres-tls/tls.crt', 'postgres-tls/tls.key', 'postgres-tls/ca.crt', 'pgbouncer-tls/tls.crt', 'pgbouncer-tls/tls.key', 'pgbouncer-tls/ca.crt']);
+    expect(tls.map((r) => `${r.secretName}/${r.key}`)).toEqual(['postgres-tls/tls.crt', 'postgres-tls/tls.key', 'postgres-tls/ca.crt', 'pgbouncer-tls/tls.crt', 'pgbouncer-tls/tls.key']);
     const lines = manualSecretInstructions(manual, env.namespace).filter((l) => /postgres-tls|pgbouncer-tls/.test(l));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^create by hand: kubectl -n superset-test create secret generic postgres-tls --type=kubernetes.io\/tls --from-file=tls.crt=<certificate for DNS:postgres,postgres.superset-test,postgres.superset-test.svc,postgres.superset-test.svc.cluster.local,postgres-replicas,/);
     expect(lines[0]).toMatch(/\*\.postgres-members\.superset-test\.svc\.cluster\.local, PEM> --from-file=tls.key=.* --from-file=ca.crt=/);
-    expect(lines[1]).toMatch(/pgbouncer-tls .*DNS:pgbouncer,pgbouncer.superset-test,pgbouncer.superset-test.svc,pgbouncer.superset-test.svc.cluster.local,/);
+    expect(lines[1]).toMatch(/pgbouncer-tls .*DNS:pgbouncer,pgbouncer.superset-test,pgbouncer.superset-test.svc,pgbouncer.superset-test.svc.cluster.local, PEM> --from-file=tls.key=<its private key, PEM> \(or set/);
   });
 
   test('the certificates name every Service the clients use', () => {
