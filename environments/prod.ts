@@ -41,6 +41,10 @@ export default defineEnvironment({
     // Replace the placeholder endpoint with your S3-compatible store: until then archiving stays
     // off (a store that never answers would keep every WAL segment and fill the volume) and synth warns.
     walArchive: { bucket: 'superset-backups', prefix: 'superset-prod/wal', endpoint: 'https://s3.example.com' },
+    // Encryption in transit: hostssl only, PgBouncer requires TLS, every client checks the
+    // certificate and the Service name. The Secrets postgres-tls and pgbouncer-tls are yours
+    // (npm run secrets prints the command), or set certManagerIssuer to have cert-manager issue them.
+    tls: { enabled: true },
   },
   // Three PgBouncer pods, so with one drained the other two still accept every client.
   pgbouncer: {

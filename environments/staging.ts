@@ -6,4 +6,6 @@ export default defineEnvironment({
   superset: {
     asyncQueries: { enabled: true },
   },
+  // As in prod: TLS inside the database tier (docs/database.md, "Encryption in transit").
+  postgres: { tls: { enabled: true } },
 });

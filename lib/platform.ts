@@ -12,6 +12,7 @@ import { DatabaseMonitoring } from './postgres/monitoring';
 import { PatroniConfigMapQuota } from './postgres/patroni-configmap-quota';
 import { PatroniRbac } from './postgres/patroni-rbac';
 import { PatroniStatefulSet } from './postgres/patroni-statefulset';
+import { DatabaseCertificate } from './postgres/certificates';
 import { WalgRetention } from './postgres/walg-retention';
 import { Pgbouncer } from './postgres/pgbouncer';
 import { PostgresConfig } from './postgres/postgres-config';
@@ -93,8 +94,13 @@ export function buildPlatform(app: App, env: Environment): void {
       membersService: services.members,
     });
     new WalgRetention(postgres, 'WalgRetention', { env, configMapName: postgresConfig.name });
+    new DatabaseCertificate(postgres, 'Certificate', { env, server: 'postgres' });
   }
-  if (env.config.pgbouncer.enabled) new Pgbouncer(chart(CHARTS.pgbouncer), 'Pgbouncer', { env });
+  if (env.config.pgbouncer.enabled) {
+    const pgbouncer = chart(CHARTS.pgbouncer);
+    new Pgbouncer(pgbouncer, 'Pgbouncer', { env });
+    new DatabaseCertificate(pgbouncer, 'Certificate', { env, server: 'pgbouncer' });
+  }
   // A managed Redis (redis.cache.mode / redis.queue.mode "external") replaces our StatefulSet.
   if (env.config.redis.cache.mode !== 'external') new RedisCache(chart(CHARTS.redisCache), 'RedisCache', { env });
   if (env.config.redis.queue.mode !== 'external') new RedisQueue(chart(CHARTS.redisQueue), 'RedisQueue', { env });

@@ -75,6 +75,7 @@ describe('dist/', () => {
     'gateway.nginx.org/v1alpha1/UpstreamSettingsPolicy',
     'gateway.nginx.org/v1alpha1/ClientSettingsPolicy',
     'external-secrets.io/v1/ExternalSecret',
+    'cert-manager.io/v1/Certificate',
     'monitoring.coreos.com/v1/ServiceMonitor',
     'monitoring.coreos.com/v1/PodMonitor',
     'monitoring.coreos.com/v1/PrometheusRule',

@@ -1,7 +1,7 @@
 import { edgeProblems, edgeWarnings, egressProblems } from '../edge/rules';
 import { monitoringWarnings } from '../monitoring/rules';
 import { opsProblems, opsWarnings } from '../ops/rules';
-import { backupRoleProblems, databaseProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
+import { backupRoleProblems, databaseProblems, databaseTlsProblems, databaseWarnings, postgresPlaceholderWarnings } from '../postgres/rules';
 import { redisProblems, redisWarnings } from '../redis/rules';
 import { reportDeliveryProblems, reportDeliveryWarnings, supersetDriverWarnings, supersetPlaceholderWarnings, supersetProblems, supersetSizingWarnings } from '../superset/rules';
 import { podExtensionProblems } from '../workload/rules';
@@ -14,7 +14,7 @@ import type { PlatformConfig } from './platform-schema';
 
 /** Every cross-field rule; an empty list means the environment is valid. `namespace`: the environment's. */
 export function crossFieldProblems(config: PlatformConfig, namespace: string): ConfigProblem[] {
-  return [...supersetProblems(config), ...databaseProblems(config), ...backupRoleProblems(config), ...opsProblems(config, namespace), ...redisProblems(config), ...edgeProblems(config), ...egressProblems(config), ...reportDeliveryProblems(config), ...podProblems(config)];
+  return [...supersetProblems(config), ...databaseProblems(config), ...databaseTlsProblems(config), ...backupRoleProblems(config), ...opsProblems(config, namespace), ...redisProblems(config), ...edgeProblems(config), ...egressProblems(config), ...reportDeliveryProblems(config), ...podProblems(config)];
 }
 
 /** Every component's `pod`, by its dotted path: the places an environment extends pods. */

@@ -90,6 +90,14 @@ export function manualSecretInstructions(manual: readonly SecretRef[], namespace
     if (ref.secretType === 'kubernetes.io/tls') {
       if (tls.has(ref.secretName)) continue;
       tls.add(ref.secretName);
+      const keys = manual.filter((r) => r.secretName === ref.secretName);
+      if (ref.dnsNames) {
+        // A certificate of an in-cluster server (and the CA its clients check it against, when the contract has it).
+        const names = ref.dnsNames.map((n) => n.replace(/<namespace>/g, namespace)).join(',');
+        const ca = keys.some((r) => r.key === 'ca.crt') ? ' --from-file=ca.crt=<the CA that signed it, PEM>' : '';
+        lines.push(`create by hand: kubectl -n ${namespace} create secret generic ${ref.secretName} --type=kubernetes.io/tls --from-file=tls.crt=<certificate for DNS:${names}, PEM> --from-file=tls.key=<its private key, PEM>${ca} (or set postgres.tls.certManagerIssuer and let cert-manager issue it)`);
+        continue;
+      }
       const host = /edge\.host "([^"]+)"/.exec(manual.find((r) => r.secretName === ref.secretName && r.key === 'tls.crt')?.description ?? '')?.[1] ?? 'edge.host';
       lines.push(`create by hand: kubectl -n ${namespace} create secret tls ${ref.secretName} --cert=<certificate chain of ${host}, PEM> --key=<its private key, PEM> (or set edge.tls.certManagerClusterIssuer and let cert-manager issue it)`);
     } else {

@@ -32,6 +32,8 @@ export interface SecretRef {
   readonly file?: string;
   /** Type of the Secret when it is not Opaque: a kubernetes.io/tls Secret is created with `kubectl create secret tls`. */
   readonly secretType?: 'kubernetes.io/tls';
+  /** For a certificate: the DNS names it must carry (printed in the instructions to create it). */
+  readonly dnsNames?: readonly string[];
 }
 
 /** How a Secret value is generated: the text of the Secrets reference and the bytes `npm run secrets` draws. */

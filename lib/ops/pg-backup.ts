@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { DATABASE_CA, directDatabase, externalDatabase, metadataDatabase } from '../postgres/endpoints';
+import { DATABASE_CA, databaseClientTls, directDatabase, metadataDatabase } from '../postgres/endpoints';
 import { bundleVolume } from '../workload/pod-extension';
 import type { Environment } from '../config/load';
 import { BACKUP_SIGNATURE_NAMESPACE, backupCredentialRefs, backupKeyRefs } from './secrets';
@@ -28,11 +28,12 @@ export class PgBackup extends Construct {
     const keys = backupKeyRefs(config);
     const keyFile = (key: string) => keys.find((r) => r.key === key)!.file!;
     const server = directDatabase(config);
-    // A managed server: its TLS mode and CA (the container's PGSSLROOTCERT wins over pods.caBundle's).
-    const external = externalDatabase(config);
-    const ca = external?.caBundle;
-    const tls: k8s.EnvVar[] = external ? [
-      { name: 'PGSSLMODE', value: external.sslMode },
+    // A managed server's TLS mode and CA, or our tier's with postgres.tls (the container's
+    // PGSSLROOTCERT wins over pods.caBundle's).
+    const clientTls = databaseClientTls(config, 'direct');
+    const ca = clientTls?.caBundle;
+    const tls: k8s.EnvVar[] = clientTls ? [
+      { name: 'PGSSLMODE', value: clientTls.sslMode },
       ...(ca ? [{ name: 'PGSSLROOTCERT', value: DATABASE_CA.file }] : []),
     ] : [];
     const storage = objectStorageAccess(env, 'write');

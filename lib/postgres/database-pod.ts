@@ -4,6 +4,7 @@ import type { Environment } from '../config/load';
 import { ComponentIdentity, recommendedLabels } from '../workload/labels';
 import type { RunAs } from '../workload/pod-security';
 import type * as k8s from '../../imports/k8s';
+import { POSTGRES_MEMBERS_SERVICE, POSTGRES_REPLICAS_SERVICE } from './endpoints';
 
 // Names, identities, users and paths shared by the Postgres (Patroni) and PgBouncer constructs.
 
@@ -29,8 +30,8 @@ export const POSTGRES_NAMES = {
   configMap: 'postgres-patroni',
   statefulSet: 'postgres',
   /** Headless Service of the members (the StatefulSet's serviceName). */
-  membersService: 'postgres-members',
-  replicasService: 'postgres-replicas',
+  membersService: POSTGRES_MEMBERS_SERVICE,
+  replicasService: POSTGRES_REPLICAS_SERVICE,
 } as const;
 
 export const PGBOUNCER_NAMES = { serviceAccount: 'pgbouncer', configMap: 'pgbouncer', deployment: 'pgbouncer' } as const;

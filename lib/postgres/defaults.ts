@@ -52,6 +52,8 @@ export const POSTGRES_DEFAULTS: PostgresConfig = {
     // 03:15: after the night's base backup and the logical backup (02:15).
     retentionSchedule: '15 3 * * *',
   },
+  // Off by default (every certificate is yours to provide or issue); staging and prod turn it on.
+  tls: { enabled: false, sslMode: 'verify-full' },
   scheduling: {},
   pod: {},
   serviceAccount: { annotations: {} },
@@ -81,6 +83,8 @@ export const PGBOUNCER_DEFAULTS: PgbouncerConfig = {
 
 export const DATABASE_SECRET_DEFAULTS = {
   postgres: 'postgres-credentials',
+  postgresTls: 'postgres-tls',
+  pgbouncerTls: 'pgbouncer-tls',
   pgbouncer: 'pgbouncer-auth',
   walArchive: 'postgres-wal-archive',
   walRetention: 'postgres-wal-retention',

@@ -4,13 +4,13 @@ import type { Environment } from '../config/load';
 import {
   PATRONI_API_PORT, PATRONI_PATHS, PATRONI_ROLE, PATRONI_ROLE_LABEL, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, postgresIdentity,
 } from './database-pod';
-import { POSTGRES_PRIMARY, REPLICATION_USER, SUPERUSER } from './endpoints';
+import { databaseTls, POSTGRES_PRIMARY, POSTGRES_TLS, REPLICATION_USER, REWIND_USER, SUPERUSER } from './endpoints';
 import { selectorLabels, withoutTrackingLabels } from '../workload/labels';
 import { walArchiveKeyPrefix, walArchiving } from './rules';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-export { REPLICATION_USER, RESTAPI_USER, SUPERUSER } from './endpoints';
+export { REPLICATION_USER, RESTAPI_USER, REWIND_USER, SUPERUSER } from './endpoints';
 
 /**
  * Parameters Patroni takes only from the DCS (they must match on every member); they are seeded
@@ -60,6 +60,14 @@ export function postgresParameters(env: Environment): Record<string, ParameterVa
     tcp_keepalives_interval: 10,
     tcp_keepalives_count: 6,
   };
+  if (databaseTls(env.config)) {
+    // The mounted Secret (postgres.tls): the key is 0640 root:<fsGroup>, which PostgreSQL accepts.
+    params.ssl = 'on';
+    params.ssl_cert_file = POSTGRES_TLS.cert;
+    params.ssl_key_file = POSTGRES_TLS.key;
+    params.ssl_ca_file = POSTGRES_TLS.ca;
+    params.ssl_min_protocol_version = 'TLSv1.2';
+  }
   // Never toward a placeholder endpoint (walArchiving): failing archive_command keeps all WAL.
   if (walArchiving(env.config)) {
     params.archive_mode = 'on';
@@ -159,7 +167,8 @@ export function patroniConfig(env: Environment): Record<string, any> {
           parameters: clusterWide,
         },
       },
-      initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums', { 'auth-local': 'trust' }, { 'auth-host': 'scram-sha-256' }],
+      // Only until Patroni writes pg_hba below, before the first start.
+      initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums', { 'auth-local': 'peer' }, { 'auth-host': 'scram-sha-256' }],
       post_bootstrap: `${PATRONI_PATHS.scriptsDir}/post-bootstrap.sh`,
     },
     postgresql: {
@@ -169,17 +178,17 @@ export function patroniConfig(env: Environment): Record<string, any> {
       bin_dir: `/usr/lib/postgresql/${pg.majorVersion}/bin`,
       pgpass: PATRONI_PATHS.pgpass,
       use_unix_socket: true,
+      // Passwords from PATRONI_<USER>_PASSWORD. The superuser only ever uses the socket
+      // (use_unix_socket); Patroni creates the rewind role at bootstrap with exactly the EXECUTE
+      // grants pg_rewind needs (pg_ls_dir, pg_stat_file, pg_read_binary_file x2), and
+      // post-bootstrap.sh does the same on a cluster bootstrapped before it existed.
       authentication: {
         superuser: { username: SUPERUSER },
-        replication: { username: REPLICATION_USER },
+        replication: { username: REPLICATION_USER, ...memberTls(env) },
+        rewind: { username: REWIND_USER, ...memberTls(env) },
       },
-      // The socket lives in a pod-private emptyDir: only Patroni and its scripts in this
-      // container reach it. Everything over TCP authenticates with SCRAM.
-      pg_hba: [
-        'local all all trust',
-        `host replication ${REPLICATION_USER} all scram-sha-256`,
-        'host all all all scram-sha-256',
-      ],
+      // The socket lives in a pod-private emptyDir: only the containers of this pod reach it.
+      pg_hba: pgHba(env),
       parameters: local,
       create_replica_methods: ['basebackup'],
       basebackup: [{ checkpoint: 'fast' }],
@@ -189,6 +198,33 @@ export function patroniConfig(env: Environment): Record<string, any> {
     watchdog: { mode: 'off' },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
   };
+}
+
+/**
+ * pg_hba.conf, first match wins. The socket is for the server's own OS user only (peer: Patroni,
+ * the base-backup sidecar and an operator's `kubectl exec ... psql` all run as "postgres"); the
+ * superuser never logs in over TCP, whatever its password (Patroni reaches its own server over
+ * the socket, pg_rewind uses the rewind role, backups their read-only role). With postgres.tls
+ * every TCP line is hostssl: a plaintext connection matches no line and is refused.
+ */
+export function pgHba(env: Environment): string[] {
+  const host = databaseTls(env.config) ? 'hostssl' : 'host';
+  return [
+    'local all all peer',
+    `host all ${SUPERUSER} all reject`,
+    `host replication ${SUPERUSER} all reject`,
+    `${host} replication ${REPLICATION_USER} all scram-sha-256`,
+    `${host} all all all scram-sha-256`,
+  ];
+}
+
+/**
+ * How Patroni's own TCP connections to another member check its certificate: replication
+ * (pg_basebackup, streaming) and pg_rewind reach the primary by its pod IP (connect_address),
+ * which no certificate names, so the CA is checked, not the host name.
+ */
+function memberTls(env: Environment): Record<string, string> {
+  return databaseTls(env.config) ? { sslmode: 'verify-ca', sslrootcert: POSTGRES_TLS.ca } : {};
 }
 
 /** YAML as Patroni (PyYAML, YAML 1.1) must read it: strings double-quoted, so "on"/"off" stay strings. */

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { memoryToBytes, MIB } from '../config/quantity';
-import { POSTGRES_PRIMARY } from './endpoints';
+import { databaseTls, POSTGRES_PRIMARY, POSTGRES_TLS, TLS_KEYS, TLS_SECRET_MODE, TLS_WATCH_SECONDS } from './endpoints';
 import type { Environment } from '../config/load';
 import { walArchiving } from './rules';
 import { bootstrapBackupRole, databaseSecretRefs, WALG_KEY_DIR, WALG_LIBSODIUM_KEY_FILE } from './secrets';
@@ -13,7 +13,7 @@ import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling
 import {
   imageRef, meta, PATRONI_API_PORT, PATRONI_PATHS, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, POSTGRES_NAMES, postgresIdentity, SPILO_RUN_AS,
 } from './database-pod';
-import { SUPERUSER, walArchivePrefix } from './patroni-config';
+import { REWIND_USER, SUPERUSER, walArchivePrefix } from './patroni-config';
 import { PATRONI_SCRIPTS } from './postgres-config';
 
 /** Pod-template annotation carrying the hash of patroni.yml and the scripts, so members roll on change. */
@@ -72,6 +72,8 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
     { name: 'PATRONI_RESTAPI_USERNAME', value: 'patroni' },
     { name: 'SUPERSET_DATABASE_NAME', value: env.config.superset.database.name },
     { name: 'SUPERSET_DATABASE_USER', value: env.config.superset.database.user },
+    // post-bootstrap.sh ensures the pg_rewind role (its password: a Secret below).
+    { name: 'REWIND_DATABASE_USER', value: REWIND_USER },
   ];
   // post-bootstrap.sh also creates the role the backups log in as (its password: a Secret below).
   const backupRole = bootstrapBackupRole(env.config);
@@ -90,9 +92,19 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
   for (const ref of databaseSecretRefs(env.config).filter((r) => r.consumers.includes('patroni') && r.envVar)) {
     vars.push({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
   }
+  // patroni-start.sh reloads PostgreSQL when the certificate Secret changes (postgres.tls).
+  if (databaseTls(env.config)) vars.push({ name: 'TLS_WATCH_DIR', value: POSTGRES_TLS.dir }, { name: 'TLS_WATCH_SECONDS', value: String(TLS_WATCH_SECONDS) });
   // An operator's `kubectl exec ... psql` uses the local socket.
   vars.push({ name: 'PGHOST', value: PATRONI_PATHS.socketDir });
   return vars;
+}
+
+/** The server certificate, key and CA (postgres.tls), 0640 root:<fsGroup> as PostgreSQL accepts a key file. */
+function postgresTlsVolume(env: Environment): k8s.Volume {
+  return {
+    name: POSTGRES_TLS.volume,
+    secret: { secretName: env.config.secrets.postgresTls, defaultMode: TLS_SECRET_MODE, items: [TLS_KEYS.cert, TLS_KEYS.key, TLS_KEYS.ca].map((k) => ({ key: k, path: k })) },
+  };
 }
 
 /** Where the base-backup sidecar notes its last success: on the member's volume, outside PGDATA. */
@@ -189,6 +201,7 @@ export class PatroniStatefulSet extends Construct {
         // Only this container calls the API: the sidecar gets no token.
         { name: PATRONI_TOKEN_VOLUME, mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
         ...(walArchiving(env.config) ? [walgKeyMount] : []),
+        ...(databaseTls(env.config) ? [{ name: POSTGRES_TLS.volume, mountPath: POSTGRES_TLS.dir, readOnly: true }] : []),
       ],
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
@@ -231,6 +244,7 @@ export class PatroniStatefulSet extends Construct {
               { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(sharedMemorySize(pg.resources.memoryRequest)) } },
               patroniTokenVolume(),
               ...(walArchiving(env.config) ? [walgKeyVolume(env)] : []),
+              ...(databaseTls(env.config) ? [postgresTlsVolume(env)] : []),
             ],
             terminationGracePeriodSeconds: pg.patroni.terminationGracePeriodSeconds,
             nodeSelector: place.nodeSelector,

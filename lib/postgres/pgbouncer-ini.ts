@@ -1,4 +1,4 @@
-import { DATABASE_CA, directDatabase, externalDatabase, metadataDatabase, PGBOUNCER, PGBOUNCER_STATS_USER } from './endpoints';
+import { DATABASE_CA, databaseClientTls, databaseTls, directDatabase, externalDatabase, metadataDatabase, PGBOUNCER, PGBOUNCER_STATS_USER, PGBOUNCER_TLS } from './endpoints';
 import type { Environment } from '../config/load';
 import { PGBOUNCER_PATHS } from './database-pod';
 
@@ -54,13 +54,25 @@ export function pgbouncerSettings(env: Environment): Setting[] {
   ];
 }
 
-/** TLS toward a managed server (postgres.mode "external"); the Patroni Service is in-cluster plain TCP. */
+/**
+ * TLS toward the server: a managed one (postgres.external.sslMode) or the Patroni primary with
+ * postgres.tls (the Service name "postgres" is in its certificate: verify-full works). And with
+ * postgres.tls, toward the clients: TLS required (a plaintext client is refused), with PgBouncer's
+ * own certificate.
+ */
 function serverTls(env: Environment): Setting[] {
-  const external = externalDatabase(env.config);
-  if (!external) return [];
+  const tls = databaseClientTls(env.config, 'direct');
+  const clients: Setting[] = databaseTls(env.config) ? [
+    { key: 'client_tls_sslmode', value: 'require', why: 'postgres.tls: clients must use TLS; plaintext logins are refused' },
+    { key: 'client_tls_cert_file', value: PGBOUNCER_TLS.cert },
+    { key: 'client_tls_key_file', value: PGBOUNCER_TLS.key },
+  ] : [];
+  if (!tls) return clients;
+  const source = externalDatabase(env.config) ? 'postgres.external' : 'postgres.tls';
   return [
-    { key: 'server_tls_sslmode', value: external.sslMode, why: 'postgres.external.sslMode, toward the managed server' },
-    ...(external.caBundle ? [{ key: 'server_tls_ca_file', value: DATABASE_CA.file, why: 'postgres.external.caBundle' }] : []),
+    ...clients,
+    { key: 'server_tls_sslmode', value: tls.sslMode, why: `${source}.sslMode, toward ${externalDatabase(env.config) ? 'the managed server' : 'the Patroni primary'}` },
+    ...(tls.caBundle ? [{ key: 'server_tls_ca_file', value: DATABASE_CA.file, why: `${source}.caBundle${source === 'postgres.tls' ? ' (ca.crt of secrets.postgresTls when unset)' : ''}` }] : []),
   ];
 }
 

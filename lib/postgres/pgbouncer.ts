@@ -11,7 +11,7 @@ import { bundleVolume, cloudIdentityLabels, extendPodTemplate, podPlacement, res
 import {
   EXPORTER_RUN_AS, imageRef, meta, PGBOUNCER_METRICS_PORT, PGBOUNCER_NAMES, PGBOUNCER_PATHS, PGBOUNCER_RUN_AS, pgbouncerIdentity, readScript,
 } from './database-pod';
-import { DATABASE_CA, externalDatabase, metadataDatabase, PGBOUNCER, PGBOUNCER_STATS_USER } from './endpoints';
+import { DATABASE_CA, databaseClientTls, databaseTls, metadataDatabase, PGBOUNCER, PGBOUNCER_STATS_USER, PGBOUNCER_TLS, TLS_KEYS, TLS_SECRET_MODE, TLS_WATCH_SECONDS } from './endpoints';
 import { renderPgbouncerIni } from './pgbouncer-ini';
 import { databaseSecretRefs, DatabaseConsumer } from './secrets';
 
@@ -24,7 +24,7 @@ export const PGBOUNCER_CONFIG_HASH_ANNOTATION = 'superset-k8s.io/pgbouncer-confi
 
 function secretEnv(env: Environment, consumer: DatabaseConsumer): k8s.EnvVar[] {
   return databaseSecretRefs(env.config)
-    .filter((r) => r.consumers.includes(consumer))
+    .filter((r) => r.consumers.includes(consumer) && r.envVar)
     .map((r) => ({ name: r.envVar, valueFrom: { secretKeyRef: { name: r.secretName, key: r.key } } }));
 }
 
@@ -58,8 +58,10 @@ export class Pgbouncer extends Construct {
     const hash = createHash('sha256').update(JSON.stringify(data)).digest('hex');
     new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: meta(env, PGBOUNCER_NAMES.configMap, identity), data });
 
-    // The managed server's CA, for server_tls_ca_file (pgbouncer.ini).
-    const ca = externalDatabase(env.config)?.caBundle;
+    // The CA the server is checked against, for server_tls_ca_file (pgbouncer.ini).
+    const ca = databaseClientTls(env.config, 'direct')?.caBundle;
+    // Its own certificate toward the clients (postgres.tls).
+    const ownTls = databaseTls(env.config);
     const tcp = (port: string): k8s.TcpSocketAction => ({ port: k8s.IntOrString.fromString(port) });
     const pgbouncer: k8s.Container = {
       name: 'pgbouncer',
@@ -70,6 +72,8 @@ export class Pgbouncer extends Construct {
         { name: 'PGBOUNCER_AUTH_FILE', value: PGBOUNCER_PATHS.authFile },
         { name: 'SUPERSET_DATABASE_USER', value: metadataDatabase(env.config).user },
         { name: 'PGBOUNCER_STATS_USER', value: PGBOUNCER_STATS_USER },
+        // pgbouncer-start.sh sends SIGHUP when the certificate Secret changes (postgres.tls).
+        ...(ownTls ? [{ name: 'TLS_WATCH_DIR', value: PGBOUNCER_TLS.dir }, { name: 'TLS_WATCH_SECONDS', value: String(TLS_WATCH_SECONDS) }] : []),
         ...secretEnv(env, 'pgbouncer'),
       ],
       ports: [{ name: 'postgresql', containerPort: PGBOUNCER.port, protocol: 'TCP' }],
@@ -83,6 +87,7 @@ export class Pgbouncer extends Construct {
         { name: 'run', mountPath: PGBOUNCER_PATHS.runDir },
         { name: 'tmp', mountPath: '/tmp' },
         ...(ca ? [{ name: DATABASE_CA.volume, mountPath: DATABASE_CA.dir, readOnly: true }] : []),
+        ...(ownTls ? [{ name: PGBOUNCER_TLS.volume, mountPath: PGBOUNCER_TLS.dir, readOnly: true }] : []),
       ],
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
@@ -93,7 +98,8 @@ export class Pgbouncer extends Construct {
       imagePullPolicy: env.config.imagePullPolicy,
       args: [
         // The password comes from PGPASSWORD (a Secret), never from the connection string.
-        `--pgBouncer.connectionString=postgres://${PGBOUNCER_STATS_USER}@127.0.0.1:${PGBOUNCER.port}/pgbouncer?sslmode=disable`,
+        // Over the loopback: TLS only because PgBouncer requires it with postgres.tls (nothing to verify on 127.0.0.1).
+        `--pgBouncer.connectionString=postgres://${PGBOUNCER_STATS_USER}@127.0.0.1:${PGBOUNCER.port}/pgbouncer?sslmode=${ownTls ? 'require' : 'disable'}`,
         `--web.listen-address=:${PGBOUNCER_METRICS_PORT}`,
       ],
       env: secretEnv(env, 'pgbouncer-exporter'),
@@ -141,6 +147,8 @@ export class Pgbouncer extends Construct {
               { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
               ...(ca ? [bundleVolume(DATABASE_CA.volume, ca)] : []),
+              // 0640 root:<fsGroup>: the pgbouncer user reads its key through the group.
+              ...(ownTls ? [{ name: PGBOUNCER_TLS.volume, secret: { secretName: env.config.secrets.pgbouncerTls, defaultMode: TLS_SECRET_MODE, items: [TLS_KEYS.cert, TLS_KEYS.key].map((k) => ({ key: k, path: k })) } }] : []),
             ],
             terminationGracePeriodSeconds: b.preStopDelaySeconds + b.shutdownTimeoutSeconds + 5,
             nodeSelector: place.nodeSelector,

@@ -6,8 +6,8 @@ import { resourceLimits } from '../config/resource-rules';
 import { PLACEHOLDER_OBJECT_STORAGE_ENDPOINT } from '../ops/defaults';
 import type { OpsConfig } from '../ops/schema';
 import type { SupersetConfig } from '../superset/schema';
-import { REPLICATION_USER } from './endpoints';
-import type { PgbouncerConfig, PostgresConfig } from './schema';
+import { REPLICATION_USER, REWIND_USER, SUPERUSER } from './endpoints';
+import type { DatabaseSecretNames, PgbouncerConfig, PostgresConfig } from './schema';
 import { postgresSizeToBytes } from './sizing';
 
 // Cross-field rules of the database tier (PostgreSQL/Patroni and PgBouncer), including the
@@ -128,15 +128,41 @@ export function backupRoleProblems(config: { readonly ops: Pick<OpsConfig, 'back
   const backup = config.ops.backup;
   // A managed server: you create the backup role yourself, nothing here sets its password.
   if (config.postgres?.mode === 'external') return [];
-  const taken = new Map([[config.superset.database.user, 'superset.database.user'], [REPLICATION_USER, 'the replication role Patroni creates']]);
+  if (backup.enabled && backup.credentials.user === SUPERUSER) {
+    return [{
+      field: 'ops.backup.credentials.user',
+      value: backup.credentials.user,
+      rule: `must not be the superuser "${SUPERUSER}": pg_hba.conf rejects the superuser over TCP (only Patroni and an operator in the pod log in as it, over the local socket), and pg-backup connects over TCP`,
+      fix: 'set ops.backup.credentials.user to a role of its own such as "superset_backup" (created read-only at bootstrap with the password of ops.backup.credentials.secretName)',
+    }];
+  }
+  const taken = new Map([[config.superset.database.user, 'superset.database.user'], [REPLICATION_USER, 'the replication role Patroni creates'], [REWIND_USER, 'the pg_rewind role Patroni creates']]);
   const clash = taken.get(backup.credentials.user);
   if (!backup.enabled || clash === undefined) return [];
   return [{
     field: 'ops.backup.credentials.user',
     value: backup.credentials.user,
     rule: `must be a role of its own, not ${clash}: Patroni's post-bootstrap script creates the backup role with the password of ops.backup.credentials, which would replace that role's password`,
-    fix: 'set ops.backup.credentials.user to a role of its own such as "superset_backup" (or to "postgres" with the superuser\'s Secret)',
+    fix: 'set ops.backup.credentials.user to a role of its own such as "superset_backup"',
   }];
+}
+
+/** postgres.tls fits the mode and names two certificates of their own. */
+export function databaseTlsProblems(config: { readonly postgres: PostgresConfig; readonly secrets: Pick<DatabaseSecretNames, 'postgresTls' | 'pgbouncerTls'> }): ConfigProblem[] {
+  const tls = config.postgres.tls;
+  const problems: ConfigProblem[] = [];
+  if (tls.enabled && config.postgres.mode === 'external') {
+    problems.push({ field: 'postgres.tls.enabled', value: true, rule: 'is TLS of the platform\'s own database tier (Patroni and its certificates); postgres.mode is "external"', fix: 'set postgres.tls.enabled to false and set TLS toward the managed server with postgres.external.sslMode and caBundle' });
+  }
+  if (!tls.enabled) {
+    for (const [key, value] of [['certManagerIssuer', tls.certManagerIssuer?.name], ['caBundle', tls.caBundle]] as const) {
+      if (value !== undefined) problems.push({ field: `postgres.tls.${key}`, value, rule: 'is only read with postgres.tls.enabled: no certificate is issued or trusted while TLS is off', fix: `set postgres.tls.enabled to true, or remove postgres.tls.${key}` });
+    }
+  }
+  if (tls.enabled && config.secrets.postgresTls === config.secrets.pgbouncerTls) {
+    problems.push({ field: 'secrets.pgbouncerTls', value: config.secrets.pgbouncerTls, rule: `must differ from secrets.postgresTls: PgBouncer and the Patroni members have certificates (and keys) of their own${tls.certManagerIssuer ? ', and two Certificates writing one Secret overwrite each other' : ''}`, fix: 'keep the defaults "postgres-tls" and "pgbouncer-tls", or name two different Secrets' });
+  }
+  return problems;
 }
 
 export function databaseWarnings(config: { readonly postgres: PostgresConfig; readonly pgbouncer: PgbouncerConfig }): string[] {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cronSchedule, dnsLabel, imageOf, positiveInt, resourcesOf, seconds, storageQuantity } from '../config/primitives';
-import { caBundleSchema, podOverrideSchema, schedulingOverrideSchema, serviceAccountSchema } from '../workload/schema';
+import { caBundleSchema, objectName, podOverrideSchema, schedulingOverrideSchema, serviceAccountSchema } from '../workload/schema';
 
 // The metadata database tier: PostgreSQL managed by Patroni, and PgBouncer in front of it.
 // Plugged into the platform schema as `postgres` and `pgbouncer` (and the names of their Secrets
@@ -64,6 +64,21 @@ const externalSchema = z.strictObject({
 
 export type ExternalPostgresConfig = z.infer<typeof externalSchema>;
 
+/** sslmode the clients of our own database tier use: both check the certificate against the CA. */
+export const INTERNAL_SSL_MODES = ['verify-full', 'verify-ca'] as const;
+
+const tlsSchema = z.strictObject({
+  enabled: z.boolean().describe('encryption in transit inside the database tier: PostgreSQL accepts TCP only over TLS (pg_hba hostssl; plaintext is refused), PgBouncer requires TLS from its clients and speaks TLS to the primary, and Superset, the migration Job and pg-backup connect with sslMode; only with postgres.mode "patroni"'),
+  sslMode: z.enum(INTERNAL_SSL_MODES).describe('libpq sslmode of Superset, the migration Job, pg-backup and PgBouncer toward the tier: verify-full checks the certificate and the Service name, verify-ca the certificate only; members replicate and rewind with verify-ca (they reach each other by pod IP, which no certificate names)'),
+  certManagerIssuer: z.strictObject({
+    name: objectName.describe('the issuer (a CA issuer of your database CA, or Vault/Venafi): it must sign the server certificates of the in-cluster names'),
+    kind: z.enum(['ClusterIssuer', 'Issuer']).describe('ClusterIssuer, or Issuer in the namespace'),
+  }).optional().describe('when set, cert-manager issues the certificates of Patroni (secrets.postgresTls) and PgBouncer (secrets.pgbouncerTls) from this issuer (two Certificate objects); when unset you create both Secrets (tls.crt and tls.key, and ca.crt in secrets.postgresTls: docs/secrets.md)'),
+  caBundle: caBundleSchema.optional().describe('the CA the clients trust (a ConfigMap or Secret key, e.g. from trust-manager); ca.crt of secrets.postgresTls when unset. It must have signed both certificates'),
+});
+
+export type PostgresTlsConfig = z.infer<typeof tlsSchema>;
+
 export const postgresSchema = z.strictObject({
   mode: z.enum(['patroni', 'external']).describe('"patroni": the platform runs PostgreSQL (Patroni StatefulSet); "external": a managed server (RDS, Cloud SQL, Azure) described in postgres.external, and no Patroni object is rendered'),
   external: externalSchema.optional().describe('the managed server (only with mode "external")'),
@@ -81,6 +96,7 @@ export const postgresSchema = z.strictObject({
   nodeAntiAffinity: z.enum(['required', 'preferred']).describe('members on different nodes: required (never two on a node) or preferred (small clusters)'),
   patroni: patroniSchema,
   walArchive: walArchiveSchema,
+  tls: tlsSchema.describe('TLS in the database tier (certificates, sslmode); off by default, on in staging and prod'),
   scheduling: schedulingOverrideSchema,
   pod: podOverrideSchema,
   serviceAccount: serviceAccountSchema.describe('the ServiceAccount "postgres" (Patroni; WAL-G reads cloud credentials through it when its annotations map it to a cloud identity)'),
@@ -113,7 +129,9 @@ export type PgbouncerConfig = z.infer<typeof pgbouncerSchema>;
 
 /** Names of the Secrets the database tier reads (created out of band). */
 export const databaseSecretsSchema = z.strictObject({
-  postgres: dnsLabel.describe('Secret with the Postgres superuser, replication and Patroni REST API passwords'),
+  postgres: dnsLabel.describe('Secret with the Postgres superuser, replication, pg_rewind and Patroni REST API passwords'),
+  postgresTls: dnsLabel.describe('Secret (type kubernetes.io/tls) with the server certificate of the Patroni members: tls.crt, tls.key and ca.crt (only read with postgres.tls.enabled; cert-manager writes it with postgres.tls.certManagerIssuer)'),
+  pgbouncerTls: dnsLabel.describe('Secret (type kubernetes.io/tls) with PgBouncer\'s server certificate: tls.crt and tls.key, signed by the CA of secrets.postgresTls (only read with postgres.tls.enabled; cert-manager writes it with postgres.tls.certManagerIssuer)'),
   pgbouncer: dnsLabel.describe('Secret with the password of the PgBouncer stats user (the metrics exporter)'),
   walArchive: dnsLabel.describe('Secret with the object-storage access key of the Patroni pods for WAL archiving: list, get and put under the WAL-G prefix, no delete (only read when WAL archiving is on)'),
   walRetention: dnsLabel.describe('Secret with the object-storage access key of the walg-retention CronJob: list and delete under the WAL-G prefix (only read when WAL archiving is on)'),

@@ -1,6 +1,6 @@
 import { randomHex, SecretRef } from '../config/secret-ref';
 import type { OpsConfig } from '../ops/schema';
-import { externalDatabase, PGBOUNCER_STATS_USER, SUPERUSER } from './endpoints';
+import { databaseCertificates, externalDatabase, PGBOUNCER_STATS_USER, PGBOUNCER_TLS, POSTGRES_TLS, REWIND_USER, SUPERUSER, TLS_KEYS } from './endpoints';
 import type { SupersetConfig } from '../superset/schema';
 import { walArchiving } from './rules';
 import type { DatabaseSecretNames, ExternalPostgresConfig, PgbouncerConfig, PostgresConfig } from './schema';
@@ -19,6 +19,8 @@ export interface DatabaseSecretRef extends SecretRef {
 /** What the database tier's Secret keys depend on: Superset's role and password Secret too. */
 export interface DatabaseSecretSettings {
   readonly secrets: DatabaseSecretNames & { readonly database: string };
+  /** The namespace the certificates name the Services in (the Secrets reference lists them). */
+  readonly namespace?: string;
   readonly superset: Pick<SupersetConfig, 'database'>;
   readonly postgres: PostgresConfig;
   readonly pgbouncer?: Pick<PgbouncerConfig, 'enabled'>;
@@ -71,6 +73,16 @@ export function databaseSecretRefs(config: DatabaseSecretSettings, options: { re
       ...randomHex(32),
     },
     {
+      secretName: s.postgres, key: 'rewind-password', envVar: 'PATRONI_REWIND_PASSWORD', consumers: ['patroni'],
+      description: `password of the "${REWIND_USER}" role pg_rewind reads the new primary with when a failed primary rejoins (no superuser: EXECUTE on pg_ls_dir, pg_stat_file and pg_read_binary_file only)`,
+      ...randomHex(32),
+    },
+    {
+      secretName: s.postgres, key: 'rewind-password', envVar: 'REWIND_DATABASE_PASSWORD', consumers: ['patroni'],
+      description: 'the same password, read by Patroni\'s post-bootstrap script (which creates the role on a cluster bootstrapped before it existed; Patroni creates it on a new one)',
+      generate: '(the key above)',
+    },
+    {
       secretName: s.postgres, key: 'restapi-password', envVar: 'PATRONI_RESTAPI_PASSWORD', consumers: ['patroni'],
       description: 'password of user "patroni" for the unsafe Patroni REST API calls (switchover, restart, config)',
       ...randomHex(32),
@@ -91,6 +103,7 @@ export function databaseSecretRefs(config: DatabaseSecretSettings, options: { re
       ...randomHex(32),
     });
   }
+  refs.push(...certificateRefs(config, options.allOptional === true));
   if (walArchiving(config) || options.allOptional) {
     refs.push(
       {
@@ -136,4 +149,33 @@ function externalDatabaseSecretRefs(config: DatabaseSecretSettings, external: Ex
     },
     ...pgbouncerStatsRefs(s.pgbouncer),
   ];
+}
+
+/**
+ * The certificate Secrets of postgres.tls when you create them (no cert-manager issuer): tls.crt,
+ * tls.key (and ca.crt in Patroni's), read as files by the server that presents the certificate. Never
+ * generated: the key comes from your CA (npm run secrets prints the command).
+ */
+function certificateRefs(config: DatabaseSecretSettings, allOptional: boolean): DatabaseSecretRef[] {
+  if (config.postgres.tls.certManagerIssuer) return [];
+  const namespace = config.namespace ?? '<namespace>';
+  // The Secrets reference lists them although TLS is off by default.
+  const settings = allOptional && config.postgres.mode === 'patroni' ? { ...config, postgres: { ...config.postgres, tls: { ...config.postgres.tls, enabled: true } } } : config;
+  return databaseCertificates(settings, namespace).flatMap((c) => {
+    const server = c.server === 'postgres' ? 'the Patroni members (PostgreSQL)' : 'PgBouncer';
+    const consumers: DatabaseConsumer[] = [c.server === 'postgres' ? 'patroni' : 'pgbouncer'];
+    const common = {
+      secretName: c.secretName, envVar: '', consumers, secretType: 'kubernetes.io/tls' as const,
+      configField: c.server === 'postgres' ? 'secrets.postgresTls' : 'secrets.pgbouncerTls',
+      dnsNames: c.dnsNames,
+      generate: `your database CA: kubectl create secret generic ${c.secretName} --type=kubernetes.io/tls --from-file=tls.crt=... --from-file=tls.key=...${c.server === 'postgres' ? ' --from-file=ca.crt=...' : ''}`,
+    };
+    const dir = c.server === 'postgres' ? POSTGRES_TLS.dir : PGBOUNCER_TLS.dir;
+    return [
+      { ...common, key: TLS_KEYS.cert, file: `${dir}/${TLS_KEYS.cert}`, description: `server certificate (PEM) of ${server}, for the DNS names ${c.dnsNames.join(', ')}; only with postgres.tls.enabled and no postgres.tls.certManagerIssuer` },
+      { ...common, key: TLS_KEYS.key, file: `${dir}/${TLS_KEYS.key}`, description: 'its private key (PEM); create the Secret from the file, never commit it' },
+      // The members check each other against it; PgBouncer's clients use this one too (or postgres.tls.caBundle).
+      ...(c.server === 'postgres' ? [{ ...common, key: TLS_KEYS.ca, file: `${dir}/${TLS_KEYS.ca}`, description: 'the CA certificate (PEM) that signed both database certificates (this one and PgBouncer\'s): the members, PgBouncer and every client check the servers against it, unless postgres.tls.caBundle is set' }] : []),
+    ];
+  });
 }

@@ -1,5 +1,5 @@
 import * as k8s from '../../imports/k8s';
-import { DATABASE_CA, directDatabase, externalDatabase, metadataDatabase, pooledDatabase } from '../postgres/endpoints';
+import { DATABASE_CA, databaseClientTls, directDatabase, metadataDatabase, pooledDatabase } from '../postgres/endpoints';
 import { EXTERNAL_REDIS_CA, externalRedisCache, externalRedisQueue, RedisUse } from '../redis/endpoints';
 import type { CaBundleConfig } from '../workload/schema';
 import type { Environment } from '../config/load';
@@ -56,11 +56,12 @@ function supersetEnv(ctx: SupersetPodContext, component: string, database: Datab
   const config = ctx.env.config;
   const endpoint = database === 'pgbouncer' ? pooledDatabase(config) : directDatabase(config);
   const db = metadataDatabase(config);
-  // TLS toward a managed server, for the pods that reach it without PgBouncer.
-  const external = externalDatabase(config);
-  const tls: k8s.EnvVar[] = external && (database === 'primary' || !config.pgbouncer.enabled) ? [
-    { name: 'DATABASE_SSLMODE', value: external.sslMode },
-    ...(external.caBundle ? [{ name: 'DATABASE_SSLROOTCERT', value: DATABASE_CA.file }] : []),
+  // TLS toward what this pod connects to: a managed server (without PgBouncer in between), or our
+  // own tier with postgres.tls (PgBouncer and the primary alike).
+  const clientTls = databaseClientTls(config, database === 'primary' ? 'direct' : 'pooled');
+  const tls: k8s.EnvVar[] = clientTls ? [
+    { name: 'DATABASE_SSLMODE', value: clientTls.sslMode },
+    ...(clientTls.caBundle ? [{ name: 'DATABASE_SSLROOTCERT', value: DATABASE_CA.file }] : []),
   ] : [];
   return [
     { name: 'SUPERSET_CONFIG_PATH', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
@@ -120,9 +121,9 @@ function redisCas(ctx: SupersetPodContext): Array<[RedisUse, CaBundleConfig]> {
   return out;
 }
 
-/** The managed database's CA bundle, mounted in every Superset pod when it is set. */
+/** The CA bundle of the metadata database (a managed server's, or our tier's with postgres.tls), mounted in every Superset pod when there is one. */
 function databaseCa(ctx: SupersetPodContext) {
-  return externalDatabase(ctx.env.config)?.caBundle;
+  return databaseClientTls(ctx.env.config, 'direct')?.caBundle;
 }
 
 function supersetVolumeMounts(ctx: SupersetPodContext): k8s.VolumeMount[] {

@@ -33,7 +33,7 @@ describe('Secrets contract', () => {
     const { manifests, manual } = generateSecrets(config, 'superset-prod', (n) => Buffer.alloc(n, 7));
     const byName = Object.fromEntries(manifests.map((m: any) => [m.metadata.name, m]));
     expect(Object.keys(byName)).toEqual(['superset-app', 'superset-database', 'redis-cache-auth', 'redis-queue-auth', 'postgres-credentials', 'pgbouncer-auth', 'postgres-backup', 'pg-backup-keys', 'pg-restore-keys']);
-    expect(Object.keys(byName['postgres-credentials'].stringData)).toEqual(['superuser-password', 'replication-password', 'restapi-password']);
+    expect(Object.keys(byName['postgres-credentials'].stringData)).toEqual(['superuser-password', 'replication-password', 'rewind-password', 'restapi-password']);
     expect(Object.keys(byName['superset-database'].stringData)).toEqual(['password']); // read by Superset, Patroni and PgBouncer: generated once
     expect(byName['superset-app'].metadata.namespace).toBe('superset-prod');
     expect(byName['superset-app'].stringData['secret-key']).toBe(Buffer.alloc(42, 7).toString('base64'));

@@ -104,18 +104,18 @@ describe('pg-backup', () => {
     expect(JSON.stringify(podOf(cron))).not.toMatch(/age-identity|pg-restore-keys|verify-key/);
   });
 
-  test('custom: the database tier\'s superuser Secret, a shared bucket prefix, virtual-hosted addressing, other retention', () => {
+  test('custom: a backup role of its own, a shared bucket prefix, virtual-hosted addressing, other retention', () => {
     const objects = buildObjects(withOps({
       image: { repository: 'ghcr.io/acme/superset-ops', tag: '18-ops.3' },
       objectStorage: { endpoint: 'https://s3.eu-central-1.amazonaws.com', region: 'eu-central-1', bucket: 'acme-bi-backups', prefix: 'bi/prod', addressingStyle: 'virtual', secretName: 'bi-backups-s3' },
-      backup: { schedule: '0 1 * * *', timeZone: 'Europe/Berlin', retentionDays: 14, keepLast: 3, scratchSize: '50Gi', credentials: { user: 'postgres', secretName: 'postgres-credentials', passwordKey: 'superuser-password' } },
+      backup: { schedule: '0 1 * * *', timeZone: 'Europe/Berlin', retentionDays: 14, keepLast: 3, scratchSize: '50Gi', credentials: { user: 'bi_dumper', secretName: 'bi-dumper', passwordKey: 'pw' } },
     }), 'prod');
     const cron = find(objects, 'CronJob', 'pg-backup');
     expect(cron.spec).toMatchObject({ schedule: '0 1 * * *', timeZone: 'Europe/Berlin' });
     const c = containerOf(cron, 'pg-backup');
     expect(c.image).toBe('ghcr.io/acme/superset-ops:18-ops.3');
-    expect(value(c, 'PGUSER')).toBe('postgres');
-    expect(secretRef(c, 'PGPASSWORD')).toEqual({ name: 'postgres-credentials', key: 'superuser-password' });
+    expect(value(c, 'PGUSER')).toBe('bi_dumper');
+    expect(secretRef(c, 'PGPASSWORD')).toEqual({ name: 'bi-dumper', key: 'pw' });
     expect(value(c, 'S3_ENDPOINT')).toBe('https://s3.eu-central-1.amazonaws.com');
     expect(value(c, 'S3_BUCKET')).toBe('acme-bi-backups');
     expect(value(c, 'S3_PREFIX')).toBe('bi/prod');

@@ -71,15 +71,16 @@ describe('Patroni StatefulSet', () => {
     expect(envVar(c, 'AWS_ACCESS_KEY_ID')).toBeUndefined();
   });
 
-  test('post-bootstrap also creates the backup role, with the password of the backup Secret; not when backups run as the superuser or are off', () => {
+  test('post-bootstrap also creates the backup role, with the password of the backup Secret; not when backups are off; never as the superuser', () => {
     const c = container(buildObjects(REPO));
     expect(envVar(c, 'BACKUP_DATABASE_USER').value).toBe('superset_backup');
     expect(envVar(c, 'BACKUP_DATABASE_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'postgres-backup', key: 'password' });
     const custom = container(buildObjects({ ...REPO, ops: { backup: { credentials: { user: 'dumper', secretName: 'dump-creds', passwordKey: 'pw' } } } }));
     expect(envVar(custom, 'BACKUP_DATABASE_USER').value).toBe('dumper');
     expect(envVar(custom, 'BACKUP_DATABASE_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'dump-creds', key: 'pw' });
-    const asSuperuser = container(buildObjects({ ...REPO, ops: { backup: { credentials: { user: 'postgres', secretName: 'postgres-credentials', passwordKey: 'superuser-password' } } } }));
-    expect([envVar(asSuperuser, 'BACKUP_DATABASE_USER'), envVar(asSuperuser, 'BACKUP_DATABASE_PASSWORD')]).toEqual([undefined, undefined]);
+    // The superuser never logs in over TCP (pg_hba rejects it), so backups cannot run as it.
+    expect(() => buildObjects({ ...REPO, ops: { backup: { credentials: { user: 'postgres', secretName: 'postgres-credentials', passwordKey: 'superuser-password' } } } }))
+      .toThrow(/ops\.backup\.credentials\.user = "postgres"[\s\S]*must not be the superuser "postgres": pg_hba.conf rejects the superuser over TCP/);
     const off = container(buildObjects({ ...REPO, ops: { backup: { enabled: false }, restoreCheck: { enabled: false } } }));
     expect([envVar(off, 'BACKUP_DATABASE_USER'), envVar(off, 'BACKUP_DATABASE_PASSWORD')]).toEqual([undefined, undefined]);
   });
@@ -128,7 +129,7 @@ describe('patroni.yml', () => {
     expect(y.bootstrap.dcs).toMatchObject({ ttl: 20, loop_wait: 5, retry_timeout: 5, failsafe_mode: true, maximum_lag_on_failover: 1048576 });
     expect(y.bootstrap.post_bootstrap).toBe('/etc/patroni/scripts/post-bootstrap.sh');
     expect(y.postgresql.bin_dir).toBe('/usr/lib/postgresql/18/bin');
-    expect(y.postgresql.authentication).toEqual({ superuser: { username: 'postgres' }, replication: { username: 'standby' } });
+    expect(y.postgresql.authentication).toEqual({ superuser: { username: 'postgres' }, replication: { username: 'standby' }, rewind: { username: 'rewind' } });
     expect(y.watchdog.mode).toBe('off');
   });
 

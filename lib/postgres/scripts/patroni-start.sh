@@ -1,6 +1,6 @@
 #!/bin/sh
-# Entrypoint of the Patroni container: makes the data directory private to its owner, then runs
-# Patroni with the given arguments (the path of patroni.yml).
+# Entrypoint of the Patroni container: makes the data directory private to its owner, starts the
+# certificate watcher (postgres.tls), then runs Patroni with the given arguments (the path of patroni.yml).
 #
 # PostgreSQL refuses to start when its data directory is writable by the group or readable by
 # others ("data directory ... has invalid permissions"). The kubelet's fsGroup ownership change
@@ -32,6 +32,26 @@ if [ -d "$PGDATA" ]; then
       log "$PGDATA had mode $mode (group or other access, e.g. after an fsGroup ownership change); set to $(stat -c %a -- "$PGDATA")"
       ;;
   esac
+fi
+
+# postgres.tls: PostgreSQL reads its certificate only at start and on a reload. When the Secret
+# changes (cert-manager renewed it, or it was replaced), the kubelet swaps the files; this loop,
+# left running next to Patroni, notices and reloads the server over the socket (peer, as postgres).
+if [ -n "${TLS_WATCH_DIR:-}" ]; then
+  (
+    fingerprint() { cat -- "$TLS_WATCH_DIR/tls.crt" "$TLS_WATCH_DIR/tls.key" 2>/dev/null | cksum; }
+    seen=$(fingerprint)
+    while sleep "${TLS_WATCH_SECONDS:-60}"; do
+      now=$(fingerprint)
+      [ "$now" = "$seen" ] && continue
+      if out=$(psql -X -q -A -t -h "${PGHOST:-/var/run/postgresql}" -U postgres -d postgres -c 'SELECT pg_reload_conf()' 2>&1); then
+        seen=$now
+        log "the certificate in $TLS_WATCH_DIR changed: PostgreSQL reloaded it"
+      else
+        log "the certificate in $TLS_WATCH_DIR changed, but the reload failed (retried): $out"
+      fi
+    done
+  ) &
 fi
 
 exec "$PATRONI" "$@"

@@ -23,4 +23,22 @@ tmp="${PGBOUNCER_AUTH_FILE}.tmp"
 mv "$tmp" "$PGBOUNCER_AUTH_FILE"
 unset SUPERSET_DATABASE_PASSWORD PGBOUNCER_STATS_PASSWORD
 
+# postgres.tls: PgBouncer loads its certificate at start and on SIGHUP (RELOAD). When the Secret
+# changes, the kubelet swaps the files; this loop notices and sends SIGHUP to this process, which
+# is PgBouncer after the exec below (same pid).
+if [ -n "${TLS_WATCH_DIR:-}" ]; then
+  self=$$
+  (
+    fingerprint() { cat -- "$TLS_WATCH_DIR/tls.crt" "$TLS_WATCH_DIR/tls.key" 2>/dev/null | cksum; }
+    seen=$(fingerprint)
+    while sleep "${TLS_WATCH_SECONDS:-60}"; do
+      now=$(fingerprint)
+      [ "$now" = "$seen" ] && continue
+      kill -HUP "$self" 2>/dev/null || exit 0
+      seen=$now
+      printf '%s pgbouncer-start: the certificate in %s changed: sent SIGHUP (reload)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$TLS_WATCH_DIR" >&2
+    done
+  ) &
+fi
+
 exec "${PGBOUNCER_BIN:-pgbouncer}" "$ini"

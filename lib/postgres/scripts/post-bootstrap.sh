@@ -1,9 +1,10 @@
 #!/bin/sh
 # Patroni's bootstrap.post_bootstrap: runs once, on the member that initialises the cluster, with a
-# superuser connection string as $1. Creates Superset's role and database and, when
-# BACKUP_DATABASE_USER is set, the read-only role the pg-backup CronJob logs in as. Idempotent: a
-# second run (e.g. by an operator on a cluster bootstrapped before the backup role existed) only
-# sets the same passwords again.
+# superuser connection string (the local socket) as $1. Creates Superset's role and database,
+# when REWIND_DATABASE_USER is set the role pg_rewind connects as (Patroni creates it too, right
+# after this script, on a new cluster), and when BACKUP_DATABASE_USER is set the read-only role the
+# pg-backup CronJob logs in as. Idempotent: a second run (e.g. by an operator on a cluster
+# bootstrapped before the backup or rewind role existed) only sets the same passwords again.
 # Passwords come from the environment (Kubernetes Secrets) and are read by psql's \getenv, so
 # they never appear on a command line; the session never logs statements, even failing ones.
 set -eu
@@ -11,6 +12,10 @@ set -eu
 : "${SUPERSET_DATABASE_USER:?SUPERSET_DATABASE_USER is not set}"
 : "${SUPERSET_DATABASE_PASSWORD:?SUPERSET_DATABASE_PASSWORD is not set (Secret, see the README)}"
 : "${BACKUP_DATABASE_USER:=}"
+: "${REWIND_DATABASE_USER:=}"
+if [ -n "$REWIND_DATABASE_USER" ]; then
+  : "${REWIND_DATABASE_PASSWORD:?REWIND_DATABASE_PASSWORD is not set (Secret, see the README)}"
+fi
 if [ -n "$BACKUP_DATABASE_USER" ]; then
   : "${BACKUP_DATABASE_PASSWORD:?BACKUP_DATABASE_PASSWORD is not set (Secret of ops.backup.credentials)}"
 fi
@@ -34,6 +39,26 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'superset_db', :'superset_user')
 REVOKE ALL ON DATABASE :"superset_db" FROM PUBLIC;
 SQL
 echo "post-bootstrap: role and database for Superset are in place"
+
+if [ -n "$REWIND_DATABASE_USER" ]; then
+  # What pg_rewind reads from the source server, per the PostgreSQL documentation of pg_rewind:
+  # EXECUTE on these four functions and nothing else (no superuser, no replication).
+  quiet_psql "$1" <<'SQL'
+SET log_statement = 'none';
+SET log_min_error_statement = 'panic';
+SET log_min_duration_statement = -1;
+\getenv rewind_user REWIND_DATABASE_USER
+\getenv rewind_password REWIND_DATABASE_PASSWORD
+SELECT format('CREATE ROLE %I LOGIN', :'rewind_user')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'rewind_user') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD %L', :'rewind_user', :'rewind_password') \gexec
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO :"rewind_user";
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO :"rewind_user";
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO :"rewind_user";
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO :"rewind_user";
+SQL
+  echo "post-bootstrap: pg_rewind role \"$REWIND_DATABASE_USER\" is in place"
+fi
 
 [ -n "$BACKUP_DATABASE_USER" ] || exit 0
 # Read-only on every table (pg_read_all_data, PostgreSQL 14+), CONNECT on Superset's database only.

@@ -18,6 +18,9 @@ import json, os, sys, time
 import psycopg2
 dsn = dict(host=os.environ["DATABASE_HOST"], port=os.environ["DATABASE_PORT"], dbname=os.environ["DATABASE_NAME"],
            user=os.environ["DATABASE_USER"], password=open("/run/secrets/superset/DATABASE_PASSWORD").read().strip(), connect_timeout=3)
+# TLS as superset_config.py connects (postgres.tls: verify-full against the mounted CA).
+for var, key in (("DATABASE_SSLMODE", "sslmode"), ("DATABASE_SSLROOTCERT", "sslrootcert")):
+    if os.environ.get(var): dsn[key] = os.environ[var]
 table, seconds = sys.argv[1], float(sys.argv[2])
 def connect():
     c = psycopg2.connect(**dsn); c.autocommit = True; return c

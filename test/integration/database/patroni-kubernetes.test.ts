@@ -35,14 +35,15 @@ describe(`Patroni from dist/${ENV} on the Kubernetes DCS (the e2e harness's API 
   const container = statefulSet.spec.template.spec.containers.find((c: any) => c.name === 'patroni');
   const configMap = find('ConfigMap', 'postgres-patroni');
   const generated = parse(configMap.data['patroni.yml']);
-  const passwords = { superuser: throwawayPassword(), replication: throwawayPassword(), restapi: throwawayPassword(), superset: throwawayPassword(), backup: throwawayPassword() };
+  const passwords = { superuser: throwawayPassword(), replication: throwawayPassword(), rewind: throwawayPassword(), restapi: throwawayPassword(), superset: throwawayPassword(), backup: throwawayPassword() };
   const store = new ObjectStore();
   const apiLog: string[] = [];
   const api = new HarnessApiServer({ store, host: '127.0.0.1', port: 0, log: (line) => apiLog.push(line) });
   let root: string;
   let pgPort: number;
   let apiPort: number;
-  const superuser = (): PsqlTarget => ({ host: '127.0.0.1', port: pgPort, user: 'postgres', database: 'postgres', password: passwords.superuser });
+  /** The superuser over the socket (peer): pg_hba rejects it over TCP. */
+  const superuser = (): PsqlTarget => ({ host: root, port: pgPort, user: 'postgres', database: 'postgres' });
   const log = () => fs.readFileSync(path.join(root, 'patroni.log'), 'utf8');
   const leaderHolder = () => store.get('ConfigMap', NS, 'postgres-leader')?.metadata.annotations?.leader;
   const postmasterPid = () => fs.readFileSync(path.join(root, 'data', 'postmaster.pid'), 'utf8').split('\n')[0];
@@ -100,6 +101,7 @@ describe(`Patroni from dist/${ENV} on the Kubernetes DCS (the e2e harness's API 
         PATRONI_RESTAPI_PASSWORD: passwords.restapi,
         PATRONI_SUPERUSER_PASSWORD: passwords.superuser,
         PATRONI_REPLICATION_PASSWORD: passwords.replication,
+        PATRONI_REWIND_PASSWORD: passwords.rewind,
         SUPERSET_DATABASE_NAME: value('SUPERSET_DATABASE_NAME'),
         SUPERSET_DATABASE_USER: value('SUPERSET_DATABASE_USER'),
         SUPERSET_DATABASE_PASSWORD: passwords.superset,

@@ -5,7 +5,11 @@
 // PostgreSQL from Debian unstable) as the container's user; etcd is the host's.
 // Measures: hard kill of the primary (a node or pod crash) -> a replica is a writable primary;
 // a graceful switchover through the REST API; a graceful stop of the primary (pod deletion).
-// Also: a member whose data directory an fsGroup ownership change made group-accessible starts.
+// Also: a member whose data directory an fsGroup ownership change made group-accessible starts;
+// with postgres.tls (on in staging) the members speak TLS with a certificate made for the run (as
+// the kubelet lays out the Secret: root-owned, group 103, key 0640): clients and replicas use TLS,
+// plaintext and the superuser over TCP are refused, and a crashed primary rejoins through pg_rewind
+// as the rewind role.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,10 +18,11 @@ import { resolveEnvironment } from '../../../lib/config/load';
 import { toPatroniYaml } from '../../../lib/postgres/patroni-config';
 import { ENVIRONMENTS } from '../../../environments';
 import { PATRONI_PATHS } from '../../../lib/postgres/database-pod';
+import { POSTGRES_TLS } from '../../../lib/postgres/endpoints';
 import { applyFsGroup } from '../../e2e/harness/kubelet/volumes';
 import {
-  configMapData, distObjects, freePort, inRoot, killPid, PG_BIN, psql, PsqlTarget, Server, signalGroup, sleep, startServer, stopAll, table, tempDir,
-  throwawayPassword, waitFor, waitForExit, writeOwned,
+  configMapData, distObjects, freePort, inRoot, killPid, PG_BIN, POSTGRES_ROOT, presentedSubject, psql, PsqlTarget, Server, signalGroup, sleep, startServer, stopAll,
+  table, TestCa, tempDir, TestCertificate, throwawayPassword, waitFor, waitForExit, writeOwned,
 } from './servers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -65,13 +70,24 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
   const containerEnv = (name: string): string | undefined => patroniContainer.env.find((e: any) => e.name === name)?.value;
   /** The role pg-backup logs in as (ops.backup.credentials.user). */
   const backupUser = env.config.ops.backup.credentials.user;
-  const passwords = { superuser: throwawayPassword(), replication: throwawayPassword(), restapi: throwawayPassword(), superset: throwawayPassword(), backup: throwawayPassword() };
+  const passwords = { superuser: throwawayPassword(), replication: throwawayPassword(), rewind: throwawayPassword(), restapi: throwawayPassword(), superset: throwawayPassword(), backup: throwawayPassword() };
+  /** postgres.tls: the generated file turns ssl on (staging does). */
+  const tls = generated.postgresql.parameters.ssl === 'on';
+  let certificate: TestCertificate;
+  /** The run's CA (its key kept until the end, to renew the certificate). */
+  let ca: TestCa;
   const timings: Array<Record<string, string | number>> = [];
   const members: Member[] = [];
   let root: string;
   let etcdPort: number;
 
-  const target = (m: Member): PsqlTarget => ({ host: '127.0.0.1', port: m.pgPort, user: db.user, database: db.name, password: passwords.superset });
+  /** Superset's role over TCP, as a client in the cluster connects: TLS checked against the CA and the name. */
+  const target = (m: Member): PsqlTarget => ({
+    host: '127.0.0.1', port: m.pgPort, user: db.user, database: db.name, password: passwords.superset,
+    ...(tls ? { sslmode: 'verify-full', sslrootcert: certificate.ca } : {}),
+  });
+  /** The superuser, over the member's socket as its OS user (peer): the only way it logs in. */
+  const superuser = (m: Member): PsqlTarget => ({ host: m.dir, port: m.pgPort, user: 'postgres', database: 'postgres' });
 
   /** The member whose Postgres accepts a write now, if any (what the `postgres` Service would route to). */
   function writable(candidates: Member[]): Member | undefined {
@@ -109,8 +125,7 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
         psql(target(m), 'select 1', 2);
       }
       if (primaries.length !== 1) return false;
-      const superuser = { ...target(primaries[0]), user: 'postgres', database: 'postgres', password: passwords.superuser };
-      return Number(psql(superuser, "select count(*) from pg_stat_replication where state = 'streaming'", 2)) === MEMBERS - 1;
+      return Number(psql(superuser(primaries[0]), "select count(*) from pg_stat_replication where state = 'streaming'", 2)) === MEMBERS - 1;
     }, 120000, 500);
   }
 
@@ -137,6 +152,14 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
         PATRONI_RESTAPI_PASSWORD: passwords.restapi,
         PATRONI_SUPERUSER_PASSWORD: passwords.superuser,
         PATRONI_REPLICATION_PASSWORD: passwords.replication,
+        PATRONI_REWIND_PASSWORD: passwords.rewind,
+        REWIND_DATABASE_USER: containerEnv('REWIND_DATABASE_USER'),
+        REWIND_DATABASE_PASSWORD: passwords.rewind,
+        // The socket, as the StatefulSet sets it; the start script's watcher of the certificate
+        // Secret (postgres.tls) reloads through it, checking every second here.
+        PGHOST: m.dir,
+        PGPORT: String(m.pgPort), // the socket's name carries the port (5432 in a pod, libpq's default)
+        ...(containerEnv('TLS_WATCH_DIR') ? { TLS_WATCH_DIR: path.dirname(certificate.cert), TLS_WATCH_SECONDS: '1' } : {}),
         SUPERSET_DATABASE_NAME: db.name,
         SUPERSET_DATABASE_USER: db.user,
         SUPERSET_DATABASE_PASSWORD: passwords.superset,
@@ -166,6 +189,10 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     ], { log: path.join(root, 'etcd.log'), root: 'host' });
     await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`).catch(() => undefined))?.ok, 20000, 200);
 
+    // The certificate the Secret postgres-tls would hold: one for every member (they are reached by IP).
+    ca = new TestCa(path.join(root, 'tls'));
+    certificate = ca.issue('postgres', { dnsNames: ['postgres', 'localhost'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid });
+    const localTls: Record<string, string> = { [POSTGRES_TLS.cert]: certificate.cert, [POSTGRES_TLS.key]: certificate.key, [POSTGRES_TLS.ca]: certificate.ca };
     const script = path.join(root, 'post-bootstrap.sh');
     for (const name of Object.keys(data).filter((k) => k.endsWith('.sh'))) writeOwned(path.join(root, name), data[name], 0o755);
     for (let i = 0; i < MEMBERS; i++) {
@@ -183,6 +210,10 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
       config.postgresql.pgpass = path.join(dir, 'pgpass');
       config.postgresql.parameters.unix_socket_directories = dir;
       config.bootstrap.post_bootstrap = script;
+      // The Secret volume's paths, made local (ssl_*_file, and the members' sslrootcert).
+      for (const section of [config.postgresql.parameters, config.postgresql.authentication.replication, config.postgresql.authentication.rewind]) {
+        for (const [k, v] of Object.entries(section)) if (typeof v === 'string' && localTls[v]) section[k] = localTls[v];
+      }
       Object.assign(config.bootstrap.dcs, { ttl: p.ttlSeconds, loop_wait: p.loopWaitSeconds, retry_timeout: p.retryTimeoutSeconds });
       writeOwned(m.configFile, toPatroniYaml(config));
       members.push(m);
@@ -194,8 +225,9 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
   });
 
   afterAll(async () => {
+    ca?.dropCaKey();
     const version = inRoot('patroni', ['--version'], {});
-    if (timings.length) console.log(`${spawnSync(version.argv[0], version.argv.slice(1), { encoding: 'utf8', env: version.env }).stdout.trim()}, PostgreSQL ${psql({ ...target((await leader())), user: 'postgres', database: 'postgres', password: passwords.superuser }, 'show server_version')}, ttl ${p.ttlSeconds} / loop_wait ${p.loopWaitSeconds} / retry_timeout ${p.retryTimeoutSeconds}, failsafe_mode ${p.failsafeMode}:\n${table(timings)}`);
+    if (timings.length) console.log(`${spawnSync(version.argv[0], version.argv.slice(1), { encoding: 'utf8', env: version.env }).stdout.trim()}, PostgreSQL ${psql(superuser(await leader()), 'show server_version')}, ttl ${p.ttlSeconds} / loop_wait ${p.loopWaitSeconds} / retry_timeout ${p.retryTimeoutSeconds}, failsafe_mode ${p.failsafeMode}:\n${table(timings)}`);
     await stopAll();
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
@@ -204,7 +236,7 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     const primary = await leader();
     expect(psql(target(primary), 'select current_user')).toBe(db.user);
     expect(psql(target(primary), 'select pg_is_in_recovery()')).toBe('f');
-    expect(Number(psql({ ...target(primary), user: 'postgres', database: 'postgres', password: passwords.superuser }, "select count(*) from pg_stat_replication where state = 'streaming'"))).toBe(MEMBERS - 1);
+    expect(Number(psql(superuser(primary), "select count(*) from pg_stat_replication where state = 'streaming'"))).toBe(MEMBERS - 1);
     for (const m of members) {
       expect(await status(m, '/readiness')).toBe(200);
       expect(await status(m, '/liveness')).toBe(200);
@@ -220,31 +252,31 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     const major = Number(/\/postgresql\/(\d+)\/bin$/.exec(generated.postgresql.bin_dir)?.[1]);
     expect(major).toBe(env.config.postgres.majorVersion);
     const primary = await leader();
-    const superuser: PsqlTarget = { host: '127.0.0.1', port: primary.pgPort, user: 'postgres', database: 'postgres', password: passwords.superuser };
-    expect(Math.floor(Number(psql(superuser, 'show server_version_num')) / 10000)).toBe(major);
+    expect(Math.floor(Number(psql(superuser(primary), 'show server_version_num')) / 10000)).toBe(major);
   });
 
   test('post-bootstrap created the backup role from its Secret: it logs in, reads Superset\'s tables, cannot write; a re-run changes nothing; no password in any log', async () => {
     const primary = await leader();
-    const backup: PsqlTarget = { host: '127.0.0.1', port: primary.pgPort, user: backupUser, database: db.name, password: passwords.backup };
+    const backup: PsqlTarget = { ...target(primary), user: backupUser, password: passwords.backup };
     psql(target(primary), 'insert into failover_probe default values');
     expect(Number(psql(backup, 'select count(*) from failover_probe'))).toBeGreaterThan(0);
     expect(() => psql(backup, 'insert into failover_probe default values')).toThrow(/permission denied/);
-    const superuser: PsqlTarget = { host: '127.0.0.1', port: primary.pgPort, user: 'postgres', database: 'postgres', password: passwords.superuser };
-    const roles = () => psql(superuser, `select rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolcanlogin from pg_roles where rolname in ('${db.user}', '${backupUser}') order by 1`);
-    const grants = () => psql(superuser, `select pg_has_role('${backupUser}', 'pg_read_all_data', 'member'), has_database_privilege('${backupUser}', '${db.name}', 'connect')`);
+    const roles = () => psql(superuser(primary), `select rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolcanlogin from pg_roles where rolname in ('${db.user}', '${backupUser}', 'rewind') order by 1`);
+    const grants = () => psql(superuser(primary), `select pg_has_role('${backupUser}', 'pg_read_all_data', 'member'), has_database_privilege('${backupUser}', '${db.name}', 'connect')`);
     const before = [roles(), grants()];
     expect(before[1]).toBe('t|t');
 
-    // Run again, as an operator would on a cluster bootstrapped without the backup role.
+    // Run again, as an operator would (in the pod, over the socket) on a cluster bootstrapped without the backup role.
     const script = path.join(root, 'post-bootstrap.sh');
-    const again = inRoot(script, [`host=127.0.0.1 port=${primary.pgPort} user=postgres dbname=postgres`], {
-      PGPASSWORD: passwords.superuser, SUPERSET_DATABASE_NAME: db.name, SUPERSET_DATABASE_USER: db.user,
-      SUPERSET_DATABASE_PASSWORD: passwords.superset, BACKUP_DATABASE_USER: containerEnv('BACKUP_DATABASE_USER'), BACKUP_DATABASE_PASSWORD: passwords.backup,
+    const again = inRoot(script, [`host=${primary.dir} port=${primary.pgPort} user=postgres dbname=postgres`], {
+      SUPERSET_DATABASE_NAME: db.name, SUPERSET_DATABASE_USER: db.user, SUPERSET_DATABASE_PASSWORD: passwords.superset,
+      BACKUP_DATABASE_USER: containerEnv('BACKUP_DATABASE_USER'), BACKUP_DATABASE_PASSWORD: passwords.backup,
+      REWIND_DATABASE_USER: containerEnv('REWIND_DATABASE_USER'), REWIND_DATABASE_PASSWORD: passwords.rewind,
     });
     const rerun = spawnSync(again.argv[0], again.argv.slice(1), { encoding: 'utf8', env: again.env });
     expect(rerun.status).toBe(0);
     expect(rerun.stdout).toMatch(/backup role "superset_backup" is in place/);
+    expect(rerun.stdout).toMatch(/pg_rewind role "rewind" is in place/);
     expect([roles(), grants()]).toEqual(before);
     expect(Number(psql(backup, 'select count(*) from failover_probe'))).toBeGreaterThan(0);
 
@@ -252,8 +284,72 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     expect(logs.length).toBeGreaterThanOrEqual(MEMBERS);
     for (const text of [...logs, rerun.stdout, rerun.stderr]) {
       expect(text.includes(passwords.backup)).toBe(false);
+      expect(text.includes(passwords.rewind)).toBe(false);
       expect(text.includes(passwords.superset)).toBe(false);
     }
+  });
+
+  /** psql with a full connection string (for replication=true), as the postgres root's user; its exit status and stderr. */
+  function connect(conninfo: string, sql: string, env: Record<string, string> = {}): { status: number | null; stderr: string } {
+    const c = inRoot(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-d', conninfo, '-c', sql], { PGCONNECT_TIMEOUT: '3', ...env });
+    const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', timeout: 8000, env: c.env });
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  test('postgres.tls: a TLS client (verify-full) is accepted, a plaintext one is refused by the hostssl-only pg_hba; replicas stream over TLS', async () => {
+    expect(tls).toBe(true);
+    const primary = await leader();
+    expect(psql(target(primary), 'select ssl from pg_stat_ssl where pid = pg_backend_pid()')).toBe('t');
+    expect(() => psql({ ...target(primary), sslmode: 'disable', sslrootcert: undefined }, 'select 1'))
+      .toThrow(/no pg_hba\.conf entry for host "127\.0\.0\.1", user "superset", database "superset", no encryption/);
+    // A client that does not trust the CA gets no connection either.
+    expect(() => psql({ ...target(primary), sslrootcert: '/etc/ssl/certs/ca-certificates.crt' }, 'select 1')).toThrow(/certificate verify failed/);
+    expect(Number(psql(superuser(primary), "select count(*) from pg_stat_replication r join pg_stat_ssl s using (pid) where r.state = 'streaming' and s.ssl"))).toBe(MEMBERS - 1);
+  });
+
+  test('the superuser is refused over TCP whatever its password (TLS or not, databases and replication); over the socket only the OS user "postgres" gets in (peer)', async () => {
+    const primary = await leader();
+    const tcp = `host=127.0.0.1 port=${primary.pgPort} user=postgres dbname=postgres`;
+    const ssl = `sslmode=verify-full sslrootcert=${certificate.ca}`;
+    const env = { PGPASSWORD: passwords.superuser };
+    expect(connect(`${tcp} ${ssl}`, 'select 1', env).stderr).toMatch(/pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "postgres", database "postgres", SSL encryption/);
+    expect(connect(`${tcp} sslmode=disable`, 'select 1', env).stderr).toMatch(/pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "postgres", database "postgres", no encryption/);
+    expect(connect(`${tcp} ${ssl} replication=true`, 'IDENTIFY_SYSTEM', env).stderr).toMatch(/pg_hba\.conf rejects replication connection for host "127\.0\.0\.1", user "postgres"/);
+    // The replication role replicates over TLS only.
+    expect(connect(`host=127.0.0.1 port=${primary.pgPort} user=standby dbname=postgres ${ssl} replication=true`, 'IDENTIFY_SYSTEM', { PGPASSWORD: passwords.replication }).status).toBe(0);
+    expect(connect(`host=127.0.0.1 port=${primary.pgPort} user=standby dbname=postgres sslmode=disable replication=true`, 'IDENTIFY_SYSTEM', { PGPASSWORD: passwords.replication }).stderr).toMatch(/no pg_hba\.conf entry for replication connection/);
+    // The socket: peer, so the OS user (postgres) is the database user; nobody else, no password asked.
+    expect(psql(superuser(primary), 'select current_user')).toBe('postgres');
+    expect(() => psql({ ...superuser(primary), user: db.user, database: db.name, password: passwords.superset }, 'select 1')).toThrow(/Peer authentication failed for user "superset"/);
+  });
+
+  test('the rewind role has exactly the four EXECUTE grants of pg_rewind and nothing else', async () => {
+    const primary = await leader();
+    expect(psql(superuser(primary), "select rolsuper, rolreplication, rolcreaterole, rolcreatedb, rolcanlogin from pg_roles where rolname = 'rewind'")).toBe('f|f|f|f|t');
+    const functions = ['pg_ls_dir(text, boolean, boolean)', 'pg_stat_file(text, boolean)', 'pg_read_binary_file(text)', 'pg_read_binary_file(text, bigint, bigint, boolean)'];
+    for (const f of functions) expect(psql(superuser(primary), `select has_function_privilege('rewind', 'pg_catalog.${f}', 'execute')`)).toBe('t');
+    // pg_read_file (text) stays superuser-only: no grant beyond what pg_rewind needs.
+    expect(psql(superuser(primary), "select has_function_privilege('rewind', 'pg_catalog.pg_read_file(text)', 'execute'), pg_has_role('rewind', 'pg_read_server_files', 'member')")).toBe('f|f');
+  });
+
+  test('a renewed certificate (the Secret\'s files replaced) is presented by every member without a restart: the start script reloads PostgreSQL', async () => {
+    await healthy();
+    const sans = (m: Member) => {
+      const hello = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${m.pgPort}`, '-starttls', 'postgres'], { input: '', encoding: 'utf8', timeout: 10000 }).stdout;
+      return spawnSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: hello, encoding: 'utf8' }).stdout;
+    };
+    const pids = members.map((m) => m.server!.process.pid);
+    ca.issue('postgres', { dnsNames: ['postgres', 'localhost', 'renewed.postgres'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid });
+    try {
+      await waitFor('every member to present the renewed certificate', () => members.every((m) => /renewed\.postgres/.test(sans(m))), 20000, 500);
+    } catch (e) {
+      const logs = members.map((m) => `${m.name}: ${sans(m).trim()}\n${fs.readFileSync(path.join(m.dir, 'patroni.log'), 'utf8').split('\n').filter((l) => /patroni-start|psql|reload/i.test(l)).slice(-5).join('\n')}`);
+      throw new Error(`${(e as Error).message}\n${logs.join('\n')}`);
+    }
+    for (const m of members) expect(presentedSubject(m.pgPort, certificate.ca)).toMatch(/^CN ?= ?postgres$/);
+    expect(members.map((m) => m.server!.process.pid)).toEqual(pids);
+    for (const m of members) expect(fs.readFileSync(path.join(m.dir, 'patroni.log'), 'utf8')).toMatch(/certificate in .* changed: PostgreSQL reloaded it/);
+    await healthy();
   });
 
   test('a member whose data directory an fsGroup change made group-accessible starts again (mode 0700)', async () => {
@@ -273,14 +369,21 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     expect(fs.readFileSync(path.join(member.dir, 'patroni.log'), 'utf8')).not.toMatch(/invalid permissions/);
   });
 
-  test('hard kill of the primary: a replica becomes a writable primary', async () => {
+  test('hard kill of the primary: a replica becomes a writable primary; the crashed member rejoins through pg_rewind as the rewind role', async () => {
+    await healthy();
     const old = await leader();
     psql(target(old), 'insert into failover_probe default values');
     const before = Number(psql(target(old), 'select count(*) from failover_probe'));
     await sleep(1500); // let the replicas replay the last write
+    const others = members.filter((m) => m !== old);
+    // Writes the replicas never receive (their WAL receivers are frozen): the old primary's
+    // timeline diverges, so it cannot rejoin without pg_rewind.
+    const receivers = others.map((m) => Number(psql(superuser(m), 'select pid from pg_stat_wal_receiver')));
+    for (const pid of receivers) killPid(pid, 'SIGSTOP');
+    for (let i = 0; i < 20; i++) psql(target(old), 'insert into failover_probe default values');
     const started = Date.now();
     hardKill(old);
-    const others = members.filter((m) => m !== old);
+    for (const pid of receivers) killPid(pid, 'SIGCONT');
     const promoted = await waitFor('a writable replica', () => writable(others), 120000, 100);
     const elapsed = (Date.now() - started) / 1000;
     timings.push({ event: 'hard kill of the primary (SIGKILL Patroni + Postgres)', 'writable again after (s)': elapsed.toFixed(1), 'new primary': promoted.name });
@@ -291,8 +394,17 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     const restarted = Date.now();
     startMember(old);
     await healthy();
-    timings.push({ event: 'crashed member restarted, rejoined as replica', 'writable again after (s)': '-', 'new primary': `(rejoined in ${((Date.now() - restarted) / 1000).toFixed(1)} s)` });
+    timings.push({ event: 'crashed member restarted, rejoined as replica (pg_rewind)', 'writable again after (s)': '-', 'new primary': `(rejoined in ${((Date.now() - restarted) / 1000).toFixed(1)} s)` });
     expect(psql(target(old), 'select pg_is_in_recovery()')).toBe('t');
+    // Patroni ran pg_rewind against the new primary as the rewind role, over TLS, and it succeeded.
+    const log = fs.readFileSync(path.join(old.dir, 'patroni.log'), 'utf8');
+    // Patroni logs "running pg_rewind from <leader>", then the connection string pg_rewind gets.
+    const sources = [...log.matchAll(/running pg_rewind from (.*=.*)/g)].map((m) => m[1].split(' '));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(source).toEqual(expect.arrayContaining(['user=rewind', 'sslmode=verify-ca']));
+    expect(log).toMatch(/pg_rewind exit code=0/);
+    // The new primary's server never refused the rewind role.
+    expect(fs.readFileSync(path.join(promoted.dir, 'patroni.log'), 'utf8')).not.toMatch(/FATAL: .*user "rewind"/);
   });
 
   test('graceful switchover through the REST API', async () => {

@@ -150,6 +150,15 @@ export interface PsqlTarget {
   readonly database: string;
   readonly password?: string;
   readonly appName?: string;
+  /** libpq sslmode; "disable" when unset. */
+  readonly sslmode?: string;
+  /** The CA file for verify-ca / verify-full. */
+  readonly sslrootcert?: string;
+}
+
+/** libpq's TLS variables of a target. */
+function sslEnv(t: PsqlTarget): Record<string, string> {
+  return { PGSSLMODE: t.sslmode ?? 'disable', ...(t.sslrootcert ? { PGSSLROOTCERT: t.sslrootcert } : {}) };
 }
 
 /** Runs SQL through psql; returns the result or throws with psql's message (never the password). */
@@ -162,7 +171,7 @@ export function psql(t: PsqlTarget, sql: string, timeoutSeconds = 3): string {
     PGPASSWORD: t.password ?? '',
     PGCONNECT_TIMEOUT: String(timeoutSeconds),
     PGAPPNAME: t.appName ?? 'integration-test',
-    PGSSLMODE: 'disable',
+    ...sslEnv(t),
   });
   const r: SpawnSyncReturns<string> = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', timeout: (timeoutSeconds + 2) * 1000, env: c.env });
   if (r.status !== 0) throw new Error(`psql failed: ${(r.stderr || r.error?.message || '').trim()}`);
@@ -172,7 +181,7 @@ export function psql(t: PsqlTarget, sql: string, timeoutSeconds = 3): string {
 /** psql's unaligned output with a header row, as objects (for SHOW POOLS). */
 export function psqlRows(t: PsqlTarget, sql: string): Record<string, string>[] {
   const c = inRoot(`${PG_BIN}/psql`, ['-X', '-A', '-F', '|', '-P', 'footer=off', '-c', sql],
-    { PGHOST: t.host, PGPORT: String(t.port), PGUSER: t.user, PGDATABASE: t.database, PGPASSWORD: t.password ?? '', PGSSLMODE: 'disable' });
+    { PGHOST: t.host, PGPORT: String(t.port), PGUSER: t.user, PGDATABASE: t.database, PGPASSWORD: t.password ?? '', ...sslEnv(t) });
   const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', timeout: 5000, env: c.env });
   if (r.status !== 0) throw new Error(`psql failed: ${(r.stderr || '').trim()}`);
   const [header, ...lines] = r.stdout.trim().split('\n');
@@ -192,8 +201,8 @@ export function configMapData(env: string, file: string, name: string): Record<s
   return cm.data;
 }
 
-/** A fresh local PostgreSQL cluster from the postgres root (for the PgBouncer test), with SCRAM over TCP. */
-export async function startPostgres(dir: string, port: number, superuserPassword: string, settings: Record<string, string | number>): Promise<Server> {
+/** A fresh local PostgreSQL cluster from the postgres root (for the PgBouncer test), with SCRAM over TCP (or the given pg_hba lines). */
+export async function startPostgres(dir: string, port: number, superuserPassword: string, settings: Record<string, string | number>, hba?: readonly string[]): Promise<Server> {
   const data = path.join(dir, 'data');
   const pwfile = path.join(dir, 'pwfile');
   writeOwned(pwfile, `${superuserPassword}\n`);
@@ -202,6 +211,8 @@ export async function startPostgres(dir: string, port: number, superuserPassword
   const init = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', env: c.env });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   fs.rmSync(pwfile);
+  // The rendered pg_hba (patroni.yml's) instead of initdb's, when given.
+  if (hba) writeOwned(path.join(data, 'pg_hba.conf'), `${hba.join('\n')}\n`);
   const opts = Object.entries({ listen_addresses: '127.0.0.1', port, unix_socket_directories: dir, ...settings }).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
   const server = startServer('postgres', `${PG_BIN}/postgres`, ['-D', data, ...opts], { log: path.join(dir, 'postgres.log') });
   const ready = inRoot(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)], {});
@@ -215,4 +226,89 @@ export function table(rows: Array<Record<string, string | number>>): string {
   const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
   const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(width[i])).join(' | ')} |`;
   return [line(keys), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k]))))].join('\n');
+}
+
+/** A certificate made for a test run: where its files are. */
+export interface TestCertificate {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
+/** A server certificate to make: its names and the group of the server that reads the key. */
+export interface CertificateSpec {
+  readonly dnsNames: readonly string[];
+  readonly ips?: readonly string[];
+  readonly gid: number;
+}
+
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+function openssl(args: string[]): void {
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+}
+
+/**
+ * A throwaway CA under `dir` (ca.crt, and ca.key until `dropCaKey`), valid two days. The
+ * certificates it signs are laid out as the kubelet lays out a Secret volume with the pod's
+ * fsGroup: owned by root, group `gid`, the key 0640 (what PostgreSQL accepts for a key owned by
+ * root), the certificates 0644.
+ */
+export class TestCa {
+  readonly ca: string;
+  private readonly caKey: string;
+
+  constructor(private readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    fs.chmodSync(dir, 0o755); // every server's user walks into it (an mkdtemp directory is 0700)
+    this.ca = path.join(dir, 'ca.crt');
+    this.caKey = path.join(dir, 'ca.key');
+    openssl(['req', '-x509', ...EC, '-days', '2', '-subj', '/CN=integration-test database CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-keyout', this.caKey, '-out', this.ca]);
+    fs.chmodSync(this.ca, 0o644);
+  }
+
+  /**
+   * Signs a certificate into `<dir>/<name>/` (tls.crt, tls.key, ca.crt). Again for the same name
+   * (a renewal), the new files replace the old ones by rename, as atomically as the kubelet's swap.
+   */
+  issue(name: string, server: CertificateSpec): TestCertificate {
+    const sub = path.join(this.dir, name);
+    fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
+    const work = fs.mkdtempSync(path.join(this.dir, `.${name}-`));
+    const [key, cert, ca, csr, ext] = ['tls.key', 'tls.crt', 'ca.crt', 'tls.csr', 'ext.cnf'].map((f) => path.join(work, f));
+    const san = [...server.dnsNames.map((n) => `DNS:${n}`), ...(server.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
+    fs.writeFileSync(ext, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
+    openssl(['req', ...EC, '-subj', `/CN=${server.dnsNames[0]}`, '-keyout', key, '-out', csr]);
+    openssl(['x509', '-req', '-in', csr, '-CA', this.ca, '-CAkey', this.caKey, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', cert]);
+    fs.copyFileSync(this.ca, ca);
+    for (const f of [key, cert, ca]) fs.chownSync(f, 0, server.gid);
+    fs.chmodSync(key, 0o640);
+    fs.chmodSync(cert, 0o644);
+    fs.chmodSync(ca, 0o644);
+    for (const f of ['tls.key', 'tls.crt', 'ca.crt']) fs.renameSync(path.join(work, f), path.join(sub, f));
+    fs.rmSync(work, { recursive: true, force: true });
+    return { cert: path.join(sub, 'tls.crt'), key: path.join(sub, 'tls.key'), ca: path.join(sub, 'ca.crt') };
+  }
+
+  /** Nothing else is ever signed with it. */
+  dropCaKey(): void {
+    fs.rmSync(this.caKey, { force: true });
+  }
+}
+
+/** A throwaway CA and one server certificate per entry, the CA key deleted (see TestCa). */
+export function makeCertificates(dir: string, servers: Record<string, CertificateSpec>): Record<string, TestCertificate> {
+  const ca = new TestCa(dir);
+  const out = Object.fromEntries(Object.entries(servers).map(([name, spec]) => [name, ca.issue(name, spec)]));
+  ca.dropCaKey();
+  return out;
+}
+
+/** The subject of the certificate a PostgreSQL-protocol server presents (openssl s_client -starttls postgres), checked against `caFile`. */
+export function presentedSubject(port: number, caFile: string, root: ImageRoot = POSTGRES_ROOT): string {
+  const c = inRoot('/usr/bin/openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-starttls', 'postgres', '-CAfile', caFile, '-verify_return_error'], {}, root);
+  const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', input: '', env: c.env, timeout: 10000 });
+  if (!/Verify return code: 0 \(ok\)/.test(r.stdout)) throw new Error(`no verified TLS handshake on port ${port}: ${r.stdout.slice(-300)} ${r.stderr.slice(-300)}`);
+  return /subject=(.*)/.exec(r.stdout)?.[1].trim() ?? '';
 }

@@ -108,7 +108,7 @@ describeInNode.each(VARIANTS)('Patroni 4.1 from dist/dev against the harness API
   const template = statefulSet.spec.template;
   const container = template.spec.containers.find((c: any) => c.name === 'patroni');
   const secrets: Record<string, Record<string, string>> = {
-    'postgres-credentials': { 'superuser-password': '', 'replication-password': '', 'restapi-password': '' },
+    'postgres-credentials': { 'superuser-password': '', 'replication-password': '', 'rewind-password': '', 'restapi-password': '' },
     'superset-database': { password: '' },
     'postgres-backup': { password: '' },
   };
