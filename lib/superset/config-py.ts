@@ -390,6 +390,11 @@ class CeleryConfig(SupersetCeleryConfig):
     broker_connection_retry_on_startup = True
 ${brokerTransport(config, visibility)}
     task_publish_retry_policy = ${toPython(publishRetryPolicy(config), 1)}
+    # Superset reads no task result (SQL Lab forgets its own; charts and reports land in caches and
+    # the metadata DB): results ignored, a publisher never subscribes to the result channel, which
+    # in Celery 5.x can deadlock a publish that reconnects during a failover when an AsyncResult is
+    # collected mid-reconnect (celery/celery#10477). A task that needs its result opts in.
+    task_ignore_result = True
     result_expires = 86400
     task_default_queue = ${toPython(s.defaultQueue)}
     task_routes = ${toPython(routes, 1)}

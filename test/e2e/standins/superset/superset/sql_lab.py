@@ -9,9 +9,10 @@ from flask import current_app
 from superset import datasources
 from superset.extensions import celery_app, db, results_backend_manager
 from superset.models import Database
+from superset.tasks.answered import AnsweredTask
 
 
-@celery_app.task(name="sql_lab.get_sql_results", bind=True)
+@celery_app.task(name="sql_lab.get_sql_results", bind=True, base=AnsweredTask)
 def get_sql_results(self, database_name: str, sql: str) -> dict:
     with db.session() as session:
         row = session.query(Database).filter_by(database_name=database_name).one_or_none()

@@ -10,9 +10,10 @@ from flask import current_app
 from superset import datasources
 from superset.extensions import async_query_manager, cache_manager, celery_app, db
 from superset.models import Database
+from superset.tasks.answered import AnsweredTask
 
 
-@celery_app.task(name="load_chart_data_into_cache", bind=True)
+@celery_app.task(name="load_chart_data_into_cache", bind=True, base=AnsweredTask)
 def load_chart_data_into_cache(self, job_metadata: dict, form_data: dict) -> dict:
     database_name, sql = form_data["database"], form_data["sql"]
     try:

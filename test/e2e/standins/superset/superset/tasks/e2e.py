@@ -3,9 +3,10 @@
 import os
 
 from superset.extensions import celery_app
+from superset.tasks.answered import AnsweredTask
 
 
-@celery_app.task(name="e2e.echo", bind=True)
+@celery_app.task(name="e2e.echo", bind=True, base=AnsweredTask)
 def echo(self, token: str) -> dict:
     return {
         "token": token,
