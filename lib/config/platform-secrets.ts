@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { edgeSecretRefs } from '../edge/secrets';
 import { opsSecretRefs } from '../ops/secrets';
 import { databaseSecretRefs } from '../postgres/secrets';
+import { redisSecretRefs } from '../redis/secrets';
 import { supersetAdminRefs, supersetFlowerRefs, supersetSecretRefs } from '../superset/secrets';
 import { KeyPairKind, keyPairText, KeyPairText, rawKeyPair, RawKeyPair } from './key-pairs';
 import type { PlatformConfig } from './platform-schema';
@@ -17,7 +18,7 @@ import type { SecretRef } from './secret-ref';
  * ExternalSecrets cover everything.
  */
 export function allSecretRefs(config: PlatformConfig, options: { readonly allOptional?: boolean } = {}): SecretRef[] {
-  return [...supersetSecretRefs(config), ...supersetAdminRefs(config), ...supersetFlowerRefs(config), ...databaseSecretRefs(config, options), ...opsSecretRefs(config), ...edgeSecretRefs(config)];
+  return [...supersetSecretRefs(config), ...supersetAdminRefs(config), ...supersetFlowerRefs(config), ...databaseSecretRefs(config, options), ...redisSecretRefs(config), ...opsSecretRefs(config), ...edgeSecretRefs(config)];
 }
 
 /**

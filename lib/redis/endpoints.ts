@@ -24,6 +24,11 @@ export const REDIS_QUEUE_HEADLESS = 'redis-queue-headless';
  * clients ask the Sentinels for; the Service (any ready Sentinel) is for operators.
  */
 export const REDIS_QUEUE_SENTINEL = { host: 'redis-queue-sentinel', port: 26379, masterName: 'redis-queue' } as const;
+/**
+ * The ACL user Superset's caches log in to redis-cache as (its `default` user is off). On
+ * redis-queue the application is the restricted `default` user (lib/redis/acl.ts says why).
+ */
+export const REDIS_CACHE_APP_USER = 'superset';
 /** Metrics exporter sidecar of every Redis pod. */
 export const REDIS_METRICS_PORT = 9121;
 

@@ -11,6 +11,7 @@ import {
   redisPodSpec, redisPodTemplate, redisVolumes, RedisWorkload, RUN_MOUNT, script, scriptContainer, serviceAccountProps, servicePort, TMP_MOUNT,
 } from './redis-pod';
 import { CACHE_SCRIPTS, loadScripts } from './scripts';
+import { cacheAclUsers, renderAclUsers } from './acl';
 
 export interface RedisCacheProps {
   /** The environment; its `redis` section sizes the cluster. */
@@ -32,7 +33,7 @@ export function cacheNodeAddresses(env: Environment): string[] {
 
 /** The ConfigMap data of redis-cache: redis.conf and the scripts, as the pods and the tests see them. */
 export function cacheConfigData(env: Environment): Record<string, string> {
-  return { 'redis.conf': renderCacheConf(env), ...loadScripts(CACHE_SCRIPTS) };
+  return { 'redis.conf': renderCacheConf(env), 'users.conf': renderAclUsers(env, 'every redis-cache node', cacheAclUsers()), ...loadScripts(CACHE_SCRIPTS) };
 }
 
 /**

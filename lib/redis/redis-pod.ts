@@ -11,6 +11,8 @@ import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling
 import type { PodOverride, SchedulingOverride, ServiceAccountConfig } from '../workload/schema';
 import { ENGINE_BINARIES, exporterImage, REDIS_RUN_AS, serverImage } from './engine';
 import { DATA_DIR } from './redis-conf';
+import { REDIS_EXPORTER_USER } from './acl';
+import { REDIS_AUTH_DIR, REDIS_EXPORTER_PASSWORD_KEY } from './secrets';
 
 // Building blocks shared by the redis-cache and redis-queue StatefulSets.
 
@@ -18,7 +20,7 @@ import { DATA_DIR } from './redis-conf';
 export const REDIS_PASSWORD_KEY = 'password';
 /** Mount points inside every Redis pod. */
 export const CONFIG_DIR = '/etc/redis';
-export const AUTH_DIR = '/etc/redis-auth';
+export const AUTH_DIR = REDIS_AUTH_DIR;
 export const RUN_DIR = '/run/redis';
 
 /** `sh <script>` from the ConfigMap, the way every script is run (no exec bit needed). */
@@ -88,7 +90,7 @@ export function scriptContainer(w: RedisWorkload, o: {
 
 /**
  * The Prometheus exporter sidecar: scrapes the server of its own pod over localhost, with the
- * password from the Secret as an env var (not on its command line). /health does not touch
+ * read-only exporter user's password from the Secret as an env var (not on its command line). /health does not touch
  * Redis, so a slow server never restarts the exporter.
  */
 export function exporterContainer(w: RedisWorkload, extraEnv: k8s.EnvVar[] = []): k8s.Container {
@@ -100,7 +102,12 @@ export function exporterContainer(w: RedisWorkload, extraEnv: k8s.EnvVar[] = [])
     env: [
       // Both deployments serve on the same port (REDIS_CACHE.port === REDIS_QUEUE.port).
       { name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_CACHE.port}` },
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: w.secretName, key: REDIS_PASSWORD_KEY } } },
+      // Its own read-only ACL user (lib/redis/acl.ts), never the application's password.
+      { name: 'REDIS_USER', value: REDIS_EXPORTER_USER },
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: w.secretName, key: REDIS_EXPORTER_PASSWORD_KEY } } },
+      // CONFIG GET would show masterauth: the user may not run it, so the exporter does not try
+      // (maxmemory comes from INFO memory).
+      { name: 'REDIS_EXPORTER_CONFIG_COMMAND', value: '-' },
       { name: 'REDIS_EXPORTER_WEB_LISTEN_ADDRESS', value: `:${REDIS_METRICS_PORT}` },
       { name: 'REDIS_EXPORTER_LOG_FORMAT', value: 'json' },
       // /scrape?target=... would let anyone who reaches the port probe any Redis with this

@@ -11,6 +11,7 @@ import {
   redisPodSpec, redisPodTemplate, redisVolumes, RedisWorkload, RUN_MOUNT, script, scriptContainer, serviceAccountProps, servicePort, TMP_MOUNT,
 } from './redis-pod';
 import { loadScripts, QUEUE_SCRIPTS, SENTINEL_SCRIPTS } from './scripts';
+import { queueAclUsers, renderAclUsers, sentinelAclUsers } from './acl';
 
 export interface RedisQueueProps {
   /** The environment; its `redis.queue` section chooses standalone or Sentinel and sizes it. */
@@ -39,10 +40,13 @@ export function sentinelAddresses(env: Environment): string[] {
 
 /** The ConfigMap data of redis-queue: the config files and the scripts of its mode. */
 export function queueConfigData(env: Environment): Record<string, string> {
-  if (env.config.redis.queue.mode === 'standalone') return { 'redis.conf': renderQueueConf(env), ...loadScripts(QUEUE_SCRIPTS) };
+  const users = renderAclUsers(env, 'every redis-queue server', queueAclUsers(env));
+  if (env.config.redis.queue.mode === 'standalone') return { 'redis.conf': renderQueueConf(env), 'users.conf': users, ...loadScripts(QUEUE_SCRIPTS) };
   return {
     'redis.conf': renderQueueConf(env),
+    'users.conf': users,
     'sentinel.conf': renderSentinelConf(env),
+    'sentinel-users.conf': renderAclUsers(env, 'every redis-queue Sentinel', sentinelAclUsers()),
     'sentinel-master.conf': renderSentinelMasterConf(env),
     ...loadScripts([...QUEUE_SCRIPTS, ...SENTINEL_SCRIPTS]),
   };

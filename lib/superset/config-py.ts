@@ -1,6 +1,6 @@
 import { webdriverSection } from './reports';
 import { reportsDelivered } from './rules';
-import { EXTERNAL_REDIS_CA, externalRedisCache, externalRedisQueue, REDIS_CACHE, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels, RedisUse } from '../redis/endpoints';
+import { EXTERNAL_REDIS_CA, externalRedisCache, externalRedisQueue, REDIS_CACHE, REDIS_CACHE_APP_USER, REDIS_QUEUE, REDIS_QUEUE_DB, REDIS_QUEUE_SENTINEL, redisQueueSentinels, RedisUse } from '../redis/endpoints';
 import type { ExternalRedisConfig } from '../redis/schema';
 import type { PlatformConfig } from '../config/platform-schema';
 import { oauthEnvVar } from './secrets';
@@ -189,11 +189,13 @@ function cacheSection(config: PlatformConfig): string {
     CACHE_REDIS_PASSWORD: pyExpr('_REDIS_CACHE_PASSWORD'),
     CACHE_KEY_PREFIX: prefix,
     CACHE_DEFAULT_TIMEOUT: timeout,
-    CACHE_OPTIONS: { ...CACHE_CLUSTER_OPTIONS },
+    // flask-caching passes these on to redis-py's RedisCluster: the ACL user first.
+    CACHE_OPTIONS: { username: REDIS_CACHE_APP_USER, ...CACHE_CLUSTER_OPTIONS },
     ...extra,
   });
   return `
-# Caches and SQL Lab results live in redis-cache (Redis Cluster), one key prefix per use.
+# Caches and SQL Lab results live in redis-cache (Redis Cluster), one key prefix per use, as its
+# ACL user ${JSON.stringify(REDIS_CACHE_APP_USER)} (keys superset_* only, no administrative command).
 _REDIS_CACHE_PASSWORD = _secret("REDIS_CACHE_PASSWORD")
 CACHE_CONFIG = ${toPython(cache('superset_metadata_', c.defaultTimeoutSeconds))}
 DATA_CACHE_CONFIG = ${toPython(cache('superset_data_', c.dataTimeoutSeconds))}
@@ -202,6 +204,7 @@ EXPLORE_FORM_DATA_CACHE_CONFIG = ${toPython(cache('superset_explore_form_', c.fi
 THUMBNAIL_CACHE_CONFIG = ${toPython(cache('superset_thumbnail_', c.thumbnailTimeoutSeconds))}
 RESULTS_BACKEND = RedisClusterCache(
     cluster=${toPython(cluster)},
+    username=${toPython(REDIS_CACHE_APP_USER)},
     password=_REDIS_CACHE_PASSWORD,
     key_prefix="superset_results_",
     default_timeout=${c.dataTimeoutSeconds},

@@ -53,7 +53,7 @@ describe('redis-cache', () => {
       expect(envVar(container(sts, 'redis'), 'REDIS_SERVER').value).toBe('valkey-server');
       expect(envVar(container(sts, 'redis'), 'REDIS_CLI').value).toBe('valkey-cli');
       const data = find(objects, 'ConfigMap', 'redis-cache-config').data;
-      expect(Object.keys(data).sort()).toEqual(['redis.conf', ...CACHE_SCRIPTS].sort());
+      expect(Object.keys(data).sort()).toEqual(['redis.conf', 'users.conf', ...CACHE_SCRIPTS].sort());
       for (const name of CACHE_SCRIPTS) expect(data[name]).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, name), 'utf8'));
     });
 
@@ -83,7 +83,10 @@ describe('redis-cache', () => {
       // Every key of the Secret: next-password / previous-password appear there during a rotation.
       expect(spec.volumes.find((v: any) => v.name === 'auth').secret).toEqual({ secretName: 'redis-cache-auth', defaultMode: 0o440 });
       expect(spec.volumes.find((v: any) => v.name === 'run').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
-      expect(envVar(container(sts, 'metrics'), 'REDIS_PASSWORD').valueFrom).toEqual({ secretKeyRef: { name: 'redis-cache-auth', key: 'password' } });
+      // The exporter logs in as its own read-only user, with its own key (never the application's password).
+      expect(envVar(container(sts, 'metrics'), 'REDIS_USER').value).toBe('exporter');
+      expect(envVar(container(sts, 'metrics'), 'REDIS_PASSWORD').valueFrom).toEqual({ secretKeyRef: { name: 'redis-cache-auth', key: 'exporter-password' } });
+      expect(envVar(container(sts, 'metrics'), 'REDIS_EXPORTER_CONFIG_COMMAND').value).toBe('-');
       // The key is the one the Secrets contract documents for this Secret.
       const contract = supersetSecretRefs(resolveEnvironment('test', {}).config).find((r) => r.secretName === 'redis-cache-auth')!;
       expect(REDIS_PASSWORD_KEY).toBe(contract.key);

@@ -57,7 +57,7 @@ describe('redis-queue', () => {
 
     test('the ConfigMap: redis.conf, the Sentinel templates and the scripts of sentinel mode', () => {
       const data = find(objects, 'ConfigMap', 'redis-queue-config').data;
-      expect(Object.keys(data).sort()).toEqual(['redis.conf', 'sentinel.conf', 'sentinel-master.conf', ...QUEUE_SCRIPTS, ...SENTINEL_SCRIPTS].sort());
+      expect(Object.keys(data).sort()).toEqual(['redis.conf', 'users.conf', 'sentinel.conf', 'sentinel-users.conf', 'sentinel-master.conf', ...QUEUE_SCRIPTS, ...SENTINEL_SCRIPTS].sort());
     });
 
     test('redis.conf: AOF every second, noeviction, maxmemory 60 % of the limit; a promoted replica takes writes at once', () => {
@@ -102,7 +102,7 @@ describe('redis-queue', () => {
       expect(envVar(container(sts, 'redis'), 'QUEUE_MODE').value).toBe('standalone');
       expect(envVar(container(sts, 'redis'), 'SENTINELS')).toBeUndefined();
       expect(find(objects, 'Service', 'redis-queue').spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
-      expect(Object.keys(find(objects, 'ConfigMap', 'redis-queue-config').data).sort()).toEqual(['redis.conf', ...QUEUE_SCRIPTS].sort());
+      expect(Object.keys(find(objects, 'ConfigMap', 'redis-queue-config').data).sort()).toEqual(['redis.conf', 'users.conf', ...QUEUE_SCRIPTS].sort());
       expect(renderQueueConf(env(STANDALONE))).not.toContain('min-replicas-to-write');
     });
   });

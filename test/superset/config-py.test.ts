@@ -73,7 +73,8 @@ describe('superset_config.py', () => {
     for (const c of caches) {
       expect(c).toMatchObject({ CACHE_TYPE: 'RedisClusterCache', CACHE_REDIS_CLUSTER: 'redis-cache:6379', CACHE_REDIS_PASSWORD: 'cache-pw' });
       // dynamic_startup_nodes off: the client keeps the Service name as its seed (a full restart gives every pod a new IP).
-      expect(c.CACHE_OPTIONS).toEqual({ socket_connect_timeout: 2, socket_timeout: 3, dynamic_startup_nodes: false });
+      // The ACL user of redis-cache (its default user is off).
+      expect(c.CACHE_OPTIONS).toEqual({ username: 'superset', socket_connect_timeout: 2, socket_timeout: 3, dynamic_startup_nodes: false });
     }
     const prefixes = [...caches.map((c) => c.CACHE_KEY_PREFIX), defaults.results_backend.key_prefix];
     expect(new Set(prefixes).size).toBe(6);

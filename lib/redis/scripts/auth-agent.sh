@@ -2,7 +2,7 @@
 # The auth agent (sidecar of every redis-queue pod): every AGENT_INTERVAL_SECONDS it reads the
 # password Secret again and makes the pod's Redis server and, under Sentinel, its Sentinel accept
 # exactly the Secret's passwords and authenticate outward with the current one (sync_auth), so a
-# password rotation needs no restart (docs/redis.md, "Rotating the password").
+# password rotation needs no restart (docs/redis.md, "Rotating the passwords").
 # It touches HEARTBEAT_FILE only after a round in which it got into every local server that
 # answers: if none of the Secret's passwords is accepted, the liveness probe restarts it, visibly.
 set -eu
@@ -19,20 +19,27 @@ set -eu
 sync_local() {
   reply=$(rcli 127.0.0.1 "$1" PING)
   case "$reply" in
-    PONG) sync_auth 127.0.0.1 "$1" "$2" ;;
+    PONG) [ "$fingerprint" = "$synced" ] || sync_auth 127.0.0.1 "$1" "$2" ;;
     LOADING* | MASTERDOWN* | '') return 0 ;;
-    *) log "127.0.0.1:$1 does not accept any of the $(accepted_count) password(s) of the Secret: $reply"; return 1 ;;
+    *) log "127.0.0.1:$1 does not accept any of the $(accepted_count) password(s) of the agent user: $reply"; return 1 ;;
   esac
 }
 
 trap 'exit 0' TERM INT
 log "auth agent ($QUEUE_MODE), every ${AGENT_INTERVAL_SECONDS}s"
+# The Secret as last applied to every local server that answered (a server that restarts meanwhile
+# starts from the Secret itself).
+synced=""
 while :; do
+  fingerprint=$(secret_fingerprint)
   load_password
   ok=yes
   sync_local "$REDIS_PORT" server || ok=no
   if [ "$QUEUE_MODE" = sentinel ]; then sync_local "$SENTINEL_PORT" sentinel || ok=no; fi
-  if [ "$ok" = yes ]; then touch -- "$HEARTBEAT_FILE"; fi
+  if [ "$ok" = yes ]; then
+    synced=$fingerprint
+    touch -- "$HEARTBEAT_FILE"
+  fi
   sleep "$AGENT_INTERVAL_SECONDS" &
   wait $! || true
 done

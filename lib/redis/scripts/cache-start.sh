@@ -3,9 +3,9 @@
 #
 # The rendered redis.conf (ConfigMap) holds every setting that is the same on all nodes. What
 # differs per pod or is secret goes into $RUN_DIR/redis.conf, an in-memory emptyDir file that
-# includes it: the passwords (the default user's, the current one and, while a rotation is under
-# way, the next or previous one; masterauth, the current one, for replication), and the address this
-# node announces to the cluster. The server is started with that file's path only, so `ps`
+# includes it: the ACL users of users.conf with their passwords (the current one and, while a
+# rotation is under way, the next or previous one; masteruser/masterauth, the replication user's
+# current one), and the address this node announces to the cluster. The server is started with that file's path only, so `ps`
 # shows no secret. Redis may rewrite this file (CONFIG REWRITE); it is regenerated at each start.
 set -eu
 # shellcheck source=common.sh source-path=SCRIPTDIR
@@ -21,8 +21,9 @@ load_password
 mkdir -p -- "$RUN_DIR"
 {
   printf 'include %s\n' "$REDIS_CONF"
-  printf 'user default %s\n' "$(default_user_rule)"
-  printf 'masterauth "%s"\n' "$REDISCLI_AUTH"
+  acl_config "$USERS_CONF"
+  printf 'masteruser %s\n' "$REPLICATION_USER"
+  printf 'masterauth "%s"\n' "$(current_of internal "$REPLICATION_USER")"
   printf 'cluster-announce-ip %s\n' "$POD_IP"
   if [ -n "$ANNOUNCE_HOSTNAME" ]; then printf 'cluster-announce-hostname %s\n' "$ANNOUNCE_HOSTNAME"; fi
 } | write_file "$RUN_DIR/redis.conf"

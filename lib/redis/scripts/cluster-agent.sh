@@ -23,12 +23,16 @@ set -eu
 ordinal=${POD_NAME##*-}
 trap 'exit 0' TERM INT
 log "cluster agent of $POD_NAME (ordinal $ordinal), every ${AGENT_INTERVAL_SECONDS}s"
+# The Secret as last applied to the server (a server that restarts starts from the Secret itself).
+synced=""
 while :; do
+  fingerprint=$(secret_fingerprint)
   load_password
   reply=$(rcli 127.0.0.1 "$REDIS_PORT" PING)
   case "$reply" in
     PONG)
-      if sync_auth 127.0.0.1 "$REDIS_PORT" server; then
+      if [ "$fingerprint" = "$synced" ] || sync_auth 127.0.0.1 "$REDIS_PORT" server; then
+        synced=$fingerprint
         if [ "$ordinal" = 0 ]; then
           # shellcheck disable=SC2086 # the node list is split on purpose
           sh "$SCRIPT_DIR/cluster-create.sh" "$REPLICAS_PER_SHARD" $CLUSTER_NODES || [ $? -eq 75 ] || log "cluster-create.sh failed"
@@ -40,7 +44,7 @@ while :; do
       ;;
     LOADING*) touch -- "$HEARTBEAT_FILE" ;; # reading its data; the work resumes once loaded
     '') touch -- "$HEARTBEAT_FILE" ;;        # the server is down or restarting: its own probes handle it
-    *) log "the local server does not accept any of the $(accepted_count) password(s) of the Secret: $reply" ;;
+    *) log "the local server does not accept any of the $(accepted_count) password(s) of the agent user: $reply" ;;
   esac
   # In the background so that SIGTERM ends the agent at once instead of after the sleep.
   sleep "$AGENT_INTERVAL_SECONDS" &

@@ -67,7 +67,7 @@ create() {
   _primaries=$(awk -v s="$shards" '$1 < s { printf "%s ", $2 }' "$work/nodes")
   log "creating the cluster: primaries $_primaries"
   # shellcheck disable=SC2086 # the list is split on purpose
-  timeout 120 "$REDIS_CLI" --cluster create $_primaries --cluster-replicas 0 --cluster-yes >&2 ||
+  timeout 120 "$REDIS_CLI" --user "$AGENT_USER" --cluster create $_primaries --cluster-replicas 0 --cluster-yes >&2 ||
     die "redis-cli --cluster create failed"
   _k=$shards
   while [ "$_k" -lt "$total" ]; do
@@ -82,7 +82,7 @@ create() {
 # attach NODE ANY_MEMBER PRIMARY_ID: NODE (empty) joins the cluster as a replica of PRIMARY_ID.
 attach() {
   log "attaching $1 as a replica of $3"
-  timeout 120 "$REDIS_CLI" --cluster add-node "$1" "$2" --cluster-slave --cluster-master-id "$3" >&2 ||
+  timeout 120 "$REDIS_CLI" --user "$AGENT_USER" --cluster add-node "$1" "$2" --cluster-slave --cluster-master-id "$3" >&2 ||
     die "redis-cli --cluster add-node $1 failed"
 }
 

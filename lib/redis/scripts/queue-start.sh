@@ -50,9 +50,11 @@ fi
 
 {
   printf 'include %s\n' "$REDIS_CONF"
-  # The accepted passwords (current, and next/previous during a rotation); replication uses the current one.
-  printf 'user default %s\n' "$(default_user_rule)"
-  printf 'masterauth "%s"\n' "$REDISCLI_AUTH"
+  # The users with their accepted passwords (current, and next/previous during a rotation);
+  # replication logs in with the current one.
+  acl_config "$USERS_CONF"
+  printf 'masteruser %s\n' "$REPLICATION_USER"
+  printf 'masterauth "%s"\n' "$(current_of internal "$REPLICATION_USER")"
   if [ -n "$announce" ]; then printf 'replica-announce-ip %s\n' "$announce"; fi
   if [ -n "$replicaof" ]; then printf 'replicaof %s\n' "$replicaof"; fi
 } | write_file "$RUN_DIR/redis.conf"

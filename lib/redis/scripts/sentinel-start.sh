@@ -69,10 +69,13 @@ if [ "$(persisted_master "$SENTINEL_STATE_FILE" "$MASTER_NAME" || true)" = "$mas
   state_lines "myid current-epoch"
   printf 'sentinel announce-ip %s\n' "$ANNOUNCE_HOST"
   sed -e "s|@MASTER_HOST@|$(host_of "$master")|g" -e "s|@MASTER_PORT@|$(port_of "$master")|g" -- "$SENTINEL_MASTER_CONF"
-  # Outward (to the nodes, and to the other Sentinels) the current password; inward every accepted one.
-  printf 'sentinel auth-pass %s "%s"\n' "$MASTER_NAME" "$REDISCLI_AUTH"
-  printf 'sentinel sentinel-pass "%s"\n' "$REDISCLI_AUTH"
-  printf 'user default %s\n' "$(default_user_rule)"
+  # Outward (to the nodes, and to the other Sentinels) as the sentinel user with its current
+  # password; inward every user of sentinel-users.conf with every accepted one.
+  printf 'sentinel auth-user %s %s\n' "$MASTER_NAME" "$SENTINEL_USER"
+  printf 'sentinel auth-pass %s "%s"\n' "$MASTER_NAME" "$(current_of internal "$SENTINEL_USER")"
+  printf 'sentinel sentinel-user %s\n' "$SENTINEL_USER"
+  printf 'sentinel sentinel-pass "%s"\n' "$(current_of internal "$SENTINEL_USER")"
+  acl_config "$SENTINEL_USERS_CONF"
   if [ "$same_master" = yes ]; then
     state_lines "config-epoch leader-epoch known-replica known-sentinel" "$MASTER_NAME"
   fi

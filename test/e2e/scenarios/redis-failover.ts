@@ -3,7 +3,7 @@ import { isReady, isTerminating } from '../harness/controllers/pods';
 import { statefulSetComplete } from '../harness/controllers/statefulset';
 import type { PlatformRun } from '../harness/platform';
 import { check, Scenario } from './scenario';
-import { eventually, json, podOf, python, SUPERSET } from './util';
+import { eventually, json, podOf, python, REDIS_AGENT_CLI_SH, SUPERSET } from './util';
 import { Load } from './load';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -18,8 +18,8 @@ import json, os, sys, time
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 seconds = float(sys.argv[1])
-keys = [f"e2e:{i}" for i in range(64)]
-client = RedisCluster(host="redis-cache", port=6379, password=open("/run/secrets/superset/REDIS_CACHE_PASSWORD").read().strip(), socket_connect_timeout=2, socket_timeout=2)
+keys = [f"superset_e2e:{i}" for i in range(64)]
+client = RedisCluster(host="redis-cache", port=6379, username="superset", password=open("/run/secrets/superset/REDIS_CACHE_PASSWORD").read().strip(), socket_connect_timeout=2, socket_timeout=2)
 failures = {k: [] for k in keys}
 start = time.monotonic(); end = start + seconds
 while time.monotonic() < end:
@@ -37,9 +37,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CACHE = { 'app.kubernetes.io/name': 'redis-cache' };
 const QUEUE = { 'app.kubernetes.io/name': 'redis-queue' };
 
-/** `valkey-cli` in a Redis pod with its own password (read from the mounted Secret, never on a command line). */
+/** `valkey-cli` in a Redis pod as its agent user (the password derived from the mounted Secret, never on a command line). */
 async function cli(run: PlatformRun, pod: KubeObject, ...args: string[]): Promise<string> {
-  const r = await run.cluster.exec(run.namespace, pod.metadata.name, 'redis', ['sh', '-c', 'REDISCLI_AUTH="$(cat /etc/redis-auth/password)" VALKEYCLI_AUTH="$REDISCLI_AUTH"; export REDISCLI_AUTH VALKEYCLI_AUTH; exec valkey-cli --no-auth-warning "$@"', 'cli', ...args], 15_000);
+  const r = await run.cluster.exec(run.namespace, pod.metadata.name, 'redis', ['sh', '-c', REDIS_AGENT_CLI_SH, 'cli', ...args], 15_000);
   return r.output;
 }
 
@@ -142,9 +142,15 @@ export const redisFailover: Scenario = {
     const stuck = celery.failed === 0 ? '' : run.cluster.pods(ns, SUPERSET('web')).map((p) => {
       const log = run.cluster.logs(ns, p.metadata.name, 'web', 400);
       const at = log.lastIndexOf('e2e: /e2e/celery');
-      return at < 0 ? '' : ` ${p.metadata.name}: ${log.slice(at, at + 3000)}`;
+      return at < 0 ? '' : ` ${p.metadata.name}: ${log.slice(at, at + 12000)}`;
     }).join('');
-    check(celery.failed === 0, `Celery publishes failed when the redis-queue primary was killed (${text}; ${election}): ${celery.failures.join('; ')}${stuck}`);
+    // Commands the ACLs refused meanwhile (ACL LOG of every redis-queue server and Sentinel), the context of a failure.
+    const refused = celery.failed === 0 ? '' : (await Promise.all(run.cluster.pods(ns, QUEUE).filter((p) => isReady(p)).map(async (p) => {
+      const server = await cli(run, p, 'ACL', 'LOG', '5').catch(() => '');
+      const sentinel = await cli(run, p, '-p', '26379', 'ACL', 'LOG', '5').catch(() => '');
+      return ` ${p.metadata.name} ACL LOG: ${server.replace(/\s+/g, ' ').slice(0, 1500)} | Sentinel ACL LOG: ${sentinel.replace(/\s+/g, ' ').slice(0, 1500)}`;
+    }))).join('');
+    check(celery.failed === 0, `Celery publishes failed when the redis-queue primary was killed (${text}; ${election}): ${celery.failures.join('; ')}${refused}${stuck}`);
     await eventually('redis-queue back to full strength', 300_000, () => {
       const s = run.cluster.store.get('StatefulSet', ns, 'redis-queue');
       return s && statefulSetComplete(s) ? true : undefined;

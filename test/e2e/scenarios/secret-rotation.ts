@@ -6,7 +6,8 @@ import { statefulSetComplete } from '../harness/controllers/statefulset';
 import type { PlatformRun } from '../harness/platform';
 import type { KubeObject } from '../harness/store';
 import { check, Scenario } from './scenario';
-import { eventually } from './util';
+import { eventually, REDIS_AGENT_CLI_SH } from './util';
+import { REDIS_CACHE_APP_USER } from '../../../lib/redis/endpoints';
 import { Load } from './load';
 
 const CACHE = { 'app.kubernetes.io/name': 'redis-cache' };
@@ -41,9 +42,9 @@ function secretKey(run: PlatformRun, name: string, key: string): string {
 
 const cachePods = (run: PlatformRun) => run.cluster.pods(run.namespace, CACHE).filter((p) => isReady(p) && !isTerminating(p));
 
-/** PING from inside a redis-cache pod with a password given on stdin (never on a command line): the reply. */
+/** PING from inside a redis-cache pod as Superset's ACL user, with a password given on stdin (never on a command line): the reply. */
 async function pingWith(run: PlatformRun, pod: KubeObject, password: string): Promise<string> {
-  const r = await run.cluster.exec(run.namespace, pod.metadata.name, 'redis', ['sh', '-c', 'read -r p; VALKEYCLI_AUTH="$p" REDISCLI_AUTH="$p" exec valkey-cli --no-auth-warning PING'], 15_000, `${password}\n`);
+  const r = await run.cluster.exec(run.namespace, pod.metadata.name, 'redis', ['sh', '-c', `read -r p; VALKEYCLI_AUTH="$p" REDISCLI_AUTH="$p" exec valkey-cli --user ${REDIS_CACHE_APP_USER} --no-auth-warning PING`], 15_000, `${password}\n`);
   return r.output.trim();
 }
 
@@ -74,7 +75,7 @@ async function clusterHealthy(run: PlatformRun): Promise<boolean> {
   const pods = cachePods(run);
   const replicas = run.cluster.store.get('StatefulSet', run.namespace, 'redis-cache')!.spec.replicas;
   if (pods.length !== replicas) return false;
-  const r = await run.cluster.exec(run.namespace, pods[0].metadata.name, 'redis', ['sh', '-c', `VALKEYCLI_AUTH="$(cat ${AUTH_DIR}/password)" exec valkey-cli --no-auth-warning CLUSTER INFO`], 15_000);
+  const r = await run.cluster.exec(run.namespace, pods[0].metadata.name, 'redis', ['sh', '-c', REDIS_AGENT_CLI_SH, 'cli', 'CLUSTER', 'INFO'], 15_000);
   return /cluster_state:ok/.test(r.output) && new RegExp(`cluster_known_nodes:${replicas}\\b`).test(r.output) && !/cluster_slots_fail:[1-9]/.test(r.output);
 }
 
@@ -112,12 +113,13 @@ export const secretRotation: Scenario = {
       patchSecret(run, secret, { 'next-password': newPassword });
       await everyPodAnswers(run, newPassword, /^PONG$/, 'every redis-cache pod to accept the next password');
       figure('step 1-2: every pod accepts the next password', `${((Date.now() - t0) / 1000).toFixed(0)} s`);
-      // 3. Swap, wait until the servers use it, restart what holds the password in its environment.
+      // 3. Swap, wait until the servers use it, restart what holds the password in its environment
+      // (the Superset pods; the Redis pods' exporter has a password of its own).
       patchSecret(run, secret, { password: newPassword, 'previous-password': oldPassword }, ['next-password']);
       await new Promise((r) => setTimeout(r, 30_000));
       const stamp = new Date().toISOString();
       const deployments = run.cluster.store.list('Deployment', ns).filter((d) => d.metadata.labels?.['app.kubernetes.io/name'] === 'superset');
-      await Promise.all([...deployments.map((d) => rolloutRestart(run, 'Deployment', d.metadata.name, stamp)), rolloutRestart(run, 'StatefulSet', 'redis-cache', stamp)]);
+      await Promise.all(deployments.map((d) => rolloutRestart(run, 'Deployment', d.metadata.name, stamp)));
       figure('step 3: swapped and restarted', `${((Date.now() - t0) / 1000).toFixed(0)} s`);
       // 4. Drop the old password.
       patchSecret(run, secret, {}, ['previous-password']);

@@ -94,3 +94,10 @@ export function jobLogs(run: PlatformRun, jobName: string, lines = 200): string 
   return run.cluster.pods(run.namespace, { 'job-name': jobName }).flatMap((p) => [...(p.spec.initContainers ?? []), ...p.spec.containers]
     .map((c: { name: string }) => `--- ${p.metadata.name} ${c.name}\n${run.cluster.logs(run.namespace, p.metadata.name, c.name, lines)}`)).join('\n');
 }
+
+/**
+ * `sh -c` text that runs `valkey-cli "$@"` in a Redis pod as its agent ACL user, with the password
+ * derived from the mounted Secret as the pod's scripts derive it (lib/redis/scripts/common.sh):
+ * never on a command line.
+ */
+export const REDIS_AGENT_CLI_SH = 'p=$(cat /etc/redis-auth/internal-password); REDISCLI_AUTH=$(printf "agent:%s" "$p" | sha256sum | cut -d " " -f 1); VALKEYCLI_AUTH=$REDISCLI_AUTH; export REDISCLI_AUTH VALKEYCLI_AUTH; exec valkey-cli --user agent --no-auth-warning "$@"';

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ENVIRONMENTS } from '../../../environments';
 import { resolveEnvironment } from '../../../lib/config/load';
 import { buildObjects, find } from '../../helpers';
+import { REDIS_CACHE_APP_USER } from '../../../lib/redis/endpoints';
 import { CacheCluster, CacheNode } from './cache-cluster';
 import { exited, seconds, Servers, sleep, Timings, waitFor } from './servers';
 
@@ -32,6 +33,10 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
     await cluster.assignPorts();
     await cluster.startAll();
   });
+
+  const everyNode = async (check: (n: CacheNode) => Promise<boolean>) => (await Promise.all(nodes.map(check))).every(Boolean);
+  const failedWrites = (r: any) => Object.values(r.shards).reduce((sum: number, w: any) => sum + w.errors, 0);
+  const agentLogs = () => nodes.map((n) => fs.readFileSync(path.join(n.dir, 'agent.log'), 'utf8')).join('');
 
   afterAll(async () => {
     await servers?.stopAll();
@@ -200,11 +205,10 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
   });
 
   // Runs after the previous test, with its cluster agents (every 1 s) still running.
-  test('password rotation without a restart (next-password, swap, drop previous): the agents apply each step, clients on either password keep writing, replication stays up', async () => {
+  test('application password rotation without a restart (next-password, swap, drop previous): the agents apply each step to the superset user, clients on either password keep writing', async () => {
     const OLD = servers.password;
     const NEW = randomBytes(24).toString('hex');
-    const everyNode = async (check: (n: CacheNode) => Promise<boolean>) => (await Promise.all(nodes.map(check))).every(Boolean);
-    const alive = (n: CacheNode, maxAge: number) => servers.script(cluster.script('agent-alive.sh'), [String(maxAge)], { HEARTBEAT_FILE: path.join(n.dir, 'agent-heartbeat') });
+    const app = (password: string, n: CacheNode, ...args: string[]) => servers.cliAs(REDIS_CACHE_APP_USER, password, n.port, ...args);
     const shards = await cluster.shardArgs();
     // A Superset pod started before the rotation keeps the old password (its env) until restarted.
     const oldTrigger = path.join(servers.root, 'rotation-old-done');
@@ -213,17 +217,14 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
     oldClient.result.catch(() => undefined);
     await oldClient.ready;
 
-    // 1. next-password: every server accepts both, replication still uses the old one.
+    // 1. next-password: every server accepts both for the application's user.
     servers.setSecret({ password: OLD, next: NEW });
-    await waitFor('every node to accept the next password', () => everyNode(async (n) => (await servers.cliWith(NEW, n.port, 'PING')) === 'PONG'), 30000, 200);
-    expect(await servers.cliWith(NEW, nodes[0].port, 'CONFIG', 'GET', 'masterauth')).toBe(`masterauth\n${OLD}`);
+    await waitFor('every node to accept the next password', () => everyNode(async (n) => (await app(NEW, n, 'PING')) === 'PONG'), 30000, 200);
 
-    // 2. swap: the new password is the current one (replication, the agents), the old one still accepted.
+    // 2. swap: the new password is the current one, the old one still accepted.
     servers.setSecret({ password: NEW, previous: OLD });
-    await waitFor('every node to replicate with the new password', () => everyNode(async (n) => (await servers.cliWith(NEW, n.port, 'CONFIG', 'GET', 'masterauth')) === `masterauth\n${NEW}`), 30000, 200);
     const newTrigger = path.join(servers.root, 'rotation-new-done');
     const newClient = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...shards, '--trigger', newTrigger, '--settle', '2', '--max', '150'], { REDIS_PASSWORD: NEW });
-    // A failed step must not leave the client's result unhandled when the test ends early.
     newClient.result.catch(() => undefined);
     await newClient.ready;
     await sleep(2000);
@@ -233,31 +234,78 @@ describe(`redis-cache (${ENV}): a Redis Cluster from the generated redis.conf an
 
     // 3. the old password is dropped.
     servers.setSecret({ password: NEW });
-    await waitFor('every node to refuse the old password', () => everyNode(async (n) => (await servers.cliWith(OLD, n.port, 'PING')).startsWith('NOAUTH')), 30000, 200);
+    await waitFor('every node to refuse the old password', () => everyNode(async (n) => /NOAUTH|WRONGPASS/.test(await app(OLD, n, 'PING'))), 30000, 200);
     await sleep(2000);
     fs.writeFileSync(newTrigger, '');
     const fresh = await newClient.result;
-    const failed = (r: any) => Object.values(r.shards).reduce((sum: number, w: any) => sum + w.errors, 0);
-    timings.add('password rotation (3 steps, agents every 1 s): failed writes, old / new password', `${failed(old)} / ${failed(fresh)}`);
+    timings.add('application password rotation (3 steps, agents every 1 s): failed writes, old / new password', `${failedWrites(old)} / ${failedWrites(fresh)}`);
 
-    expect(failed(old)).toBe(0);
-    expect(failed(fresh)).toBe(0);
-    // Replicas' links are up; readiness reads the rotated Secret (waited for: a replica's link can
-    // be re-established a moment after the old password is dropped).
-    await waitFor('every node ready with the new password', () => cluster.allReady(), 30000, 250);
-    expect((await servers.cliWith(NEW, nodes[0].port, 'CLUSTER', 'INFO'))).toContain('cluster_state:ok');
-    for (const n of nodes) expect((await alive(n, 5)).code).toBe(0);
-    const logs = nodes.map((n) => fs.readFileSync(path.join(n.dir, 'agent.log'), 'utf8')).join('');
-    expect(logs).toMatch(/now accepts 2 password\(s\)/);
-    expect(logs).toMatch(/replicates with the current password/);
+    expect(failedWrites(old)).toBe(0);
+    expect(failedWrites(fresh)).toBe(0);
+    await waitFor('every node ready', () => cluster.allReady(), 30000, 250);
+    const logs = agentLogs();
+    expect(logs).toMatch(/user superset now accepts 2 password\(s\)/);
     for (const secret of [OLD, NEW]) expect(logs.includes(secret)).toBe(false);
+  });
 
-    // A Secret whose password no server takes: the agents say so and their heartbeats stop,
-    // so the liveness probe restarts them (before, they idled with a fresh heartbeat).
-    servers.setSecret({ password: randomBytes(24).toString('hex') });
+  // Runs after the previous test, with its cluster agents still running.
+  test('internal password rotation without a restart: agent and replication users follow each step, masterauth moves to the new one, replication and clients stay up; a Secret no server takes stops the heartbeats', async () => {
+    const OLD = servers.internalPassword;
+    const NEW = randomBytes(24).toString('hex');
+    const alive = (n: CacheNode, maxAge: number) => servers.script(cluster.script('agent-alive.sh'), [String(maxAge)], { HEARTBEAT_FILE: path.join(n.dir, 'agent-heartbeat') });
+    const asAgent = (internal: string, n: CacheNode, ...args: string[]) => servers.cliAs('agent', servers.derived('agent', internal), n.port, ...args);
+    const masterauth = (n: CacheNode) => asAgent(NEW, n, 'CONFIG', 'GET', 'masterauth');
+    const trigger = path.join(servers.root, 'internal-rotation-done');
+    const client = servers.writes(['cluster-writes', '--port', String(nodes[0].port), ...await cluster.shardArgs(), '--trigger', trigger, '--settle', '2', '--max', '150'], { REDIS_PASSWORD: servers.password });
+    client.result.catch(() => undefined);
+    await client.ready;
+
+    servers.setInternalSecret({ internal: OLD, next: NEW });
+    await waitFor('every node to accept the next internal password', () => everyNode(async (n) => (await asAgent(NEW, n, 'PING')) === 'PONG'), 30000, 200);
+    expect(await masterauth(nodes[0])).toBe(`masterauth\n${servers.derived('replication', OLD)}`);
+    servers.setInternalSecret({ internal: NEW, previous: OLD });
+    await waitFor('every node to replicate with the new password', () => everyNode(async (n) => (await masterauth(n)) === `masterauth\n${servers.derived('replication', NEW)}`), 30000, 200);
+    servers.setInternalSecret({ internal: NEW });
+    await waitFor('every node to refuse the old internal password', () => everyNode(async (n) => /NOAUTH|WRONGPASS/.test(await asAgent(OLD, n, 'PING'))), 30000, 200);
+    await sleep(2000);
+    fs.writeFileSync(trigger, '');
+    const result = await client.result;
+    timings.add('internal password rotation (3 steps): failed writes', String(failedWrites(result)));
+    expect(failedWrites(result)).toBe(0);
+    await waitFor('every node ready with the new password, replicas linked', () => cluster.allReady(), 30000, 250);
+    for (const n of nodes) expect((await alive(n, 5)).code).toBe(0);
+    const logs = agentLogs();
+    expect(logs).toMatch(/user replication now accepts 2 password\(s\)/);
+    expect(logs).toMatch(/replicates with the current password of replication/);
+    for (const secret of [OLD, NEW, servers.derived('agent', NEW), servers.derived('replication', NEW)]) expect(logs.includes(secret)).toBe(false);
+
+    // A Secret whose internal password no server takes: the agents say so and their heartbeats
+    // stop, so the liveness probe restarts them (rather than idling with a fresh heartbeat).
+    servers.setInternalSecret({ internal: randomBytes(24).toString('hex') });
     await waitFor('the agents\' heartbeats to go stale', () => everyNode(async (n) => (await alive(n, 3)).code !== 0), 30000, 250);
-    expect(nodes.map((n) => fs.readFileSync(path.join(n.dir, 'agent.log'), 'utf8')).join('')).toMatch(/does not accept any of the 1 password\(s\) of the Secret/);
-    servers.setSecret({ password: NEW });
+    expect(agentLogs()).toMatch(/does not accept any of the 1 password\(s\) of the agent user/);
+    servers.setInternalSecret({ internal: NEW });
     await waitFor('the heartbeats to be fresh again', () => everyNode(async (n) => (await alive(n, 3)).code === 0), 30000, 250);
+  });
+
+  test('ACLs: the default user is off; the application user reaches only superset_* keys and no administrative or dangerous command; the exporter reads sizes, never values', async () => {
+    const n = nodes[0];
+    const app = (...args: string[]) => servers.cliAs(REDIS_CACHE_APP_USER, servers.password, n.port, '-c', ...args);
+    // No password gets in as default (not even the application's).
+    expect(await servers.cliWith(servers.password, n.port, 'PING')).toMatch(/NOAUTH|WRONGPASS/);
+    expect(await servers.cliAs('default', servers.password, n.port, 'PING')).toMatch(/NOAUTH|WRONGPASS/);
+    expect(await app('SET', 'superset_acl_probe', 'x')).toBe('OK');
+    expect(await app('SET', 'other_prefix', 'x')).toMatch(/NOPERM/);
+    for (const refused of [['FLUSHALL'], ['FLUSHDB'], ['CONFIG', 'SET', 'maxmemory', '1'], ['CONFIG', 'GET', 'masterauth'], ['KEYS', '*'], ['ACL', 'LIST'], ['SHUTDOWN'], ['CLUSTER', 'FORGET', 'x'], ['REPLICAOF', 'NO', 'ONE'], ['MONITOR'], ['PUBLISH', 'c', 'm']]) {
+      expect([refused.join(' '), await app(...refused)]).toEqual([refused.join(' '), expect.stringMatching(/NOPERM/)]);
+    }
+    const exporter = (...args: string[]) => servers.cliAs('exporter', servers.exporterPassword, n.port, '-c', ...args);
+    expect(await exporter('INFO', 'memory')).toContain('maxmemory:');
+    expect(await exporter('STRLEN', 'superset_acl_probe')).toBe('1');
+    for (const refused of [['GET', 'superset_acl_probe'], ['SET', 'superset_x', 'y'], ['CONFIG', 'GET', 'masterauth'], ['EVAL', 'return 1', '0'], ['CLIENT', 'KILL', 'ID', '1']]) {
+      expect([refused.join(' '), await exporter(...refused)]).toEqual([refused.join(' '), expect.stringMatching(/NOPERM/)]);
+    }
+    // The replication user can do nothing but replicate.
+    expect(await servers.cliAs('replication', servers.derived('replication'), n.port, 'GET', 'superset_acl_probe')).toMatch(/NOPERM/);
   });
 });

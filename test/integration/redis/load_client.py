@@ -27,6 +27,9 @@ from redis.crc import key_slot
 from redis.sentinel import Sentinel
 
 PASSWORD = os.environ["REDIS_PASSWORD"]
+# The ACL user of redis-cache's clients (its default user is off) and the key prefix it may use.
+CACHE_USER = os.environ["REDIS_CACHE_USER"]
+CACHE_PREFIX = "superset_"
 
 
 class Writer:
@@ -121,6 +124,7 @@ def cluster_client(args):
     return RedisCluster(
         host="127.0.0.1",
         port=args.port,
+        username=CACHE_USER,
         password=PASSWORD,
         socket_timeout=args.socket_timeout,
         socket_connect_timeout=args.connect_timeout,
@@ -144,7 +148,7 @@ def cluster_writes(args):
         ranges = [tuple(int(x) for x in r.split("-")) if "-" in r else (int(r), int(r)) for r in ranges_text.split(",")]
         tag = tag_in(ranges)
         client = cluster_client(args)
-        writers.append(Writer(name, lambda seq, c=client, t=tag: c.set("{%s}:w:%d" % (t, seq), "x" * 64), args.interval, args.slow))
+        writers.append(Writer(name, lambda seq, c=client, t=tag: c.set("%s{%s}:w:%d" % (CACHE_PREFIX, t, seq), "x" * 64), args.interval, args.slow))
     result = drive(writers, args)
     result["shards"] = {w.name: w.stats() for w in writers}
     print(json.dumps(result))
@@ -153,7 +157,7 @@ def cluster_writes(args):
 def cluster_fill(args):
     client = cluster_client(args)
     for i in range(args.count):
-        client.set("key:%d" % i, "value-%d" % i)
+        client.set("%skey:%d" % (CACHE_PREFIX, i), "value-%d" % i)
     print(json.dumps({"written": args.count}))
 
 
@@ -161,7 +165,7 @@ def cluster_verify(args):
     client = cluster_client(args)
     missing = wrong = 0
     for i in range(args.count):
-        value = client.get("key:%d" % i)
+        value = client.get("%skey:%d" % (CACHE_PREFIX, i))
         if value is None:
             missing += 1
         elif value.decode() != "value-%d" % i:

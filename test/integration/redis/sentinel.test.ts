@@ -376,41 +376,54 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     expect(await servers.cli(podOf(before).redisPort, 'LLEN', 'ledger-prestop')).toBe(length);
   });
 
-  // Last: afterwards the servers accept only the new password, which servers.cli does not use.
-  test('password rotation without a restart (next-password, swap, drop previous): the auth agents apply each step to Redis and Sentinel, clients on either password keep writing, no failover', async () => {
+  /**
+   * One password rotated by the documented three steps (next, swap, drop previous) while clients
+   * write through the Sentinels: the application's `password` (the default user of servers and
+   * Sentinels) or `internal-password` (the agent, replication and sentinel users derived from it).
+   */
+  async function rotate(kind: 'application' | 'internal'): Promise<void> {
     const before = await settledNow();
-    const OLD = servers.password;
+    const OLD = kind === 'application' ? servers.password : servers.internalPassword;
     const NEW = randomBytes(24).toString('hex');
-    // The auth-agent sidecar of every pod, as in the StatefulSet.
+    const set = (keys: { current: string; next?: string; previous?: string }) => (kind === 'application'
+      ? servers.setSecret({ password: keys.current, next: keys.next, previous: keys.previous })
+      : servers.setInternalSecret({ internal: keys.current, next: keys.next, previous: keys.previous }));
+    // The auth-agent sidecar of every pod, as in the StatefulSet (started once, by the first rotation).
     for (const p of pods) {
+      if (fs.existsSync(path.join(p.dir, 'auth-agent.log'))) continue;
       servers.start(script('auth-agent.sh'), { ...podEnv(p), AGENT_INTERVAL_SECONDS: '1', HEARTBEAT_FILE: path.join(p.dir, 'auth-agent-heartbeat') }, path.join(p.dir, 'auth-agent.log'));
     }
     const ports = pods.flatMap((p) => [p.redisPort, p.sentinelPort]);
-    const allAccept = async (pw: string) => (await Promise.all(ports.map(async (port) => (await servers.cliWith(pw, port, 'PING')) === 'PONG'))).every(Boolean);
-    const allRefuse = async (pw: string) => (await Promise.all(ports.map(async (port) => (await servers.cliWith(pw, port, 'PING')).startsWith('NOAUTH')))).every(Boolean);
+    const ping = (pw: string, port: number) => (kind === 'application' ? servers.cliWith(pw, port, 'PING') : servers.cliAs('agent', servers.derived('agent', pw), port, 'PING'));
+    const allAccept = async (pw: string) => (await Promise.all(ports.map(async (port) => (await ping(pw, port)) === 'PONG'))).every(Boolean);
+    const allRefuse = async (pw: string) => (await Promise.all(ports.map(async (port) => /NOAUTH|WRONGPASS/.test(await ping(pw, port))))).every(Boolean);
+    const outward = async (internal: string) => {
+      const masterauth = await Promise.all(pods.map((p) => servers.cli(p.redisPort, 'CONFIG', 'GET', 'masterauth')));
+      const sentinelPass = await Promise.all(pods.map((p) => servers.cli(p.sentinelPort, 'SENTINEL', 'CONFIG', 'GET', 'sentinel-pass')));
+      return masterauth.every((m) => m === `masterauth\n${servers.derived('replication', internal)}`) && sentinelPass.every((m) => m === `sentinel-pass\n${servers.derived('sentinel', internal)}`);
+    };
     const sentinelLogs = () => pods.map((p) => fs.readFileSync(path.join(p.dir, 'sentinel.log'), 'utf8')).join('');
+    const agentLog = (p: Pod) => fs.readFileSync(path.join(p.dir, 'auth-agent.log'), 'utf8');
     const logLength = sentinelLogs().length;
+    const agentLogLengths = pods.map((p) => agentLog(p).length);
     // A client started before the rotation (the old password in its env) and, later, one started after it.
     const write = (key: string, trigger: string, password: string) => servers.writes(['sentinel-writes', '--sentinels', sentinelList().join(','), '--master', MASTER, '--key', key, '--trigger', trigger, '--settle', '2', '--max', '150'], { REDIS_PASSWORD: password });
-    const oldTrigger = path.join(servers.root, 'rotation-old-done');
-    const oldClient = write('ledger-rotation-old', oldTrigger, OLD);
+    const oldTrigger = path.join(servers.root, `rotation-${kind}-old-done`);
+    const oldClient = write(`ledger-rotation-${kind}-old`, oldTrigger, servers.password);
     // A failed step must not leave the client's result unhandled when the test ends early.
     oldClient.result.catch(() => undefined);
     await oldClient.ready;
 
-    // 1. next-password: every Redis and Sentinel accepts both; everything still authenticates with the old one.
-    servers.setSecret({ password: OLD, next: NEW });
+    // 1. next: every Redis and Sentinel accepts both; everything still authenticates with the old one.
+    set({ current: OLD, next: NEW });
     await waitFor('every Redis and Sentinel to accept the next password', () => allAccept(NEW), 30000, 200);
-    // 2. swap: replication, Sentinels and the agents use the new password; the old one is still accepted.
-    servers.setSecret({ password: NEW, previous: OLD });
-    await waitFor('every node to replicate and every Sentinel to authenticate with the new one', async () => {
-      const masterauth = await Promise.all(pods.map((p) => servers.cliWith(NEW, p.redisPort, 'CONFIG', 'GET', 'masterauth')));
-      const sentinelPass = await Promise.all(pods.map((p) => servers.cliWith(NEW, p.sentinelPort, 'SENTINEL', 'CONFIG', 'GET', 'sentinel-pass')));
-      return masterauth.every((m) => m === `masterauth\n${NEW}`) && sentinelPass.every((m) => m === `sentinel-pass\n${NEW}`);
-    }, 30000, 200);
-    const newTrigger = path.join(servers.root, 'rotation-new-done');
-    const newClient = write('ledger-rotation-new', newTrigger, NEW);
-    // A failed step must not leave the client's result unhandled when the test ends early.
+    if (kind === 'internal') expect(await outward(OLD)).toBe(true);
+    // 2. swap: the new password is the current one; the old one is still accepted.
+    set({ current: NEW, previous: OLD });
+    // Replication and the Sentinels authenticate with the internal users' new passwords (an application rotation leaves them alone).
+    await waitFor('every node to replicate and every Sentinel to authenticate with the current internal passwords', () => outward(servers.internalPassword), 30000, 200);
+    const newTrigger = path.join(servers.root, `rotation-${kind}-new-done`);
+    const newClient = write(`ledger-rotation-${kind}-new`, newTrigger, servers.password);
     newClient.result.catch(() => undefined);
     await newClient.ready;
     // Longer than down-after: a Sentinel that could not get into a node would have flagged it by now.
@@ -418,27 +431,47 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     fs.writeFileSync(oldTrigger, '');
     const old = await oldClient.result;
     // 3. the old password is dropped.
-    servers.setSecret({ password: NEW });
+    set({ current: NEW });
     await waitFor('every Redis and Sentinel to refuse the old password', () => allRefuse(OLD), 30000, 200);
     await sleep(2000);
     fs.writeFileSync(newTrigger, '');
     const fresh = await newClient.result;
-    timings.add('password rotation (3 steps, agents every 1 s): failed writes, old / new password', `${old.errors} / ${fresh.errors}, master ${fresh.master_after === before ? 'unchanged' : 'CHANGED'}`);
+    timings.add(`${kind} password rotation (3 steps, agents every 1 s): failed writes, old / new client`, `${old.errors} / ${fresh.errors}, master ${fresh.master_after === before ? 'unchanged' : 'CHANGED'}`);
 
     expect([old.errors, old.lost, fresh.errors, fresh.lost]).toEqual([0, 0, 0, 0]);
     expect([old.master_after, fresh.master_after]).toEqual([before, before]);
     // No node or Sentinel was ever seen down by a Sentinel (one that could not authenticate would).
     expect(sentinelLogs().slice(logLength).split('\n').filter((line) => /\+sdown|\+odown|\+switch-master/.test(line))).toEqual([]);
     // Replicas linked, Sentinels agreeing (the probes read the rotated Secret).
-    const online = (await servers.cliWith(NEW, podOf(before).redisPort, 'INFO', 'replication')).match(/^slave\d+:.*state=online/gm)?.length ?? 0;
+    const online = (await servers.cli(podOf(before).redisPort, 'INFO', 'replication')).match(/^slave\d+:.*state=online/gm)?.length ?? 0;
     expect(online).toBe(queue.replicas - 1);
     expect((await Promise.all([...pods.map(ready), ...pods.map(sentinelReady)])).every(Boolean)).toBe(true);
-    for (const p of pods) {
+    for (const [i, p] of pods.entries()) {
       expect((await servers.script(script('agent-alive.sh'), ['5'], { HEARTBEAT_FILE: path.join(p.dir, 'auth-agent-heartbeat') })).code).toBe(0);
-      const log = fs.readFileSync(path.join(p.dir, 'auth-agent.log'), 'utf8');
-      expect(log).toMatch(/now accepts 2 password\(s\)/);
-      expect(log).toMatch(/authenticates to the nodes and the other Sentinels with the current password/);
+      const log = agentLog(p).slice(agentLogLengths[i]);
+      expect(log).toMatch(kind === 'application' ? /user default now accepts 2 password\(s\)/ : /user sentinel now accepts 2 password\(s\)/);
+      if (kind === 'internal') expect(log).toMatch(/authenticates to the nodes and the other Sentinels with the current password of sentinel/);
       for (const secret of [OLD, NEW]) expect(log.includes(secret)).toBe(false);
     }
+  }
+
+  test('application password rotation without a restart (next-password, swap, drop previous): the auth agents apply each step to the default user of Redis and Sentinel, clients on either password keep writing, no failover', () => rotate('application'));
+
+  test('internal password rotation without a restart: the agent, replication and sentinel users follow each step, replication and the Sentinels move to the new passwords, no failover', () => rotate('internal'));
+
+  test('ACLs: the application (default user) runs no administrative or dangerous command on the servers, and only the discovery queries on the Sentinels', async () => {
+    const primary = podOf(await settledNow());
+    const app = (port: number, ...args: string[]) => servers.cliWith(servers.password, port, ...args);
+    expect(await app(primary.redisPort, 'RPUSH', 'acl-probe', 'x')).toBe('1');
+    for (const refused of [['FLUSHALL'], ['FLUSHDB'], ['CONFIG', 'SET', 'maxmemory', '1'], ['CONFIG', 'GET', 'masterauth'], ['KEYS', '*'], ['ACL', 'LIST'], ['SHUTDOWN'], ['REPLICAOF', 'NO', 'ONE'], ['FAILOVER'], ['MONITOR'], ['CLIENT', 'KILL', 'ID', '1'], ['ROLE']]) {
+      expect([refused.join(' '), await app(primary.redisPort, ...refused)]).toEqual([refused.join(' '), expect.stringMatching(/NOPERM/)]);
+    }
+    const sentinel = primary.sentinelPort;
+    expect(await app(sentinel, 'SENTINEL', 'get-master-addr-by-name', MASTER)).toBe(`127.0.0.1\n${primary.redisPort}`);
+    for (const refused of [['SENTINEL', 'SET', MASTER, 'quorum', '1'], ['SENTINEL', 'FAILOVER', MASTER], ['SENTINEL', 'REMOVE', MASTER], ['SENTINEL', 'CONFIG', 'GET', 'sentinel-pass'], ['ACL', 'LIST'], ['SHUTDOWN']]) {
+      expect([refused.join(' '), await app(sentinel, ...refused)]).toEqual([refused.join(' '), expect.stringMatching(/NOPERM/)]);
+    }
+    // The Sentinels' own user cannot touch data.
+    expect(await servers.cliAs('sentinel', servers.derived('sentinel'), primary.redisPort, 'LRANGE', 'acl-probe', '0', '-1')).toMatch(/NOPERM/);
   });
 });

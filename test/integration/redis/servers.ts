@@ -1,10 +1,11 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { imageRoot, rootCommand, rootEnv } from '../roots/image-root';
+import { REDIS_CACHE_APP_USER } from '../../../lib/redis/endpoints';
 
 // Real Valkey servers for the integration tests, started by the very scripts and config files of
 // the synthesized ConfigMaps, from the valkey stand-in's Debian root (Valkey 9.1 from Debian
@@ -42,14 +43,25 @@ function chownTree(dir: string): void {
 export class Servers {
   /** Under /tmp: the roots see the host's /tmp at the same path. */
   readonly root = fs.mkdtempSync(path.join('/tmp', 'redis-it-'));
-  readonly password = randomBytes(24).toString('hex');
+  /** The application's password (the Secret's `password`, as the last setSecret left it). */
+  password = randomBytes(24).toString('hex');
+  /** What the pods' own users' passwords derive from (`internal-password`), and the exporter's. */
+  internalPassword = randomBytes(24).toString('hex');
+  readonly exporterPassword = randomBytes(24).toString('hex');
   readonly authFile = path.join(this.root, 'password');
   private readonly processes: ChildProcess[] = [];
   private readonly usedPorts = new Set<number>();
 
   constructor() {
     fs.writeFileSync(this.authFile, this.password, { mode: 0o600 });
+    fs.writeFileSync(path.join(this.root, 'internal-password'), this.internalPassword, { mode: 0o600 });
+    fs.writeFileSync(path.join(this.root, 'exporter-password'), this.exporterPassword, { mode: 0o600 });
     chownTree(this.root);
+  }
+
+  /** The password of an internal ACL user (agent, replication, sentinel), as common.sh derives it. */
+  derived(user: string, internal = this.internalPassword): string {
+    return createHash('sha256').update(`${user}:${internal}`).digest('hex');
   }
 
   /**
@@ -57,6 +69,17 @@ export class Servers {
    * `next-password` / `previous-password` next to it (undefined removes the file).
    */
   setSecret(keys: { password: string; next?: string; previous?: string }): void {
+    this.writeSecret({ password: keys.password, 'next-password': keys.next, 'previous-password': keys.previous });
+    this.password = keys.password;
+  }
+
+  /** The same for `internal-password` and its next/previous (the pods' own users). */
+  setInternalSecret(keys: { internal: string; next?: string; previous?: string }): void {
+    this.writeSecret({ 'internal-password': keys.internal, 'next-internal-password': keys.next, 'previous-internal-password': keys.previous });
+    this.internalPassword = keys.internal;
+  }
+
+  private writeSecret(files: Record<string, string | undefined>): void {
     const dir = path.dirname(this.authFile);
     const write = (name: string, value: string | undefined) => {
       const file = path.join(dir, name);
@@ -64,9 +87,8 @@ export class Servers {
       else fs.writeFileSync(`${file}.tmp`, value, { mode: 0o600 });
       if (value !== undefined) fs.renameSync(`${file}.tmp`, file);
     };
-    write('next-password', keys.next);
-    write('previous-password', keys.previous);
-    write('password', keys.password);
+    // The optional files first, the current one last, as a rotation step changes them.
+    for (const [name, value] of Object.entries(files).reverse()) write(name, value);
     chownTree(dir);
   }
 
@@ -127,14 +149,19 @@ export class Servers {
     }
   }
 
-  /** One redis-cli command (the password through REDISCLI_AUTH, never on the command line). */
+  /** One redis-cli command as the pods' agent user (the password through REDISCLI_AUTH, never on the command line). */
   cli(port: number, ...args: string[]): Promise<string> {
-    return this.cliWith(this.password, port, ...args);
+    return this.cliAs('agent', this.derived('agent'), port, ...args);
   }
 
-  /** The same with another password (a rotation has two); valkey-cli from the valkey root. */
-  async cliWith(password: string, port: number, ...args: string[]): Promise<string> {
-    const argv = rootCommand(VALKEY_ROOT, 'valkey-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+  /** One command as the default user with this password (the application's on redis-queue and the Sentinels). */
+  cliWith(password: string, port: number, ...args: string[]): Promise<string> {
+    return this.cliAs(undefined, password, port, ...args);
+  }
+
+  /** One command as `user` (the default user when undefined); valkey-cli from the valkey root. */
+  async cliAs(user: string | undefined, password: string, port: number, ...args: string[]): Promise<string> {
+    const argv = rootCommand(VALKEY_ROOT, 'valkey-cli', [...(user ? ['--user', user] : []), '--no-auth-warning', '-h', '127.0.0.1', '-p', String(port), ...args]);
     try {
       const { stdout } = await run(argv[0], argv.slice(1), {
         env: rootEnv(VALKEY_ROOT, { REDISCLI_AUTH: password, VALKEYCLI_AUTH: password }),
@@ -149,7 +176,7 @@ export class Servers {
   /** Runs load_client.py with Debian's python3; the password goes through the environment. */
   python(args: string[]): Promise<{ stdout: string; stderr: string }> {
     return run(PYTHON, ['-u', LOAD_CLIENT, ...args], {
-      env: { PATH: process.env.PATH, REDIS_PASSWORD: this.password },
+      env: { PATH: process.env.PATH, REDIS_PASSWORD: this.password, REDIS_CACHE_USER: REDIS_CACHE_APP_USER },
       timeout: 280000,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -161,7 +188,7 @@ export class Servers {
    */
   writes(args: string[], env: Record<string, string> = {}): { ready: Promise<void>; result: Promise<any> } { // eslint-disable-line @typescript-eslint/no-explicit-any
     const child = spawn(PYTHON, ['-u', LOAD_CLIENT, ...args], {
-      env: { PATH: process.env.PATH, REDIS_PASSWORD: this.password, ...env },
+      env: { PATH: process.env.PATH, REDIS_PASSWORD: this.password, REDIS_CACHE_USER: REDIS_CACHE_APP_USER, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.processes.push(child);

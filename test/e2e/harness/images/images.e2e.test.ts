@@ -8,6 +8,7 @@ import { DebianImageStandIns, REPO_ROOT } from './debian-image-stand-ins';
 import { manifestImages } from './manifest-images';
 import { runCommand } from './run-command';
 import { makeNetns, makeScratch, removeScratch, runContainer, startContainer, type ContainerOptions, type RunningContainer } from './test-container';
+import { REDIS_CACHE_APP_USER } from '../../../../lib/redis/endpoints';
 
 // Builds every root the manifests need, then runs each image's main program from its root
 // (read-only, as the manifest's uid, PID 1 in bubblewrap), and the Superset stand-in with
@@ -36,6 +37,7 @@ const SECRETS: Record<string, string> = {
   'superset-database/password': secret(),
   'redis-cache-auth/password': secret(),
   'redis-queue-auth/password': secret(),
+  'redis-queue-auth/exporter-password': secret(),
   'pgbouncer-auth/stats-password': secret(),
   'postgres-wal-archive/access-key-id': `AKID${secret().slice(0, 12).toUpperCase()}`,
   'postgres-wal-archive/secret-access-key': secret(),
@@ -203,10 +205,14 @@ describe('the Superset stand-in with dist/dev superset_config.py, on real Postgr
     const pgb = manifestContainer('dev', '25-pgbouncer.yaml', 'pgbouncer', 'pgbouncer');
     await start(standIn('cloudnative-pg/pgbouncer'), { argv: pgb.argv, env: pgb.env, uid: 998, gid: 996, files: { [ini]: '/etc/pgbouncer/pgbouncer.ini', [startScript]: '/etc/pgbouncer/scripts/pgbouncer-start.sh', [hosts]: '/etc/hosts' }, tmpfs: ['/run/pgbouncer', '/tmp'] });
     // redis-queue: one Valkey; redis-cache: a Redis Cluster of three.
-    await start(valkey, { argv: ['valkey-server', '--bind', '127.0.0.5', '--requirepass', SECRETS['redis-queue-auth/password'], '--save', ''], uid: 999, gid: 999, tmpfs: ['/data'] });
+    // The exporter's ACL user with the rules dist/dev renders (users.conf), so the exporter below proves they suffice.
+    const exporterRules = configMapFile('dev', '35-redis-queue.yaml', 'redis-queue-config', 'users.conf');
+    const rules = readFileSync(exporterRules, 'utf8').split('\n').find((l) => l.startsWith('exporter exporter '))!.split(' ').slice(2);
+    await start(valkey, { argv: ['valkey-server', '--bind', '127.0.0.5', '--requirepass', SECRETS['redis-queue-auth/password'], '--user', 'exporter', 'on', `>${SECRETS['redis-queue-auth/exporter-password']}`, ...rules, '--save', ''], uid: 999, gid: 999, tmpfs: ['/data'] });
     for (const ip of CLUSTER) {
       await start(valkey, {
-        argv: ['valkey-server', '--bind', ip, '--bind-source-addr', ip, '--cluster-announce-ip', ip, '--cluster-enabled', 'yes', '--requirepass', cachePassword, '--masterauth', cachePassword, '--save', ''],
+        // Superset logs in to redis-cache as its own ACL user (lib/redis/acl.ts); the cluster tools here as default.
+        argv: ['valkey-server', '--bind', ip, '--bind-source-addr', ip, '--cluster-announce-ip', ip, '--cluster-enabled', 'yes', '--requirepass', cachePassword, '--masterauth', cachePassword, '--user', REDIS_CACHE_APP_USER, 'on', `>${cachePassword}`, '~*', '&*', '+@all', '--save', ''],
         uid: 999, gid: 999, tmpfs: ['/data'],
       });
     }
@@ -327,12 +333,16 @@ describe('the Superset stand-in with dist/dev superset_config.py, on real Postgr
 
     test('the redis_exporter and pgbouncer_exporter stand-ins scrape the real servers with the manifests\' settings', async () => {
       const redisMetrics = manifestContainer('dev', '35-redis-queue.yaml', 'redis-queue', 'metrics');
-      await start(standIn('redis_exporter'), { argv: ['/redis_exporter'], env: { ...redisMetrics.env, REDIS_ADDR: 'redis://127.0.0.5:6379', REDIS_PASSWORD: SECRETS['redis-queue-auth/password'] }, uid: 999, gid: 999 });
+      // As its own read-only ACL user (REDIS_USER, exporter-password from the manifest), CONFIG skipped.
+      expect(redisMetrics.env.REDIS_USER).toBe('exporter');
+      await start(standIn('redis_exporter'), { argv: ['/redis_exporter'], env: { ...redisMetrics.env, REDIS_ADDR: 'redis://127.0.0.5:6379' }, uid: 999, gid: 999 });
       const redisUp = await until('redis_exporter metrics', async () => {
         const m = await curl('http://127.0.0.1:9121/metrics');
-        return /^redis_up 1$/m.test(m.text) ? m.text : undefined;
+        return /^redis_up 1$/m.test(m.text) && /^redis_memory_max_bytes \d/m.test(m.text) ? m.text : undefined;
       });
       expect(redisUp).toMatch(/^redis_up 1$/m);
+      // Every command of the scrape was allowed (a refused one is a scrape error).
+      expect(redisUp).toMatch(/^redis_exporter_last_scrape_error\{err=""\} 0$/m);
       const pgbExporter = manifestContainer('dev', '25-pgbouncer.yaml', 'pgbouncer', 'exporter');
       await start(standIn('pgbouncer-exporter'), { argv: ['/bin/pgbouncer_exporter', ...pgbExporter.argv], env: pgbExporter.env, uid: 65534, gid: 65534 });
       const pgbUp = await until('pgbouncer_exporter metrics', async () => {
