@@ -170,6 +170,16 @@ export interface PodMonitorSpecPodMetricsEndpoints {
    * @schema PodMonitorSpecPodMetricsEndpoints#scrapeTimeout
    */
   readonly scrapeTimeout?: string;
+
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpoints#scheme
+   */
+  readonly scheme?: PodMonitorSpecPodMetricsEndpointsScheme;
+
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpoints#tlsConfig
+   */
+  readonly tlsConfig?: PodMonitorSpecPodMetricsEndpointsTlsConfig;
 }
 
 /**
@@ -183,6 +193,138 @@ export function toJson_PodMonitorSpecPodMetricsEndpoints(obj: PodMonitorSpecPodM
     'path': obj.path,
     'interval': obj.interval,
     'scrapeTimeout': obj.scrapeTimeout,
+    'scheme': obj.scheme,
+    'tlsConfig': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfig(obj.tlsConfig),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema PodMonitorSpecPodMetricsEndpointsScheme
+ */
+export enum PodMonitorSpecPodMetricsEndpointsScheme {
+  /** http */
+  HTTP = "http",
+  /** https */
+  HTTPS = "https",
+}
+
+/**
+ * @schema PodMonitorSpecPodMetricsEndpointsTlsConfig
+ */
+export interface PodMonitorSpecPodMetricsEndpointsTlsConfig {
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpointsTlsConfig#ca
+   */
+  readonly ca?: PodMonitorSpecPodMetricsEndpointsTlsConfigCa;
+
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpointsTlsConfig#serverName
+   */
+  readonly serverName?: string;
+}
+
+/**
+ * Converts an object of type 'PodMonitorSpecPodMetricsEndpointsTlsConfig' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfig(obj: PodMonitorSpecPodMetricsEndpointsTlsConfig | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'ca': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCa(obj.ca),
+    'serverName': obj.serverName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCa
+ */
+export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCa {
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCa#secret
+   */
+  readonly secret?: PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret;
+
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCa#configMap
+   */
+  readonly configMap?: PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap;
+}
+
+/**
+ * Converts an object of type 'PodMonitorSpecPodMetricsEndpointsTlsConfigCa' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCa(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigCa | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'secret': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret(obj.secret),
+    'configMap': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap(obj.configMap),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret
+ */
+export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret {
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret#key
+   */
+  readonly key: string;
+}
+
+/**
+ * Converts an object of type 'PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'key': obj.key,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap
+ */
+export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap {
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap#key
+   */
+  readonly key: string;
+}
+
+/**
+ * Converts an object of type 'PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap(obj: PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'key': obj.key,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

@@ -105,6 +105,11 @@ export function databaseTls(config: Pick<TlsSettings, 'postgres'>): boolean {
   return config.postgres.mode === 'patroni' && config.postgres.tls.enabled;
 }
 
+/** Patroni's REST API speaks HTTPS with the database tier's TLS (patroni.yml restapi.certfile). */
+export function patroniApiScheme(config: Pick<TlsSettings, 'postgres'>): 'http' | 'https' {
+  return databaseTls(config) ? 'https' : 'http';
+}
+
 /** The certificate one server presents: its Secret and the DNS names it must carry. */
 export interface ServerCertificate {
   /** Which server presents it. */

@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
-import { PodMonitor, PrometheusRule, ServiceMonitor } from '../../imports/monitoring.coreos.com';
+import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme, PrometheusRule, ServiceMonitor } from '../../imports/monitoring.coreos.com';
+import type { PodMonitorSpecPodMetricsEndpoints } from '../../imports/monitoring.coreos.com';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
 import { alert } from '../monitoring/alert-rule';
+import { internalCaBundle, patroniApiScheme, POSTGRES_PRIMARY } from './endpoints';
 
 export interface DatabaseMonitoringProps {
   readonly env: Environment;
@@ -29,7 +31,7 @@ export class DatabaseMonitoring extends Construct {
     if (patroni) {
       new PodMonitor(this, 'Patroni', {
         metadata: { name: 'postgres', namespace: ns, labels },
-        spec: { jobLabel: 'app.kubernetes.io/name', selector: sel('postgres'), podMetricsEndpoints: [{ port: 'patroni', path: '/metrics', interval: m.scrapeInterval }] },
+        spec: { jobLabel: 'app.kubernetes.io/name', selector: sel('postgres'), podMetricsEndpoints: [{ port: 'patroni', path: '/metrics', interval: m.scrapeInterval, ...patroniScrapeTls(env) }] },
       });
     }
     if (pgbouncer) {
@@ -77,4 +79,21 @@ export class DatabaseMonitoring extends Construct {
       },
     });
   }
+}
+
+/**
+ * HTTPS toward Patroni's /metrics (postgres.tls): Prometheus scrapes the pod IP, so it checks the
+ * certificate against the CA the clients trust and against the primary Service's name, which the
+ * members' certificate carries.
+ */
+function patroniScrapeTls(env: Environment): Pick<PodMonitorSpecPodMetricsEndpoints, 'scheme' | 'tlsConfig'> {
+  if (patroniApiScheme(env.config) === 'http') return {};
+  const ca = internalCaBundle(env.config);
+  return {
+    scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTPS,
+    tlsConfig: {
+      ca: ca.secret ? { secret: { name: ca.secret, key: ca.key } } : { configMap: { name: ca.configMap, key: ca.key } },
+      serverName: `${POSTGRES_PRIMARY.host}.${env.namespace}.svc`,
+    },
+  };
 }

@@ -124,7 +124,9 @@ export function patroniConfig(env: Environment): Record<string, any> {
     restapi: {
       listen: `0.0.0.0:${PATRONI_API_PORT}`,
       // connect_address and the API password come from PATRONI_RESTAPI_* variables.
+      ...restApiTls(env),
     },
+    ...restApiClientTls(env),
     kubernetes: {
       labels: patroniLabels(env),
       scope_label: PATRONI_SCOPE_LABEL,
@@ -223,6 +225,23 @@ export function pgHba(env: Environment): string[] {
  * (pg_basebackup, streaming) and pg_rewind reach the primary by its pod IP (connect_address),
  * which no certificate names, so the CA is checked, not the host name.
  */
+/** postgres.tls: the REST API serves HTTPS with the members' certificate (a plain HTTP client gets no answer). */
+function restApiTls(env: Environment): Record<string, string> {
+  return databaseTls(env.config) ? { certfile: POSTGRES_TLS.cert, keyfile: POSTGRES_TLS.key } : {};
+}
+
+/**
+ * How Patroni (members checking each other during a failover) and patronictl call the REST API
+ * with TLS: the CA is checked, the host name is not. Members advertise their pod IP, which no
+ * certificate can name (as for replication, verify-ca). Patroni 4.1's request client checks the
+ * CA with `cacert` and a client certificate set, and skips the host name check only with
+ * `insecure` (patroni/request.py); without the certificate, `insecure` would skip the CA too.
+ */
+function restApiClientTls(env: Environment): Record<string, any> {
+  if (!databaseTls(env.config)) return {};
+  return { ctl: { insecure: true, cacert: POSTGRES_TLS.ca, certfile: POSTGRES_TLS.cert, keyfile: POSTGRES_TLS.key } };
+}
+
 function memberTls(env: Environment): Record<string, string> {
   return databaseTls(env.config) ? { sslmode: 'verify-ca', sslrootcert: POSTGRES_TLS.ca } : {};
 }

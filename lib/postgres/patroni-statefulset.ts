@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { memoryToBytes, MIB } from '../config/quantity';
-import { databaseTls, POSTGRES_PRIMARY, POSTGRES_TLS, TLS_KEYS, TLS_SECRET_MODE, TLS_WATCH_SECONDS } from './endpoints';
+import { DATABASE_CA, databaseTls, internalCaBundle, patroniApiScheme, POSTGRES_PRIMARY, POSTGRES_TLS, TLS_KEYS, TLS_SECRET_MODE, TLS_WATCH_SECONDS } from './endpoints';
 import type { Environment } from '../config/load';
 import { walArchiving } from './rules';
 import { bootstrapBackupRole, databaseSecretRefs, WALG_KEY_DIR, WALG_LIBSODIUM_KEY_FILE } from './secrets';
@@ -9,7 +9,7 @@ import { DisruptionBudget } from '../workload/disruption-budget';
 import { recommendedLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/pod-security';
 import { resourceRequirements } from '../workload/resources';
-import { cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling } from '../workload/pod-extension';
+import { bundleVolume, cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling } from '../workload/pod-extension';
 import {
   imageRef, meta, PATRONI_API_PORT, PATRONI_PATHS, PATRONI_SCOPE, PATRONI_SCOPE_LABEL, POSTGRES_NAMES, postgresIdentity, SPILO_RUN_AS,
 } from './database-pod';
@@ -92,7 +92,7 @@ function patroniEnv(env: Environment): k8s.EnvVar[] {
   for (const ref of databaseSecretRefs(env.config).filter((r) => r.consumers.includes('patroni') && r.envVar)) {
     vars.push({ name: ref.envVar, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
   }
-  // patroni-start.sh reloads PostgreSQL when the certificate Secret changes (postgres.tls).
+  // patroni-start.sh reloads PostgreSQL and the REST API when the certificate Secret changes (postgres.tls).
   if (databaseTls(env.config)) vars.push({ name: 'TLS_WATCH_DIR', value: POSTGRES_TLS.dir }, { name: 'TLS_WATCH_SECONDS', value: String(TLS_WATCH_SECONDS) });
   // An operator's `kubectl exec ... psql` uses the local socket.
   vars.push({ name: 'PGHOST', value: PATRONI_PATHS.socketDir });
@@ -129,7 +129,9 @@ function walgBaseBackupSidecar(env: Environment, patroniVars: k8s.EnvVar[]): k8s
       { name: 'PGDATA', value: PATRONI_PATHS.dataDir },
       { name: 'PGHOST', value: PATRONI_PATHS.socketDir },
       { name: 'PGUSER', value: SUPERUSER },
-      { name: 'PATRONI_API', value: `http://127.0.0.1:${PATRONI_API_PORT}` },
+      { name: 'PATRONI_API', value: `${patroniApiScheme(env.config)}://127.0.0.1:${PATRONI_API_PORT}` },
+      // HTTPS (postgres.tls): the CA is checked; 127.0.0.1 is not a name on the certificate.
+      ...(databaseTls(env.config) ? [{ name: 'PATRONI_API_CAFILE', value: DATABASE_CA.file }] : []),
       { name: 'BASEBACKUP_INTERVAL_SECONDS', value: String(archive.baseBackupIntervalHours * 3600) },
       { name: 'BASEBACKUP_MARKER', value: BASEBACKUP_MARKER },
       { name: 'HEARTBEAT_FILE', value: BASEBACKUP_HEARTBEAT },
@@ -146,6 +148,8 @@ function walgBaseBackupSidecar(env: Environment, patroniVars: k8s.EnvVar[]): k8s
       { name: 'run-postgresql', mountPath: PATRONI_PATHS.socketDir },
       { name: 'tmp', mountPath: '/tmp' },
       walgKeyMount,
+      // The CA alone (never the server's key), as a client of the REST API.
+      ...(databaseTls(env.config) ? [{ name: DATABASE_CA.volume, mountPath: DATABASE_CA.dir, readOnly: true }] : []),
     ],
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
@@ -174,6 +178,8 @@ export class PatroniStatefulSet extends Construct {
     const selector = selectorLabels(identity);
     const scriptItems = PATRONI_SCRIPTS.map((s) => ({ key: s, path: `scripts/${s}`, mode: 0o555 }));
 
+    // HTTPS with postgres.tls (the kubelet does not check probe certificates); HTTP, the default, otherwise.
+    const probeScheme = patroniApiScheme(env.config) === 'https' ? { scheme: 'HTTPS' } : {};
     const container: k8s.Container = {
       name: 'patroni',
       image: imageRef(pg.image),
@@ -187,9 +193,9 @@ export class PatroniStatefulSet extends Construct {
         { name: 'patroni', containerPort: PATRONI_API_PORT, protocol: 'TCP' },
       ],
       // /readiness: 200 on the running leader and on replicas whose Postgres is up.
-      readinessProbe: { httpGet: { path: '/readiness', port: k8s.IntOrString.fromString('patroni') }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 },
+      readinessProbe: { httpGet: { path: '/readiness', port: k8s.IntOrString.fromString('patroni'), ...probeScheme }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 },
       // /liveness: Patroni's HA loop is alive (not Postgres: a Postgres restart is Patroni's job).
-      livenessProbe: { httpGet: { path: '/liveness', port: k8s.IntOrString.fromString('patroni') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1 },
+      livenessProbe: { httpGet: { path: '/liveness', port: k8s.IntOrString.fromString('patroni'), ...probeScheme }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1 },
       resources: resourceRequirements(pg.resources),
       securityContext: restrictedContainerSecurityContext(SPILO_RUN_AS),
       volumeMounts: [
@@ -245,6 +251,7 @@ export class PatroniStatefulSet extends Construct {
               patroniTokenVolume(),
               ...(walArchiving(env.config) ? [walgKeyVolume(env)] : []),
               ...(databaseTls(env.config) ? [postgresTlsVolume(env)] : []),
+              ...(databaseTls(env.config) && walArchiving(env.config) ? [bundleVolume(DATABASE_CA.volume, internalCaBundle(env.config))] : []),
             ],
             terminationGracePeriodSeconds: pg.patroni.terminationGracePeriodSeconds,
             nodeSelector: place.nodeSelector,

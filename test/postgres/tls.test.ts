@@ -8,6 +8,7 @@ import { buildObjects, envVar, find, findAll } from '../helpers';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const REPO = { superset: { image: { repository: 'ghcr.io/acme/superset' } } };
 const TLS: EnvironmentOverrides = { ...REPO, postgres: { tls: { enabled: true } } };
+const MONITORED: EnvironmentOverrides = { monitoring: { enabled: true } };
 
 const patroniYaml = (objects: any[]) => parse(find(objects, 'ConfigMap', 'postgres-patroni').data['patroni.yml']);
 const ini = (objects: any[]) => find(objects, 'ConfigMap', 'pgbouncer').data['pgbouncer.ini'] as string;
@@ -79,6 +80,11 @@ describe('postgres.tls off (the default)', () => {
     expect(envVar(containerOf(find(objects, 'StatefulSet', 'postgres'), 'patroni'), 'TLS_WATCH_DIR')).toBeUndefined();
     expect(envVar(containerOf(find(objects, 'Deployment', 'pgbouncer'), 'pgbouncer'), 'TLS_WATCH_DIR')).toBeUndefined();
     expect(findAll(objects, 'Certificate')).toEqual([]);
+    // The REST API stays HTTP: no certificate, no client TLS settings, probes and scrapes plain.
+    expect(y.restapi.certfile).toBeUndefined();
+    expect(y.ctl).toBeUndefined();
+    expect(containerOf(find(objects, 'StatefulSet', 'postgres'), 'patroni').readinessProbe.httpGet.scheme).toBeUndefined();
+    expect(find(buildObjects({ ...REPO, ...MONITORED }), 'PodMonitor', 'postgres').spec.podMetricsEndpoints[0]).not.toHaveProperty('scheme');
   });
 });
 
@@ -112,8 +118,30 @@ describe('postgres.tls on', () => {
     // The start script watches the mounted files and reloads PostgreSQL when the Secret changes.
     const c = containerOf(sts, 'patroni');
     expect([envVar(c, 'TLS_WATCH_DIR').value, envVar(c, 'TLS_WATCH_SECONDS').value, envVar(c, 'PGHOST').value]).toEqual(['/etc/postgres-tls', '60', '/var/run/postgresql']);
-    expect(find(objects, 'ConfigMap', 'postgres-patroni').data['patroni-start.sh']).toMatch(/SELECT pg_reload_conf\(\)/);
+    // SIGHUP to Patroni (the start script's pid once it execs): Patroni reloads PostgreSQL and its REST API.
+    expect(find(objects, 'ConfigMap', 'postgres-patroni').data['patroni-start.sh']).toMatch(/patroni_pid=\$\$[\s\S]*kill -HUP "\$patroni_pid"[\s\S]*exec "\$PATRONI" "\$@"/);
     expect(spec.securityContext.fsGroup).toBe(103);
+  });
+
+  test('Patroni\'s REST API over HTTPS with the members\' certificate: Patroni and patronictl check the CA (not the host name: pod IPs), probes and the Prometheus scrape use HTTPS', () => {
+    const y = patroniYaml(objects);
+    expect(y.restapi).toMatchObject({ certfile: '/etc/postgres-tls/tls.crt', keyfile: '/etc/postgres-tls/tls.key' });
+    expect(y.ctl).toEqual({ insecure: true, cacert: '/etc/postgres-tls/ca.crt', certfile: '/etc/postgres-tls/tls.crt', keyfile: '/etc/postgres-tls/tls.key' });
+    const patroni = containerOf(find(objects, 'StatefulSet', 'postgres'), 'patroni');
+    expect([patroni.readinessProbe.httpGet.scheme, patroni.livenessProbe.httpGet.scheme]).toEqual(['HTTPS', 'HTTPS']);
+    const scrape = find(buildObjects({ ...TLS, ...MONITORED }), 'PodMonitor', 'postgres').spec.podMetricsEndpoints[0];
+    expect(scrape).toMatchObject({ port: 'patroni', scheme: 'https', tlsConfig: { ca: { secret: { name: 'postgres-tls', key: 'ca.crt' } }, serverName: 'postgres.superset-test.svc' } });
+    const postgresCertificate = databaseCertificates(resolveEnvironment('test', TLS).config, 'superset-test').find((c) => c.server === 'postgres')!;
+    expect(postgresCertificate.dnsNames).toContain(scrape.tlsConfig.serverName);
+  });
+
+  test('the base-backup sidecar asks the REST API over HTTPS, checking the CA from a volume of the CA alone', () => {
+    const archived = buildObjects({ ...TLS, postgres: { ...TLS.postgres, walArchive: { bucket: 'wal-bucket' } } });
+    const sts = find(archived, 'StatefulSet', 'postgres');
+    const sidecar = containerOf(sts, 'walg-basebackup');
+    expect([envVar(sidecar, 'PATRONI_API').value, envVar(sidecar, 'PATRONI_API_CAFILE').value]).toEqual(['https://127.0.0.1:8008', '/etc/ssl/database-ca/ca.crt']);
+    expect(sidecar.volumeMounts.map((m: any) => m.name)).not.toContain('postgres-tls');
+    expect(podSpec(sts).volumes).toContainEqual({ name: 'database-ca', secret: { secretName: 'postgres-tls', defaultMode: 0o444, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
   });
 
   test('PgBouncer: TLS required from clients with its own certificate, verify-full toward the primary against the CA; the exporter uses TLS over the loopback', () => {
@@ -192,6 +220,8 @@ describe('postgres.tls custom', () => {
     expect(envVar(containerOf(web, 'web'), 'DATABASE_SSLMODE').value).toBe('verify-ca');
     expect(podSpec(web).volumes).toContainEqual({ name: 'database-ca', configMap: { name: 'database-ca-bundle', defaultMode: 0o444, items: [{ key: 'bundle.pem', path: 'ca.crt' }] } });
     expect(patroniYaml(objects).postgresql.authentication.replication.sslrootcert).toBe('/etc/postgres-tls/ca.crt');
+    // Prometheus checks Patroni's certificate with the clients' bundle.
+    expect(find(buildObjects({ ...REPO, ...MONITORED, postgres: { tls: { enabled: true, caBundle: { configMap: 'database-ca-bundle', key: 'bundle.pem' } } } }), 'PodMonitor', 'postgres').spec.podMetricsEndpoints[0].tlsConfig.ca).toEqual({ configMap: { name: 'database-ca-bundle', key: 'bundle.pem' } });
   });
 
   test('Secret names of your own', () => {

@@ -34,21 +34,24 @@ if [ -d "$PGDATA" ]; then
   esac
 fi
 
-# postgres.tls: PostgreSQL reads its certificate only at start and on a reload. When the Secret
-# changes (cert-manager renewed it, or it was replaced), the kubelet swaps the files; this loop,
-# left running next to Patroni, notices and reloads the server over the socket (peer, as postgres).
+# postgres.tls: PostgreSQL and Patroni's REST API read the certificate only at start and on a
+# reload. When the Secret changes (cert-manager renewed it, or it was replaced), the kubelet swaps
+# the files; this loop, left running next to Patroni, notices and sends Patroni SIGHUP: Patroni
+# reloads PostgreSQL and, when the certificate's serial number changed, its REST API (Patroni 4.1
+# reload_config). This shell's pid is Patroni's once it execs below.
 if [ -n "${TLS_WATCH_DIR:-}" ]; then
+  patroni_pid=$$
   (
     fingerprint() { cat -- "$TLS_WATCH_DIR/tls.crt" "$TLS_WATCH_DIR/tls.key" 2>/dev/null | cksum; }
     seen=$(fingerprint)
     while sleep "${TLS_WATCH_SECONDS:-60}"; do
       now=$(fingerprint)
       [ "$now" = "$seen" ] && continue
-      if out=$(psql -X -q -A -t -h "${PGHOST:-/var/run/postgresql}" -U postgres -d postgres -c 'SELECT pg_reload_conf()' 2>&1); then
+      if kill -HUP "$patroni_pid" 2>/dev/null; then
         seen=$now
-        log "the certificate in $TLS_WATCH_DIR changed: PostgreSQL reloaded it"
+        log "the certificate in $TLS_WATCH_DIR changed: sent Patroni SIGHUP (it reloads PostgreSQL and the REST API)"
       else
-        log "the certificate in $TLS_WATCH_DIR changed, but the reload failed (retried): $out"
+        log "the certificate in $TLS_WATCH_DIR changed, but Patroni (pid $patroni_pid) could not be signalled (retried)"
       fi
     done
   ) &

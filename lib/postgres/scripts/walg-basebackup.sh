@@ -6,7 +6,7 @@
 # there). It never deletes: the Patroni pods' object-storage key has no delete permission, and
 # pruning old base backups is the walg-retention CronJob's job (walg-retention.sh).
 #
-# Environment: PGDATA PATRONI_API BASEBACKUP_INTERVAL_SECONDS
+# Environment: PGDATA PATRONI_API [PATRONI_API_CAFILE] BASEBACKUP_INTERVAL_SECONDS
 # BASEBACKUP_MARKER (on the member's volume, outside PGDATA) HEARTBEAT_FILE, [BASEBACKUP_CHECK_SECONDS],
 # plus WAL-G's own (WALG_S3_PREFIX, AWS_*) and libpq's (PGHOST, PGUSER).
 # `--once`: one round, then exit with its status (for tests).
@@ -21,15 +21,20 @@ for var in PGDATA PATRONI_API BASEBACKUP_INTERVAL_SECONDS BASEBACKUP_MARKER HEAR
   fi
 done
 
-# Patroni answers 200 on /primary only on the leader.
+# Patroni answers 200 on /primary only on the leader. Over HTTPS (PATRONI_API_CAFILE set) the
+# certificate must come from that CA; its names are the Services', not 127.0.0.1.
 is_primary() {
   python3 -c '
-import sys, urllib.request
+import ssl, sys, urllib.request
+context = None
+if sys.argv[2]:
+    context = ssl.create_default_context(cafile=sys.argv[2])
+    context.check_hostname = False
 try:
-    sys.exit(0 if urllib.request.urlopen(sys.argv[1] + "/primary", timeout=5).status == 200 else 1)
+    sys.exit(0 if urllib.request.urlopen(sys.argv[1] + "/primary", timeout=5, context=context).status == 200 else 1)
 except Exception:
     sys.exit(1)
-' "${PATRONI_API}"
+' "${PATRONI_API}" "${PATRONI_API_CAFILE:-}"
 }
 
 backup_due() {

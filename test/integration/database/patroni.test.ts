@@ -10,8 +10,11 @@
 // the kubelet lays out the Secret: root-owned, group 103, key 0640): clients and replicas use TLS,
 // plaintext and the superuser over TCP are refused, and a crashed primary rejoins through pg_rewind
 // as the rewind role.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { resolveEnvironment } from '../../../lib/config/load';
@@ -44,8 +47,32 @@ interface Member {
   server?: Server;
 }
 
-async function api(member: Member, route: string, init?: RequestInit): Promise<Response> {
-  return fetch(`http://127.0.0.1:${member.apiPort}${route}`, { ...init, signal: AbortSignal.timeout(2000) });
+/** With postgres.tls the REST API is HTTPS: requests check its certificate against this CA file. */
+let apiCa: string | undefined;
+
+interface ApiAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A request to a member's REST API (HTTPS checked against the run's CA with postgres.tls). */
+function api(member: Member, route: string, init: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<ApiAnswer> {
+  return request(`${apiCa ? 'https' : 'http'}://127.0.0.1:${member.apiPort}${route}`, init);
+}
+
+function request(url: string, init: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<ApiAnswer> {
+  return new Promise((resolve, reject) => {
+    const lib = url.startsWith('https:') ? https : http;
+    const req = lib.request(url, { method: init.method ?? 'GET', headers: init.headers, timeout: init.timeoutMs ?? 2000, ...(apiCa ? { ca: fs.readFileSync(apiCa) } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within ${init.timeoutMs ?? 2000} ms`)));
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
 
 async function status(member: Member, route: string): Promise<number> {
@@ -192,6 +219,7 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     // The certificate the Secret postgres-tls would hold: one for every member (they are reached by IP).
     ca = new TestCa(path.join(root, 'tls'));
     certificate = ca.issue('postgres', { dnsNames: ['postgres', 'localhost'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid });
+    if (tls) apiCa = certificate.ca;
     const localTls: Record<string, string> = { [POSTGRES_TLS.cert]: certificate.cert, [POSTGRES_TLS.key]: certificate.key, [POSTGRES_TLS.ca]: certificate.ca };
     const script = path.join(root, 'post-bootstrap.sh');
     for (const name of Object.keys(data).filter((k) => k.endsWith('.sh'))) writeOwned(path.join(root, name), data[name], 0o755);
@@ -210,8 +238,9 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
       config.postgresql.pgpass = path.join(dir, 'pgpass');
       config.postgresql.parameters.unix_socket_directories = dir;
       config.bootstrap.post_bootstrap = script;
-      // The Secret volume's paths, made local (ssl_*_file, and the members' sslrootcert).
-      for (const section of [config.postgresql.parameters, config.postgresql.authentication.replication, config.postgresql.authentication.rewind]) {
+      // The Secret volume's paths, made local (ssl_*_file, the members' sslrootcert, the REST API's
+      // certificate and the client settings of Patroni and patronictl).
+      for (const section of [config.postgresql.parameters, config.postgresql.authentication.replication, config.postgresql.authentication.rewind, config.restapi, config.ctl ?? {}]) {
         for (const [k, v] of Object.entries(section)) if (typeof v === 'string' && localTls[v]) section[k] = localTls[v];
       }
       Object.assign(config.bootstrap.dcs, { ttl: p.ttlSeconds, loop_wait: p.loopWaitSeconds, retry_timeout: p.retryTimeoutSeconds });
@@ -241,11 +270,50 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
       expect(await status(m, '/readiness')).toBe(200);
       expect(await status(m, '/liveness')).toBe(200);
     }
-    const config = (await (await api(primary, '/config')).json()) as any;
+    const config = JSON.parse((await api(primary, '/config')).body);
     expect([config.ttl, config.loop_wait, config.retry_timeout, config.failsafe_mode]).toEqual([p.ttlSeconds, p.loopWaitSeconds, p.retryTimeoutSeconds, p.failsafeMode]);
     expect(config.postgresql.parameters.max_connections).toBe(100);
     // Unsafe endpoints need the REST API password.
     expect((await api(primary, '/restart', { method: 'POST', body: '{}' })).status).toBe(401);
+  });
+
+  (tls ? test : test.skip)('the REST API speaks HTTPS only; Patroni\'s own client (members, patronictl) checks the CA, not the host name (members are reached by pod IP)', async () => {
+    const primary = await leader();
+    expect(generated.restapi).toMatchObject({ certfile: POSTGRES_TLS.cert, keyfile: POSTGRES_TLS.key });
+    // A plain HTTP client gets no answer.
+    await expect(request(`http://127.0.0.1:${primary.apiPort}/readiness`)).rejects.toThrow();
+    expect((await api(primary, '/readiness')).status).toBe(200);
+    // Two servers Patroni's client is pointed at: a certificate of the run's CA that does not name
+    // 127.0.0.1 (as a member's never names its pod IP), and one of another CA.
+    const serve = async (cert: TestCertificate) => {
+      const server = https.createServer({ cert: fs.readFileSync(cert.cert), key: fs.readFileSync(cert.key) }, (_req, res) => res.end('{}'));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    };
+    const sameCa = await serve(ca.issue('elsewhere', { dnsNames: ['elsewhere.invalid'], gid: POSTGRES_ROOT.gid }));
+    const foreign = await serve(new TestCa(path.join(root, 'foreign-tls')).issue('postgres', { dnsNames: ['postgres'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid }));
+    const url = (server: https.Server) => `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    // patroni/request.py as the daemon (insecure=True) and patronictl (from ctl.insecure) build it.
+    const client = `
+import sys, yaml
+from patroni.request import PatroniRequest
+config = yaml.safe_load(open(sys.argv[1]))
+for name, insecure in (("daemon", True), ("patronictl", None)):
+    r = PatroniRequest(config, insecure)
+    for url in sys.argv[2:]:
+        try:
+            print(name, r.request("GET", url, timeout=5, retries=False).status)
+        except Exception as e:
+            print(name, type(e).__name__)
+`;
+    try {
+      const run = inRoot('python3', ['-c', client, primary.configFile, url(sameCa), url(foreign)], {});
+      const r = await new Promise<string>((resolve) => execFile(run.argv[0], run.argv.slice(1), { env: run.env, encoding: 'utf8', timeout: 30000 }, (_e, out, err) => resolve(out + err)));
+      expect(r.trim().split('\n')).toEqual(['daemon 200', expect.stringMatching(/^daemon (SSLError|MaxRetryError)$/), 'patronictl 200', expect.stringMatching(/^patronictl (SSLError|MaxRetryError)$/)]);
+    } finally {
+      sameCa.close();
+      foreign.close();
+    }
   });
 
   test(`the server runs the major of patroni.yml's bin_dir (${PG_BIN})`, async () => {
@@ -332,23 +400,25 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     expect(psql(superuser(primary), "select has_function_privilege('rewind', 'pg_catalog.pg_read_file(text)', 'execute'), pg_has_role('rewind', 'pg_read_server_files', 'member')")).toBe('f|f');
   });
 
-  test('a renewed certificate (the Secret\'s files replaced) is presented by every member without a restart: the start script reloads PostgreSQL', async () => {
+  test('a renewed certificate (the Secret\'s files replaced) is presented by every member\'s PostgreSQL and REST API without a restart: the start script has Patroni reload both', async () => {
     await healthy();
-    const sans = (m: Member) => {
-      const hello = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${m.pgPort}`, '-starttls', 'postgres'], { input: '', encoding: 'utf8', timeout: 10000 }).stdout;
+    const presented = (port: number, starttls: string[]) => {
+      const hello = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...starttls], { input: '', encoding: 'utf8', timeout: 10000 }).stdout;
       return spawnSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: hello, encoding: 'utf8' }).stdout;
     };
+    const sans = (m: Member) => `${presented(m.pgPort, ['-starttls', 'postgres'])} / ${presented(m.apiPort, [])}`;
+    const renewed = (m: Member) => /renewed\.postgres[^/]*\/.*renewed\.postgres/s.test(sans(m));
     const pids = members.map((m) => m.server!.process.pid);
     ca.issue('postgres', { dnsNames: ['postgres', 'localhost', 'renewed.postgres'], ips: ['127.0.0.1'], gid: POSTGRES_ROOT.gid });
     try {
-      await waitFor('every member to present the renewed certificate', () => members.every((m) => /renewed\.postgres/.test(sans(m))), 20000, 500);
+      await waitFor('every member to present the renewed certificate on PostgreSQL and the REST API', () => members.every(renewed), 20000, 500);
     } catch (e) {
       const logs = members.map((m) => `${m.name}: ${sans(m).trim()}\n${fs.readFileSync(path.join(m.dir, 'patroni.log'), 'utf8').split('\n').filter((l) => /patroni-start|psql|reload/i.test(l)).slice(-5).join('\n')}`);
       throw new Error(`${(e as Error).message}\n${logs.join('\n')}`);
     }
     for (const m of members) expect(presentedSubject(m.pgPort, certificate.ca)).toMatch(/^CN ?= ?postgres$/);
     expect(members.map((m) => m.server!.process.pid)).toEqual(pids);
-    for (const m of members) expect(fs.readFileSync(path.join(m.dir, 'patroni.log'), 'utf8')).toMatch(/certificate in .* changed: PostgreSQL reloaded it/);
+    for (const m of members) expect(fs.readFileSync(path.join(m.dir, 'patroni.log'), 'utf8')).toMatch(/certificate in .* changed: sent Patroni SIGHUP/);
     await healthy();
   });
 
@@ -413,11 +483,11 @@ describe(`Patroni from dist/${ENV}/20-postgres.yaml, DCS swapped to etcd`, () =>
     const candidate = members.find((m) => m !== current)!;
     const auth = `Basic ${Buffer.from(`patroni:${passwords.restapi}`).toString('base64')}`;
     const started = Date.now();
-    const r = await fetch(`http://127.0.0.1:${current.apiPort}/switchover`, {
+    const r = await api(current, '/switchover', {
       method: 'POST',
       headers: { authorization: auth, 'content-type': 'application/json' },
       body: JSON.stringify({ leader: current.name, candidate: candidate.name }),
-      signal: AbortSignal.timeout(60000),
+      timeoutMs: 60000,
     });
     expect(r.status).toBe(200);
     await waitFor('the candidate to accept writes', () => writable([candidate]), 60000, 100);

@@ -1,19 +1,22 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildObjects } from '../../helpers';
 import { imageRoot, rootCommand, rootEnv } from '../roots/image-root';
+import { TestCa } from './servers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 // The base-backup sidecar's script, taken from the synthesized ConfigMap, run against a stand-in
-// `wal-g` (records its arguments) and a stand-in Patroni REST API on 127.0.0.1 (no wal-g package
-// or object store is available here: the script's decisions are what is tested). The script runs
+// `wal-g` (records its arguments) and a stand-in Patroni REST API on 127.0.0.1, HTTPS as prod's
+// postgres.tls makes it, with a certificate of the run's CA that names the Services, not
+// 127.0.0.1 (no wal-g package or object store is available here: the script's decisions are what
+// is tested). The script runs
 // in the spilo-18 stand-in's root (its bash and curl) as the sidecar's user.
-const objects = buildObjects({ postgres: { walArchive: { bucket: 'wal-bucket', baseBackupIntervalHours: 24, baseBackupRetainFull: 5 } } }, 'prod');
+const objects = buildObjects({ postgres: { tls: { enabled: true }, walArchive: { bucket: 'wal-bucket', baseBackupIntervalHours: 24, baseBackupRetainFull: 5 } } }, 'prod');
 const configMap = objects.find((o: any) => o.kind === 'ConfigMap' && o.data?.['walg-basebackup.sh']) as any;
 const statefulSet = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres') as any;
 const sidecar = statefulSet.spec.template.spec.containers.find((c: any) => c.name === 'walg-basebackup');
@@ -23,20 +26,31 @@ const retention = retentionJob.spec.jobTemplate.spec.template.spec.containers[0]
 const root = imageRoot('prod', '20-postgres.yaml', 'postgres', 'patroni');
 
 let dir: string;
-let server: http.Server;
+let tlsDir: string;
+let server: https.Server;
 let primary = false;
 let api: string;
+/** The CA file the sidecar checks the API's certificate with, and one of another CA. */
+let caFile: string;
+let foreignCaFile: string;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'walg-tls-'));
+  fs.chmodSync(tlsDir, 0o755); // the sidecar's user reads the CA file
+  const ca = new TestCa(path.join(tlsDir, 'ca'));
+  const certificate = ca.issue('postgres', { dnsNames: ['postgres', 'postgres.superset.svc'], gid: root.gid });
+  caFile = certificate.ca;
+  foreignCaFile = new TestCa(path.join(tlsDir, 'foreign')).ca;
+  server = https.createServer({ cert: fs.readFileSync(certificate.cert), key: fs.readFileSync(certificate.key) }, (req, res) => {
     res.statusCode = req.url === '/primary' && primary ? 200 : 503;
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
+  fs.rmSync(tlsDir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
@@ -61,7 +75,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 async function round(extraEnv: Record<string, string> = {}) {
   const env: Record<string, string> = { PATH: `${dir}/bin:${root.path}` };
   for (const e of sidecar.env) if (e.value !== undefined) env[e.name] = e.value;
-  Object.assign(env, { PATRONI_API: api, PGDATA: `${dir}/pgdata`, BASEBACKUP_MARKER: `${dir}/marker`, HEARTBEAT_FILE: `${dir}/alive` }, extraEnv);
+  Object.assign(env, { PATRONI_API: api, PATRONI_API_CAFILE: caFile, PGDATA: `${dir}/pgdata`, BASEBACKUP_MARKER: `${dir}/marker`, HEARTBEAT_FILE: `${dir}/alive` }, extraEnv);
   const run = await new Promise<{ status: number; output: string }>((resolve) => {
     const argv = rootCommand(root, 'bash', [path.join(dir, 'script.sh'), '--once']);
     execFile(argv[0], argv.slice(1), { env: rootEnv(root, env), encoding: 'utf8' }, (error, stdout, stderr) =>
@@ -109,6 +123,18 @@ describe('walg-basebackup.sh (the base-backup sidecar)', () => {
     expect(r.status).toBe(0);
     expect(r.calls).toEqual([`backup-push ${dir}/pgdata`]); // pruning is walg-retention's job
     expect(fs.existsSync(`${dir}/marker`)).toBe(true);
+  });
+
+  test('the API over HTTPS (postgres.tls): the sidecar checks its CA, not the host name; a certificate of another CA or plain HTTP takes no backup', async () => {
+    expect(sidecar.env).toEqual(expect.arrayContaining([
+      { name: 'PATRONI_API', value: 'https://127.0.0.1:8008' },
+      { name: 'PATRONI_API_CAFILE', value: '/etc/ssl/database-ca/ca.crt' },
+    ]));
+    expect(sidecar.volumeMounts).toContainEqual({ name: 'database-ca', mountPath: '/etc/ssl/database-ca', readOnly: true });
+    primary = true;
+    expect((await round({ PATRONI_API_CAFILE: foreignCaFile })).calls).toEqual([]);
+    expect((await round({ PATRONI_API: api.replace('https:', 'http:') })).calls).toEqual([]);
+    expect((await round()).calls).toEqual([`backup-push ${dir}/pgdata`]);
   });
 
   test('the primary with a backup younger than the interval waits; an older one is redone', async () => {
