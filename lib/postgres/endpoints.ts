@@ -65,23 +65,16 @@ export const CLUSTER_DOMAIN = 'cluster.local';
 /** Key names of a certificate Secret (what cert-manager writes; what you create by hand). */
 export const TLS_KEYS = { cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const;
 
+/** A certificate Secret mounted as a volume at `dir`: the paths of its certificate, key and CA. */
+function certificateFiles<V extends string, D extends string>(volume: V, dir: D) {
+  return { volume, dir, cert: `${dir}/${TLS_KEYS.cert}`, key: `${dir}/${TLS_KEYS.key}`, ca: `${dir}/${TLS_KEYS.ca}` } as const;
+}
+
 /** Where the Patroni container reads its certificate, key and CA (a read-only Secret volume). */
-export const POSTGRES_TLS = {
-  volume: 'postgres-tls',
-  dir: '/etc/postgres-tls',
-  cert: `/etc/postgres-tls/${TLS_KEYS.cert}`,
-  key: `/etc/postgres-tls/${TLS_KEYS.key}`,
-  ca: `/etc/postgres-tls/${TLS_KEYS.ca}`,
-} as const;
+export const POSTGRES_TLS = certificateFiles('postgres-tls', '/etc/postgres-tls');
 
 /** Where the PgBouncer container reads its own certificate and key (clients connect with TLS). */
-export const PGBOUNCER_TLS = {
-  volume: 'pgbouncer-tls',
-  dir: '/etc/pgbouncer-tls',
-  cert: `/etc/pgbouncer-tls/${TLS_KEYS.cert}`,
-  key: `/etc/pgbouncer-tls/${TLS_KEYS.key}`,
-  ca: `/etc/pgbouncer-tls/${TLS_KEYS.ca}`,
-} as const;
+export const PGBOUNCER_TLS = certificateFiles('pgbouncer-tls', '/etc/pgbouncer-tls');
 
 /**
  * Mode of the certificate Secret volumes. The kubelet owns the files by root and, with the pod's

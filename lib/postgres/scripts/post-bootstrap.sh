@@ -20,14 +20,14 @@ if [ -n "$BACKUP_DATABASE_USER" ]; then
   : "${BACKUP_DATABASE_PASSWORD:?BACKUP_DATABASE_PASSWORD is not set (Secret of ops.backup.credentials)}"
 fi
 
+# psql on the SQL of stdin, after three settings that keep this session's statements (which carry
+# passwords) out of the server log.
 quiet_psql() {
-  psql "$1" --no-psqlrc --quiet --set=ON_ERROR_STOP=1
+  { printf '%s\n' "SET log_statement = 'none';" "SET log_min_error_statement = 'panic';" "SET log_min_duration_statement = -1;"; cat; } |
+    psql "$1" --no-psqlrc --quiet --set=ON_ERROR_STOP=1
 }
 
 quiet_psql "$1" <<'SQL'
-SET log_statement = 'none';
-SET log_min_error_statement = 'panic';
-SET log_min_duration_statement = -1;
 \getenv superset_user SUPERSET_DATABASE_USER
 \getenv superset_db SUPERSET_DATABASE_NAME
 \getenv superset_password SUPERSET_DATABASE_PASSWORD
@@ -44,9 +44,6 @@ if [ -n "$REWIND_DATABASE_USER" ]; then
   # What pg_rewind reads from the source server, per the PostgreSQL documentation of pg_rewind:
   # EXECUTE on these four functions and nothing else (no superuser, no replication).
   quiet_psql "$1" <<'SQL'
-SET log_statement = 'none';
-SET log_min_error_statement = 'panic';
-SET log_min_duration_statement = -1;
 \getenv rewind_user REWIND_DATABASE_USER
 \getenv rewind_password REWIND_DATABASE_PASSWORD
 SELECT format('CREATE ROLE %I LOGIN', :'rewind_user')
@@ -63,9 +60,6 @@ fi
 [ -n "$BACKUP_DATABASE_USER" ] || exit 0
 # Read-only on every table (pg_read_all_data, PostgreSQL 14+), CONNECT on Superset's database only.
 quiet_psql "$1" <<'SQL'
-SET log_statement = 'none';
-SET log_min_error_statement = 'panic';
-SET log_min_duration_statement = -1;
 \getenv backup_user BACKUP_DATABASE_USER
 \getenv backup_password BACKUP_DATABASE_PASSWORD
 \getenv superset_db SUPERSET_DATABASE_NAME
