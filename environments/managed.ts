@@ -36,7 +36,9 @@ export default defineEnvironment({
   },
   superset: {
     image: { repository: 'registry.internal.example.com/bi/superset' },
-    asyncQueries: { enabled: true },
+    // Async query results pushed over a websocket (the websocket server at https://<host>/ws),
+    // its image mirrored into the private registry like Superset's.
+    asyncQueries: { enabled: true, transport: 'ws', websocket: { image: { repository: 'registry.internal.example.com/bi/superset', tag: '6.1.0-websocket' } } },
     // Celery Flower at https://<host>/flower, with the login of the Secret "superset-flower".
     flower: { enabled: true },
     auth: {

@@ -23,6 +23,7 @@ import { RedisCache } from './redis/redis-cache';
 import { RedisQueue } from './redis/redis-queue';
 import { SupersetBeat } from './superset/beat';
 import { SupersetFlower } from './superset/flower';
+import { SupersetWebsocket } from './superset/websocket';
 import { SupersetMigrateJob } from './superset/migrate-job';
 import { SupersetServiceAccount } from './superset/service-account';
 import { StatsdMapping } from './superset/statsd-mapping';
@@ -53,6 +54,7 @@ export const CHARTS = {
   supersetWorkers: '51-superset-workers',
   supersetBeat: '52-superset-beat',
   supersetFlower: '53-superset-flower',
+  supersetWebsocket: '54-superset-websocket',
   edge: '60-edge',
   ops: '70-ops',
   monitoring: '75-monitoring',
@@ -115,6 +117,8 @@ export function buildPlatform(app: App, env: Environment): void {
   }
   new SupersetBeat(chart(CHARTS.supersetBeat), 'Beat', { context: podContext });
   if (env.config.superset.flower.enabled) new SupersetFlower(chart(CHARTS.supersetFlower), 'Flower', { context: podContext });
+  const asyncQueries = env.config.superset.asyncQueries;
+  if (asyncQueries.enabled && asyncQueries.transport === 'ws') new SupersetWebsocket(chart(CHARTS.supersetWebsocket), 'Websocket', { context: podContext });
 
   const edge = chart(CHARTS.edge);
   if (env.config.edge.mode === 'ingress') new SupersetIngress(edge, 'Ingress', { env });

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { SUPERSET_FLOWER, SUPERSET_WEB } from '../superset/endpoints';
+import { SUPERSET_FLOWER, SUPERSET_WEB, SUPERSET_WEBSOCKET } from '../superset/endpoints';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
 import { PROXY_TIMEOUT_MARGIN_SECONDS } from './ingress';
@@ -33,6 +33,12 @@ export class SupersetGatewayRoute extends Construct {
     const hostnames = [edge.host, ...edge.extraHosts.map((h) => h.host)];
     const parent = (sectionName: string) => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: edge.gateway.name, namespace: edge.gateway.namespace, sectionName });
     const timeout = `${env.config.superset.webserverTimeoutSeconds + PROXY_TIMEOUT_MARGIN_SECONDS}s`;
+    const async = env.config.superset.asyncQueries;
+    // Every rule answers with the same HSTS header as the Ingress mode's (a new object per rule).
+    const hsts = () => ({
+      type: 'ResponseHeaderModifier',
+      responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: `max-age=${edge.hstsMaxAgeSeconds}; includeSubDomains` }] },
+    });
 
     new ApiObject(this, 'Route', {
       apiVersion: GATEWAY_API,
@@ -43,21 +49,22 @@ export class SupersetGatewayRoute extends Construct {
         hostnames,
         rules: [{
           matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-          filters: [{
-            type: 'ResponseHeaderModifier',
-            responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: `max-age=${edge.hstsMaxAgeSeconds}; includeSubDomains` }] },
-          }],
+          filters: [hsts()],
           backendRefs: [{ name: SUPERSET_WEB.host, port: SUPERSET_WEB.port }],
           timeouts: { request: timeout, backendRequest: timeout },
         },
         // Celery Flower under its path (the longest matching prefix wins), with the same HSTS.
         ...(env.config.superset.flower.enabled ? [{
           matches: [{ path: { type: 'PathPrefix', value: env.config.superset.flower.path } }],
-          filters: [{
-            type: 'ResponseHeaderModifier',
-            responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: `max-age=${edge.hstsMaxAgeSeconds}; includeSubDomains` }] },
-          }],
+          filters: [hsts()],
           backendRefs: [{ name: SUPERSET_FLOWER.host, port: SUPERSET_FLOWER.port }],
+        }] : []),
+        // The websocket of async queries (transport "ws"): no request timeout, a socket lives for
+        // the whole page view (the Gateway proxies the Upgrade; the server pings every 20 s).
+        ...(async.enabled && async.transport === 'ws' ? [{
+          matches: [{ path: { type: 'PathPrefix', value: SUPERSET_WEBSOCKET.path } }],
+          filters: [hsts()],
+          backendRefs: [{ name: SUPERSET_WEBSOCKET.host, port: SUPERSET_WEBSOCKET.port }],
         }] : [])],
       },
     });

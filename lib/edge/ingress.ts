@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { SUPERSET_FLOWER, SUPERSET_WEB } from '../superset/endpoints';
+import { SUPERSET_FLOWER, SUPERSET_WEB, SUPERSET_WEBSOCKET } from '../superset/endpoints';
 import type { Environment } from '../config/load';
 import { recommendedLabels } from '../workload/labels';
 
@@ -43,6 +43,11 @@ export class SupersetIngress extends Construct {
       'nginx.org/hsts-include-subdomains': 'true',
       'nginx.org/server-tokens': 'false',
     };
+    // The websocket of async queries (transport "ws"): F5 NGINX proxies the Upgrade only for the
+    // Services this annotation names. Its read timeout above is fine for a socket: the server pings
+    // every 20 s.
+    const websocket = env.config.superset.asyncQueries.enabled && env.config.superset.asyncQueries.transport === 'ws';
+    if (websocket) f5['nginx.org/websocket-services'] = SUPERSET_WEBSOCKET.host;
     const annotations: Record<string, string> = edge.controller === 'f5-nginx' ? f5 : {};
     if (edge.tls.certManagerClusterIssuer) annotations['cert-manager.io/cluster-issuer'] = edge.tls.certManagerClusterIssuer;
     // The environment's own annotations win: the escape hatch for another controller or a setting we do not type.
@@ -64,8 +69,9 @@ export class SupersetIngress extends Construct {
           host,
           http: {
             paths: [
-              // Celery Flower under its path (longest prefix wins), Superset for everything else.
+              // Celery Flower and the websocket server under their paths (longest prefix wins), Superset for everything else.
               ...(flower.enabled ? [{ path: flower.path, pathType: 'Prefix', backend: { service: { name: SUPERSET_FLOWER.host, port: { name: 'http' } } } }] : []),
+              ...(websocket ? [{ path: SUPERSET_WEBSOCKET.path, pathType: 'Prefix', backend: { service: { name: SUPERSET_WEBSOCKET.host, port: { name: 'http' } } } }] : []),
               {
                 path: '/',
                 pathType: 'Prefix',

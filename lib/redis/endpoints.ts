@@ -8,6 +8,11 @@ import { Component, component, dataComponent, Flow, Peer, tcp } from '../workloa
 export const REDIS_CACHE = { host: 'redis-cache', port: 6379 } as const;
 /** Non-cluster Redis: Celery broker and results, coordination, async-query events. */
 export const REDIS_QUEUE = { host: 'redis-queue', port: 6379 } as const;
+/**
+ * Every ready redis-queue server, primary or replica, in sentinel mode (rendered with the websocket
+ * server, which only reads the async-event streams and cannot ask the Sentinels for the primary).
+ */
+export const REDIS_QUEUE_READERS = { host: 'redis-queue-readers', port: 6379 } as const;
 /** Redis logical databases on redis-queue, one per use, so a FLUSHDB never crosses uses. */
 export const REDIS_QUEUE_DB = { celeryBroker: 0, celeryResults: 1, asyncQueries: 2, coordination: 3, rateLimits: 4, sessions: 5 } as const;
 

@@ -6,9 +6,10 @@ import type { PlatformConfig } from '../config/platform-schema';
 import { oauthEnvVar } from './secrets';
 import { STATSD_UDP } from '../workload/statsd-exporter';
 import { pyExpr, toPython } from './python';
+import { SUPERSET_WEBSOCKET } from './endpoints';
 import { jsonLoggingConfigSection } from './json-logging';
 import { longestTaskSeconds } from './sizing';
-import { ASYNC_EVENTS_STREAM_PREFIX, SUPERSET_SECRETS_DIR } from './defaults';
+import { ASYNC_EVENTS_STREAM_PREFIX, ASYNC_JWT_COOKIE_NAME, SUPERSET_SECRETS_DIR } from './defaults';
 
 export { ASYNC_EVENTS_STREAM_PREFIX };
 
@@ -434,13 +435,26 @@ ${timeouts}`;
 ${timeouts}`;
 }
 
+/** Where browsers open the websocket of async queries: the websocket server behind edge.host. */
+export function websocketUrl(config: PlatformConfig): string {
+  return `wss://${config.edge.host}${SUPERSET_WEBSOCKET.path}/`;
+}
+
 function asyncQueriesSection(config: PlatformConfig): string {
   const a = config.superset.asyncQueries;
   if (!a.enabled) return '';
   return `
-# Global async queries: chart queries run on the interactive Celery queue; browsers poll.
+${a.transport === 'ws'
+    ? `# Global async queries: chart queries run on the interactive Celery queue; the websocket server
+# (superset-websocket, behind the edge at /ws) pushes each result to the browser. It reads the
+# same event streams with the same JWT secret and cookie name (its config.json is rendered from
+# these settings).
+GLOBAL_ASYNC_QUERIES_TRANSPORT = "ws"
+GLOBAL_ASYNC_QUERIES_WEBSOCKET_URL = ${toPython(websocketUrl(config))}
+GLOBAL_ASYNC_QUERIES_JWT_COOKIE_NAME = ${toPython(ASYNC_JWT_COOKIE_NAME)}`
+    : `# Global async queries: chart queries run on the interactive Celery queue; browsers poll.
 GLOBAL_ASYNC_QUERIES_TRANSPORT = "polling"
-GLOBAL_ASYNC_QUERIES_POLLING_DELAY = ${a.pollingDelayMilliseconds}
+GLOBAL_ASYNC_QUERIES_POLLING_DELAY = ${a.pollingDelayMilliseconds}`}
 GLOBAL_ASYNC_QUERIES_JWT_SECRET = _secret("GLOBAL_ASYNC_QUERIES_JWT_SECRET")
 GLOBAL_ASYNC_QUERIES_JWT_COOKIE_SECURE = True
 GLOBAL_ASYNC_QUERIES_JWT_COOKIE_SAMESITE = "Lax"
@@ -481,6 +495,11 @@ OAUTH_PROVIDERS = ${toPython(providers)}
 `;
 }
 
+function websocketSources(config: PlatformConfig): string[] {
+  const a = config.superset.asyncQueries;
+  return a.enabled && a.transport === 'ws' ? [`wss://${config.edge.host}`] : [];
+}
+
 /** Content-Security-Policy and HSTS, agreeing with the edge (same max-age, same host). */
 function talismanConfig(config: PlatformConfig): Record<string, unknown> {
   return {
@@ -489,7 +508,8 @@ function talismanConfig(config: PlatformConfig): Record<string, unknown> {
       'default-src': ["'self'"],
       'img-src': ["'self'", 'blob:', 'data:', ...config.superset.mapTiles.imageSources],
       'worker-src': ["'self'", 'blob:'],
-      'connect-src': ["'self'", ...config.superset.mapTiles.connectSources, ...config.edge.cspConnectSources],
+      // The websocket of async queries (transport "ws"): 'self' covers wss: to the page's own host only in CSP 3 browsers.
+      'connect-src': ["'self'", ...websocketSources(config), ...config.superset.mapTiles.connectSources, ...config.edge.cspConnectSources],
       'object-src': "'none'",
       'style-src': ["'self'", "'unsafe-inline'"],
       'script-src': ["'self'", "'strict-dynamic'"],

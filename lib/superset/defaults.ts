@@ -52,6 +52,8 @@ export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
  * so the key namespaces sharing redis-queue's db 0 are all visible in the file (docs/redis.md).
  */
 export const ASYNC_EVENTS_STREAM_PREFIX = 'async-events-';
+/** Name of the async-query JWT cookie, written out in superset_config.py and the websocket server's config alike (both default to it). */
+export const ASYNC_JWT_COOKIE_NAME = 'async-token';
 
 /** Superset's defaults: a small production-shaped platform (what staging runs). */
 export const SUPERSET_DEFAULTS: SupersetConfig = {
@@ -71,7 +73,20 @@ export const SUPERSET_DEFAULTS: SupersetConfig = {
     // Superset 6.1's own screenshot waits.
     screenshots: { enabled: true, browserMemory: '512Mi', shmSize: '1Gi', locateWaitSeconds: 10, loadWaitSeconds: 60 },
   },
-  asyncQueries: { enabled: false, pollingDelayMilliseconds: 500 },
+  asyncQueries: {
+    enabled: false,
+    transport: 'polling',
+    pollingDelayMilliseconds: 500,
+    // Apache's own build of superset-websocket for the release: its docker-release workflow builds
+    // the "websocket" preset for every release tag, tagged apache/superset:<release>-websocket
+    // (scripts/build_docker.js). Two pods: the transport survives a rollout and a node loss.
+    websocket: {
+      image: { repository: 'docker.io/apache/superset', tag: '6.1.0-websocket' },
+      replicas: 2,
+      resources: { cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+      scheduling: {},
+    },
+  },
   // Off: a UI that can revoke and inspect tasks is an operator's choice; with a login when on.
   flower: {
     enabled: false,

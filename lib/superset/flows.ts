@@ -1,7 +1,7 @@
-import { SUPERSET_FLOWER, SUPERSET_WEB } from './endpoints';
+import { SUPERSET_FLOWER, SUPERSET_WEB, SUPERSET_WEBSOCKET } from './endpoints';
 import { webClientQueues } from './rules';
 import { externalDatabase, PGBOUNCER, POSTGRES_PRIMARY, toExternalDatabase } from '../postgres/endpoints';
-import { redisClientFlows, redisQueueClientFlows } from '../redis/endpoints';
+import { externalRedisQueue, REDIS_QUEUE, redisClientFlows, redisQueueClientFlows, toExternalRedis } from '../redis/endpoints';
 import type { Environment } from '../config/load';
 import { STATSD_METRICS_PORT } from '../workload/statsd-exporter';
 import { Component, component, dataComponent, egressEndpointFlows, Flow, Peer, podEgressFlows, tcp } from '../workload/flow';
@@ -72,6 +72,17 @@ export function supersetFlows(env: Environment): Flow[] {
       tcp({ kind: 'namespace', name: 'ingress-controller', ...net.ingressController }, component(flower), [SUPERSET_FLOWER.port], 'operators reach Celery Flower through the ingress (with its login)'),
       // Its own Celery app has only the broker settings: redis-queue, nothing else.
       ...redisQueueClientFlows(env.config, flower, 'Celery Flower watches the queues and the workers\' events'),
+    );
+  }
+  if (s.asyncQueries.enabled && s.asyncQueries.transport === 'ws') {
+    const websocket = supersetComponent(env, 'websocket');
+    const queue = externalRedisQueue(env.config);
+    flows.push(
+      tcp({ kind: 'namespace', name: 'ingress-controller', ...net.ingressController }, component(websocket), [SUPERSET_WEBSOCKET.port], 'browsers keep the websocket of async queries open through the ingress'),
+      // It only reads the event streams, from any server: no Sentinel (lib/superset/websocket.ts).
+      ...(queue
+        ? toExternalRedis('redis-queue', queue, component(websocket), 'the websocket server reads the async-event streams (the managed Redis of redis.queue.external)')
+        : [tcp(component(websocket), component(dataComponent(env.config.instance, 'redis-queue')), [REDIS_QUEUE.port], 'the websocket server reads the async-event streams')]),
     );
   }
   for (const q of webClientQueues(s)) {

@@ -251,6 +251,14 @@ export function supersetProblems(config: SupersetSettings): ConfigProblem[] {
       fix: 'remove the flag and set superset.asyncQueries.enabled instead',
     });
   }
+  if (s.asyncQueries.transport === 'ws' && !s.asyncQueries.enabled) {
+    problems.push({
+      field: 'superset.asyncQueries.transport',
+      value: s.asyncQueries.transport,
+      rule: 'the websocket server carries the events of async queries, which are off (superset.asyncQueries.enabled is false)',
+      fix: 'set superset.asyncQueries.enabled to true, or leave transport "polling"',
+    });
+  }
   problems.push(...extensions, ...flowerProblems(s));
   return problems;
 }

@@ -76,9 +76,24 @@ const workerQueueSchema = z.strictObject({
   ...placement,
 });
 
+/** Superset's websocket server (superset-websocket), the "ws" transport of async queries. */
+const websocketSchema = z.strictObject({
+  image: imageOf({
+    repositoryExample: 'docker.io/apache/superset',
+    tagExample: '6.1.0-websocket',
+    repositoryDescription: 'image repository of the websocket server, without tag (Apache publishes it as apache/superset:<release>-websocket)',
+    tagDescription: 'image tag; pinned, never "latest"',
+  }),
+  replicas: replicaCount.describe('websocket server pods (each reads every async event and forwards it to its own browsers, so any number works; more than one keeps the transport up through a rollout or a node loss)'),
+  resources: resourcesSchema.describe('requests and limits of the websocket server container'),
+  scheduling: schedulingOverrideSchema,
+});
+
 const asyncQueriesSchema = z.strictObject({
   enabled: z.boolean().describe('GLOBAL_ASYNC_QUERIES: chart queries run on Celery workers (recommended beyond ~50 users)'),
-  pollingDelayMilliseconds: positiveInt.max(60000, 'must be at most 60000 ms').describe('how often browsers poll for async query results, milliseconds'),
+  transport: z.enum(['polling', 'ws']).describe('GLOBAL_ASYNC_QUERIES_TRANSPORT: "polling" (browsers ask web every pollingDelayMilliseconds) or "ws" (a websocket server pushes each result as it lands, at <edge.host>/ws; one more Deployment)'),
+  pollingDelayMilliseconds: positiveInt.max(60000, 'must be at most 60000 ms').describe('how often browsers poll for async query results, milliseconds (transport "polling")'),
+  websocket: websocketSchema.describe('the websocket server of transport "ws"'),
 });
 
 const databaseSchema = z.strictObject({

@@ -87,6 +87,15 @@ export function supersetAdminRefs(config: SupersetSecretSettings): SecretRef[] {
 }
 
 /**
+ * What the websocket server reads (superset.asyncQueries.transport "ws"): the async-query JWT
+ * secret and the redis-queue login, from the same Secrets as Superset's; nothing else.
+ */
+export function supersetWebsocketRefs(config: SupersetSecretSettings): SecretRef[] {
+  const wanted = ['GLOBAL_ASYNC_QUERIES_JWT_SECRET', 'REDIS_QUEUE_PASSWORD', 'REDIS_QUEUE_USERNAME'];
+  return supersetSecretRefs(config).filter((r) => wanted.includes(r.envVar));
+}
+
+/**
  * Celery Flower's login (superset.flower.enabled only), read by the Flower pod alone. Hex
  * passwords: Flower splits basic_auth on commas, and "user:password" on the first colon.
  */

@@ -26,7 +26,7 @@ describe('image pins', () => {
   test('the defaults hold every image the platform runs', () => {
     expect(defaults.map((d) => d.setting).sort()).toEqual([
       'monitoring.statsdExporterImage', 'ops.image', 'pgbouncer.exporterImage', 'pgbouncer.image', 'postgres.image',
-      'redis.images.exporter', 'redis.images.redis', 'redis.images.valkey', 'superset.image',
+      'redis.images.exporter', 'redis.images.redis', 'redis.images.valkey', 'superset.asyncQueries.websocket.image', 'superset.image',
     ]);
   });
 

@@ -61,11 +61,11 @@ describe('renovate.json', () => {
     expect(files).toEqual(expect.arrayContaining(['lib/redis/defaults.ts', 'lib/postgres/defaults.ts', 'lib/monitoring/defaults.ts', 'environments/prod.ts']));
     const found = files.flatMap((f) => extract(manager, read(f)));
     const defaults = imageDefaults().filter((r) => !r.startsWith('registry.example.com/'));
-    // An environment's own pins (the managed example's sidecar) are kept current too.
+    // An environment's own pins (the managed example's sidecar and its mirrored websocket image) are kept current too.
     const pinnedByEnvironments = Object.values(ENVIRONMENTS).flatMap((e) => imageDefaults(e));
     expect(found.sort()).toEqual([...defaults, ...pinnedByEnvironments].sort());
-    expect(defaults).toHaveLength(7);
-    expect(pinnedByEnvironments).toEqual(['docker.io/hashicorp/vault:1.20.4']);
+    expect(defaults).toHaveLength(8);
+    expect(pinnedByEnvironments.sort()).toEqual(['docker.io/hashicorp/vault:1.20.4', 'registry.internal.example.com/bi/superset:6.1.0-websocket']);
   });
 
   test('the image regex reads an environment override written over several lines, with a digest', () => {

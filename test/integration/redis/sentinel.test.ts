@@ -7,13 +7,18 @@ import { REDIS_QUEUE_SENTINEL } from '../../../lib/redis/endpoints';
 import { resolveEnvironment } from '../../../lib/config/load';
 import { renderSupersetConfig } from '../../../lib/superset/config-py';
 import { buildObjects, find } from '../../helpers';
+import { deepMerge } from '../../../lib/config/merge';
+import type { EnvironmentOverrides } from '../../../lib/config/platform-schema';
+import { composeWebsocketConfig } from '../../superset/websocket-compose';
+import Redis from 'ioredis';
 import { exited, rewriteConf, seconds, Servers, sleep, Timings, waitFor } from './servers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 // redis-queue as prod runs it: 1 primary + 2 replicas, a Sentinel next to each, all from the
 // synthesized ConfigMap and started by its scripts. A hard kill of the primary, a client that
-// only knows the Sentinels, a planned handover (preStop), and a restart of every pod.
+// only knows the Sentinels, a planned handover (preStop), a restart of every pod, and the
+// websocket server's reads of the async-event streams from a replica.
 
 const ENV = 'prod';
 const platform = resolveEnvironment(ENV, ENVIRONMENTS[ENV]).config;
@@ -473,5 +478,41 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     }
     // The Sentinels' own user cannot touch data.
     expect(await servers.cliAs('sentinel', servers.derived('sentinel'), primary.redisPort, 'LRANGE', 'acl-probe', '0', '-1')).toMatch(/NOPERM/);
+  });
+  test('the websocket server\'s reads (transport "ws"): with its composed config.json, ioredis on a replica (as redis-queue-readers may route it) gets the async events the primary takes, live (XREAD BLOCK) and replayed (XRANGE)', async () => {
+    const primary = podOf(await settledNow());
+    const replica = pods.find((p) => p !== primary)!;
+    const objects = buildObjects(deepMerge(ENVIRONMENTS[ENV], { superset: { asyncQueries: { enabled: true, transport: 'ws' } } }) as EnvironmentOverrides, ENV);
+    const composed = composeWebsocketConfig(objects, { GLOBAL_ASYNC_QUERIES_JWT_SECRET: randomBytes(32).toString('hex'), REDIS_QUEUE_PASSWORD: servers.password });
+    expect(composed.status).toBe(0);
+    const redis = composed.config.redis;
+    expect([redis.host, redis.port, redis.db]).toEqual(['redis-queue-readers', 6379, 0]);
+    // superset-websocket's own client options (buildRedisOpts): host, port, db, and the password
+    // (as the default user) when one is set; only the address is this test's.
+    const client = new Redis({ host: '127.0.0.1', port: replica.redisPort, db: redis.db, password: redis.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await client.connect();
+      expect(await role(replica.redisPort)).toBe('slave');
+      expect(await client.ping()).toBe('PONG');
+      const prefix = composed.config.redisStreamPrefix as string;
+      const event = JSON.stringify({ id: 'job-1', channel_id: 'channel-1', job_id: 'job-1', user_id: '1', status: 'done', result_url: '/api/v1/chart/data/qc-1' });
+      // Blocking read of the firehose on the replica, then the write on the primary, as Superset
+      // writes an event: to the channel's stream and to the firehose, as the application user.
+      const live = client.xread('COUNT', 100, 'BLOCK', 10000, 'STREAMS', `${prefix}full`, '$');
+      await sleep(200);
+      const app = (...args: string[]) => servers.cliWith(servers.password, primary.redisPort, '-n', String(redis.db), ...args);
+      const id = await app('XADD', `${prefix}channel-1`, '*', 'data', event);
+      expect(id).toMatch(/^\d+-\d+$/);
+      expect(await app('XADD', `${prefix}full`, '*', 'data', event)).toMatch(/^\d+-\d+$/);
+      const got = await live;
+      expect(got?.[0]?.[1]?.[0]?.[1]).toEqual(['data', event]);
+      // A reconnecting browser: the events of its channel from its last id, read on the replica.
+      await waitFor('the channel stream on the replica', async () => (await client.xrange(`${prefix}channel-1`, '-', '+')).length === 1, 10000);
+      expect((await client.xrange(`${prefix}channel-1`, id, '+'))[0][1]).toEqual(['data', event]);
+      // What the server never needs is refused to it (the application user on redis-queue).
+      await expect(client.call('CONFIG', 'GET', 'masterauth')).rejects.toThrow(/NOPERM/);
+    } finally {
+      client.disconnect();
+    }
   });
 });
