@@ -53,6 +53,9 @@ function rows(schema: any, defaults: any, prefix: string, out: string[]): void {
     if (prefix !== '' && (key === 'scheduling' || key === 'pod')) {
       // The same shape on every component: documented once, in the pod-settings table.
       out.push(`| \`${field}\` | object | \`{}\` | ${description ?? ''}; fields: [pod and scheduling settings](#pod-and-scheduling-settings) |`);
+    } else if (KUBERNETES_SHAPED.includes(key)) {
+      // Written as in a pod spec: one row, the Kubernetes API reference has the fields.
+      out.push(`| \`${field}\` | ${typeOf(childDef)} | ${valueText(value, optional, field)} | ${description ?? ''} |`);
     } else if (childDef.type === 'object') {
       rows(child, value, field, out);
     } else if (field === 'superset.workers') {
@@ -60,9 +63,15 @@ function rows(schema: any, defaults: any, prefix: string, out: string[]): void {
       out.push(`| \`${field}.<queue>\` | object | (template) | ${description} ; a new queue starts from the reports-like template in lib/superset/defaults.ts |`);
     } else {
       out.push(`| \`${field}\` | ${typeOf(childDef)} | ${valueText(value, optional, field)} | ${description ?? ''} |`);
+      // A list of objects: the fields of one entry, as <list>[].<field>.
+      const element = childDef.type === 'array' ? unwrap(childDef.element) : undefined;
+      if (element?.def.type === 'object') rows(childDef.element, undefined, `${field}[]`, out);
     }
   }
 }
+
+/** Settings written in the Kubernetes shape, documented as one row each. */
+const KUBERNETES_SHAPED = ['affinity', 'tolerations'];
 
 export function configReference(): string {
   const out = ['| field | type | default | meaning |', '|---|---|---|---|'];

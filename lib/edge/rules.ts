@@ -28,8 +28,8 @@ export function edgeProblems(config: { readonly edge: EdgeConfig }): ConfigProbl
  */
 export function edgeWarnings(config: { readonly edge: EdgeConfig; readonly network: NetworkConfig }): string[] {
   if (config.edge.host === PLACEHOLDER_HOST) return [`edge.host is the placeholder "${PLACEHOLDER_HOST}": set the public host name of Superset.`];
-  if (config.network.dataSources.length === 0) {
-    return ['network.dataSources is empty, so web and workers can reach no database to query (every dashboard fails): list the warehouses\' address ranges and ports, e.g. network: { dataSources: [{ cidr: "10.30.0.0/16", ports: [5432] }] }.'];
+  if (config.network.dataSources.length === 0 && !config.network.egress.some((e) => e.purpose === 'data-warehouse')) {
+    return ['network.dataSources is empty, so web and workers can reach no database to query (every dashboard fails): list the warehouses\' address ranges and ports, e.g. network: { dataSources: [{ cidr: "10.30.0.0/16", ports: [5432] }] }, or name each in network.egress with purpose "data-warehouse".'];
   }
   return [];
 }
@@ -61,6 +61,9 @@ export function egressProblems(config: EgressSettings): ConfigProblem[] {
       problems.push({ field: `network.egress[${i}].name`, value: e.name, rule: 'must be unique among network.egress', fix: `rename it, or merge it into the earlier entry named "${e.name}"` });
     }
     seen.add(e.name);
+    if (e.driver !== undefined && e.purpose !== 'data-warehouse') {
+      problems.push({ field: `network.egress[${i}].driver`, value: e.driver, rule: `names a database driver, which only a "data-warehouse" endpoint needs (its purpose is "${e.purpose}")`, fix: 'remove driver, or set purpose to "data-warehouse"' });
+    }
     e.from.forEach((source, j) => {
       const field = `network.egress[${i}].from[${j}]`;
       const queue = source.startsWith('worker-') ? source.slice('worker-'.length) : undefined;

@@ -71,9 +71,10 @@ export const EGRESS_SOURCE = /^(web|beat|migrate|workers|worker-[a-z0-9]([-a-z0-
 /** A service outside the cluster that components connect to, declared once and attached to them. */
 const egressEndpoint = z.strictObject({
   name: dnsLabel.describe('name of the endpoint (appears in the NetworkPolicy flows)'),
-  purpose: z.enum(['identity-provider', 'smtp', 'webhooks', 'other']).describe('what it is: "identity-provider" (OIDC discovery, token and user-info endpoints), "smtp" (mail relay), "webhooks" (Slack and other HTTPS hooks) or "other"'),
+  purpose: z.enum(['identity-provider', 'smtp', 'webhooks', 'data-warehouse', 'other']).describe('what it is: "identity-provider" (OIDC discovery, token and user-info endpoints), "smtp" (mail relay), "webhooks" (Slack and other HTTPS hooks), "data-warehouse" (a database charts and SQL Lab query; network.dataSources is the same for web and every worker at once) or "other"'),
   cidr: cidr.describe('its address range'),
   ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').describe('TCP ports'),
+  driver: driverName.optional().describe('purpose "data-warehouse" only: the apache-superset driver extra its database needs; synth warns when superset.image.drivers does not list it'),
   from: z.array(z.string().regex(EGRESS_SOURCE, 'must be web, beat, migrate, workers (every queue), worker-<queue>, pg-backup, pg-restore-check or dashboard-export')).min(1, 'must name at least one component').describe('components that connect to it: web, beat, migrate, workers (every queue), worker-<queue>, pg-backup, pg-restore-check, dashboard-export'),
 });
 
@@ -95,7 +96,7 @@ export const networkSchema = z.strictObject({
     driver: driverName.optional().describe('the apache-superset driver extra its database needs ("trino", "snowflake", ...); synth warns when superset.image.drivers does not list it'),
   })).describe('databases Superset queries (web and workers may connect)'),
   objectStorage: z.array(cidrPorts).describe('S3-compatible storage for backups and WAL archiving'),
-  egress: z.array(egressEndpoint).describe('services outside the cluster (identity provider, SMTP, webhooks), each declared once with the components that may connect to it'),
+  egress: z.array(egressEndpoint).describe('services outside the cluster (identity provider, SMTP, webhooks, data warehouses), each declared once with the components that may connect to it'),
 });
 
 export type NetworkConfig = z.infer<typeof networkSchema>;

@@ -312,8 +312,13 @@ export function supersetSizingWarnings(config: SupersetSettings): string[] {
  */
 export function supersetDriverWarnings(config: SupersetSettings & { readonly network: NetworkConfig }): string[] {
   const built = new Set(['postgres', ...config.superset.image.drivers]);
-  return config.network.dataSources.flatMap((ds, i) => (ds.driver && !built.has(ds.driver)
-    ? [`network.dataSources[${i}] (${ds.cidr}) needs the "${ds.driver}" driver, which superset.image.drivers does not list (${[...built].join(', ')}): build the image with --build-arg DRIVERS=${[...config.superset.image.drivers, ds.driver].join(',')} (images/superset/Dockerfile) and add "${ds.driver}" to superset.image.drivers.`]
+  // Data sources either way: network.dataSources, and the named "data-warehouse" egress endpoints.
+  const sources = [
+    ...config.network.dataSources.map((ds, i) => ({ field: `network.dataSources[${i}]`, cidr: ds.cidr, driver: ds.driver })),
+    ...config.network.egress.flatMap((e, i) => (e.purpose === 'data-warehouse' ? [{ field: `network.egress[${i}] "${e.name}"`, cidr: e.cidr, driver: e.driver }] : [])),
+  ];
+  return sources.flatMap((ds) => (ds.driver && !built.has(ds.driver)
+    ? [`${ds.field} (${ds.cidr}) needs the "${ds.driver}" driver, which superset.image.drivers does not list (${[...built].join(', ')}): build the image with --build-arg DRIVERS=${[...config.superset.image.drivers, ds.driver].join(',')} (images/superset/Dockerfile) and add "${ds.driver}" to superset.image.drivers.`]
     : []));
 }
 

@@ -131,7 +131,7 @@ export const envVarSchema = z.strictObject({
   value: z.string().optional().describe('literal value (rendered into dist/: never a secret)'),
   secretKeyRef: keySelector.optional().describe('read the value from this Secret key'),
   configMapKeyRef: keySelector.optional().describe('read the value from this ConfigMap key'),
-  fieldRef: z.strictObject({ fieldPath: z.enum(['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP']) }).optional().describe('read the value from a field of the pod'),
+  fieldRef: z.strictObject({ fieldPath: z.enum(['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP']).describe('the field of the pod (Downward API)') }).optional().describe('read the value from a field of the pod'),
 }).superRefine((e, ctx) => {
   const sources = ['value', 'secretKeyRef', 'configMapKeyRef', 'fieldRef'].filter((k) => (e as Record<string, unknown>)[k] !== undefined);
   if (sources.length !== 1) {

@@ -17,7 +17,7 @@ const real = { edge: { host: 'bi.acme.io' } };
 describe('network.dataSources', () => {
   test('empty with a real host: synth warns, naming the field and an example', () => {
     expect(warningsOf(real)).toEqual([
-      'network.dataSources is empty, so web and workers can reach no database to query (every dashboard fails): list the warehouses\' address ranges and ports, e.g. network: { dataSources: [{ cidr: "10.30.0.0/16", ports: [5432] }] }.',
+      'network.dataSources is empty, so web and workers can reach no database to query (every dashboard fails): list the warehouses\' address ranges and ports, e.g. network: { dataSources: [{ cidr: "10.30.0.0/16", ports: [5432] }] }, or name each in network.egress with purpose "data-warehouse".',
     ]);
   });
 

@@ -43,7 +43,20 @@ describe('network.egress', () => {
     expect(reaching({ network: { egress: [hook] } }, '192.0.2.9', 8443).sort()).toEqual(['pg-backup', 'superset-worker-interactive', 'superset-worker-reports']);
   });
 
+  test('a data warehouse, named: the query runners it names reach it, and synth warns about a driver the image lacks', () => {
+    const warehouse = { name: 'snowflake', purpose: 'data-warehouse', cidr: '192.0.2.128/25', ports: [8443], driver: 'snowflake', from: ['web', 'worker-interactive'] };
+    expect(reaching({ network: { egress: [warehouse] } }, '192.0.2.130', 8443).sort()).toEqual(['superset-web', 'superset-worker-interactive']);
+    const warnings = (overrides: object) => resolveEnvironment('prod', { edge: { host: 'bi.acme.io' }, ...overrides } as EnvironmentOverrides).warnings.join('\n');
+    expect(warnings({ network: { egress: [warehouse] } })).toMatch(/network\.egress\[0\] "snowflake" \(192\.0\.2\.128\/25\) needs the "snowflake" driver, which superset\.image\.drivers does not list/);
+    expect(warnings({ network: { egress: [warehouse] }, superset: { image: { drivers: ['snowflake'] } } })).not.toMatch(/driver/);
+    // A named warehouse is a data source: no "network.dataSources is empty" warning.
+    expect(warnings({})).toMatch(/network\.dataSources is empty[\s\S]*or name each in network\.egress with purpose "data-warehouse"/);
+    expect(warnings({ network: { egress: [warehouse] } })).not.toMatch(/dataSources is empty/);
+  });
+
   const invalid: Array<[string, object, RegExp]> = [
+    ['a driver on an endpoint that is no data warehouse', { network: { egress: [{ ...smtp, driver: 'trino' }] } },
+      /network\.egress\[0\]\.driver = "trino"\s+rule: names a database driver, which only a "data-warehouse" endpoint needs \(its purpose is "smtp"\)[\s\S]*fix: {2}remove driver, or set purpose to "data-warehouse"/],
     ['SSO without a way to its identity provider', { superset: { auth: oauth } },
       /network\.egress = \[\]\s+rule: must reach the identity provider from web when superset\.auth\.type is "oauth" \(acme\.okta\.com\)[\s\S]*fix: {2}add \{ name: "idp", purpose: "identity-provider"/],
     ['an identity provider only the workers reach', { superset: { auth: oauth }, network: { egress: [{ ...idp, from: ['workers'] }] } },
