@@ -33,12 +33,13 @@ export interface ContainerOf {
   readonly pod: PodOf;
   readonly container: any;
   readonly init: boolean;
-  /** `container "web"` or `init container "wait"`, for messages. */
+  /** `container "web"`, `init container "wait"` or `native sidecar "proxy"` (an init container with restartPolicy Always), for messages. */
   readonly label: string;
 }
 
 export function containersOf(pod: PodOf): ContainerOf[] {
-  const make = (c: any, init: boolean): ContainerOf => ({ pod, container: c, init, label: `${init ? 'init container' : 'container'} "${c.name}"` });
+  const kind = (c: any, init: boolean): string => (!init ? 'container' : c.restartPolicy === 'Always' ? 'native sidecar' : 'init container');
+  const make = (c: any, init: boolean): ContainerOf => ({ pod, container: c, init, label: `${kind(c, init)} "${c.name}"` });
   return [...(pod.spec.initContainers ?? []).map((c: any) => make(c, true)), ...(pod.spec.containers ?? []).map((c: any) => make(c, false))];
 }
 

@@ -152,9 +152,25 @@ export interface PodExtensionOptions {
 }
 
 /**
+ * Whether a pod runs to completion (a Job's or CronJob's: restartPolicy Never or OnFailure)
+ * rather than forever (Deployments and StatefulSets: Always, the default).
+ */
+export function runsToCompletion(spec: k8s.PodSpec): boolean {
+  return spec.restartPolicy === 'Never' || spec.restartPolicy === 'OnFailure';
+}
+
+/**
  * A pod template with the extensions applied: labels and annotations (the platform's own keys
  * win), pull Secrets, extra volumes, mounts and env in every container the platform renders,
- * then the extra init containers (after the platform's) and sidecars.
+ * the CA bundle (with its variables) in every container, extra ones included, then the extra
+ * init containers (after the platform's) and sidecars.
+ *
+ * Sidecars of a pod that runs to completion are native sidecars (init containers with
+ * restartPolicy Always, Kubernetes >= 1.29): as ordinary containers they would never exit, so
+ * the Job would never complete. They come first among the init containers: the kubelet starts
+ * each one (and waits for its startupProbe, if any) before the next init container, so a
+ * database proxy already serves the platform's own init steps (dashboard-export's `superset
+ * export`) and the main container; it stops them once the main containers have exited.
  */
 export function extendPodTemplate(template: k8s.PodTemplateSpec, o: PodExtensionOptions): k8s.PodTemplateSpec {
   const pod = o.pod ?? {};
@@ -176,13 +192,34 @@ export function extendPodTemplate(template: k8s.PodTemplateSpec, o: PodExtension
       ...(mounts.length ? { volumeMounts: [...(c.volumeMounts ?? []), ...mounts] } : {}),
     };
   };
+  // Extra containers get the CA bundle and its variables only (a Vault agent or a database proxy
+  // calls out over TLS too); Superset's env and pod.volumeMounts stay the platform containers'.
+  // What the container sets itself wins: a variable of the same name, a mount at the same path.
+  const withCaBundle = (c: k8s.Container): k8s.Container => {
+    if (!ca) return c;
+    const ownEnv = new Set((c.env ?? []).map((e) => e.name));
+    const env = CA_BUNDLE_ENV.filter((e) => !ownEnv.has(e.name));
+    const ownMount = (c.volumeMounts ?? []).some((m) => m.mountPath === CA_BUNDLE_DIR);
+    return {
+      ...c,
+      ...(env.length ? { env: [...(c.env ?? []), ...env] } : {}),
+      ...(ownMount ? {} : { volumeMounts: [...(c.volumeMounts ?? []), { name: CA_BUNDLE_VOLUME, mountPath: CA_BUNDLE_DIR, readOnly: true }] }),
+    };
+  };
+  const extra = (c: ExtraContainer): k8s.Container => withCaBundle(extraContainer(c, o.runAs, o.imagePullPolicy));
   const spec = template.spec!;
   const labels = { ...o.pods.labels, ...pod.labels };
   const annotations = { ...o.pods.annotations, ...pod.annotations };
   const pullSecrets = [...new Set([...o.pods.imagePullSecrets, ...(pod.imagePullSecrets ?? [])])];
   const volumes = [...(ca ? [ca] : []), ...(pod.volumes ?? []).map(toVolume)];
-  const initContainers = [...(spec.initContainers ?? []).map(extend), ...(pod.initContainers ?? []).map((c) => extraContainer(c, o.runAs, o.imagePullPolicy))];
-  const containers = [...spec.containers.map(extend), ...(pod.sidecars ?? []).map((c) => extraContainer(c, o.runAs, o.imagePullPolicy))];
+  const sidecars = (pod.sidecars ?? []).map(extra);
+  const native = runsToCompletion(spec);
+  const initContainers = [
+    ...(native ? sidecars.map((c) => ({ ...c, restartPolicy: 'Always' })) : []),
+    ...(spec.initContainers ?? []).map(extend),
+    ...(pod.initContainers ?? []).map(extra),
+  ];
+  const containers = [...spec.containers.map(extend), ...(native ? [] : sidecars)];
   return {
     metadata: {
       ...template.metadata,

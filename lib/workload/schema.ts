@@ -232,7 +232,7 @@ export const podsSchema = z.strictObject({
   annotations: z.record(qualifiedName, z.string()).describe('annotations of every pod (service mesh, Vault agent, APM); a component\'s pod.annotations win on the same key'),
   labels: z.record(qualifiedName, labelValue).describe('labels of every pod; a component\'s pod.labels win on the same key; never an app.kubernetes.io/ key (the platform owns those)'),
   imagePullSecrets: z.array(objectName).describe('Secrets (kubernetes.io/dockerconfigjson) every pod pulls its images with; a component\'s pod.imagePullSecrets are added'),
-  caBundle: caBundleSchema.optional().describe('a custom CA bundle mounted into the Superset and ops pods, with SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and PGSSLROOTCERT pointing at it'),
+  caBundle: caBundleSchema.optional().describe('a custom CA bundle mounted into every container of the Superset and ops pods (extra sidecars and init containers included), with SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and PGSSLROOTCERT pointing at it'),
 });
 
 /** A component's `pod`: added to the environment-wide `pods`. */
@@ -243,7 +243,7 @@ export const podOverrideSchema = z.strictObject({
   volumes: z.array(volumeSchema).optional().describe('extra volumes (kinds the restricted Pod Security Standard allows)'),
   volumeMounts: z.array(volumeMountSchema).optional().describe('extra mounts, added to every container the platform renders in these pods'),
   initContainers: z.array(extraContainerSchema).optional().describe('extra init containers, run after the platform\'s own'),
-  sidecars: z.array(extraContainerSchema).optional().describe('extra containers next to the platform\'s (each needs a livenessProbe)'),
+  sidecars: z.array(extraContainerSchema).optional().describe('extra containers next to the platform\'s (in Deployments and StatefulSets each needs a livenessProbe); in the migration Job and the ops CronJobs native sidecars (init containers with restartPolicy Always, started before every other init container; Kubernetes >= 1.29)'),
   egress: z.array(z.strictObject({
     cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/, 'must be a CIDR such as "10.20.0.0/16"').describe('address range'),
     ports: z.array(port).min(1, 'must list at least one port').describe('TCP ports'),

@@ -187,7 +187,7 @@ describe('pod extensions', () => {
 
   test('a sidecar mounting a volume the pod lacks fails synth naming the rule "pod-references"', () => {
     const v = violations({ ops: { backup: { pod: { sidecars: [{ ...SIDECAR, volumeMounts: [{ name: 'nowhere', mountPath: '/x' }] }] } } } });
-    expect(v).toEqual([expect.objectContaining({ rule: 'pod-references', message: 'container "vault-agent": mounts volume "nowhere", which the pod does not declare' })]);
+    expect(v).toEqual([expect.objectContaining({ rule: 'pod-references', message: 'native sidecar "vault-agent": mounts volume "nowhere", which the pod does not declare' })]);
   });
 
   test('a sidecar\'s secret-named env var with a literal value fails synth naming the rule "no-secret-literals"', () => {
@@ -217,6 +217,63 @@ describe('pod extensions', () => {
   });
 });
 
+describe('sidecars of pods that run to completion (native sidecars)', () => {
+  // A Cloud SQL proxy: what a Job on a managed database needs next to it.
+  const PROXY = {
+    name: 'cloud-sql-proxy',
+    image: { repository: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy', tag: '2.14.1' },
+    args: ['--port=5432', 'my-project:europe-west1:superset'],
+    resources: { cpuRequest: '10m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '128Mi' },
+    startupProbe: { tcpSocket: { port: 5432 }, periodSeconds: 1, failureThreshold: 60 },
+  };
+  const migrateJob = (overrides: EnvironmentOverrides): any => (buildObjects(overrides).find((o) => o.kind === 'Job') as any).spec.template;
+  const natives = (spec: any): string[] => (spec.initContainers ?? []).filter((c: any) => c.restartPolicy === 'Always').map((c: any) => c.name);
+
+  test('default: no native sidecar (no init container with a restartPolicy) in any pod', () => {
+    for (const pod of everyPod()) {
+      expect([pod.owner.metadata.name, natives(pod.spec)]).toEqual([pod.owner.metadata.name, []]);
+      for (const c of pod.spec.containers) expect(c.restartPolicy).toBeUndefined();
+    }
+  });
+
+  test('the migration Job: a sidecar is the first init container with restartPolicy Always, not an ordinary container that never exits', () => {
+    const spec = migrateJob({ superset: { migrations: { pod: { sidecars: [PROXY] } } } }).spec;
+    expect(spec.restartPolicy).toBe('Never');
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['migrate']);
+    expect(spec.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['cloud-sql-proxy', 'Always']]);
+    expect(spec.initContainers[0]).toMatchObject({ image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1', startupProbe: { tcpSocket: { port: 5432 } }, securityContext: { readOnlyRootFilesystem: true, runAsNonRoot: true } });
+  });
+
+  test('the migration Job: the sidecar starts before the extra init containers', () => {
+    const init = { ...PROXY, name: 'check-schema', startupProbe: undefined };
+    const spec = migrateJob({ superset: { migrations: { pod: { initContainers: [init], sidecars: [PROXY] } } } }).spec;
+    expect(spec.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['cloud-sql-proxy', 'Always'], ['check-schema', undefined]]);
+  });
+
+  test('the ops CronJobs: pg-backup\'s sidecar is a native sidecar; dashboard-export\'s starts before the platform\'s exporter step', () => {
+    const backup = podNamed({ ops: { backup: { pod: { sidecars: [PROXY] } } } }, 'CronJob', 'pg-backup').spec;
+    expect(backup.containers.map((c: any) => c.name)).not.toContain('cloud-sql-proxy');
+    expect(natives(backup)).toEqual(['cloud-sql-proxy']);
+    const init = { ...PROXY, name: 'fetch-keys', startupProbe: undefined };
+    const exporter = podNamed({ ops: { dashboardExport: { pod: { sidecars: [PROXY], initContainers: [init] } } } }, 'CronJob', 'dashboard-export').spec;
+    expect(exporter.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['cloud-sql-proxy', 'Always'], ['export', undefined], ['fetch-keys', undefined]]);
+    expect(exporter.containers.map((c: any) => c.name)).toEqual(['publish']);
+  });
+
+  test('Deployments and StatefulSets keep ordinary sidecars', () => {
+    const overrides: EnvironmentOverrides = { superset: { web: { pod: { sidecars: [SIDECAR] } } }, redis: { queue: { pod: { sidecars: [SIDECAR] } } } };
+    for (const [kind, name] of [['Deployment', 'superset-web'], ['StatefulSet', 'redis-queue']]) {
+      const spec = podNamed(overrides, kind, name).spec;
+      expect(spec.containers.find((c: any) => c.name === 'vault-agent').restartPolicy).toBeUndefined();
+      expect(natives(spec)).toEqual([]);
+    }
+  });
+
+  test('a Job\'s and a CronJob\'s native sidecars meet every policy rule (no liveness probe needed: they stop with the pod)', () => {
+    expect(violations({ superset: { migrations: { pod: { sidecars: [PROXY] } } }, ops: { restoreCheck: { pod: { sidecars: [PROXY] } } } })).toEqual([]);
+  });
+});
+
 describe('custom CA bundle (pods.caBundle)', () => {
   const overrides: EnvironmentOverrides = { pods: { caBundle: { configMap: 'corporate-ca', key: 'ca.pem' } } };
   const CA_ENV = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'PGSSLROOTCERT'];
@@ -239,6 +296,39 @@ describe('custom CA bundle (pods.caBundle)', () => {
     }
     const job = buildObjects(overrides).find((o) => o.kind === 'Job') as any;
     expect(envVar(job.spec.template.spec.containers[0], 'REQUESTS_CA_BUNDLE')).toBeDefined();
+  });
+
+  test('mounted into the extra sidecars and init containers of those pods too, with the variables; what the container sets itself wins', () => {
+    const mine = { name: 'SSL_CERT_FILE', value: '/vault/ca.pem' };
+    const init = { ...SIDECAR, name: 'fetch-drivers', livenessProbe: undefined };
+    const withExtras: EnvironmentOverrides = {
+      ...overrides,
+      superset: { web: { pod: { sidecars: [{ ...SIDECAR, env: [mine] }], initContainers: [init] } }, migrations: { pod: { sidecars: [{ ...SIDECAR, name: 'proxy' }] } } },
+      ops: { backup: { pod: { sidecars: [SIDECAR] } } },
+    };
+    const web = podNamed(withExtras, 'Deployment', 'superset-web').spec;
+    const job = (buildObjects(withExtras).find((o) => o.kind === 'Job') as any).spec.template.spec;
+    const extras = [
+      web.containers.find((c: any) => c.name === 'vault-agent'),
+      web.initContainers.find((c: any) => c.name === 'fetch-drivers'),
+      job.initContainers.find((c: any) => c.name === 'proxy'),
+      podNamed(withExtras, 'CronJob', 'pg-backup').spec.initContainers.find((c: any) => c.name === 'vault-agent'),
+    ];
+    for (const c of extras) {
+      expect(c.volumeMounts).toContainEqual({ name: 'ca-bundle', mountPath: '/etc/ssl/superset-k8s', readOnly: true });
+      for (const name of CA_ENV.slice(1)) expect(envVar(c, name)).toEqual({ name, value: '/etc/ssl/superset-k8s/ca.crt' });
+    }
+    expect(extras[0].env.filter((e: any) => e.name === 'SSL_CERT_FILE')).toEqual([mine]);
+    expect(envVar(extras[1], 'SSL_CERT_FILE')).toEqual({ name: 'SSL_CERT_FILE', value: '/etc/ssl/superset-k8s/ca.crt' });
+    // Superset's own variables stay in Superset's containers.
+    expect(envVar(extras[0], 'SUPERSET_CONFIG_PATH')).toBeUndefined();
+    expect(violations(withExtras)).toEqual([]);
+  });
+
+  test('without pods.caBundle an extra container gets no CA mount or variables', () => {
+    const c = podNamed({ superset: { web: { pod: { sidecars: [SIDECAR] } } } }, 'Deployment', 'superset-web').spec.containers.find((x: any) => x.name === 'vault-agent');
+    expect(c.volumeMounts).toBeUndefined();
+    expect(c.env).toBeUndefined();
   });
 
   test('not mounted into the data tier (it does not call out)', () => {
