@@ -4,7 +4,7 @@ import { explainPlatform } from '../harness/diagnose';
 import type { Outside } from '../harness/outside/outside-world';
 import type { PlatformRun } from '../harness/platform';
 import { check, Scenario } from './scenario';
-import { ensureWarehouse, eventually, jobLogs, json } from './util';
+import { connectFrom, ensureWarehouse, eventually, jobLogs, json, podOf, SUPERSET } from './util';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -71,5 +71,20 @@ export const cronJobs: Scenario = {
       check(commits.length > 0, `dashboard-export completed but branch ${branch} of the Git stand-in has no commit:\n${jobLogs(run, lastJob.get('dashboard-export')!, 30)}`);
       figure('dashboard-export', `${seconds.toFixed(0)} s, ${commits.length} commit(s) on ${branch}`);
     }
+    // Each CronJob reaches its service through its own NetworkPolicy only: the pods that answer
+    // users (web, a worker) get no connection to the object storage or the Git server.
+    const targets: Array<[string, string, number]> = [];
+    const s3 = env(cron('pg-backup') ?? cron('pg-restore-check'), 'S3_ENDPOINT');
+    if (s3) targets.push(['object storage', new URL(s3).hostname, Number(new URL(s3).port || 443)]);
+    const repository = env(cron('dashboard-export'), 'GIT_REPOSITORY')?.match(/^(?:ssh:\/\/)?[^@/]+@([^:/]+)[:/]/);
+    if (repository) targets.push(['the Git server', repository[1], 22]);
+    for (const [component, container] of [['web', 'web'], ['worker-interactive', 'worker']] as const) {
+      const pod = podOf(run, SUPERSET(component));
+      for (const [what, target, port] of targets) {
+        const r = await connectFrom(run, pod, container, target, port);
+        check(r === 'timeout', `${pod.metadata.name} reached ${what} ${target}:${port} (${r}): only its CronJob's NetworkPolicy may allow that`);
+      }
+    }
+    figure('object storage and the Git server from web and a worker', targets.length ? `dropped (${targets.map(([, t, p]) => `${t}:${p}`).join(', ')})` : 'no target');
   },
 };
