@@ -14,6 +14,7 @@ import { mutations } from './mutations';
 import { firstAdmin } from './first-admin';
 import { redisQueueOutage } from './redis-queue-outage';
 import { secretRotation } from './secret-rotation';
+import { reportSmtp } from './report-smtp';
 
 /** Every scenario, in the order a full run executes them. */
-export const SCENARIOS: readonly Scenario[] = [freshInstall, firstAdmin, celery, enforcement, dataSource, cronJobs, rollingWeb, upgrade, cacheFullRestart, redisQueueOutage, secretRotation, patroniFailover, redisFailover, mutations, slowStart];
+export const SCENARIOS: readonly Scenario[] = [freshInstall, firstAdmin, celery, enforcement, dataSource, reportSmtp, cronJobs, rollingWeb, upgrade, cacheFullRestart, redisQueueOutage, secretRotation, patroniFailover, redisFailover, mutations, slowStart];

@@ -9,6 +9,11 @@ import type { OutsideWorld } from '../platform';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
+/** One line of the mail relay's mailbox (smtp-server.py). */
+export type MailRelayEvent =
+  | { event: 'message'; peer: string; tls: boolean; tls_version: string | null; auth_user: string | null; mail_from: string; rcpt_tos: string[]; subject: string; from: string; to: string; content_type: string; bytes: number }
+  | { event: 'auth-refused'; peer: string; login: string; mechanism: string };
+
 /** Gives a stand-in of the outside world an address outside the cluster and DNS names for it. */
 export type OutsideAddresses = (name: string, hostnames: readonly string[]) => Promise<string>;
 
@@ -89,11 +94,17 @@ export class Outside implements OutsideWorld {
   /** The bare repository the dashboard export pushes to. */
   gitRepository?: string;
   readonly warehouse = { host: 'warehouse.example.com', port: 5432, database: 'dwh', user: 'analyst', password: randomBytes(12).toString('hex'), address: '' };
+  /**
+   * The mail relay: STARTTLS on the submission port with a certificate for `host` from the
+   * authority the images trust, AUTH required (this user and password) before any message.
+   */
+  readonly mailRelay = { host: 'smtp.example.com', port: 587, user: 'superset-reports@example.com', password: randomBytes(12).toString('hex'), address: '' };
   /** One access key per Secret that holds one, each with its bucket policy (bucketPolicies). */
   private readonly accessKeys = new Map<string, S3Key>();
   private readonly dir: string;
   private sshd?: ChildProcess;
   private postgres?: ChildProcess;
+  private smtp?: ChildProcess;
   private gitKeys?: { privateKey: string; knownHosts: string };
 
   constructor(private readonly o: OutsideOptions) {
@@ -105,6 +116,7 @@ export class Outside implements OutsideWorld {
     await this.startObjectStorage();
     await this.startGitServer();
     await this.startWarehouse();
+    await this.startMailRelay();
   }
 
   private async startObjectStorage(): Promise<void> {
@@ -194,6 +206,55 @@ export class Outside implements OutsideWorld {
     this.o.log(`outside: warehouse postgresql://${this.warehouse.user}@${this.warehouse.host}/${this.warehouse.database} at ${address}:5432`);
   }
 
+  /** A real SMTP server (aiosmtpd: smtp-server.py) that records what it accepts in a mailbox file. */
+  private async startMailRelay(): Promise<void> {
+    const m = this.mailRelay;
+    const script = path.join(__dirname, 'smtp-server.py');
+    const address = await this.o.addresses('mail-relay', [m.host]);
+    m.address = address;
+    const cert = await makeServingCertificate({ subjectAltNames: [m.host], workDir: this.dir });
+    // Trusted by the images next to the object storage's authority (each certificate has its own).
+    this.caPem = [this.caPem, cert.caCertPem].filter(Boolean).join('\n');
+    const dir = path.join(this.dir, 'mail-relay');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const files = { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key'), password: path.join(dir, 'password') };
+    fs.writeFileSync(files.cert, cert.certPem);
+    fs.writeFileSync(files.key, cert.keyPem, { mode: 0o600 });
+    fs.writeFileSync(files.password, m.password, { mode: 0o600 });
+    fs.writeFileSync(this.mailbox, '');
+    // Debian's python3 (python3-aiosmtpd in test/e2e/packages.txt), not whatever python3 is first on PATH.
+    const proc = spawn('/usr/bin/python3', [script, address, String(m.port), m.host, files.cert, files.key, m.user, files.password, this.mailbox], {
+      stdio: ['ignore', 'pipe', fs.openSync(path.join(this.dir, 'smtp.log'), 'a')],
+    });
+    this.smtp = proc;
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`the mail relay stand-in did not listen on ${address}:${m.port} within 20 s (log: ${path.join(this.dir, 'smtp.log')})`)), 20_000);
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('listening')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the mail relay stand-in exited ${code} before it listened: ${fs.readFileSync(path.join(this.dir, 'smtp.log'), 'utf8').trim().split('\n').slice(-5).join(' | ')}`));
+      });
+    });
+    this.o.log(`outside: mail relay smtp://${m.host}:${m.port} (STARTTLS, AUTH as ${m.user}) at ${address}:${m.port}`);
+  }
+
+  private get mailbox(): string {
+    return path.join(this.dir, 'mail-relay', 'mailbox.jsonl');
+  }
+
+  /** What the mail relay recorded: accepted messages and refused logins, oldest first (no passwords). */
+  mailRelayEvents(): MailRelayEvent[] {
+    if (!fs.existsSync(this.mailbox)) return [];
+    return fs.readFileSync(this.mailbox, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as MailRelayEvent);
+  }
+
   /**
    * The SQLAlchemy URI of the warehouse (with its password: only ever handed to Superset, never
    * logged), with a connect timeout so a dropped connection fails in seconds, not minutes.
@@ -252,7 +313,7 @@ export class Outside implements OutsideWorld {
 
   async stop(): Promise<void> {
     await this.s3?.stop();
-    for (const p of [this.sshd, this.postgres]) {
+    for (const p of [this.sshd, this.postgres, this.smtp]) {
       if (p && p.exitCode === null) {
         const gone = new Promise((r) => p.once('exit', r));
         p.kill('SIGTERM');

@@ -83,6 +83,16 @@ ROW_LIMIT = 50000
 FEATURE_FLAGS = {}
 SCARF_ANALYTICS = True
 
+# Mail of alerts and reports (superset.utils.core.send_email_smtp reads these from app.config)
+SMTP_HOST = "localhost"
+SMTP_STARTTLS = True
+SMTP_SSL = False
+SMTP_USER = "superset"
+SMTP_PORT = 25
+SMTP_PASSWORD = "superset"
+SMTP_MAIL_FROM = "superset@superset.com"
+SMTP_SSL_SERVER_AUTH = False
+
 # Global async queries (feature flag GLOBAL_ASYNC_QUERIES)
 GLOBAL_ASYNC_QUERIES_REDIS_STREAM_PREFIX = "async-events-"
 GLOBAL_ASYNC_QUERIES_REDIS_STREAM_LIMIT = 1000

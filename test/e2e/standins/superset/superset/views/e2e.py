@@ -15,6 +15,9 @@ POST /e2e/sql-lab       {"database", "sql", "timeout"}: sql_lab.get_sql_results,
                         from RESULTS_BACKEND
 POST /e2e/dashboards    {"title", "database", "table"}: a dataset, a chart and a dashboard
 GET  /e2e/beat          runs of reports.scheduler recorded by the reports worker
+POST /e2e/report-email  {"recipients", "subject", "timeout"}: reports.e2e_email on the queue
+                        task_routes give it (the reports queue) mails an HTML report through
+                        the SMTP_* settings of app.config; what the worker did
 GET  /api/v1/async_event/?channel=ID&last_id=ID   events of a channel (GLOBAL_ASYNC_QUERIES)
 """
 
@@ -225,6 +228,20 @@ def create_dashboard():
         session.add_all([chart, dashboard])
         session.flush()
         return jsonify({"dashboard_id": dashboard.id, "chart_id": chart.id, "dataset_id": dataset.id, "uuid": dashboard.uuid})
+
+
+@e2e_blueprint.route("/e2e/report-email", methods=["POST"])
+def report_email():
+    body = _body()
+    token = secrets.token_hex(8)
+    subject = body.get("subject") or f"[Report] e2e {token}"
+    html = f"<p>e2e report {token}</p>"
+    started = time.monotonic()
+    result = _publish("reports.e2e_email", [list(body["recipients"]), subject, html])
+    value, failure = _wait(result, float(body.get("timeout", 60)))
+    if failure:
+        return failure
+    return jsonify({"ok": True, "task_id": result.id, "result": value, "seconds": round(time.monotonic() - started, 3)})
 
 
 @e2e_blueprint.route("/e2e/beat")
