@@ -18,6 +18,7 @@ export function resolveScheduling(global: SchedulingConfig, override: Scheduling
   return {
     zoneSpread: o.zoneSpread ?? global.zoneSpread,
     nodeSpread: o.nodeSpread ?? global.nodeSpread,
+    topologySpreadConstraints: o.topologySpreadConstraints ?? global.topologySpreadConstraints,
     nodeSelector: o.nodeSelector ?? global.nodeSelector,
     tolerations: o.tolerations ?? global.tolerations,
     affinity: o.affinity ?? global.affinity,

@@ -95,9 +95,18 @@ const priorityClassName = objectName.refine((n) => !n.startsWith('system-'), {
   params: { fix: 'create a PriorityClass of your own (e.g. "superset-critical", value below 1000000000) and set {field} to its name' },
 });
 
+/** One topology spread constraint, without its label selector (the component's own pods are filled in). */
+const spreadConstraintSchema = z.strictObject({
+  topologyKey: qualifiedName.describe('node label whose values are the domains (topology.kubernetes.io/zone, kubernetes.io/hostname, a rack label, ...)'),
+  maxSkew: positiveInt.max(100, 'must be at most 100').describe('largest allowed difference in pods between two domains'),
+  whenUnsatisfiable: whenUnsatisfiable.describe('"DoNotSchedule" (the pod waits) or "ScheduleAnyway" (skew preferred, not required)'),
+  minDomains: positiveInt.max(100, 'must be at most 100').optional().describe('with DoNotSchedule: the number of domains counted even when fewer have matching pods'),
+});
+
 const schedulingFields = {
   zoneSpread: whenUnsatisfiable.describe('topology spread across topology.kubernetes.io/zone when a zone is short of room'),
   nodeSpread: whenUnsatisfiable.describe('topology spread across kubernetes.io/hostname when a node is short of room'),
+  topologySpreadConstraints: z.array(spreadConstraintSchema).optional().describe('your own topology spread instead of the zone and node spread above (zoneSpread and nodeSpread are then unused); each constraint selects the component\'s own pods (and, for Deployments, its current ReplicaSet only); [] spreads nothing'),
   nodeSelector: z.record(qualifiedName, labelValue).describe('nodeSelector of the pods'),
   tolerations: z.array(tolerationSchema).describe('tolerations of the pods (tainted node pools)'),
   affinity: affinitySchema.describe('affinity of the pods (Kubernetes shape: nodeAffinity, podAffinity, podAntiAffinity); a component\'s own anti-affinity is added to it'),
@@ -115,6 +124,7 @@ export const schedulingSchema = z.strictObject(schedulingFields);
 export const schedulingOverrideSchema = z.strictObject({
   zoneSpread: schedulingFields.zoneSpread.optional(),
   nodeSpread: schedulingFields.nodeSpread.optional(),
+  topologySpreadConstraints: schedulingFields.topologySpreadConstraints,
   nodeSelector: schedulingFields.nodeSelector.optional(),
   tolerations: schedulingFields.tolerations.optional(),
   affinity: schedulingFields.affinity.optional(),

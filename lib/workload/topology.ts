@@ -11,6 +11,10 @@ export function topologySpread(
   options: { readonly perReplicaSet?: boolean } = {},
 ): k8s.TopologySpreadConstraint[] {
   const matchLabelKeys = options.perReplicaSet === false ? undefined : ['pod-template-hash'];
+  // The environment's own constraints replace the zone and node spread, on the same pods.
+  if (scheduling.topologySpreadConstraints) {
+    return scheduling.topologySpreadConstraints.map((c) => ({ ...c, labelSelector: { matchLabels: selector }, matchLabelKeys }));
+  }
   return [
     {
       topologyKey: 'topology.kubernetes.io/zone',

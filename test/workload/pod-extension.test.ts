@@ -108,7 +108,24 @@ describe('scheduling', () => {
     expect(spread('superset-worker-interactive')[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' });
   });
 
+  test('topology spread: constraints of your own replace the zone and node spread, on the component\'s own pods; the environment\'s reach every component', () => {
+    const rack = [{ topologyKey: 'example.com/rack', maxSkew: 2, whenUnsatisfiable: 'DoNotSchedule', minDomains: 3 }];
+    const own = podNamed({ superset: { web: { scheduling: { topologySpreadConstraints: rack } } } }, 'Deployment', 'superset-web').spec;
+    expect(own.topologySpreadConstraints).toEqual([{ ...rack[0], labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'superset', 'app.kubernetes.io/instance': 'superset', 'app.kubernetes.io/component': 'web' } }, matchLabelKeys: ['pod-template-hash'] }]);
+    // The other components keep the zone and node spread.
+    expect(podNamed({ superset: { web: { scheduling: { topologySpreadConstraints: rack } } } }, 'Deployment', 'superset-worker-interactive').spec.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    // Environment-wide: every spread component, a StatefulSet without the ReplicaSet key.
+    const everywhere = { scheduling: { topologySpreadConstraints: rack } };
+    expect(podNamed(everywhere, 'Deployment', 'pgbouncer').spec.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual(['example.com/rack']);
+    const postgres = podNamed(everywhere, 'StatefulSet', 'postgres').spec.topologySpreadConstraints;
+    expect(postgres.map((c: any) => [c.topologyKey, c.matchLabelKeys])).toEqual([['example.com/rack', undefined]]);
+    // [] spreads nothing.
+    expect(podNamed({ superset: { web: { scheduling: { topologySpreadConstraints: [] } } } }, 'Deployment', 'superset-web').spec.topologySpreadConstraints ?? []).toEqual([]);
+  });
+
   test.each([
+    ['a spread constraint with a skew of 0', { superset: { web: { scheduling: { topologySpreadConstraints: [{ topologyKey: 'zone', maxSkew: 0, whenUnsatisfiable: 'DoNotSchedule' }] } } } }, /superset\.web\.scheduling\.topologySpreadConstraints\.0\.maxSkew/],
+    ['a spread constraint on an invalid label key', { scheduling: { topologySpreadConstraints: [{ topologyKey: 'not a key', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' }] } }, /scheduling\.topologySpreadConstraints\.0\.topologyKey/],
     ['a toleration with operator Exists and a value', { scheduling: { tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] } }, /scheduling\.tolerations\.0\.value[\s\S]*must be empty when operator is "Exists"/],
     ['a toleration without key and with operator Equal', { scheduling: { tolerations: [{ value: 'v' }] } }, /scheduling\.tolerations\.0\.operator[\s\S]*must be "Exists" when key is empty/],
     ['tolerationSeconds with effect NoSchedule', { redis: { cache: { scheduling: { tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }] } } } }, /redis\.cache\.scheduling\.tolerations\.0\.tolerationSeconds[\s\S]*applies only to effect "NoExecute"/],

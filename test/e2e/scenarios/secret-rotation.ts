@@ -81,29 +81,43 @@ async function clusterHealthy(run: PlatformRun): Promise<boolean> {
 
 /**
  * The redis-cache password rotated by the documented three-step procedure (docs/redis.md) while
- * users keep using the caches through the ingress: not one request may be refused on its password
- * (the procedure keeps every password a client holds accepted until nothing uses it). Afterwards the old password is refused, and cluster healing still
- * works: a pod deleted comes back and rejoins the cluster.
+ * users keep using the caches through the ingress: not one request may fail, on its password or
+ * otherwise (the procedure keeps every password a client holds accepted until nothing uses it, and
+ * its one restart is a rolling one). Afterwards the old password is refused, and cluster healing
+ * still works: a pod deleted comes back and rejoins the cluster.
  */
 export const secretRotation: Scenario = {
   name: 'secret-rotation',
-  description: 'the redis-cache password rotated the documented way under cache load through the ingress: no request refused on a password; the old password refused afterwards; a deleted pod rejoins the cluster',
+  description: 'the redis-cache password rotated the documented way under cache load through the ingress: no request fails (on a password or otherwise); the old password refused afterwards; a deleted pod rejoins the cluster',
   async run({ run, host, figure }) {
     const ns = run.namespace;
     const secret = authSecretName(run);
     const oldPassword = secretKey(run, secret, 'password');
     const newPassword = randomBytes(32).toString('hex');
-    // What the procedure promises: every password a client holds is accepted throughout. A
-    // request failing on authentication breaks that promise; one failing while a Redis pod
-    // restarts (step 3 restarts them all) is what a restart costs in that topology (a shard
-    // without replicas is down while its pod restarts): counted and printed, not failed.
+    // What the procedure promises: every password a client holds is accepted throughout, and the
+    // only restart (step 3: the Superset Deployments, rolled as any rollout is) drops no request.
+    // A request refused on its password breaks the first promise; any other failed request the
+    // second. Both fail the scenario. One thing is neither: under Sentinel, flask-caching's
+    // RedisSentinelCache (the coordination and async-query backends) reads from a replica
+    // (slave_for), so the roundtrip's read right after its write can miss a write the replica has
+    // not received yet. That is replication lag on redis-queue, not the rotation: counted, printed.
+    const sentinelReads = new Set(['DISTRIBUTED_COORDINATION_CONFIG', 'GLOBAL_ASYNC_QUERIES_CACHE_BACKEND']);
+    const sentinel = run.objects.some((o) => o.kind === 'Service' && o.metadata.name === 'redis-queue-sentinel');
     const authFailures: string[] = [];
-    let restartFailures = 0;
+    const otherFailures: string[] = [];
+    let replicaLag = 0;
     const load = new Load(async () => {
       const r = await run.request(host, '/e2e/roundtrip', { timeoutMs: 30_000 });
       if (r.status === 200) return;
       if (/WRONGPASS|NOAUTH|AuthenticationError|invalid username-password/i.test(r.body)) authFailures.push(`${new Date().toISOString()} ${r.body.slice(0, 300)}`);
-      else restartFailures++;
+      else {
+        let failing: Array<[string, unknown]> = [];
+        try {
+          failing = Object.entries(JSON.parse(r.body).checks ?? {}).filter(([, v]) => v !== 'ok' && v !== 'not configured');
+        } catch { /* not the roundtrip's JSON: an error page of the edge or of gunicorn */ }
+        if (sentinel && failing.length > 0 && failing.every(([k, v]) => sentinelReads.has(k) && v === 'read back None')) replicaLag++;
+        else otherFailures.push(`${new Date().toISOString()} HTTP ${r.status} ${failing.length ? JSON.stringify(Object.fromEntries(failing)) : r.body.slice(0, 200)}`);
+      }
       throw new Error(`HTTP ${r.status} ${r.body.slice(0, 200)}`);
     }, 4, 10);
     load.start();
@@ -128,8 +142,9 @@ export const secretRotation: Scenario = {
     } finally {
       const summary = await load.stop();
       figure('cache requests during the rotation', summary);
-      figure('of those failed while Redis pods restarted (not on a password)', String(restartFailures));
+      figure('of those a Sentinel-backed read missed its own write (replica lag)', String(replicaLag));
       check(authFailures.length === 0, `cache requests were refused a password during the rotation (${authFailures.length} of ${summary}): ${authFailures.slice(0, 3).join('; ')}`);
+      check(otherFailures.length === 0, `cache requests failed during the rotation, not on a password (${otherFailures.length} of ${summary}): ${otherFailures.slice(0, 3).join('; ')}`);
     }
 
     // Healing still works with the new password: a deleted pod comes back and rejoins.
