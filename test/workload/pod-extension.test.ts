@@ -109,7 +109,7 @@ describe('scheduling', () => {
   });
 
   test('topology spread: constraints of your own replace the zone and node spread, on the component\'s own pods; the environment\'s reach every component', () => {
-    const rack = [{ topologyKey: 'example.com/rack', maxSkew: 2, whenUnsatisfiable: 'DoNotSchedule', minDomains: 3 }];
+    const rack = [{ topologyKey: 'example.com/rack', maxSkew: 2, whenUnsatisfiable: 'DoNotSchedule' as const, minDomains: 3 }];
     const own = podNamed({ superset: { web: { scheduling: { topologySpreadConstraints: rack } } } }, 'Deployment', 'superset-web').spec;
     expect(own.topologySpreadConstraints).toEqual([{ ...rack[0], labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'superset', 'app.kubernetes.io/instance': 'superset', 'app.kubernetes.io/component': 'web' } }, matchLabelKeys: ['pod-template-hash'] }]);
     // The other components keep the zone and node spread.
