@@ -40,6 +40,8 @@ export const NETWORK_DEFAULTS: NetworkConfig = {
   // Autopilot uses; it exists only on nodes where the cache runs.
   dns: { pods: [{ namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } }], ipBlocks: ['169.254.20.10/32'] },
   // Unknown per cluster: the defaults allow the usual API server ports anywhere; narrow them.
+  // Kubernetes' default; kubeadm, EKS, GKE and AKS keep it.
+  clusterDomain: 'cluster.local',
   kubernetesApi: [{ cidr: '0.0.0.0/0', ports: [443, 6443] }],
   dataSources: [],
   objectStorage: [{ cidr: '0.0.0.0/0', ports: [443] }],

@@ -91,6 +91,7 @@ export const networkSchema = z.strictObject({
   ingressController: peerNamespace.describe('the ingress controller (or Gateway) pods allowed to reach superset-web'),
   monitoring: peerNamespace.describe('the Prometheus pods allowed to scrape metrics ports'),
   dns: dnsSchema.describe('the DNS servers every pod may query on port 53 (docs/edge-and-security.md: NodeLocal DNSCache, Cilium)'),
+  clusterDomain: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS domain such as "cluster.local"').describe('the cluster\'s DNS domain (the kubelet\'s clusterDomain): the fully qualified Service names in the database tier\'s certificates end with it'),
   kubernetesApi: z.array(cidrPorts).describe('API server addresses, for components that call the API (Patroni)'),
   dataSources: z.array(cidrPorts.extend({
     driver: driverName.optional().describe('the apache-superset driver extra its database needs ("trino", "snowflake", ...); synth warns when superset.image.drivers does not list it'),

@@ -59,7 +59,7 @@ export function toExternalDatabase(external: ExternalPostgresConfig, from: Peer,
 // Encryption in transit inside the database tier (postgres.tls): Patroni's server certificate,
 // PgBouncer's, and what every client of the tier is told about them (sslmode, the CA it trusts).
 
-/** The cluster DNS domain the certificates name the Services under. */
+/** Kubernetes' default cluster DNS domain (network.clusterDomain unless set otherwise). */
 export const CLUSTER_DOMAIN = 'cluster.local';
 
 /** Key names of a certificate Secret (what cert-manager writes; what you create by hand). */
@@ -91,6 +91,8 @@ interface TlsSettings {
   readonly postgres: Pick<PostgresConfig, 'mode' | 'tls' | 'external'>;
   readonly pgbouncer?: Pick<PgbouncerConfig, 'enabled'>;
   readonly secrets: Pick<DatabaseSecretNames, 'postgresTls' | 'pgbouncerTls'>;
+  /** The cluster's DNS domain, for the fully qualified names in the certificates. */
+  readonly network?: { readonly clusterDomain: string };
 }
 
 /** Whether the platform's own database tier speaks TLS (postgres.tls.enabled with Patroni). */
@@ -112,8 +114,8 @@ export interface ServerCertificate {
   readonly dnsNames: readonly string[];
 }
 
-function serviceNames(service: string, namespace: string): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${CLUSTER_DOMAIN}`];
+function serviceNames(service: string, namespace: string, domain: string): string[] {
+  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${domain}`];
 }
 
 /**
@@ -125,18 +127,19 @@ function serviceNames(service: string, namespace: string): string[] {
 export function databaseCertificates(config: TlsSettings, namespace: string): ServerCertificate[] {
   if (!databaseTls(config)) return [];
   const members = POSTGRES_MEMBERS_SERVICE;
+  const domain = config.network?.clusterDomain ?? CLUSTER_DOMAIN;
   const out: ServerCertificate[] = [{
     server: 'postgres',
     secretName: config.secrets.postgresTls,
     dnsNames: [
-      ...serviceNames(POSTGRES_PRIMARY.host, namespace),
-      ...serviceNames(POSTGRES_REPLICAS_SERVICE, namespace),
+      ...serviceNames(POSTGRES_PRIMARY.host, namespace, domain),
+      ...serviceNames(POSTGRES_REPLICAS_SERVICE, namespace, domain),
       `*.${members}.${namespace}.svc`,
-      `*.${members}.${namespace}.svc.${CLUSTER_DOMAIN}`,
+      `*.${members}.${namespace}.svc.${domain}`,
     ],
   }];
   if (config.pgbouncer?.enabled !== false) {
-    out.push({ server: 'pgbouncer', secretName: config.secrets.pgbouncerTls, dnsNames: serviceNames(PGBOUNCER.host, namespace) });
+    out.push({ server: 'pgbouncer', secretName: config.secrets.pgbouncerTls, dnsNames: serviceNames(PGBOUNCER.host, namespace, domain) });
   }
   return out;
 }

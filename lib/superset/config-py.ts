@@ -9,7 +9,7 @@ import { pyExpr, toPython } from './python';
 import { SUPERSET_WEBSOCKET } from './endpoints';
 import { jsonLoggingConfigSection } from './json-logging';
 import { longestTaskSeconds } from './sizing';
-import { ASYNC_EVENTS_STREAM_PREFIX, ASYNC_JWT_COOKIE_NAME, SUPERSET_SECRETS_DIR } from './defaults';
+import { ASYNC_EVENTS_STREAM_PREFIX, ASYNC_JWT_COOKIE_NAME, DELIVERS_REPORTS_ENV, SUPERSET_SECRETS_DIR } from './defaults';
 
 export { ASYNC_EVENTS_STREAM_PREFIX };
 
@@ -675,7 +675,13 @@ celeryd_init.connect(_install_worker_heartbeat, weak=False)
 function reportsSection(config: PlatformConfig): string {
   const r = config.superset.reports;
   if (!reportsDelivered(r)) return '';
-  const lines = ['', '# Alerts and reports: delivered by the reports workers (their egress: network.egress).'];
+  const lines = [
+    '',
+    '# Alerts and reports: delivered by the reports workers (their egress: network.egress). Only their',
+    `# Secret volume holds the relay password and the Slack token (they set ${DELIVERS_REPORTS_ENV});`,
+    '# the other pods load this file without them.',
+    `_DELIVERS_REPORTS = os.environ.get(${JSON.stringify(DELIVERS_REPORTS_ENV)}) == "1"`,
+  ];
   if (r.smtp.enabled) {
     const m = r.smtp;
     lines.push(
@@ -686,11 +692,11 @@ function reportsSection(config: PlatformConfig): string {
       `SMTP_SSL_SERVER_AUTH = ${m.verifyCertificate ? 'True' : 'False'}`,
       `SMTP_USER = ${toPython(m.user)}`,
       // Superset logs in only when both are set; an empty user means a relay without authentication.
-      `SMTP_PASSWORD = ${m.user ? '_secret("SMTP_PASSWORD")' : '""'}`,
+      `SMTP_PASSWORD = ${m.user ? '_secret("SMTP_PASSWORD", required=_DELIVERS_REPORTS)' : '""'}`,
       `SMTP_MAIL_FROM = ${toPython(m.mailFrom)}`,
     );
   }
-  if (r.slack.enabled) lines.push('SLACK_API_TOKEN = _secret("SLACK_API_TOKEN")');
+  if (r.slack.enabled) lines.push('SLACK_API_TOKEN = _secret("SLACK_API_TOKEN", required=_DELIVERS_REPORTS)');
   return `${lines.join('\n')}\n`;
 }
 

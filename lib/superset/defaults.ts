@@ -52,6 +52,8 @@ export const WORKER_QUEUE_TEMPLATE: WorkerQueueConfig = {
  * so the key namespaces sharing redis-queue's db 0 are all visible in the file (docs/redis.md).
  */
 export const ASYNC_EVENTS_STREAM_PREFIX = 'async-events-';
+/** Set in the pods that deliver alerts and reports: superset_config.py requires the delivery secrets there. */
+export const DELIVERS_REPORTS_ENV = 'SUPERSET_DELIVERS_REPORTS';
 /** Name of the async-query JWT cookie, written out in superset_config.py and the websocket server's config alike (both default to it). */
 export const ASYNC_JWT_COOKIE_NAME = 'async-token';
 

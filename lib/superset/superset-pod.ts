@@ -11,10 +11,12 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, RunAs
 import { resourceRequirements } from '../workload/resources';
 import { bundleVolume, cloudIdentityLabels, extendPodTemplate, podPlacement, resolveScheduling, toEnvFrom, toEnvVar } from '../workload/pod-extension';
 import type { SchedulingOverride } from '../workload/schema';
-import type { SupersetPodConfig } from './schema';
+import type { SupersetConfig, SupersetPodConfig } from './schema';
+import { reportsDelivered, reportsQueue } from './rules';
 import { statsdExporterSidecar, statsdExporterVolume } from '../workload/statsd-exporter';
 import { WAIT_SCRIPT } from './scripts';
-import { SUPERSET_SECRETS_DIR } from './defaults';
+import { DELIVERS_REPORTS_ENV, SUPERSET_SECRETS_DIR } from './defaults';
+export { DELIVERS_REPORTS_ENV };
 
 /** The `superset` user of the official image (created by useradd, uid/gid 1000; our Dockerfile asserts it). */
 export const SUPERSET_RUN_AS: RunAs = { uid: 1000, gid: 1000 };
@@ -84,8 +86,18 @@ function supersetEnv(ctx: SupersetPodContext, component: string, database: Datab
  * and a rotated Secret reaches the files without a new pod. 0440 with the pod's fsGroup: the
  * superset user reads them, nobody else.
  */
-export function supersetSecretsVolume(ctx: SupersetPodContext): k8s.Volume {
-  return projectedSecretsVolume(SECRETS_VOLUME, supersetSecretRefs(ctx.env.config));
+export function supersetSecretsVolume(ctx: SupersetPodContext, component?: string): k8s.Volume {
+  const delivers = deliversReports(ctx.env.config.superset, component);
+  return projectedSecretsVolume(SECRETS_VOLUME, supersetSecretRefs(ctx.env.config).filter((r) => delivers || !DELIVERY_SECRETS.includes(r.envVar)));
+}
+
+/** The mail relay's password and the Slack token: only the pods that deliver reports hold them. */
+const DELIVERY_SECRETS = ['SMTP_PASSWORD', 'SLACK_API_TOKEN'];
+
+
+/** The component runs the report and alert tasks (the workers of the queue routing reports.*), with a channel on. */
+export function deliversReports(s: SupersetConfig, component: string | undefined): boolean {
+  return reportsDelivered(s.reports) && component === `worker-${reportsQueue(s)}`;
 }
 
 /** Secret keys as files named after their env var, one projected volume over their Secrets (0440). */
@@ -101,10 +113,10 @@ export function projectedSecretsVolume(name: string, refs: readonly SecretRef[])
 const SECRETS_VOLUME = 'superset-secrets';
 
 /** The config, the Secret files and the writable paths on an otherwise read-only root filesystem. */
-export function supersetVolumes(ctx: SupersetPodContext): k8s.Volume[] {
+export function supersetVolumes(ctx: SupersetPodContext, component?: string): k8s.Volume[] {
   return [
     { name: 'superset-config', configMap: { name: ctx.configMapName, defaultMode: 0o444 } },
-    supersetSecretsVolume(ctx),
+    supersetSecretsVolume(ctx, component),
     { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
     { name: 'superset-home', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
     ...(databaseCa(ctx) ? [bundleVolume(DATABASE_CA.volume, databaseCa(ctx)!)] : []),
@@ -249,7 +261,7 @@ export function supersetPodTemplate(ctx: SupersetPodContext, o: SupersetPodOptio
       securityContext: restrictedPodSecurityContext(SUPERSET_RUN_AS),
       initContainers,
       containers: metrics ? [...containers, statsdExporterSidecar(config.monitoring.statsdExporterImage, config.imagePullPolicy)] : containers,
-      volumes: [...supersetVolumes(ctx), ...(o.extraVolumes ?? []), ...(metrics ? [statsdExporterVolume()] : [])],
+      volumes: [...supersetVolumes(ctx, o.id.component), ...(o.extraVolumes ?? []), ...(metrics ? [statsdExporterVolume()] : [])],
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       restartPolicy: longRunning ? 'Always' : 'Never',
       nodeSelector: place.nodeSelector,

@@ -6,7 +6,7 @@ import { WORKER_HEARTBEAT_FILE, WORKER_HEARTBEAT_INTERVAL_SECONDS } from './conf
 import { longestTaskSeconds } from './sizing';
 import { browserImage, SHM_VOLUME, WEBDRIVER_BASEURL, WEBDRIVER_BASEURL_ENV } from './reports';
 import { screenshotQueues, screenshotsActive, webClientQueues } from './rules';
-import { fileFreshCommand, objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
+import { DELIVERS_REPORTS_ENV, deliversReports, fileFreshCommand, objectMeta, SupersetPodContext, supersetContainer, supersetIdentity, supersetPodTemplate } from './superset-pod';
 
 export interface SupersetWorkerProps {
   readonly context: SupersetPodContext;
@@ -56,7 +56,11 @@ export class SupersetWorker extends Construct {
       ],
       resources: q.resources,
       database: 'pgbouncer',
-      extraEnv: webClient ? [{ name: WEBDRIVER_BASEURL_ENV, value: WEBDRIVER_BASEURL }] : undefined,
+      extraEnv: [
+        ...(webClient ? [{ name: WEBDRIVER_BASEURL_ENV, value: WEBDRIVER_BASEURL }] : []),
+        // The reports' workers hold the delivery secrets, and superset_config.py requires them there.
+        ...(deliversReports(ctx.env.config.superset, component) ? [{ name: DELIVERS_REPORTS_ENV, value: '1' }] : []),
+      ],
     });
     const container: k8s.Container = {
       ...base,

@@ -123,6 +123,15 @@ describe('postgres.tls on', () => {
     expect(spec.securityContext.fsGroup).toBe(103);
   });
 
+  test('the certificates name the Services under the cluster\'s DNS domain: cluster.local by default, network.clusterDomain otherwise', () => {
+    const names = (overrides: EnvironmentOverrides) => databaseCertificates(resolveEnvironment('test', overrides).config, 'superset-test').flatMap((c) => c.dnsNames);
+    expect(names(TLS)).toEqual(expect.arrayContaining(['postgres.superset-test.svc.cluster.local', 'pgbouncer.superset-test.svc.cluster.local', '*.postgres-members.superset-test.svc.cluster.local']));
+    const corp = names({ ...TLS, network: { clusterDomain: 'k8s.corp.internal' } });
+    expect(corp).toEqual(expect.arrayContaining(['postgres.superset-test.svc.k8s.corp.internal', 'pgbouncer.superset-test.svc.k8s.corp.internal', '*.postgres-members.superset-test.svc.k8s.corp.internal']));
+    expect(corp.filter((n) => n.endsWith('cluster.local'))).toEqual([]);
+    expect(() => resolveEnvironment('test', { ...TLS, network: { clusterDomain: 'Cluster.Local.' } })).toThrow(/network\.clusterDomain[\s\S]*must be a DNS domain such as "cluster\.local"/);
+  });
+
   test('Patroni\'s REST API over HTTPS with the members\' certificate: Patroni and patronictl check the CA (not the host name: pod IPs), probes and the Prometheus scrape use HTTPS', () => {
     const y = patroniYaml(objects);
     expect(y.restapi).toMatchObject({ certfile: '/etc/postgres-tls/tls.crt', keyfile: '/etc/postgres-tls/tls.key' });

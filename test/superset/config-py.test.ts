@@ -44,6 +44,17 @@ function run(config: string, env: Record<string, string> = FAKE_ENV): any {
 const render = (overrides: EnvironmentOverrides = {}, name = 'test') => renderSupersetConfig(name, resolveEnvironment(name, overrides).config);
 
 describe('superset_config.py', () => {
+  test('delivery secrets: the file loads without them where nothing is delivered, and fails naming the file in a reports worker that lacks one', () => {
+    const mail: EnvironmentOverrides = {
+      superset: { reports: { smtp: { enabled: true, host: 'smtp.acme.io', port: 587, user: 'reports@acme.io', mailFrom: 'superset@acme.io' } } },
+      network: { egress: [{ name: 'mail', purpose: 'smtp', cidr: '198.51.100.25/32', ports: [587], from: ['worker-reports'] }] },
+    };
+    const text = render(mail);
+    expect(run(text).error).toBeUndefined();
+    expect(run(text, { ...FAKE_ENV, SUPERSET_DELIVERS_REPORTS: '1' }).error).toMatch(/RuntimeError: SMTP_PASSWORD is not set: it comes from a Kubernetes Secret \(file .*SMTP_PASSWORD\)/);
+    expect(run(text, { ...FAKE_ENV, SUPERSET_DELIVERS_REPORTS: '1', SMTP_PASSWORD: 'relay-pw' }).error).toBeUndefined();
+  });
+
   test.each(Object.keys(ENVIRONMENTS))('environment %s compiles as Python', (name) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superset-config-'));
     const file = path.join(dir, 'superset_config.py');

@@ -29,7 +29,7 @@ describe('alerts and reports', () => {
     const text = config(overrides);
     expect(text).toContain([
       'SMTP_HOST = "smtp.acme.io"', 'SMTP_PORT = 587', 'SMTP_STARTTLS = True', 'SMTP_SSL = False', 'SMTP_SSL_SERVER_AUTH = True',
-      'SMTP_USER = "reports@acme.io"', 'SMTP_PASSWORD = _secret("SMTP_PASSWORD")', 'SMTP_MAIL_FROM = "superset@acme.io"',
+      'SMTP_USER = "reports@acme.io"', 'SMTP_PASSWORD = _secret("SMTP_PASSWORD", required=_DELIVERS_REPORTS)', 'SMTP_MAIL_FROM = "superset@acme.io"',
     ].join('\n'));
     expect(text).toMatch(/"ALERT_REPORTS": True/);
     expect(resolve(overrides).warnings.filter((w) => w.startsWith('superset.reports'))).toEqual([]);
@@ -46,9 +46,32 @@ describe('alerts and reports', () => {
 
   test('Slack: the token from the Secret', () => {
     const overrides = { superset: { reports: { slack: { enabled: true } } }, network: { egress: [SLACK] } };
-    expect(config(overrides)).toContain('SLACK_API_TOKEN = _secret("SLACK_API_TOKEN")');
+    expect(config(overrides)).toContain('SLACK_API_TOKEN = _secret("SLACK_API_TOKEN", required=_DELIVERS_REPORTS)');
     expect(config(overrides)).toMatch(/"ALERT_REPORTS": True/);
     expect(allSecretRefs(resolve(overrides).config).filter((r) => r.secretName === 'superset-reports').map((r) => r.key)).toEqual(['slack-token']);
+  });
+
+  test('least privilege: only the reports workers hold the relay password and the Slack token, and only there are they required', () => {
+    const overrides = { superset: { reports: { smtp, slack: { enabled: true } } }, network: { egress: [MAIL, SLACK] } };
+    const objects = buildObjects(overrides as EnvironmentOverrides, 'prod');
+    const held = (kind: string, name: string) => {
+      const o = find(objects, kind, name);
+      const spec = kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
+      return spec.volumes.find((v: any) => v.name === 'superset-secrets').projected.sources.flatMap((x: any) => x.secret.items.map((i: any) => i.path)).filter((p: string) => ['SMTP_PASSWORD', 'SLACK_API_TOKEN'].includes(p)).sort();
+    };
+    expect(held('Deployment', 'superset-worker-reports')).toEqual(['SLACK_API_TOKEN', 'SMTP_PASSWORD']);
+    for (const [kind, name] of [['Deployment', 'superset-web'], ['Deployment', 'superset-worker-interactive'], ['Deployment', 'superset-beat'], ['CronJob', 'dashboard-export']]) {
+      expect([name, held(kind, name)]).toEqual([name, []]);
+    }
+    const migrate = objects.find((o: any) => o.kind === 'Job' && o.metadata.name.startsWith('superset-migrate')) as any;
+    expect(migrate.spec.template.spec.volumes.find((v: any) => v.name === 'superset-secrets').projected.sources.some((x: any) => x.secret.name === 'superset-reports')).toBe(false);
+    // The reports workers say so, and superset_config.py requires the files there.
+    const worker = find(objects, 'Deployment', 'superset-worker-reports').spec.template.spec.containers[0];
+    expect(envVar(worker, 'SUPERSET_DELIVERS_REPORTS').value).toBe('1');
+    expect(envVar(find(objects, 'Deployment', 'superset-web').spec.template.spec.containers[0], 'SUPERSET_DELIVERS_REPORTS')).toBeUndefined();
+    expect(config(overrides)).toContain('_DELIVERS_REPORTS = os.environ.get("SUPERSET_DELIVERS_REPORTS") == "1"');
+    // Without a channel, nobody claims to deliver.
+    expect(envVar(find(buildObjects({} as EnvironmentOverrides, 'prod'), 'Deployment', 'superset-worker-reports').spec.template.spec.containers[0], 'SUPERSET_DELIVERS_REPORTS')).toBeUndefined();
   });
 
   const invalid: Array<[string, object, RegExp]> = [

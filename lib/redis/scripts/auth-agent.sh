@@ -14,17 +14,20 @@ set -eu
 : "${AGENT_INTERVAL_SECONDS:=5}"
 : "${HEARTBEAT_FILE:=/tmp/auth-agent-heartbeat}"
 
-# sync_local PORT KIND: 0 when the local server there accepts our passwords now (or is down or
-# loading: nothing to do yet), 1 when none of them gets in.
+# sync_local PORT KIND: 0 when the local server there has the Secret's passwords now, 2 when it is
+# down, loading or slow to answer (nothing done: the next round tries again), 1 when none of our
+# passwords gets in.
 sync_local() {
   reply=$(rcli 127.0.0.1 "$1" PING)
   case "$reply" in
-    PONG) [ "$fingerprint" = "$synced" ] || sync_auth 127.0.0.1 "$1" "$2" ;;
-    LOADING* | MASTERDOWN* | '') return 0 ;;
+    PONG) if [ "$fingerprint" = "$synced" ] || sync_auth 127.0.0.1 "$1" "$2"; then return 0; else return 1; fi ;;
+    LOADING* | MASTERDOWN* | '') return 2 ;;
     *) log "127.0.0.1:$1 does not accept any of the $(accepted_count) password(s) of the agent user: $reply"; return 1 ;;
   esac
 }
 
+SENTINEL_TARGET=""
+if [ "$QUEUE_MODE" = sentinel ]; then SENTINEL_TARGET="$SENTINEL_PORT:sentinel"; fi
 trap 'exit 0' TERM INT
 log "auth agent ($QUEUE_MODE), every ${AGENT_INTERVAL_SECONDS}s"
 # The Secret as last applied to every local server that answered (a server that restarts meanwhile
@@ -33,13 +36,19 @@ synced=""
 while :; do
   fingerprint=$(secret_fingerprint)
   load_password
+  # ok: no server refused us (the heartbeat); all: every server has this Secret now. A server that
+  # did not answer this round (down, loading, or a PING timeout under load) keeps the Secret
+  # unsynced, so the next round applies it there instead of taking it for done.
   ok=yes
-  sync_local "$REDIS_PORT" server || ok=no
-  if [ "$QUEUE_MODE" = sentinel ]; then sync_local "$SENTINEL_PORT" sentinel || ok=no; fi
-  if [ "$ok" = yes ]; then
-    synced=$fingerprint
-    touch -- "$HEARTBEAT_FILE"
-  fi
+  all=yes
+  for target in "$REDIS_PORT:server" ${SENTINEL_TARGET:+"$SENTINEL_TARGET"}; do
+    rc=0
+    sync_local "${target%%:*}" "${target#*:}" || rc=$?
+    if [ "$rc" -ne 0 ]; then all=no; fi
+    if [ "$rc" -eq 1 ]; then ok=no; fi
+  done
+  if [ "$all" = yes ]; then synced=$fingerprint; fi
+  if [ "$ok" = yes ]; then touch -- "$HEARTBEAT_FILE"; fi
   sleep "$AGENT_INTERVAL_SECONDS" &
   wait $! || true
 done

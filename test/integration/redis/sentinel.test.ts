@@ -381,6 +381,14 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     expect(await servers.cli(podOf(before).redisPort, 'LLEN', 'ledger-prestop')).toBe(length);
   });
 
+  /** The auth-agent sidecar of every pod, as in the StatefulSet (started once, by the first test that needs them). */
+  function startAgents(): void {
+    for (const p of pods) {
+      if (fs.existsSync(path.join(p.dir, 'auth-agent.log'))) continue;
+      servers.start(script('auth-agent.sh'), { ...podEnv(p), AGENT_INTERVAL_SECONDS: '1', HEARTBEAT_FILE: path.join(p.dir, 'auth-agent-heartbeat') }, path.join(p.dir, 'auth-agent.log'));
+    }
+  }
+
   /**
    * One password rotated by the documented three steps (next, swap, drop previous) while clients
    * write through the Sentinels: the application's `password` (the default user of servers and
@@ -393,11 +401,7 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
     const set = (keys: { current: string; next?: string; previous?: string }) => (kind === 'application'
       ? servers.setSecret({ password: keys.current, next: keys.next, previous: keys.previous })
       : servers.setInternalSecret({ internal: keys.current, next: keys.next, previous: keys.previous }));
-    // The auth-agent sidecar of every pod, as in the StatefulSet (started once, by the first rotation).
-    for (const p of pods) {
-      if (fs.existsSync(path.join(p.dir, 'auth-agent.log'))) continue;
-      servers.start(script('auth-agent.sh'), { ...podEnv(p), AGENT_INTERVAL_SECONDS: '1', HEARTBEAT_FILE: path.join(p.dir, 'auth-agent-heartbeat') }, path.join(p.dir, 'auth-agent.log'));
-    }
+    startAgents();
     const ports = pods.flatMap((p) => [p.redisPort, p.sentinelPort]);
     const ping = (pw: string, port: number) => (kind === 'application' ? servers.cliWith(pw, port, 'PING') : servers.cliAs('agent', servers.derived('agent', pw), port, 'PING'));
     const allAccept = async (pw: string) => (await Promise.all(ports.map(async (port) => (await ping(pw, port)) === 'PONG'))).every(Boolean);
@@ -463,6 +467,30 @@ describe(`redis-queue (${ENV}): ${queue.replicas} Redis + ${queue.replicas} Sent
   test('application password rotation without a restart (next-password, swap, drop previous): the auth agents apply each step to the default user of Redis and Sentinel, clients on either password keep writing, no failover', () => rotate('application'));
 
   test('internal password rotation without a restart: the agent, replication and sentinel users follow each step, replication and the Sentinels move to the new passwords, no failover', () => rotate('internal'));
+
+  test('an auth agent round that finds its server not answering (frozen past the CLI timeout) does not count the Secret as applied there: the next round applies it', async () => {
+    startAgents();
+    const primary = podOf(await settledNow());
+    const replica = pods.find((p) => p !== primary)!;
+    const current = servers.password;
+    const next = randomBytes(24).toString('hex');
+    replica.redis!.kill('SIGSTOP');
+    try {
+      await sleep(1000);
+      servers.setSecret({ password: current, next });
+      // Several agent rounds whose PING to the frozen server times out (CLI_TIMEOUT 5 s, a round
+      // every 1 s after it): at least one reads the changed Secret and finds the server silent.
+      await sleep(20000);
+    } finally {
+      replica.redis!.kill('SIGCONT');
+    }
+    const applied = await waitFor('the thawed replica to accept the next password', async () => (await servers.cliWith(next, replica.redisPort, 'PING')) === 'PONG', 30000, 200);
+    timings.add('Secret change while a server was frozen: applied there after it thawed', seconds(applied));
+    // Back to the one password; every server drops the other again.
+    servers.setSecret({ password: current });
+    await waitFor('every server to refuse the dropped password', async () => (await Promise.all(pods.map(async (p) => /NOAUTH|WRONGPASS/.test(await servers.cliWith(next, p.redisPort, 'PING'))))).every(Boolean), 30000, 200);
+    await settledNow('everything settled after the thaw', 90000);
+  });
 
   test('ACLs: the application (default user) runs no administrative or dangerous command on the servers, and only the discovery queries on the Sentinels', async () => {
     const primary = podOf(await settledNow());
